@@ -1,0 +1,38 @@
+import type { Span } from "../workflow/span.js";
+
+export type Severity = "error" | "warning" | "info";
+
+/** definite: holds for every evaluation; possible: depends on values tagguard cannot know. */
+export type Confidence = "definite" | "possible";
+
+export interface Edit {
+  span: Span;
+  /** Replacement text for the span. */
+  text: string;
+}
+
+export interface Fix {
+  title: string;
+  edits: Edit[];
+  /** The whole replacement for the primary span's lines, when the fix rewrites whole lines. */
+  safe: boolean;
+}
+
+export interface RelatedLocation {
+  span: Span;
+  message: string;
+}
+
+export interface Finding {
+  ruleId: string;
+  severity: Severity;
+  confidence: Confidence;
+  message: string;
+  primary: Span;
+  related: RelatedLocation[];
+  /** Wider spans (e.g. the whole step) within which an inline ignore comment applies. */
+  hidden: Span[];
+  fix?: Fix;
+  /** Stable across unrelated edits: hash of rule id, file and semantic subject. No line numbers. */
+  fingerprint: string;
+}
