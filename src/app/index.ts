@@ -1,5 +1,8 @@
-import type { Probot } from "probot";
+import * as engine from "../engine/index.js";
+import { createApp } from "./app.js";
 
-export default function app(probot: Probot): void {
-  probot.log.info("tagguard loaded");
-}
+/**
+ * The tagguard GitHub App (`probot run ./lib/app/index.js`). Event handlers live in their own
+ * modules and are registered by `createApp`.
+ */
+export default createApp(engine);

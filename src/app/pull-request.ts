@@ -1,0 +1,114 @@
+import type { Context } from "probot";
+import type { Finding } from "../report/finding.js";
+import { analyzePullRequest } from "./analysis.js";
+import { DiffMap } from "./diff.js";
+import type { Engine } from "./engine-port.js";
+import { type PullRef, postedFingerprints } from "./posted.js";
+import type { BlobCache } from "./repo-files.js";
+import { allClearReview, buildReview, Permalinks, type ReviewDraft, type ReviewInput, withoutInlineComments } from "./review.js";
+import type { KeyedQueue, RecentSet } from "./runtime.js";
+
+export const PULL_REQUEST_EVENTS = [
+  "pull_request.opened",
+  "pull_request.synchronize",
+  "pull_request.reopened",
+  "pull_request.ready_for_review",
+] as const;
+
+export type PullRequestEvent = (typeof PULL_REQUEST_EVENTS)[number];
+type PullRequestContext = Context<PullRequestEvent>;
+
+export interface PullRequestDeps {
+  engine: Engine;
+  botLogin(): Promise<string>;
+  /** Deliveries already handled by this process: a redelivery with the same id does nothing. */
+  deliveries: RecentSet;
+  /** Serialises work per pull request. */
+  queue: KeyedQueue;
+  blobs: BlobCache;
+}
+
+function uniqueByFingerprint(findings: readonly Finding[]): Finding[] {
+  const seen = new Set<string>();
+  return findings.filter((f) => !seen.has(f.fingerprint) && seen.add(f.fingerprint));
+}
+
+function isUnprocessable(err: unknown): boolean {
+  return typeof err === "object" && err !== null && (err as { status?: unknown }).status === 422;
+}
+
+/**
+ * Reviews the workflow changes of a pull request: analyses every workflow-related file at the head
+ * commit and posts one review with the findings not posted before (or, once, an all-clear).
+ */
+export function pullRequestHandler(deps: PullRequestDeps): (context: PullRequestContext) => Promise<void> {
+  return async (context) => {
+    if (deps.deliveries.has(context.id)) {
+      context.log.info({ deliveryId: context.id }, "tagguard: delivery already handled");
+      return;
+    }
+    deps.deliveries.add(context.id);
+    const { owner, repo } = context.repo();
+    const pull: PullRef = { owner, repo, pull_number: context.payload.pull_request.number };
+    try {
+      await deps.queue.run(`${owner}/${repo}#${pull.pull_number}`, () => reviewPullRequest(context, pull, deps));
+    } catch (err) {
+      deps.deliveries.delete(context.id);
+      throw err;
+    }
+  };
+}
+
+async function reviewPullRequest(context: PullRequestContext, pull: PullRef, deps: PullRequestDeps): Promise<void> {
+  const pr = context.payload.pull_request;
+  const headSha = pr.head.sha;
+  const log = context.log.child({ deliveryId: context.id, pull: `${pull.owner}/${pull.repo}#${pull.pull_number}`, headSha });
+  if (pr.draft) {
+    log.debug("tagguard: draft pull request, waiting for ready_for_review");
+    return;
+  }
+  const { octokit } = context;
+  const analysis = await analyzePullRequest(octokit, pull, { sha: headSha, changedFiles: pr.changed_files }, deps.engine, deps.blobs);
+  if (!analysis) {
+    log.debug("tagguard: no workflow-related file changed");
+    return;
+  }
+  const { result } = analysis;
+  const open = await postedFingerprints(octokit, pull, await deps.botLogin());
+  const fresh = uniqueByFingerprint(result.findings).filter((f) => !open.has(f.fingerprint));
+  log.info({ files: analysis.files.length, findings: result.findings.length, new: fresh.length }, "tagguard: analysed");
+
+  const input: ReviewInput = {
+    findings: fresh,
+    diff: new DiffMap(analysis.prFiles),
+    texts: new Map(analysis.files.map((f) => [f.path, f.text])),
+    links: new Permalinks(context.payload.repository.html_url, headSha),
+    headSha,
+    notes: analysis.notes,
+  };
+  let draft: ReviewDraft;
+  if (fresh.length > 0) draft = buildReview(input);
+  else if (result.findings.length === 0 && open.size > 0) draft = allClearReview(headSha);
+  else return;
+
+  const { data: current } = await octokit.rest.pulls.get(pull);
+  if (current.head.sha !== headSha || current.state !== "open") {
+    log.info({ currentHead: current.head.sha, state: current.state }, "tagguard: pull request moved on, not posting");
+    return;
+  }
+  const post = (d: ReviewDraft) =>
+    octokit.rest.pulls.createReview({
+      ...pull,
+      commit_id: headSha,
+      event: "COMMENT",
+      body: d.body,
+      ...(d.comments.length > 0 ? { comments: d.comments } : {}),
+    });
+  try {
+    await post(draft);
+  } catch (err) {
+    if (!isUnprocessable(err) || draft.comments.length === 0) throw err;
+    log.warn({ status: 422 }, "tagguard: GitHub refused the inline comments, posting the findings in the review body");
+    await post(withoutInlineComments(input, "GitHub did not accept inline comments on this diff, so every finding is listed here."));
+  }
+}

@@ -1,0 +1,143 @@
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { basename, join, relative, resolve, sep } from "node:path";
+import { analyze } from "../engine/index.js";
+import { referencedPaths, type SourceFile } from "../engine/project.js";
+import type { Finding } from "../report/finding.js";
+import { toJson } from "../report/json.js";
+import { toText } from "../report/text.js";
+import { LineIndex } from "../workflow/span.js";
+import { MAX_FILE_BYTES } from "../workflow/yaml.js";
+import type { CliIo } from "./io.js";
+
+const FORMATS = ["text", "json"] as const;
+type Format = (typeof FORMATS)[number];
+
+const USAGE = `usage: tagguard lint [--format text|json] [PATH...]
+
+PATH is a repository root (its .github/workflows and the local actions they use are read),
+a directory of workflow files, or workflow/action files. Default: the current directory.
+Exit status: 0 no error-severity finding, 1 at least one, 2 usage error or unreadable input.`;
+
+class UsageError extends Error {}
+
+const MAX_DEPTH = 8;
+const YAML = /\.ya?ml$/;
+
+function toPosix(p: string): string {
+  return p.split(sep).join("/");
+}
+
+function readSource(abs: string, path: string, kind?: SourceFile["kind"]): SourceFile {
+  const size = statSync(abs).size;
+  if (size > MAX_FILE_BYTES) return { path, text: "", kind, oversized: true };
+  return { path, text: readFileSync(abs, "utf8"), kind };
+}
+
+function isDir(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function yamlFilesUnder(dir: string, depth = 0): string[] {
+  if (depth > MAX_DEPTH) return [];
+  return readdirSync(dir, { withFileTypes: true })
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .flatMap((e) => {
+      if (e.isDirectory()) {
+        if (e.name === "node_modules" || (e.name.startsWith(".") && e.name !== ".github")) return [];
+        return yamlFilesUnder(join(dir, e.name), depth + 1);
+      }
+      return e.isFile() && YAML.test(e.name) ? [join(dir, e.name)] : [];
+    });
+}
+
+/** Adds the local actions and reusable workflows the loaded files use, read from `root`. */
+function withReferences(root: string, files: SourceFile[]): SourceFile[] {
+  const all = [...files];
+  const tried = new Set(all.map((f) => f.path));
+  for (let round = 0; round < MAX_DEPTH; round++) {
+    const wanted = referencedPaths(all).filter((p) => !tried.has(p));
+    if (wanted.length === 0) break;
+    for (const p of wanted) {
+      tried.add(p);
+      const abs = join(root, p);
+      try {
+        if (statSync(abs).isFile()) all.push(readSource(abs, p));
+      } catch {
+        continue;
+      }
+    }
+  }
+  return all;
+}
+
+/** The files one PATH argument stands for, with paths relative to it. */
+export function collect(path: string): SourceFile[] {
+  const abs = resolve(path);
+  if (isDir(abs)) {
+    const workflows = join(abs, ".github", "workflows");
+    if (isDir(workflows)) {
+      const files = readdirSync(workflows)
+        .filter((n) => YAML.test(n))
+        .sort()
+        .map((n) => readSource(join(workflows, n), `.github/workflows/${n}`));
+      return withReferences(abs, files);
+    }
+    const files = yamlFilesUnder(abs).map((f) => {
+      const rel = toPosix(relative(abs, f));
+      return readSource(f, rel, /^action\.ya?ml$/.test(basename(f)) ? "action" : "workflow");
+    });
+    return withReferences(abs, files);
+  }
+  const kind = /^action\.ya?ml$/.test(basename(abs)) ? "action" : "workflow";
+  return [readSource(abs, toPosix(path), kind)];
+}
+
+function parseArgs(argv: string[]): { format: Format; paths: string[] } {
+  let format: Format = "text";
+  const paths: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--format" || a.startsWith("--format=")) {
+      const v = a.includes("=") ? a.slice(a.indexOf("=") + 1) : argv[++i];
+      if (!FORMATS.includes(v as Format)) throw new UsageError(`unknown format: ${v ?? "(missing)"}`);
+      format = v as Format;
+    } else if (a === "-h" || a === "--help") {
+      throw new UsageError("");
+    } else if (a.startsWith("-") && a !== "-") {
+      throw new UsageError(`unknown option: ${a}`);
+    } else {
+      paths.push(a);
+    }
+  }
+  return { format, paths: paths.length ? paths : ["."] };
+}
+
+export function runLint(argv: string[], io: CliIo): number {
+  let args: { format: Format; paths: string[] };
+  try {
+    args = parseArgs(argv);
+  } catch (err) {
+    const msg = (err as Error).message;
+    io.stderr.write(msg ? `tagguard lint: ${msg}\n${USAGE}\n` : `${USAGE}\n`);
+    return msg ? 2 : 0;
+  }
+  const findings: Finding[] = [];
+  const sources = new Map<string, LineIndex>();
+  for (const p of args.paths) {
+    let files: SourceFile[];
+    try {
+      files = collect(p);
+    } catch (err) {
+      io.stderr.write(`tagguard lint: cannot read ${p}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}\n`);
+      return 2;
+    }
+    for (const f of files) sources.set(f.path, new LineIndex(f.text));
+    findings.push(...analyze(files).findings);
+  }
+  io.stdout.write(args.format === "json" ? `${toJson(findings)}\n` : toText(findings, sources));
+  return findings.some((f) => f.severity === "error") ? 1 : 0;
+}

@@ -1,0 +1,976 @@
+/**
+ * A model of docker/metadata-action v5 (hazards.md §2; `src/meta.ts`, `src/tag.ts`, `src/flavor.ts`,
+ * `src/image.ts`): the tags, version and JSON it outputs for one event.
+ *
+ * Values tagguard cannot know become holes:
+ * - branch / tag names: `github.ref_name`, pattern `[a-zA-Z0-9._-]+` (the sanitised form; a raw name with
+ *   other characters is not a valid Docker tag, so the two agree wherever both are used as tags);
+ * - pull request numbers: `github.event.number` (`[0-9]+`); commit: `github.sha` / `github.sha[:7]`;
+ * - semver/PEP 440 parts of an unknown tag: `semver(<tag>).version`, `.major`, … with digit-first patterns,
+ *   so they never equal `latest` or `buildcache`; `{{date 'fmt'}}`: `date('fmt')`.
+ * Where the outcome depends on an unknown (is the tag a semver release? is `enable=` true? is this the
+ * default branch?) every possibility is an outcome with the condition that selects it.
+ *
+ * Lines of `images`, `tags` and `flavor` are read as written: `#` starts a comment (outside quotes, as
+ * csv-parse's `comment` option does); the list-level CSV pass that strips quotes before the per-line parse
+ * is not modelled. Custom `labels`/`annotations` inputs and `DOCKER_METADATA_*` environment switches are
+ * not modelled (defaults apply: short SHA of 7, merge commit for pull requests, outputs also set as env).
+ */
+
+import { toTemplate } from "../workflow/expr/coerce.js";
+import { holeAccepts, unify } from "../workflow/expr/unify.js";
+import type { Sym, Template, Val } from "../workflow/expr/value.js";
+import { isLit, normalizeTemplate, renderTemplate, splitTemplate, templateLiteral, trimTemplate } from "../workflow/expr/value.js";
+import { csvFields } from "./csv.js";
+import { concat, fromTokens, holeWithin, lowerLiterals, toTokens } from "./template-tokens.js";
+import { parsePep440, parseSemver } from "./versions.js";
+
+/** The triggering event, as far as metadata-action's outputs depend on it. */
+export interface MetadataEvent {
+  /** `github.event_name`. */
+  eventName: string;
+  /**
+   * Kind of `github.ref` when the ref itself is unknown. `other` or undefined: derived from the event
+   * name (pull_request* → pr, release → tag, push/create/workflow_dispatch/workflow_call → branch or tag,
+   * any other event runs on the default branch).
+   */
+  refKind?: "branch" | "tag" | "pr" | "schedule" | "other";
+  /** The full ref when known, e.g. `refs/tags/v1.2.3`. */
+  ref?: string;
+  /** Whether a branch ref is the repository's default branch; undefined when unknown. */
+  defaultBranch?: boolean;
+  /** The commit SHA when known. */
+  sha?: string;
+}
+
+/** The action's `with:` inputs, evaluated. Absent inputs take the action's defaults. */
+export interface MetadataInputs {
+  images?: Template;
+  tags?: Template;
+  flavor?: Template;
+  "sep-tags"?: Template;
+  "bake-target"?: Template;
+}
+
+/** What the action produces in one possible world of the event. */
+export interface MetadataOutcome {
+  /** Conditions (on unknown values) under which this outcome happens; empty when it always does. */
+  conds: string[];
+  /** Enabled image names, lowercased. */
+  images: Template[];
+  /** `version.main`; empty when no tag rule produced a value. */
+  version: Template;
+  /** Whether `latest` is added. */
+  latest: boolean;
+  /** Tag parts: main version, partials, then `latest`. */
+  tagNames: Template[];
+  /** Full refs `image:tag` per enabled image (bare tag names without images); empty when nothing matched. */
+  tags: Template[];
+  warnings: string[];
+  /** Step outputs (`steps.<id>.outputs.<name>`). */
+  outputs: Record<string, Val>;
+  /** The same outputs as `DOCKER_METADATA_OUTPUT_<NAME>` job environment variables. */
+  env: Record<string, Val>;
+  /** Content of the bake definition files, by the output naming their path (`bake-file`, `bake-file-tags`, …). */
+  bakeFiles: Record<string, Val>;
+}
+
+export interface MetadataResult {
+  outcomes: MetadataOutcome[];
+  /** Input errors: the action fails (in the worlds that hit them) and sets no outputs. */
+  errors: string[];
+  /** True when there were more possible worlds than evaluated ({@link MAX_WORLDS}): outcomes are incomplete. */
+  truncated: boolean;
+}
+
+export const OUTPUT_NAMES = [
+  "version",
+  "tags",
+  "tag-names",
+  "labels",
+  "annotations",
+  "json",
+  "bake-file-tags",
+  "bake-file-labels",
+  "bake-file-annotations",
+  "bake-file",
+] as const;
+
+/** `DOCKER_METADATA_OUTPUT_<NAME>` for an output name. */
+export function outputEnvName(name: string): string {
+  return `DOCKER_METADATA_OUTPUT_${name.replace(/\W/g, "_").toUpperCase()}`;
+}
+
+const TAG_CHARS = "[a-zA-Z0-9._-]";
+const NAME_PATTERN = `${TAG_CHARS}+`;
+const DEFAULT_BAKE_TARGET = "docker-metadata-action";
+const SHORT_SHA = 7;
+/** Possible worlds evaluated per input combination before giving up on completeness. */
+export const MAX_WORLDS = 256;
+
+/** Events whose ref may be a branch or a tag; other events run on a branch (GitHub docs). */
+const BRANCH_OR_TAG_EVENTS = new Set(["push", "create", "workflow_dispatch", "workflow_call"]);
+/** Events on a branch that is never the default one (`gh-readonly-queue/…`). */
+const NON_DEFAULT_BRANCH_EVENTS = new Set(["merge_group"]);
+/** metadata-action's `is_default_branch` answers true for these events whatever the ref. */
+const DEFAULT_BRANCH_EVENT = /create|discussion|issues|schedule/;
+
+type TagType = "schedule" | "semver" | "pep440" | "match" | "edge" | "ref" | "raw" | "sha";
+
+const PRIORITIES: Record<TagType, string> = {
+  schedule: "1000",
+  semver: "900",
+  pep440: "900",
+  match: "800",
+  edge: "700",
+  ref: "600",
+  raw: "200",
+  sha: "100",
+};
+
+interface TagRule {
+  type: TagType;
+  attrs: Record<string, Template>;
+  /** Position in the written list, for stable choice keys. */
+  index: number;
+}
+
+interface ImageInput {
+  name: Template;
+  enable: Template;
+}
+
+interface FlavorInput {
+  latest: Template;
+  prefix: Template;
+  prefixLatest: boolean;
+  suffix: Template;
+  suffixLatest: boolean;
+}
+
+class InputError extends Error {}
+
+const lit = (s: string): Template => (s === "" ? [] : [{ lit: s }]);
+const str = (parts: Template): Val => ({ kind: "str", parts: normalizeTemplate(parts) });
+const holeT = (source: string, pattern?: string): Template => [{ hole: pattern === undefined ? { source } : { source, pattern } }];
+const same = (a: Template, b: Template) => JSON.stringify(normalizeTemplate(a)) === JSON.stringify(normalizeTemplate(b));
+
+// ---------------------------------------------------------------------------------------------
+// Input parsing (world-independent)
+
+/** Cuts a line at its first `#` outside double quotes (csv-parse `comment`). */
+function stripComment(line: Template): Template {
+  const toks = toTokens(line);
+  let quoted = false;
+  for (let i = 0; i < toks.length; i++) {
+    if (toks[i] === '"') quoted = !quoted;
+    else if (toks[i] === "#" && !quoted) return fromTokens(toks.slice(0, i));
+  }
+  return line;
+}
+
+/** A metadata-action list input: newline-separated lines, comments removed, trimmed, empty lines dropped. */
+function inputLines(t: Template | undefined): Template[] {
+  if (!t) return [];
+  return splitTemplate(t, /\r?\n/)
+    .map((l) => trimTemplate(stripComment(l)))
+    .filter((l) => l.length > 0);
+}
+
+function fields(line: Template): Template[] {
+  const record = csvFields(line);
+  if (record.error) throw new InputError(`Invalid CSV in "${renderTemplate(line)}": ${record.error}`);
+  return record.fields;
+}
+
+/** Splits a field on every literal `=` (image and flavor entries use `split('=')`). */
+function splitAll(field: Template): Template[] {
+  return splitTemplate(field, /=/).map(trimTemplate);
+}
+
+function parseImages(t: Template | undefined): ImageInput[] {
+  const lines = inputLines(t);
+  const enabled = lit("true");
+  if (lines.length === 1) {
+    const fs = fields(lines[0]).map(splitAll);
+    if (fs.every((parts) => parts.length === 1)) return fs.map(([name]) => ({ name, enable: enabled }));
+  }
+  return lines.map((line) => {
+    const image: ImageInput = { name: [], enable: enabled };
+    for (const parts of fields(line).map(splitAll)) {
+      if (parts.length === 1) {
+        image.name = parts[0];
+        continue;
+      }
+      const key = templateLiteral(parts[0])?.toLowerCase();
+      if (key === "name") image.name = parts[1];
+      else if (key === "enable") {
+        if (literalNotIn(parts[1], ["true", "false"])) throw new InputError(`Invalid enable attribute value: ${renderTemplate(line)}`);
+        image.enable = parts[1];
+      } else throw new InputError(`Unknown image attribute: ${renderTemplate(line)}`);
+    }
+    if (image.name.length === 0) throw new InputError(`Image name attribute empty: ${renderTemplate(line)}`);
+    return image;
+  });
+}
+
+function literalNotIn(t: Template, allowed: string[]): boolean {
+  const s = templateLiteral(t);
+  return s !== undefined && !allowed.includes(s);
+}
+
+function parseFlavor(t: Template | undefined): FlavorInput {
+  const flavor: FlavorInput = { latest: lit("auto"), prefix: [], prefixLatest: false, suffix: [], suffixLatest: false };
+  for (const line of inputLines(t)) {
+    let onlatestFor: "prefix" | "suffix" | "" = "";
+    for (const parts of fields(line).map(splitAll)) {
+      const text = renderTemplate(line);
+      if (parts.length === 1) throw new InputError(`Invalid flavor entry: ${text}`);
+      const key = templateLiteral(parts[0])?.toLowerCase();
+      const value = parts[1];
+      switch (key) {
+        case "latest":
+          if (literalNotIn(value, ["auto", "true", "false"])) throw new InputError(`Invalid latest flavor entry: ${text}`);
+          flavor.latest = value;
+          break;
+        case "prefix":
+          flavor.prefix = value;
+          onlatestFor = "prefix";
+          break;
+        case "suffix":
+          flavor.suffix = value;
+          onlatestFor = "suffix";
+          break;
+        case "onlatest": {
+          const v = templateLiteral(value);
+          if (v !== "true" && v !== "false") throw new InputError(`Invalid value for onlatest attribute: ${renderTemplate(value)}`);
+          if (onlatestFor === "prefix") flavor.prefixLatest = v === "true";
+          if (onlatestFor === "suffix") flavor.suffixLatest = v === "true";
+          break;
+        }
+        default:
+          throw new InputError(`Unknown flavor entry: ${text}`);
+      }
+    }
+  }
+  return flavor;
+}
+
+/** `key=value` at the first `=` that has a key before it (tag.ts `split(/(?<=^[^=]+?)=/)`), both trimmed. */
+function splitFirst(field: Template): [Template, Template] | [Template] {
+  const toks = toTokens(field);
+  const eq = toks.indexOf("=", 1);
+  if (eq < 0 || toks.slice(0, eq).includes("=")) return [trimTemplate(field)];
+  return [trimTemplate(fromTokens(toks.slice(0, eq))), trimTemplate(fromTokens(toks.slice(eq + 1)))];
+}
+
+function parseTagRule(line: Template, index: number): TagRule {
+  const text = renderTemplate(line);
+  let type: TagType | undefined;
+  const attrs: Record<string, Template> = {};
+  for (const parts of fields(line).map(splitFirst)) {
+    if (parts.length === 1) {
+      attrs.value = parts[0];
+      continue;
+    }
+    const key = templateLiteral(parts[0])?.toLowerCase();
+    if (key === undefined) throw new InputError(`Tag attribute name must be literal: ${text}`);
+    if (key === "type") {
+      const value = templateLiteral(parts[1]);
+      if (value === undefined || !(value in PRIORITIES)) throw new InputError(`Unknown tag type attribute: ${renderTemplate(parts[1])}`);
+      type = value as TagType;
+    } else attrs[key] = parts[1];
+  }
+  const rule: TagRule = { type: type ?? "raw", attrs, index };
+  const has = (k: string) => Object.prototype.hasOwnProperty.call(attrs, k);
+  const def = (k: string, v: string) => {
+    if (!has(k)) attrs[k] = lit(v);
+  };
+  const literalAttr = (k: string, allowed: string[] | undefined, message: string) => {
+    const v = templateLiteral(attrs[k]);
+    if (v === undefined || (allowed && !allowed.includes(v))) throw new InputError(message);
+  };
+  switch (rule.type) {
+    case "schedule":
+      def("pattern", "nightly");
+      break;
+    case "semver":
+    case "pep440":
+      if (!has("pattern")) throw new InputError(`Missing pattern attribute for ${text}`);
+      def("value", "");
+      break;
+    case "match":
+      if (!has("pattern")) throw new InputError(`Missing pattern attribute for ${text}`);
+      def("group", "0");
+      if (Number.isNaN(+(templateLiteral(attrs.group) ?? "NaN"))) throw new InputError(`Invalid match group for ${text}`);
+      def("value", "");
+      break;
+    case "edge":
+      def("branch", "");
+      break;
+    case "ref":
+      if (!has("event")) throw new InputError(`Missing event attribute for ${text}`);
+      literalAttr("event", ["branch", "tag", "pr"], `Invalid event for ${text}`);
+      if (templateLiteral(attrs.event) === "pr") def("prefix", "pr-");
+      break;
+    case "raw":
+      if (!has("value")) throw new InputError(`Missing value attribute for ${text}`);
+      break;
+    case "sha":
+      def("prefix", "sha-");
+      def("format", "short");
+      literalAttr("format", ["short", "long"], `Invalid format for ${text}`);
+      break;
+  }
+  def("enable", "true");
+  def("priority", PRIORITIES[rule.type]);
+  return rule;
+}
+
+const DEFAULT_TAGS = ["type=schedule", "type=ref,event=branch", "type=ref,event=tag", "type=ref,event=pr"];
+
+function parseTags(t: Template | undefined): TagRule[] {
+  const lines = inputLines(t);
+  const rules = (lines.length ? lines : DEFAULT_TAGS.map(lit)).map(parseTagRule);
+  const priority = (r: TagRule) => Number(templateLiteral(r.attrs.priority) ?? "NaN");
+  return rules.sort((a, b) => (priority(a) < priority(b) ? 1 : priority(a) > priority(b) ? -1 : 0));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Possible worlds
+
+interface Option<T> {
+  value: T;
+  cond: string;
+}
+
+/** Answers questions about unknowns; replaying a prefix of answers enumerates every world. */
+class Chooser {
+  readonly conds: string[] = [];
+  readonly counts: number[] = [];
+  private readonly answers = new Map<string, unknown>();
+
+  constructor(private readonly forced: number[]) {}
+
+  choose<T>(key: string, options: Option<T>[]): T {
+    if (this.answers.has(key)) return this.answers.get(key) as T;
+    const pick = options.length === 1 ? options[0] : options[this.forced[this.counts.length] ?? 0];
+    if (options.length > 1) {
+      this.counts.push(options.length);
+      this.conds.push(pick.cond);
+    }
+    this.answers.set(key, pick.value);
+    return pick.value;
+  }
+
+  /** The answer prefix of the next world after this one, or undefined when all were seen. */
+  next(): number[] | undefined {
+    const taken = this.counts.map((_, i) => this.forced[i] ?? 0);
+    for (let k = taken.length - 1; k >= 0; k--) {
+      if (taken[k] + 1 < this.counts[k]) return [...taken.slice(0, k), taken[k] + 1];
+    }
+    return undefined;
+  }
+}
+
+/** A value that must be one of `allowed`; a template with holes becomes a choice among the values it may take. */
+function chooseLiteral(c: Chooser, key: string, t: Template, allowed: string[], error: string): string {
+  const s = templateLiteral(t);
+  if (s !== undefined) {
+    if (!allowed.includes(s)) throw new InputError(error);
+    return s;
+  }
+  const options = allowed.filter((v) => unify(t, lit(v)) !== "never");
+  if (options.length === 0) throw new InputError(error);
+  return c.choose(key, options.map((v) => ({ value: v, cond: `${sourceOf(t)} is '${v}'` })));
+}
+
+interface RefContext {
+  kind: "branch" | "tag" | "pr" | "other";
+  /** Branch name, tag name or pull request number, as in the ref. */
+  name: Template;
+}
+
+interface Version {
+  main: Template | undefined;
+  partial: Template[];
+  latest: boolean | undefined;
+}
+
+/** Sanitises a tag as metadata-action does: runs of characters outside `[a-zA-Z0-9._-]` become `-`. */
+export function sanitizeTag(t: Template): Template {
+  return normalizeTemplate(
+    normalizeTemplate(t).map((p) => {
+      if (isLit(p)) return { lit: p.lit.replace(/[^a-zA-Z0-9._-]+/g, "-") };
+      if (holeWithin(p.hole, /[a-zA-Z0-9._-]/)) return p;
+      return { hole: { source: p.hole.source, pattern: holeAccepts(p.hole, "") ? `${TAG_CHARS}*` : NAME_PATTERN } };
+    }),
+  );
+}
+
+/** A pattern for a moment.js date format made of numeric tokens; undefined for other formats. */
+function datePattern(format: string): string | undefined {
+  let out = "";
+  const re = /YYYY|YY|MM|DD|HH|hh|mm|ss|SSS|M|D|H|h|m|s|X|x|\[[^\]]*\]|[^A-Za-z[]/g;
+  let m: RegExpExecArray | null;
+  let pos = 0;
+  while ((m = re.exec(format)) && m.index === pos) {
+    const tok = m[0];
+    pos += tok.length;
+    if (tok === "YYYY") out += "[0-9]{4}";
+    else if (tok === "SSS") out += "[0-9]{3}";
+    else if (/^(YY|MM|DD|HH|hh|mm|ss)$/.test(tok)) out += "[0-9]{2}";
+    else if (/^[MDHhms]$/.test(tok)) out += "[0-9]{1,2}";
+    else if (tok === "X" || tok === "x") out += "[0-9]+";
+    else out += (tok.startsWith("[") ? tok.slice(1, -1) : tok).replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&");
+  }
+  return pos === format.length ? out : undefined;
+}
+
+/** Handlebars mustaches `{{name 'arg' key=value}}` in literal text, resolved by `helper`. */
+function renderMustaches(t: Template, helper: (name: string, args: string[]) => Template): Template {
+  return normalizeTemplate(
+    normalizeTemplate(t).flatMap((p) => {
+      if (!isLit(p)) return [p];
+      const out: Template = [];
+      let last = 0;
+      for (const m of p.lit.matchAll(/\{\{\s*([A-Za-z_][\w.-]*)((?:\s+[^}]*)?)\}\}/g)) {
+        out.push({ lit: p.lit.slice(last, m.index) });
+        const args = [...m[2].matchAll(/'([^']*)'|"([^"]*)"/g)].map((a) => a[1] ?? a[2]);
+        out.push(...helper(m[1], args));
+        last = (m.index ?? 0) + m[0].length;
+      }
+      out.push({ lit: p.lit.slice(last) });
+      return out;
+    }),
+  );
+}
+
+/** One evaluation of the action in one world. */
+class Run {
+  readonly warnings: string[] = [];
+  private readonly ref: RefContext;
+  private readonly sha: Template;
+
+  constructor(
+    private readonly c: Chooser,
+    private readonly event: MetadataEvent,
+    private readonly flavor: FlavorInput,
+    private readonly flavorLatest: string,
+  ) {
+    this.ref = this.resolveRef();
+    this.sha = event.sha === undefined ? holeT("github.sha", "[0-9a-f]{40}") : lit(event.sha);
+  }
+
+  private resolveRef(): RefContext {
+    const { ref } = this.event;
+    if (ref !== undefined) {
+      if (ref.startsWith("refs/heads/")) return { kind: "branch", name: lit(ref.slice("refs/heads/".length)) };
+      if (ref.startsWith("refs/tags/")) return { kind: "tag", name: lit(ref.slice("refs/tags/".length)) };
+      if (ref.startsWith("refs/pull/")) return { kind: "pr", name: lit(ref.slice("refs/pull/".length).replace(/\/merge$/, "")) };
+      return { kind: "other", name: [] };
+    }
+    const given = this.event.refKind === "schedule" ? "branch" : this.event.refKind;
+    const kind = given === undefined || given === "other" ? this.kindFromEvent() : given;
+    if (kind === "pr") return { kind, name: holeT("github.event.number", "[0-9]+") };
+    return { kind, name: holeT("github.ref_name", NAME_PATTERN) };
+  }
+
+  private kindFromEvent(): "branch" | "tag" | "pr" {
+    const name = this.event.eventName;
+    if (NON_DEFAULT_BRANCH_EVENTS.has(name)) return "branch";
+    if (name.startsWith("pull_request")) return "pr";
+    if (name === "release") return "tag";
+    if (!BRANCH_OR_TAG_EVENTS.has(name)) return "branch";
+    return this.c.choose<"branch" | "tag">("ref-kind", [
+      { value: "branch", cond: "a branch is pushed" },
+      { value: "tag", cond: "a tag is pushed" },
+    ]);
+  }
+
+  private onDefaultBranch(): boolean {
+    if (this.ref.kind !== "branch") return false;
+    if (this.event.defaultBranch !== undefined) return this.event.defaultBranch;
+    if (NON_DEFAULT_BRANCH_EVENTS.has(this.event.eventName)) return false;
+    if (!BRANCH_OR_TAG_EVENTS.has(this.event.eventName) && !this.event.eventName.startsWith("pull_request")) return true;
+    return this.c.choose("default-branch", [
+      { value: true, cond: "the branch is the default branch" },
+      { value: false, cond: "the branch is not the default branch" },
+    ]);
+  }
+
+  private shortSha(): Template {
+    const s = templateLiteral(this.sha);
+    return s === undefined ? holeT(`github.sha[:${SHORT_SHA}]`, `[0-9a-f]{${SHORT_SHA}}`) : lit(s.slice(0, SHORT_SHA));
+  }
+
+  private date(helper: string, args: string[]): Template {
+    const format = args[0] ?? "";
+    return holeT(`${helper}('${format}')`, datePattern(format));
+  }
+
+  /** metadata-action's `setGlobalExp`: `{{branch}}`, `{{tag}}`, `{{sha}}`, `{{base_ref}}`, `{{is_default_branch}}`, dates. */
+  globalExp(t: Template): Template {
+    return renderMustaches(t, (name, args) => {
+      switch (name) {
+        case "branch":
+          return this.ref.kind === "branch" ? this.ref.name : [];
+        case "tag":
+          return this.ref.kind === "tag" ? this.ref.name : [];
+        case "sha":
+          return this.shortSha();
+        case "base_ref":
+          if (this.ref.kind === "tag") return holeT("github.event.base_ref");
+          return this.ref.kind === "pr" ? holeT("github.base_ref") : [];
+        case "is_default_branch":
+          return lit(this.onDefaultBranch() || DEFAULT_BRANCH_EVENT.test(this.event.eventName) ? "true" : "false");
+        case "date":
+        case "commit_date":
+          return this.date(name, args);
+        default:
+          return [];
+      }
+    });
+  }
+
+  private setValue(val: Template, rule: TagRule): Template {
+    const has = (k: string) => Object.prototype.hasOwnProperty.call(rule.attrs, k);
+    let out = val;
+    if (has("prefix")) out = concat(this.globalExp(rule.attrs.prefix), out);
+    else if (this.flavor.prefix.length) out = concat(this.globalExp(this.flavor.prefix), out);
+    if (has("suffix")) out = concat(out, this.globalExp(rule.attrs.suffix));
+    else if (this.flavor.suffix.length) out = concat(out, this.globalExp(this.flavor.suffix));
+    return out;
+  }
+
+  private latestFor(auto: boolean): boolean {
+    return this.flavorLatest === "auto" ? auto : this.flavorLatest === "true";
+  }
+
+  private setVersion(version: Version, val: Template, latest: boolean): void {
+    if (val.length === 0) return;
+    if (val.every((p) => !isLit(p) && holeAccepts(p.hole, ""))) {
+      const empty = this.c.choose(`empty:${renderTemplate(val)}`, [
+        { value: false, cond: `${sourceOf(val)} is not empty` },
+        { value: true, cond: `${sourceOf(val)} is empty` },
+      ]);
+      if (empty) return;
+    }
+    const tag = sanitizeTag(val);
+    if (version.main === undefined) version.main = tag;
+    else if (!same(tag, version.main)) version.partial.push(tag);
+    if (version.latest === undefined) version.latest = latest;
+  }
+
+  /** The tag name with `/` replaced by `-`, or the rule's `value=` (semver, pep440). */
+  private versionSource(rule: TagRule, slashes: boolean): Template | undefined {
+    if (rule.attrs.value.length > 0) return this.globalExp(rule.attrs.value);
+    if (this.ref.kind !== "tag") return undefined;
+    return slashes ? this.ref.name : normalizeTemplate(this.ref.name.map((p) => (isLit(p) ? { lit: p.lit.replace(/\//g, "-") } : p)));
+  }
+
+  private semver(version: Version, rule: TagRule): void {
+    const vraw = this.versionSource(rule, false);
+    if (vraw === undefined) return;
+    const pattern = rule.attrs.pattern;
+    const rawOnly = isRawStatement(pattern);
+    const text = templateLiteral(vraw);
+    if (text !== undefined) {
+      const sver = parseSemver(text);
+      if (!sver) {
+        this.warnings.push(`${text} is not a valid semver. More info: https://semver.org/`);
+        return;
+      }
+      const fields: Record<string, string> = {
+        version: sver.version,
+        major: String(sver.major),
+        minor: String(sver.minor),
+        patch: String(sver.patch),
+        raw: sver.raw,
+        prerelease: sver.prerelease.join(","),
+        build: sver.build.join(","),
+      };
+      const pre = sver.prerelease.length > 0;
+      const rendered = renderMustaches(pre && !rawOnly ? lit("{{version}}") : pattern, (name) => lit(fields[name] ?? ""));
+      this.setVersion(version, this.setValue(rendered, rule), this.latestFor(!pre));
+      return;
+    }
+    const src = sourceOf(vraw);
+    const kind = this.c.choose(`semver:${src}`, [
+      { value: "release", cond: `${src} is a semver release` },
+      { value: "prerelease", cond: `${src} is a semver pre-release` },
+      { value: "invalid", cond: `${src} is not a semver version` },
+    ]);
+    if (kind === "invalid") {
+      this.warnings.push(`${src} is not a valid semver. More info: https://semver.org/`);
+      return;
+    }
+    const num = "0|[1-9][0-9]*";
+    const core = `(${num})\\.(${num})\\.(${num})`;
+    const parts: Record<string, Template> = {
+      version: holeT(`semver(${src}).version`, kind === "release" ? core : `${core}-[0-9A-Za-z.-]+`),
+      major: holeT(`semver(${src}).major`, num),
+      minor: holeT(`semver(${src}).minor`, num),
+      patch: holeT(`semver(${src}).patch`, num),
+      raw: vraw,
+      prerelease: holeT(`semver(${src}).prerelease`),
+      build: holeT(`semver(${src}).build`),
+    };
+    const rendered = renderMustaches(kind === "prerelease" && !rawOnly ? lit("{{version}}") : pattern, (name) => parts[name] ?? []);
+    this.setVersion(version, this.setValue(rendered, rule), this.latestFor(kind === "release"));
+  }
+
+  private pep440(version: Version, rule: TagRule): void {
+    const vraw = this.versionSource(rule, false);
+    if (vraw === undefined) return;
+    const pattern = rule.attrs.pattern;
+    const rawOnly = isRawStatement(pattern);
+    const text = templateLiteral(vraw);
+    if (text !== undefined) {
+      const pver = parsePep440(text);
+      if (!pver) {
+        this.warnings.push(`${text} does not conform to PEP 440. More info: https://www.python.org/dev/peps/pep-0440`);
+        return;
+      }
+      const fields: Record<string, string> = {
+        raw: text,
+        version: pver.clean,
+        major: String(pver.major),
+        minor: String(pver.minor),
+        patch: String(pver.patch),
+      };
+      const value = pver.nonFinal ? lit(rawOnly ? text : pver.clean) : renderMustaches(pattern, (name) => lit(fields[name] ?? ""));
+      this.setVersion(version, this.setValue(value, rule), this.latestFor(!pver.nonFinal));
+      return;
+    }
+    const src = sourceOf(vraw);
+    const kind = this.c.choose(`pep440:${src}`, [
+      { value: "final", cond: `${src} is a PEP 440 final release` },
+      { value: "nonfinal", cond: `${src} is a PEP 440 pre-, post- or dev release` },
+      { value: "invalid", cond: `${src} is not a PEP 440 version` },
+    ]);
+    if (kind === "invalid") {
+      this.warnings.push(`${src} does not conform to PEP 440. More info: https://www.python.org/dev/peps/pep-0440`);
+      return;
+    }
+    const clean = holeT(`pep440(${src}).version`, "([0-9]+!)?[0-9]+(\\.[0-9]+)*([a-z]+[0-9]+)?(\\.post[0-9]+)?(\\.dev[0-9]+)?(\\+[a-z0-9.]+)?");
+    const parts: Record<string, Template> = {
+      raw: vraw,
+      version: clean,
+      major: holeT(`pep440(${src}).major`, "[0-9]+"),
+      minor: holeT(`pep440(${src}).minor`, "[0-9]+"),
+      patch: holeT(`pep440(${src}).patch`, "[0-9]+"),
+    };
+    const value = kind === "nonfinal" ? (rawOnly ? vraw : clean) : renderMustaches(pattern, (name) => parts[name] ?? []);
+    this.setVersion(version, this.setValue(value, rule), this.latestFor(kind === "final"));
+  }
+
+  private match(version: Version, rule: TagRule): void {
+    const vraw = this.versionSource(rule, true);
+    if (vraw === undefined) return;
+    const pattern = templateLiteral(rule.attrs.pattern);
+    const group = templateLiteral(rule.attrs.group) ?? "0";
+    if (pattern === undefined) throw new InputError(`match pattern must be literal: ${renderTemplate(rule.attrs.pattern)}`);
+    const text = templateLiteral(vraw);
+    if (text !== undefined) {
+      const isRegex = /^\/(.+)\/(.*)$/.exec(pattern);
+      const m = isRegex ? text.match(new RegExp(isRegex[1], isRegex[2])) : text.match(pattern);
+      if (!m) {
+        this.warnings.push(`${pattern} does not match ${text}.`);
+        return;
+      }
+      const value = m[Number(group)];
+      if (value === undefined) {
+        this.warnings.push(`Group ${group} does not exist for ${pattern} pattern.`);
+        return;
+      }
+      this.setVersion(version, this.setValue(lit(value), rule), this.latestFor(true));
+      return;
+    }
+    const src = sourceOf(vraw);
+    const matched = this.c.choose(`match:${src}:${pattern}`, [
+      { value: true, cond: `${src} matches ${pattern}` },
+      { value: false, cond: `${src} does not match ${pattern}` },
+    ]);
+    if (!matched) {
+      this.warnings.push(`${pattern} does not match ${src}.`);
+      return;
+    }
+    this.setVersion(version, this.setValue(holeT(`match(${src}, ${pattern})[${group}]`), rule), this.latestFor(true));
+  }
+
+  private edge(version: Version, rule: TagRule): void {
+    if (this.ref.kind !== "branch") return;
+    const branch = rule.attrs.branch;
+    let onBranch: boolean;
+    if (branch.length === 0) onBranch = this.onDefaultBranch();
+    else {
+      const match = unify(branch, this.ref.name);
+      onBranch =
+        match === "possible"
+          ? this.c.choose(`edge:${renderTemplate(branch)}`, [
+              { value: true, cond: `the branch is ${renderTemplate(branch)}` },
+              { value: false, cond: `the branch is not ${renderTemplate(branch)}` },
+            ])
+          : match === "definite";
+    }
+    if (onBranch) this.setVersion(version, this.setValue(lit("edge"), rule), this.latestFor(false));
+  }
+
+  private refRule(version: Version, rule: TagRule): void {
+    const event = templateLiteral(rule.attrs.event);
+    if (event !== this.ref.kind) return;
+    this.setVersion(version, this.setValue(this.ref.name, rule), this.latestFor(event === "tag"));
+  }
+
+  private schedule(version: Version, rule: TagRule): void {
+    if (!/schedule/.test(this.event.eventName)) return;
+    const value = renderMustaches(rule.attrs.pattern, (name, args) => (name === "date" || name === "commit_date" ? this.date(name, args) : []));
+    this.setVersion(version, this.setValue(value, rule), this.latestFor(false));
+  }
+
+  version(rules: TagRule[]): Version {
+    const version: Version = { main: undefined, partial: [], latest: undefined };
+    for (const rule of rules) {
+      const enable = this.globalExp(rule.attrs.enable);
+      const on = chooseLiteral(this.c, `enable:${rule.index}`, enable, ["true", "false"], `Invalid value for enable attribute: ${renderTemplate(enable)}`);
+      if (on !== "true") continue;
+      switch (rule.type) {
+        case "schedule":
+          this.schedule(version, rule);
+          break;
+        case "semver":
+          this.semver(version, rule);
+          break;
+        case "pep440":
+          this.pep440(version, rule);
+          break;
+        case "match":
+          this.match(version, rule);
+          break;
+        case "edge":
+          this.edge(version, rule);
+          break;
+        case "ref":
+          this.refRule(version, rule);
+          break;
+        case "raw":
+          this.setVersion(version, this.setValue(this.globalExp(rule.attrs.value), rule), this.latestFor(false));
+          break;
+        case "sha": {
+          const sha = templateLiteral(rule.attrs.format) === "long" ? this.sha : this.shortSha();
+          this.setVersion(version, this.setValue(sha, rule), this.latestFor(false));
+          break;
+        }
+      }
+    }
+    version.partial = version.partial.filter((p, i) => version.partial.findIndex((q) => same(p, q)) === i);
+    version.latest ??= false;
+    return version;
+  }
+
+  labels(version: Template): [string, Template][] {
+    const url = holeT("github.event.repository.html_url");
+    return [
+      ["org.opencontainers.image.created", holeT("metadata.created", "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z")],
+      ["org.opencontainers.image.description", holeT("github.event.repository.description")],
+      ["org.opencontainers.image.licenses", holeT("github.event.repository.license.spdx_id")],
+      ["org.opencontainers.image.revision", this.sha],
+      ["org.opencontainers.image.source", url],
+      ["org.opencontainers.image.title", holeT("github.event.repository.name")],
+      ["org.opencontainers.image.url", url],
+      ["org.opencontainers.image.version", version],
+    ];
+  }
+}
+
+/** How a value is named in derived hole sources and conditions: a lone hole by its source. */
+function sourceOf(t: Template): string {
+  const parts = normalizeTemplate(t);
+  return parts.length === 1 && !isLit(parts[0]) ? parts[0].hole.source : renderTemplate(parts);
+}
+
+/** Whether a semver/pep440 pattern is exactly `{{raw}}` (metadata-action `isRawStatement`). */
+function isRawStatement(pattern: Template): boolean {
+  return /^\{\{\s*raw\s*\}\}$/.test(templateLiteral(pattern) ?? "");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Outputs
+
+function join(items: Template[], sep: Template): Template {
+  return concat(...items.flatMap((t, i) => (i ? [sep, t] : [t])));
+}
+
+/** A string in a JSON structure being built (a class, so an empty template is not taken for an array). */
+class Leaf {
+  constructor(readonly t: Template) {}
+}
+
+type Shape = Leaf | Shape[] | { [key: string]: Shape };
+
+function toJsonShapeText(v: Shape): Template {
+  if (v instanceof Leaf) return concat('"', v.t.map((p) => (isLit(p) ? { lit: JSON.stringify(p.lit).slice(1, -1) } : p)), '"');
+  if (Array.isArray(v)) return concat("[", ...v.map(toJsonShapeText).flatMap((t, i) => (i ? [",", t] : [t])), "]");
+  return concat("{", ...Object.entries(v).flatMap(([k, x], i) => [i ? "," : "", JSON.stringify(k), ":", toJsonShapeText(x)]), "}");
+}
+
+function toJsonShapeVal(v: Shape): Val {
+  if (v instanceof Leaf) return str(v.t);
+  if (Array.isArray(v)) return { kind: "array", items: v.map(toJsonShapeVal) };
+  return { kind: "object", fields: Object.fromEntries(Object.entries(v).map(([k, x]) => [k, toJsonShapeVal(x)])) };
+}
+
+function shapeString(v: Shape): Val {
+  return { kind: "str", parts: toJsonShapeText(v), json: toJsonShapeVal(v) };
+}
+
+function outcomeOf(run: Run, images: Template[], version: Version, flavor: FlavorInput, sep: Template, bakeTarget: string, conds: string[]): MetadataOutcome {
+  const main = version.main;
+  const tagNames: Template[] = [];
+  const tags: Template[] = [];
+  if (main !== undefined) {
+    tagNames.push(main, ...version.partial);
+    if (version.latest) {
+      tagNames.push(sanitizeTag(concat(flavor.prefixLatest ? flavor.prefix : [], "latest", flavor.suffixLatest ? flavor.suffix : [])));
+    }
+    for (const image of images.length ? images : [[]]) {
+      for (const name of tagNames) tags.push(image.length ? concat(image, ":", name) : name);
+    }
+  }
+  const warnings = [...run.warnings];
+  if (main === undefined) warnings.push("No Docker image version has been generated. Check tags input.");
+  if (tags.length === 0) warnings.push("No Docker tag has been generated. Check tags input.");
+  const versionText = main ?? [];
+  const labels = run.labels(versionText);
+  const labelLines = labels.map(([k, v]) => concat(k, "=", v));
+  const annotationLines = labelLines.map((l) => concat("manifest:", l));
+  const labelShape: Shape = Object.fromEntries(labels.map(([k, v]) => [k, new Leaf(v)]));
+  const leaves = (ts: Template[]) => ts.map((t) => new Leaf(t));
+  const args: Record<string, Shape> = { DOCKER_META_IMAGES: new Leaf(join(images, lit(","))) };
+  if (main !== undefined) args.DOCKER_META_VERSION = new Leaf(main);
+  const bake = (body: Record<string, Shape>): Shape => ({ target: { [bakeTarget]: body } });
+  const bakeFiles: Record<string, Val> = {
+    "bake-file-tags": shapeString(bake({ tags: leaves(tags), args })),
+    "bake-file-labels": shapeString(bake({ labels: labelShape })),
+    "bake-file-annotations": shapeString(bake({ annotations: leaves(annotationLines) })),
+    "bake-file": shapeString(bake({ tags: leaves(tags), labels: labelShape, args })),
+  };
+  const outputs: Record<string, Val> = {
+    version: str(versionText),
+    tags: str(join(tags, sep)),
+    "tag-names": str(join(tagNames, sep)),
+    labels: str(join(labelLines, lit("\n"))),
+    annotations: str(join(annotationLines, lit("\n"))),
+    json: shapeString({ tags: leaves(tags), "tag-names": leaves(tagNames), labels: labelShape, annotations: leaves(annotationLines) }),
+  };
+  for (const name of Object.keys(bakeFiles)) {
+    outputs[name] = str(holeT(`docker-metadata-action.${name}`));
+  }
+  const env = Object.fromEntries(Object.entries(outputs).map(([k, v]) => [outputEnvName(k), v]));
+  return { conds, images, version: versionText, latest: version.latest ?? false, tagNames, tags, warnings, outputs, env, bakeFiles };
+}
+
+/** Evaluates docker/metadata-action for one event: every possible outcome, or the input errors. */
+export function evaluateMetadataAction(inputs: MetadataInputs, event: MetadataEvent): MetadataResult {
+  let images: ImageInput[];
+  let rules: TagRule[];
+  let flavor: FlavorInput;
+  try {
+    images = parseImages(inputs.images);
+    rules = parseTags(inputs.tags);
+    flavor = parseFlavor(inputs.flavor);
+  } catch (e) {
+    if (e instanceof InputError) return { outcomes: [], errors: [e.message], truncated: false };
+    throw e;
+  }
+  const sepInput = inputs["sep-tags"] ?? [];
+  const sep = sepInput.length ? sepInput : lit("\n");
+  const bakeInput = trimTemplate(inputs["bake-target"] ?? []);
+  const bakeTarget = bakeInput.length ? renderTemplate(bakeInput) : DEFAULT_BAKE_TARGET;
+  const outcomes: MetadataOutcome[] = [];
+  const errors: string[] = [];
+  let forced: number[] | undefined = [];
+  let worlds = 0;
+  while (forced && worlds++ < MAX_WORLDS) {
+    const c: Chooser = new Chooser(forced);
+    try {
+      const latest = chooseLiteral(c, "flavor-latest", flavor.latest, ["auto", "true", "false"], "Invalid latest flavor entry");
+      const run = new Run(c, event, flavor, latest);
+      const version = run.version(rules);
+      const enabled = images.filter(
+        (img, i) => chooseLiteral(c, `image:${i}`, img.enable, ["true", "false"], `Invalid enable attribute value: ${renderTemplate(img.name)}`) === "true",
+      );
+      outcomes.push(outcomeOf(run, enabled.map((img) => lowerLiterals(img.name)), version, flavor, sep, bakeTarget, [...c.conds]));
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+      if (!errors.includes(e.message)) errors.push(e.message);
+    }
+    forced = c.next();
+  }
+  return { outcomes, errors, truncated: forced !== undefined };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Integration with the expression evaluator
+
+const INPUT_NAMES = ["images", "tags", "flavor", "sep-tags", "bake-target"] as const;
+
+/** Every combination of the inputs' alternatives, with the union of their conditions. */
+function inputCombinations(inputs: Map<string, Sym>): { inputs: MetadataInputs; conds: string[] }[] {
+  let combos: { inputs: MetadataInputs; conds: string[] }[] = [{ inputs: {}, conds: [] }];
+  for (const name of INPUT_NAMES) {
+    const sym = inputs.get(name);
+    if (!sym) continue;
+    combos = combos.flatMap((combo) =>
+      sym.map((alt) => ({
+        inputs: { ...combo.inputs, [name]: toTemplate(alt.value) },
+        conds: [...combo.conds, ...alt.conds.filter((c) => !combo.conds.includes(c))],
+      })),
+    );
+  }
+  return combos;
+}
+
+function mergeAlternatives(alts: Sym): Sym {
+  const out: Sym = [];
+  const keys: string[] = [];
+  for (const alt of alts) {
+    const key = JSON.stringify(alt.value);
+    const at = keys.indexOf(key);
+    if (at < 0) {
+      keys.push(key);
+      out.push({ value: alt.value, conds: [...alt.conds] });
+    } else {
+      out[at] = { value: out[at].value, conds: out[at].conds.filter((c) => alt.conds.includes(c)) };
+    }
+  }
+  return out;
+}
+
+/**
+ * The step's outputs for expression scopes: `outputs` for `steps.<id>.outputs.<name>`, `env` for the
+ * `DOCKER_METADATA_OUTPUT_*` variables of later steps. Each is a set of alternatives, one per outcome
+ * (identical values merged, keeping the conditions they share). Inputs in error yield no outputs; when
+ * the worlds were truncated an unknown alternative stands for the ones not evaluated.
+ */
+export function metadataActionOutputs(inputs: Map<string, Sym>, event: MetadataEvent): { outputs: Map<string, Sym>; env: Map<string, Sym> } {
+  const outputs = new Map<string, Sym>();
+  const env = new Map<string, Sym>();
+  const add = (name: string, value: Val, conds: string[]) => {
+    outputs.set(name, [...(outputs.get(name) ?? []), { value, conds }]);
+    env.set(outputEnvName(name), [...(env.get(outputEnvName(name)) ?? []), { value, conds }]);
+  };
+  for (const combo of inputCombinations(inputs)) {
+    const result = evaluateMetadataAction(combo.inputs, event);
+    for (const outcome of result.outcomes) {
+      for (const name of OUTPUT_NAMES) add(name, outcome.outputs[name], [...combo.conds, ...outcome.conds]);
+    }
+    if (result.truncated) {
+      for (const name of OUTPUT_NAMES) add(name, { kind: "unknown", hole: { source: `docker-metadata-action.${name}`, multiline: true } }, combo.conds);
+    }
+  }
+  for (const [k, v] of outputs) outputs.set(k, mergeAlternatives(v));
+  for (const [k, v] of env) env.set(k, mergeAlternatives(v));
+  return { outputs, env };
+}

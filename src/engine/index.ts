@@ -1,0 +1,73 @@
+import { extractBuild } from "../build/extract.js";
+import type { BuildInvocation } from "../build/invocation.js";
+import type { Finding } from "../report/finding.js";
+import { fingerprint } from "../report/fingerprint.js";
+import { rules } from "../rules/index.js";
+import { runRule } from "../rules/rule.js";
+import type { Workflow } from "../workflow/model.js";
+import type { Span } from "../workflow/span.js";
+import { Project, type SourceFile } from "./project.js";
+import { Walker } from "./walk.js";
+
+export { isAnalyzablePath, referencedPaths, type SourceFile } from "./project.js";
+
+export interface AnalysisResult {
+  findings: Finding[];
+  /** Files that were skipped or references that could not be resolved. */
+  notes: string[];
+}
+
+export const PARSE_ERROR = "parse-error";
+
+function parseError(message: string, span: Span): Finding {
+  return {
+    ruleId: PARSE_ERROR,
+    severity: "error",
+    confidence: "definite",
+    message,
+    primary: span,
+    related: [],
+    hidden: [],
+    fingerprint: fingerprint(PARSE_ERROR, span.file, message),
+  };
+}
+
+function byPosition(a: Finding, b: Finding): number {
+  return (
+    a.primary.file.localeCompare(b.primary.file) ||
+    a.primary.start.offset - b.primary.start.offset ||
+    a.ruleId.localeCompare(b.ruleId) ||
+    a.message.localeCompare(b.message)
+  );
+}
+
+/** Analyses a set of repository files. Pure: no I/O, deterministic output order. */
+export function analyze(files: SourceFile[]): AnalysisResult {
+  const project = new Project(files);
+  const builds: BuildInvocation[] = [];
+  const walker = new Walker(project, (visit) => extractBuild(visit, builds));
+  const reusableOnly = (w: Workflow) => w.triggers.length > 0 && w.triggers.every((t) => t.event === "workflow_call");
+  const workflows = [...project.workflows.values()];
+  for (const workflow of workflows.filter((w) => !reusableOnly(w))) walker.walkWorkflow(workflow);
+  for (const workflow of workflows.filter(reusableOnly)) {
+    if (!walker.calledWorkflows.has(workflow.file)) walker.walkWorkflow(workflow);
+  }
+  for (const action of project.actions.values()) {
+    if (!walker.calledActions.has(action.file)) walker.walkAction(action);
+  }
+
+  const findings: Finding[] = [];
+  for (const y of project.yamlFiles) {
+    for (const p of y.problems) findings.push(parseError(`YAML syntax error: ${p.message}`, p.span));
+  }
+  for (const p of walker.problems) {
+    if (p.kind === "syntax") findings.push(parseError(p.message, p.span));
+  }
+  for (const rule of rules) findings.push(...runRule(rule, project, builds));
+
+  const notes = [
+    ...project.notes,
+    ...walker.problems.filter((p) => p.kind === "note").map((p) => `${p.span.file}:${p.span.start.line}: ${p.message}`),
+  ];
+  return { findings: findings.sort(byPosition), notes };
+}

@@ -1,0 +1,77 @@
+import type { Scope } from "../workflow/expr/evaluate.js";
+import { hole, known, lit, type Sym, type Val } from "../workflow/expr/value.js";
+import type { EventCase } from "./events.js";
+
+export type Outputs = Map<string, Sym>;
+
+/**
+ * The contexts visible to one expression. Frames are immutable: entering a job, a matrix leg, a
+ * step or a composite action derives a new frame, so evaluation order can never leak values.
+ */
+export interface Frame {
+  event: EventCase;
+  env: Map<string, Sym>;
+  inputs?: Map<string, Sym>;
+  matrix?: Record<string, Val>;
+  /** True when the matrix is computed (e.g. fromJSON) and its values are unknown. */
+  matrixDynamic?: boolean;
+  steps: Map<string, Outputs>;
+  needs: Map<string, Outputs>;
+}
+
+const NAME = "[a-zA-Z0-9._-]+";
+
+/** Values of the `github` context that the event case determines. */
+function githubValue(event: EventCase, key: string): Sym | undefined {
+  switch (key) {
+    case "event_name":
+      return known(lit(event.eventName));
+    case "ref_type":
+      if (event.refKind === "tag") return known(lit("tag"));
+      if (event.refKind === "branch") return known(lit("branch"));
+      return undefined;
+    case "ref": {
+      if (event.ref) return known(lit(event.ref));
+      const name = { hole: { source: "github.ref_name", pattern: NAME } };
+      if (event.refKind === "tag") return known({ kind: "str", parts: [{ lit: "refs/tags/" }, name] });
+      if (event.refKind === "branch") return known({ kind: "str", parts: [{ lit: "refs/heads/" }, name] });
+      if (event.refKind === "pr") {
+        const num = { hole: { source: "github.event.number", pattern: "[0-9]+" } };
+        return known({ kind: "str", parts: [{ lit: "refs/pull/" }, num, { lit: "/merge" }] });
+      }
+      return undefined;
+    }
+    case "ref_name":
+      if (event.ref) return known(lit(event.ref.replace(/^refs\/(heads|tags)\//, "")));
+      return known(hole("github.ref_name", { pattern: NAME }));
+    default:
+      return undefined;
+  }
+}
+
+export function frameScope(frame: Frame): Scope {
+  return {
+    resolve(path: string[]): Sym | undefined {
+      const [ctx, a, b, c] = path;
+      switch (ctx) {
+        case "github":
+          return path.length === 2 ? githubValue(frame.event, a) : undefined;
+        case "env":
+          return path.length === 2 ? frame.env.get(a) : undefined;
+        case "inputs":
+          return path.length === 2 ? frame.inputs?.get(a) : undefined;
+        case "matrix": {
+          if (path.length !== 2 || frame.matrixDynamic || !frame.matrix) return undefined;
+          const v = frame.matrix[a];
+          return v ? known(v) : known({ kind: "null" });
+        }
+        case "steps":
+          return path.length === 4 && b === "outputs" ? frame.steps.get(a)?.get(c) : undefined;
+        case "needs":
+          return path.length === 4 && b === "outputs" ? frame.needs.get(a)?.get(c) : undefined;
+        default:
+          return undefined;
+      }
+    },
+  };
+}

@@ -1,0 +1,336 @@
+import {
+  evaluateCondition,
+  evaluateInterpolated,
+  ExpressionSyntaxError,
+  type Scope,
+} from "../workflow/expr/evaluate.js";
+import { hole, known, type Sym, type Val } from "../workflow/expr/value.js";
+import type { CompositeAction, Job, Matrix, ScalarMap, Step, Workflow } from "../workflow/model.js";
+import type { Span } from "../workflow/span.js";
+import type { ScalarValue } from "../workflow/yaml.js";
+import { type EventCase, eventCases } from "./events.js";
+import type { Project } from "./project.js";
+import { type Frame, frameScope, type Outputs } from "./scope.js";
+
+/** Where a composite action or reusable workflow was called from. */
+export interface CallSite {
+  file: string;
+  span: Span;
+  uses: string;
+}
+
+export interface StepVisit {
+  step: Step;
+  /** The file that contains the step: a workflow or a composite action. */
+  file: string;
+  /** The top-level workflow being evaluated. */
+  workflow: Workflow;
+  jobId: string;
+  event: EventCase;
+  /** Label of the matrix leg, e.g. `arch=arm64`, when the job has a matrix. */
+  leg?: string;
+  frame: Frame;
+  scope: Scope;
+  /** Outermost first. */
+  calls: CallSite[];
+  /** Evaluates text in the step's scope; an invalid expression is reported at `span`. */
+  evaluate(text: string, span: Span): Sym;
+}
+
+export interface WalkProblem {
+  /** `syntax`: an invalid expression (reported as a finding); `note`: an unresolved reference. */
+  kind: "syntax" | "note";
+  message: string;
+  span: Span;
+}
+
+/** What a step contributes to later steps: its outputs, and variables it exports to the job env. */
+export interface StepResult {
+  outputs?: Outputs;
+  env?: Map<string, Sym>;
+}
+
+/** Called for each reachable step. */
+export type StepVisitor = (visit: StepVisit) => StepResult | undefined;
+
+const MAX_MATRIX_LEGS = 32;
+const MAX_CALL_DEPTH = 8;
+
+export class Walker {
+  readonly problems: WalkProblem[] = [];
+  /** Files of the composite actions reached from a workflow. */
+  readonly calledActions = new Set<string>();
+  /** Files of the reusable workflows reached from another workflow. */
+  readonly calledWorkflows = new Set<string>();
+  private readonly reported = new Set<string>();
+
+  constructor(
+    private readonly project: Project,
+    private readonly visitor: StepVisitor,
+  ) {}
+
+  walkWorkflow(workflow: Workflow): void {
+    for (const event of eventCases(workflow.triggers)) {
+      const env = this.evalMap(workflow.env, { event, env: new Map(), steps: new Map(), needs: new Map() });
+      const inputs = new Map<string, Sym>();
+      for (const name of workflow.inputs.keys()) inputs.set(name, known(hole(`inputs.${name}`)));
+      this.walkJobs(workflow, workflow, { event, env, inputs, steps: new Map(), needs: new Map() }, []);
+    }
+  }
+
+  /**
+   * Walks a composite action that no workflow calls, with unknown inputs, so that its builds are
+   * still checked on their own.
+   */
+  walkAction(action: CompositeAction): void {
+    const event: EventCase = { eventName: "push", refKind: "other", label: "any event" };
+    const inputs = new Map<string, Sym>();
+    for (const name of action.inputs.keys()) inputs.set(name, known(hole(`inputs.${name}`)));
+    const frame: Frame = { event, env: new Map(), inputs, steps: new Map(), needs: new Map() };
+    const top = { kind: "workflow", file: action.file, yaml: action.yaml, triggers: [], inputs: new Map(), env: new Map(), jobs: [] } satisfies Workflow;
+    this.walkSteps(top, action.file, "(composite)", action.steps, frame, undefined, []);
+  }
+
+  /** Evaluates a string value; syntax errors become problems and an unknown value. */
+  evaluate(value: Pick<ScalarValue, "value" | "span">, scope: Scope): Sym {
+    try {
+      return evaluateInterpolated(value.value, scope);
+    } catch (err) {
+      if (!(err instanceof ExpressionSyntaxError)) throw err;
+      this.problem("syntax", `invalid expression: ${err.message}`, value.span);
+      return known(hole(value.value));
+    }
+  }
+
+  private problem(kind: WalkProblem["kind"], message: string, span: Span): void {
+    const key = `${span.file}:${span.start.offset}:${message}`;
+    if (this.reported.has(key)) return;
+    this.reported.add(key);
+    this.problems.push({ kind, message, span });
+  }
+
+  private evalMap(map: ScalarMap, frame: Frame, into = new Map(frame.env)): Map<string, Sym> {
+    for (const [name, value] of map) {
+      into.set(name, this.evaluate(value, frameScope({ ...frame, env: into })));
+    }
+    return into;
+  }
+
+  /** False only when the condition is false on every branch. */
+  private reachable(cond: ScalarValue | undefined, scope: Scope): boolean {
+    if (!cond) return true;
+    try {
+      return evaluateCondition(cond.value, scope).some((a) => !(a.value.kind === "bool" && !a.value.value));
+    } catch (err) {
+      if (!(err instanceof ExpressionSyntaxError)) throw err;
+      this.problem("syntax", `invalid expression: ${err.message}`, cond.span);
+      return true;
+    }
+  }
+
+  private walkJobs(top: Workflow, workflow: Workflow, base: Frame, calls: CallSite[]): Map<string, Outputs> {
+    const done = new Map<string, Outputs>();
+    for (const job of orderJobs(workflow.jobs)) {
+      const needs = new Map<string, Outputs>();
+      for (const n of job.needs) needs.set(n, done.get(n) ?? new Map());
+      done.set(job.id, this.walkJob(top, workflow, job, { ...base, needs }, calls));
+    }
+    return done;
+  }
+
+  private walkJob(top: Workflow, workflow: Workflow, job: Job, base: Frame, calls: CallSite[]): Outputs {
+    const outputs: Outputs = new Map();
+    for (const leg of matrixLegs(job.matrix)) {
+      const legFrame: Frame = { ...base, matrix: leg.values, matrixDynamic: leg.dynamic, steps: new Map() };
+      if (!this.reachable(job.if, frameScope(legFrame))) continue;
+      const frame: Frame = { ...legFrame, env: this.evalMap(job.env, legFrame) };
+      if (job.uses) {
+        this.callWorkflow(top, workflow, job, frame, calls);
+        continue;
+      }
+      this.walkSteps(top, workflow.file, job.id, job.steps, frame, leg.label, calls);
+      for (const [name, value] of job.outputs) {
+        const sym = this.evaluate(value, frameScope(frame));
+        outputs.set(name, [...(outputs.get(name) ?? []), ...sym]);
+      }
+    }
+    for (const name of job.outputs.keys()) {
+      const value = outputs.get(name);
+      if (!value || value.every((a) => isOpaque(a.value))) outputs.set(name, known(hole(`needs.${job.id}.outputs.${name}`)));
+    }
+    return outputs;
+  }
+
+  private walkSteps(
+    top: Workflow,
+    file: string,
+    jobId: string,
+    steps: Step[],
+    jobFrame: Frame,
+    leg: string | undefined,
+    calls: CallSite[],
+  ): Map<string, Outputs> {
+    const stepOutputs = jobFrame.steps;
+    let jobEnv = jobFrame.env;
+    for (const step of steps) {
+      const before: Frame = { ...jobFrame, env: jobEnv, steps: stepOutputs };
+      if (!this.reachable(step.if, frameScope(before))) continue;
+      const frame: Frame = { ...before, env: this.evalMap(step.env, before) };
+      const scope = frameScope(frame);
+      const uses = step.uses?.value ?? "";
+      let result: StepResult | undefined;
+      if (uses.startsWith("./") && step.uses) {
+        result = { outputs: this.callAction(top, jobId, step, frame, leg, [...calls, { file, span: step.uses.span, uses }]) };
+      } else {
+        const evaluate = (text: string, span: Span) => this.evaluate({ value: text, span }, scope);
+        result = this.visitor({ step, file, workflow: top, jobId, event: frame.event, leg, frame, scope, calls, evaluate });
+      }
+      if (result?.env) jobEnv = new Map([...jobEnv, ...result.env]);
+      if (step.id) stepOutputs.set(step.id, result?.outputs ?? new Map());
+    }
+    return stepOutputs;
+  }
+
+  private callAction(
+    top: Workflow,
+    jobId: string,
+    step: Step,
+    frame: Frame,
+    leg: string | undefined,
+    calls: CallSite[],
+  ): Outputs | undefined {
+    const uses = step.uses as ScalarValue;
+    const action = this.project.action(uses.value);
+    if (!action) {
+      this.problem("note", `local action ${uses.value} was not found in the repository`, uses.span);
+      return undefined;
+    }
+    if (action.using !== "composite") return undefined;
+    this.calledActions.add(action.file);
+    if (calls.length > MAX_CALL_DEPTH || calls.slice(0, -1).some((c) => c.uses === uses.value)) {
+      this.problem("note", `local action ${uses.value} calls itself; expansion stopped`, uses.span);
+      return undefined;
+    }
+    const callerScope = frameScope(frame);
+    const actionFrame: Frame = {
+      event: frame.event,
+      env: frame.env,
+      inputs: this.bindInputs(action, step.with, callerScope, frame),
+      steps: new Map(),
+      needs: new Map(),
+    };
+    const own = this.walkSteps(top, action.file, jobId, action.steps, actionFrame, leg, calls);
+    const outputs: Outputs = new Map();
+    const scope = frameScope({ ...actionFrame, steps: own });
+    for (const [name, value] of action.outputs) outputs.set(name, this.evaluate(value, scope));
+    return outputs;
+  }
+
+  private bindInputs(
+    decl: Pick<CompositeAction, "inputs">,
+    given: ScalarMap,
+    callerScope: Scope,
+    frame: Frame,
+  ): Map<string, Sym> {
+    const inputs = new Map<string, Sym>();
+    for (const [name, value] of given) inputs.set(name, this.evaluate(value, callerScope));
+    const defaultsScope = frameScope({ ...frame, inputs, steps: new Map(), needs: new Map() });
+    for (const [name, d] of decl.inputs) {
+      if (inputs.has(name)) continue;
+      inputs.set(name, d.default ? this.evaluate(d.default, defaultsScope) : known({ kind: "str", parts: [] }));
+    }
+    return inputs;
+  }
+
+  private callWorkflow(top: Workflow, caller: Workflow, job: Job, frame: Frame, calls: CallSite[]): void {
+    const uses = job.uses as ScalarValue;
+    if (!uses.value.startsWith("./")) return;
+    const called = this.project.workflow(uses.value);
+    if (!called) {
+      this.problem("note", `reusable workflow ${uses.value} was not found in the repository`, uses.span);
+      return;
+    }
+    if (calls.length > MAX_CALL_DEPTH || calls.some((c) => c.uses === uses.value)) {
+      this.problem("note", `reusable workflow ${uses.value} calls itself; expansion stopped`, uses.span);
+      return;
+    }
+    this.calledWorkflows.add(called.file);
+    const inputs = this.bindInputs(called, job.with, frameScope(frame), frame);
+    const env = this.evalMap(called.env, { ...frame, env: new Map(), inputs });
+    this.walkJobs(top, called, { event: frame.event, env, inputs, steps: new Map(), needs: new Map() }, [
+      ...calls,
+      { file: caller.file, span: uses.span, uses: uses.value },
+    ]);
+  }
+}
+
+/** A value that is one unknown hole: better named after the job output that carries it. */
+function isOpaque(v: Val): boolean {
+  return v.kind === "unknown" || (v.kind === "str" && v.parts.length === 1 && "hole" in v.parts[0]);
+}
+
+/** Jobs in an order where every job comes after the jobs it needs (cycles keep file order). */
+function orderJobs(jobs: Job[]): Job[] {
+  const byId = new Map(jobs.map((j) => [j.id, j]));
+  const out: Job[] = [];
+  const state = new Map<string, "visiting" | "done">();
+  const visit = (j: Job) => {
+    if (state.get(j.id)) return;
+    state.set(j.id, "visiting");
+    for (const n of j.needs) {
+      const dep = byId.get(n);
+      if (dep) visit(dep);
+    }
+    state.set(j.id, "done");
+    out.push(j);
+  };
+  jobs.forEach(visit);
+  return out;
+}
+
+interface Leg {
+  values?: Record<string, Val>;
+  dynamic: boolean;
+  label?: string;
+}
+
+function valKey(v: Val): string {
+  return JSON.stringify(v);
+}
+
+function rowMatches(row: Record<string, Val>, filter: Record<string, Val>): boolean {
+  return Object.entries(filter).every(([k, v]) => row[k] !== undefined && valKey(row[k]) === valKey(v));
+}
+
+function labelOf(row: Record<string, Val>): string {
+  return Object.entries(row)
+    .map(([k, v]) => `${k}=${v.kind === "str" ? v.parts.map((p) => ("lit" in p ? p.lit : "…")).join("") : valKey(v)}`)
+    .join(", ");
+}
+
+/** Expands a matrix into legs: the cartesian product, minus `exclude`, plus `include` (GitHub's rules). */
+export function matrixLegs(matrix: Matrix | undefined): Leg[] {
+  if (!matrix) return [{ dynamic: false }];
+  if (matrix.dynamic) return [{ dynamic: true, label: "matrix" }];
+  let rows: Record<string, Val>[] = [{}];
+  for (const [axis, values] of matrix.axes) {
+    rows = rows.flatMap((r) => values.map((v) => ({ ...r, [axis]: v })));
+    if (rows.length > MAX_MATRIX_LEGS) return [{ dynamic: true, label: "matrix" }];
+  }
+  if (matrix.axes.size === 0) rows = [];
+  rows = rows.filter((r) => !matrix.exclude.some((ex) => rowMatches(r, ex)));
+  const axes = new Set(matrix.axes.keys());
+  for (const inc of matrix.include) {
+    let merged = false;
+    rows = rows.map((r) => {
+      const original = Object.fromEntries(Object.entries(inc).filter(([k]) => axes.has(k)));
+      if (!rowMatches(r, original)) return r;
+      merged = true;
+      return { ...r, ...inc };
+    });
+    if (!merged) rows.push({ ...inc });
+  }
+  if (rows.length > MAX_MATRIX_LEGS) return [{ dynamic: true, label: "matrix" }];
+  if (rows.length === 0) return [{ dynamic: false }];
+  return rows.map((values) => ({ values, dynamic: false, label: labelOf(values) }));
+}

@@ -1,0 +1,145 @@
+import type { CacheItem } from "../build/invocation.js";
+import type { Item } from "../build/items.js";
+import { compareRefs, formatRef, parseImageRefTemplate, type TemplateRef } from "../docker/image-ref.js";
+import { registryCacheRef } from "../docker/cache-spec.js";
+import type { RelatedLocation } from "../report/finding.js";
+import type { Span } from "../workflow/span.js";
+import { cacheRefFix } from "./fixes/dedicated-cache-ref.js";
+import { defineRule } from "./rule.js";
+import { describeSite, spanKey } from "./util.js";
+
+const IMPACT =
+  "The export replaces the image: the tag then holds a BuildKit cache manifest (config application/vnd.buildkit.cacheconfig.v0), " +
+  'so deployments fail (Azure App Service: ContainerCreateFailure) and docker run reports "manifest unknown" or ' +
+  '"unsupported media type application/vnd.buildkit.cacheconfig.v0".';
+
+interface Push {
+  item: Item;
+  ref: TemplateRef;
+  /** Pushed on every evaluation of its build: push is true and every alternative of its line names it. */
+  always: boolean;
+  site: string;
+}
+
+interface Collision {
+  write: CacheItem;
+  refs: Map<string, TemplateRef>;
+  /** Push sites by span, with the refs each pushes. */
+  related: Map<string, { span: Span; refs: Set<string>; site: string }>;
+  /** Branch conditions of each colliding pair; the message names those common to all. */
+  condSets: string[][];
+  definite: boolean;
+  /** True when one evaluated cache-to line produced several registry exports (newline-joined tags). */
+  multiLine: boolean;
+}
+
+/** Key of "this ref in this alternative of this line", to tell which refs every alternative yields. */
+function coverage<T extends { item: Item }>(entries: T[], refOf: (e: T) => string | undefined): Map<string, Set<number>> {
+  const out = new Map<string, Set<number>>();
+  for (const e of entries) {
+    const ref = refOf(e);
+    if (ref === undefined) continue;
+    const key = `${spanKey(e.item.segment.span)}|${ref}`;
+    out.set(key, (out.get(key) ?? new Set()).add(e.item.alt));
+  }
+  return out;
+}
+
+function common(sets: string[][]): string[] {
+  if (sets.length === 0) return [];
+  return sets[0].filter((c) => sets.every((s) => s.includes(c)));
+}
+
+export default defineRule({
+  meta: {
+    id: "cache-overwrites-tag",
+    severity: "error",
+    description: "A registry cache export targets a ref that is also pushed as an image",
+    fixable: "suggestion",
+  },
+  check(ctx) {
+    const pushes: Push[] = [];
+    for (const b of ctx.builds) {
+      if (b.push === false) continue;
+      const refs = new Map(b.tags.map((item) => [item, parseImageRefTemplate(item.value)]));
+      const seen = coverage(b.tags.map((item) => ({ item })), (e) => {
+        const ref = refs.get(e.item);
+        return ref && formatRef(ref);
+      });
+      for (const item of b.tags) {
+        const ref = refs.get(item);
+        if (!ref) continue;
+        const everyAlt = seen.get(`${spanKey(item.segment.span)}|${formatRef(ref)}`)?.size === item.alts;
+        pushes.push({ item, ref, always: b.push === true && everyAlt, site: describeSite(b.visit) });
+      }
+    }
+    const collisions = new Map<string, Collision>();
+    for (const b of ctx.builds) {
+      const writes = b.cacheTo.flatMap((c) => {
+        const refTemplate = registryCacheRef(c.entry);
+        const ref = refTemplate && parseImageRefTemplate(refTemplate);
+        return ref ? [{ c, ref }] : [];
+      });
+      const altKey = (item: Item) => `${spanKey(item.segment.span)}|${item.alt}`;
+      const perAlt = new Map<string, number>();
+      for (const { c } of writes) perAlt.set(altKey(c.item), (perAlt.get(altKey(c.item)) ?? 0) + 1);
+      const definiteAlts = new Map<string, Set<number>>();
+      for (const { c, ref } of writes) {
+        const key = spanKey(c.item.span);
+        for (const p of pushes) {
+          const match = compareRefs(ref, p.ref);
+          if (match === "never" || (match === "possible" && !ref.hasHoles)) continue;
+          const col: Collision = collisions.get(key) ?? {
+            write: c,
+            refs: new Map(),
+            related: new Map(),
+            condSets: [],
+            definite: false,
+            multiLine: false,
+          };
+          collisions.set(key, col);
+          col.refs.set(formatRef(p.ref), p.ref);
+          const site = col.related.get(spanKey(p.item.span)) ?? { span: p.item.span, refs: new Set(), site: p.site };
+          col.related.set(spanKey(p.item.span), site.refs.add(formatRef(p.ref)) && site);
+          col.condSets.push([...c.item.conds, ...p.item.conds]);
+          col.multiLine ||= c.item.derived && (perAlt.get(altKey(c.item)) ?? 0) > 1;
+          if (match === "definite" && p.always) {
+            definiteAlts.set(key, (definiteAlts.get(key) ?? new Set()).add(c.item.alt));
+          }
+        }
+      }
+      for (const [key, alts] of definiteAlts) {
+        const col = collisions.get(key) as Collision;
+        if (alts.size === col.write.item.alts) col.definite = true;
+      }
+    }
+    for (const col of collisions.values()) {
+      const refs = [...col.refs.keys()].sort();
+      const list = refs.length === 1 ? refs[0] : `${refs.slice(0, -1).join(", ")} and ${refs[refs.length - 1]}`;
+      const parts = [
+        `cache-to exports the BuildKit registry cache to ${list}, ${refs.length === 1 ? "a tag that is" : "tags that are"} also pushed as an image.`,
+      ];
+      if (col.multiLine) {
+        parts.push(
+          "The tags are joined with newlines and build-push-action splits cache-to on newlines, so every line becomes its own registry cache export: every published tag is overwritten, not only the first.",
+        );
+      }
+      parts.push(IMPACT);
+      const conds = col.definite ? [] : common(col.condSets);
+      if (conds.length) parts.push(`This happens when ${conds.join(" and ")}.`);
+      const primary: Span = col.write.item.span;
+      ctx.report({
+        message: parts.join(" "),
+        primary,
+        subject: `${primary.path.join("/")}|${refs.join(",")}`,
+        confidence: col.definite ? "definite" : "possible",
+        related: [...col.related.values()].map(({ span, refs: pushed, site }): RelatedLocation => {
+          const names = [...pushed].sort();
+          return { span, message: `${names.join(" and ")} ${names.length === 1 ? "is" : "are"} pushed as an image here (${site})` };
+        }),
+        hidden: [col.write.item.segment.span],
+        fix: cacheRefFix(col.write, [...col.refs.values()]),
+      });
+    }
+  },
+});

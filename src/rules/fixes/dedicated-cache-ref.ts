@@ -1,0 +1,65 @@
+import { Lexer, TokenType, type Token } from "@actions/expressions/lexer";
+import type { CacheItem } from "../../build/invocation.js";
+import { type TemplateRef, withTag, formatRef } from "../../docker/image-ref.js";
+import { renderTemplate } from "../../workflow/expr/value.js";
+import type { Fix } from "../../report/finding.js";
+import type { Segment } from "../../workflow/yaml.js";
+import { CACHE_TAG, dedicatedCacheRef } from "../../docker/cache-spec.js";
+
+/** Quotes a string as an Actions expression literal. */
+function quote(s: string): string {
+  return `'${s.replace(/'/g, "''")}'`;
+}
+
+/**
+ * In `${{ … format('type=registry,ref={0}…', tags) … }}`, replaces the format call with a literal
+ * cache entry that keeps the format string's other attributes and names the dedicated ref.
+ */
+function rewriteFormatCall(line: string, newRef: string): string | undefined {
+  const open = line.indexOf("${{");
+  const close = line.indexOf("}}", open);
+  if (open < 0 || close < 0) return undefined;
+  const inner = line.slice(open + 3, close);
+  let tokens: Token[];
+  try {
+    tokens = new Lexer(inner).lex().tokens;
+  } catch {
+    return undefined;
+  }
+  for (let i = 0; i + 2 < tokens.length; i++) {
+    const t = tokens[i];
+    const fmt = tokens[i + 2];
+    if (t.type !== TokenType.IDENTIFIER || t.lexeme.toLowerCase() !== "format") continue;
+    if (tokens[i + 1].type !== TokenType.LEFT_PAREN || fmt.type !== TokenType.STRING) continue;
+    const pattern = String(fmt.value);
+    if (!/ref=\{0\}/.test(pattern)) continue;
+    let depth = 0;
+    for (let j = i + 1; j < tokens.length; j++) {
+      if (tokens[j].type === TokenType.LEFT_PAREN) depth++;
+      if (tokens[j].type === TokenType.RIGHT_PAREN && --depth === 0) {
+        const start = open + 3 + t.range.start.column;
+        const end = open + 3 + tokens[j].range.end.column;
+        const entry = pattern.replace("ref={0}", `ref=${newRef}`).replace(/\{\{/g, "{").replace(/\}\}/g, "}");
+        return `${line.slice(0, start)}${quote(entry)}${line.slice(end)}`;
+      }
+    }
+  }
+  return undefined;
+}
+
+/** The fix for a cache export onto a pushed tag: export to `<image>:buildcache` instead. */
+export function cacheRefFix(write: CacheItem, collidingRefs: TemplateRef[]): Fix {
+  const dedicated = withTag(collidingRefs[0], CACHE_TAG);
+  const newRef = formatRef(dedicated);
+  const title = `export the cache to a dedicated ref such as ${newRef} (or a separate repository like ${formatRef(withTag(collidingRefs[0], CACHE_TAG, "-cache"))}), keeping its other attributes`;
+  const segment: Segment = write.item.segment;
+  if (!segment.exact) return { title, edits: [], safe: false };
+  const wholeLine = renderTemplate(write.entry.raw).trim() === segment.text.trim();
+  const text = wholeLine
+    ? dedicatedCacheRef(write.entry, collidingRefs[0])
+    : write.item.derived && dedicated.literal
+      ? rewriteFormatCall(segment.text, newRef)
+      : undefined;
+  if (text === undefined || text === segment.text) return { title, edits: [], safe: false };
+  return { title, edits: [{ span: segment.span, text }], safe: true };
+}

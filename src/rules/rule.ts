@@ -1,0 +1,71 @@
+import type { BuildInvocation } from "../build/invocation.js";
+import type { Project } from "../engine/project.js";
+import type { Confidence, Finding, Fix, RelatedLocation, Severity } from "../report/finding.js";
+import { fingerprint } from "../report/fingerprint.js";
+import type { Span } from "../workflow/span.js";
+
+/** Where rule documentation is published; each rule's page is `docs/rules/<id>.md` in the repository. */
+export const DOCS_BASE = "https://github.com/tagguard/tagguard/blob/main/docs/rules/";
+
+export function docsUrlFor(id: string): string {
+  return `${DOCS_BASE}${id}.md`;
+}
+
+export interface RuleMeta {
+  /** Stable kebab-case id. */
+  id: string;
+  severity: Severity;
+  /** One line: what the rule reports. */
+  description: string;
+  fixable: "none" | "suggestion";
+}
+
+export interface Report {
+  message: string;
+  primary: Span;
+  /** The semantic subject that identifies the finding across pushes (no line numbers). */
+  subject: string;
+  confidence?: Confidence;
+  severity?: Severity;
+  related?: RelatedLocation[];
+  hidden?: Span[];
+  fix?: Fix;
+}
+
+export interface RuleContext {
+  project: Project;
+  builds: BuildInvocation[];
+  report(r: Report): void;
+}
+
+export interface Rule {
+  meta: RuleMeta;
+  check(ctx: RuleContext): void;
+}
+
+export function defineRule(rule: Rule): Rule {
+  return rule;
+}
+
+/** Runs one rule and turns its reports into findings. */
+export function runRule(rule: Rule, project: Project, builds: BuildInvocation[]): Finding[] {
+  const findings: Finding[] = [];
+  rule.check({
+    project,
+    builds,
+    report(r) {
+      findings.push({
+        ruleId: rule.meta.id,
+        severity: r.severity ?? rule.meta.severity,
+        confidence: r.confidence ?? "definite",
+        message: r.message,
+        primary: r.primary,
+        related: r.related ?? [],
+        hidden: r.hidden ?? [],
+        fix: r.fix,
+        fingerprint: fingerprint(rule.meta.id, r.primary.file, r.subject),
+      });
+    },
+  });
+  return findings;
+}

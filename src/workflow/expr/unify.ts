@@ -1,0 +1,140 @@
+/**
+ * Can two string templates denote the same string?
+ *
+ * Both sides are cut into single characters and holes. Common prefixes and suffixes (equal characters,
+ * same-source holes) cancel exactly; if nothing is left the templates are `definite`ly equal. The rest is a
+ * search over alignments: a hole facing literal characters is fed them through its pattern (see `pattern.ts`;
+ * without `multiline` it cannot take a newline), a hole facing another hole may end before, with or after it,
+ * and text taken from another hole counts as unknown. Holes are matched independently (the same source on both
+ * sides is not forced to the same value), so the search over-approximates: `never` is only answered when it is
+ * certain.
+ */
+
+import { toUpperSpecial } from "@actions/expressions/result";
+import type { Progress } from "./pattern.js";
+import { progressOf } from "./pattern.js";
+import type { Hole, Template } from "./value.js";
+import { isLit } from "./value.js";
+
+export type Match = "definite" | "possible" | "never";
+
+export interface UnifyOptions {
+  /** Compare literal text and hole patterns ignoring case (repository paths, expression `==`). */
+  caseInsensitive?: boolean;
+}
+
+/** Alignment states explored before giving up with `possible`. */
+const SEARCH_BUDGET = 50_000;
+
+type Tok = string | Hole;
+
+export function unify(a: Template, b: Template, opts: UnifyOptions = {}): Match {
+  const ci = opts.caseInsensitive ?? false;
+  const x = tokens(a);
+  const y = tokens(b);
+  const same = (p: Tok, q: Tok) => {
+    if (typeof p === "string") return typeof q === "string" && sameChar(p, q, ci);
+    return typeof q !== "string" && p.source === q.source;
+  };
+  let head = 0;
+  while (head < x.length && head < y.length && same(x[head], y[head])) head++;
+  let tail = 0;
+  const fromEnd = (t: Tok[]) => t[t.length - 1 - tail];
+  while (tail < x.length - head && tail < y.length - head && same(fromEnd(x), fromEnd(y))) tail++;
+  const restX = x.slice(head, x.length - tail);
+  const restY = y.slice(head, y.length - tail);
+  if (restX.length === 0 && restY.length === 0) return "definite";
+  // Characters left facing each other at either end differ (equal ones were cancelled).
+  const isChar = (t: Tok | undefined) => typeof t === "string";
+  if (isChar(restX[0]) && isChar(restY[0])) return "never";
+  if (isChar(restX[restX.length - 1]) && isChar(restY[restY.length - 1])) return "never";
+  return new Alignment(restX, restY, ci).possible() ? "possible" : "never";
+}
+
+/** Whether a hole may take the value `text` (pattern fully matched, no newline unless multiline). */
+export function holeAccepts(hole: Hole, text: string, caseInsensitive = false): boolean {
+  return progressOf(hole, caseInsensitive).feed(text)?.canEnd() === true;
+}
+
+function tokens(t: Template): Tok[] {
+  return t.flatMap((p): Tok[] => (isLit(p) ? p.lit.split("") : [p.hole]));
+}
+
+function sameChar(p: string, q: string, ci: boolean): boolean {
+  return p === q || (ci && toUpperSpecial(p) === toUpperSpecial(q));
+}
+
+/** Continues the search; a progress marks a hole whose value has begun (undefined: not begun). */
+type Next = (own: number, ownAt: Progress | undefined, other: number, otherAt: Progress | undefined) => boolean;
+
+class Alignment {
+  private readonly memo = new Map<string, boolean>();
+  private work = 0;
+
+  constructor(
+    private readonly a: Tok[],
+    private readonly b: Tok[],
+    private readonly ci: boolean,
+  ) {}
+
+  possible(): boolean {
+    return this.match(0, 0);
+  }
+
+  private begin(t: Tok): Progress {
+    return progressOf(t as Hole, this.ci);
+  }
+
+  private match(i: number, j: number, pa?: Progress, pb?: Progress): boolean {
+    if (++this.work > SEARCH_BUDGET) return true;
+    const key = `${i},${j},${pa?.key ?? "-"},${pb?.key ?? "-"}`;
+    let result = this.memo.get(key);
+    if (result === undefined) {
+      result = this.step(i, j, pa, pb);
+      this.memo.set(key, result);
+    }
+    return result;
+  }
+
+  private step(i: number, j: number, pa: Progress | undefined, pb: Progress | undefined): boolean {
+    const { a, b } = this;
+    // A begun hole may end here.
+    if (pa?.canEnd() && this.match(i + 1, j, undefined, pb)) return true;
+    if (pb?.canEnd() && this.match(i, j + 1, pa, undefined)) return true;
+    while (i < a.length && j < b.length && typeof a[i] === "string" && typeof b[j] === "string") {
+      if (!sameChar(a[i] as string, b[j] as string, this.ci)) return false;
+      i++;
+      j++;
+    }
+    if (i === a.length && j === b.length) return true;
+    // One side is used up: the other's next hole must be able to end (empty, or already begun).
+    if (j === b.length) return typeof a[i] !== "string" && (pa ?? this.begin(a[i])).canEnd() && this.match(i + 1, j);
+    if (i === a.length) return typeof b[j] !== "string" && (pb ?? this.begin(b[j])).canEnd() && this.match(i, j + 1);
+    if (typeof a[i] !== "string") {
+      return this.hole(pa ?? this.begin(a[i]), i, b, j, pb, (own, op, other, otp) => this.match(own, other, op, otp));
+    }
+    return this.hole(pb ?? this.begin(b[j]), j, a, i, pa, (own, op, other, otp) => this.match(other, own, otp, op));
+  }
+
+  /** The hole at index `own` (matched as far as `p`) facing `other[o…]`. */
+  private hole(p: Progress, own: number, other: Tok[], o: number, op: Progress | undefined, next: Next): boolean {
+    if (typeof other[o] !== "string") {
+      // Hole facing hole: both take the same unknown text; one of them ends first.
+      const mine = p.skip();
+      const theirs = (op ?? this.begin(other[o])).skip();
+      if (mine.canEnd() && next(own + 1, undefined, o, theirs)) return true;
+      return theirs.canEnd() && next(own, mine, o + 1, undefined);
+    }
+    let end = o;
+    while (end < other.length && typeof other[end] === "string") end++;
+    let cur: Progress | undefined = p;
+    for (let k = o; ; k++) {
+      if (cur.canEnd() && next(own + 1, undefined, k, undefined)) return true;
+      if (k === end) break;
+      cur = cur.feed(other[k] as string);
+      if (!cur) return false;
+    }
+    // The hole runs on into the next hole on the other side.
+    return end < other.length && next(own, cur, end, undefined);
+  }
+}

@@ -1,0 +1,254 @@
+import type { Node as YNode } from "yaml";
+import type { Val } from "./expr/value.js";
+import { lit } from "./expr/value.js";
+import type { NodePath, Span } from "./span.js";
+import { type ScalarValue, YamlFile } from "./yaml.js";
+
+export type ScalarMap = Map<string, ScalarValue>;
+
+export interface Step {
+  index: number;
+  id?: string;
+  name?: string;
+  uses?: ScalarValue;
+  run?: ScalarValue;
+  if?: ScalarValue;
+  with: ScalarMap;
+  env: ScalarMap;
+  span: Span;
+  path: NodePath;
+}
+
+export interface Matrix {
+  /** Axis name → values (YAML converted to values; objects allowed). */
+  axes: Map<string, Val[]>;
+  include: Record<string, Val>[];
+  exclude: Record<string, Val>[];
+  /** Set when the whole matrix (or an axis) is an expression such as `${{ fromJSON(...) }}`. */
+  dynamic: boolean;
+}
+
+export interface Job {
+  id: string;
+  span: Span;
+  path: NodePath;
+  if?: ScalarValue;
+  needs: string[];
+  env: ScalarMap;
+  runsOn?: ScalarValue;
+  matrix?: Matrix;
+  outputs: ScalarMap;
+  steps: Step[];
+  /** Set when the job calls a reusable workflow. */
+  uses?: ScalarValue;
+  with: ScalarMap;
+}
+
+export interface Trigger {
+  event: string;
+  branches?: string[];
+  tags?: string[];
+  span: Span;
+}
+
+export interface InputDecl {
+  name: string;
+  default?: ScalarValue;
+  type?: string;
+}
+
+export interface Workflow {
+  kind: "workflow";
+  file: string;
+  yaml: YamlFile;
+  triggers: Trigger[];
+  /** Inputs of `on.workflow_call` and `on.workflow_dispatch`. */
+  inputs: Map<string, InputDecl>;
+  env: ScalarMap;
+  jobs: Job[];
+}
+
+export interface CompositeAction {
+  kind: "action";
+  file: string;
+  yaml: YamlFile;
+  /** `composite`, `node20`, `docker`… only composite actions have steps. */
+  using?: string;
+  inputs: Map<string, InputDecl>;
+  outputs: ScalarMap;
+  steps: Step[];
+}
+
+function scalarMap(y: YamlFile, node: YNode | undefined, path: NodePath): ScalarMap {
+  const out: ScalarMap = new Map();
+  for (const e of y.entries(node)) {
+    const s = y.scalar(e.value, [...path, e.key]);
+    if (s) out.set(e.key, s);
+  }
+  return out;
+}
+
+function str(y: YamlFile, node: YNode | undefined, path: NodePath): string | undefined {
+  return y.scalar(node, path)?.value;
+}
+
+function stringList(y: YamlFile, node: YNode | undefined, path: NodePath): string[] {
+  const single = y.scalar(node, path);
+  if (single) return [single.value];
+  return y.items(node).flatMap((item, i) => {
+    const s = y.scalar(item, [...path, i]);
+    return s ? [s.value] : [];
+  });
+}
+
+/** Converts a YAML node to a value without evaluating expressions inside it. */
+export function yamlToVal(y: YamlFile, node: YNode | undefined): Val {
+  if (y.isMap(node)) {
+    const fields: Record<string, Val> = {};
+    for (const e of y.entries(node)) fields[e.key] = yamlToVal(y, e.value);
+    return { kind: "object", fields };
+  }
+  if (y.isSeq(node)) return { kind: "array", items: y.items(node).map((i) => yamlToVal(y, i)) };
+  const s = y.scalar(node, []);
+  return s ? lit(s.value) : { kind: "null" };
+}
+
+function parseSteps(y: YamlFile, node: YNode | undefined, path: NodePath): Step[] {
+  return y.items(node).map((stepNode, index) => {
+    const p = [...path, index];
+    return {
+      index,
+      id: str(y, y.get(stepNode, "id"), [...p, "id"]),
+      name: str(y, y.get(stepNode, "name"), [...p, "name"]),
+      uses: y.scalar(y.get(stepNode, "uses"), [...p, "uses"]),
+      run: y.scalar(y.get(stepNode, "run"), [...p, "run"]),
+      if: y.scalar(y.get(stepNode, "if"), [...p, "if"]),
+      with: scalarMap(y, y.get(stepNode, "with"), [...p, "with"]),
+      env: scalarMap(y, y.get(stepNode, "env"), [...p, "env"]),
+      span: y.span(stepNode, p),
+      path: p,
+    };
+  });
+}
+
+function parseMatrix(y: YamlFile, node: YNode | undefined): Matrix | undefined {
+  if (!node) return undefined;
+  const matrix: Matrix = { axes: new Map(), include: [], exclude: [], dynamic: false };
+  if (!y.isMap(node)) {
+    matrix.dynamic = true;
+    return matrix;
+  }
+  for (const e of y.entries(node)) {
+    if (e.key === "include" || e.key === "exclude") {
+      if (!y.isSeq(e.value)) {
+        matrix.dynamic = true;
+        continue;
+      }
+      const rows = y.items(e.value).map((row) => {
+        const v = yamlToVal(y, row);
+        return v.kind === "object" ? v.fields : {};
+      });
+      matrix[e.key].push(...rows);
+    } else if (y.isSeq(e.value)) {
+      matrix.axes.set(
+        e.key,
+        y.items(e.value).map((i) => yamlToVal(y, i)),
+      );
+    } else {
+      matrix.dynamic = true;
+      matrix.axes.set(e.key, []);
+    }
+  }
+  return matrix;
+}
+
+function parseInputs(y: YamlFile, node: YNode | undefined, path: NodePath, into: Map<string, InputDecl>): void {
+  for (const e of y.entries(node)) {
+    const p = [...path, e.key];
+    into.set(e.key, {
+      name: e.key,
+      default: y.scalar(y.get(e.value, "default"), [...p, "default"]),
+      type: str(y, y.get(e.value, "type"), [...p, "type"]),
+    });
+  }
+}
+
+function parseTriggers(y: YamlFile, node: YNode | undefined, inputs: Map<string, InputDecl>): Trigger[] {
+  const single = y.scalar(node, ["on"]);
+  if (single) return [{ event: single.value, span: single.span }];
+  if (y.isSeq(node)) {
+    return y.items(node).flatMap((item, i) => {
+      const s = y.scalar(item, ["on", i]);
+      return s ? [{ event: s.value, span: s.span }] : [];
+    });
+  }
+  return y.entries(node).map((e) => {
+    const p = ["on", e.key];
+    if (e.key === "workflow_call" || e.key === "workflow_dispatch") {
+      parseInputs(y, y.get(e.value, "inputs"), [...p, "inputs"], inputs);
+    }
+    const branches = y.get(e.value, "branches");
+    const tags = y.get(e.value, "tags");
+    return {
+      event: e.key,
+      branches: branches ? stringList(y, branches, [...p, "branches"]) : undefined,
+      tags: tags ? stringList(y, tags, [...p, "tags"]) : undefined,
+      span: y.span(e.keyNode, p),
+    };
+  });
+}
+
+export function parseWorkflow(y: YamlFile): Workflow {
+  const root = y.root;
+  const inputs = new Map<string, InputDecl>();
+  const triggers = parseTriggers(y, y.get(root, "on"), inputs);
+  const jobs: Job[] = y.entries(y.get(root, "jobs")).map(({ key: id, keyNode, value }) => {
+    const p: NodePath = ["jobs", id];
+    const strategy = y.get(value, "strategy");
+    const needsNode = y.get(value, "needs");
+    return {
+      id,
+      span: y.span(keyNode, p),
+      path: p,
+      if: y.scalar(y.get(value, "if"), [...p, "if"]),
+      needs: needsNode ? stringList(y, needsNode, [...p, "needs"]) : [],
+      env: scalarMap(y, y.get(value, "env"), [...p, "env"]),
+      runsOn: y.scalar(y.get(value, "runs-on"), [...p, "runs-on"]),
+      matrix: parseMatrix(y, y.get(strategy, "matrix")),
+      outputs: scalarMap(y, y.get(value, "outputs"), [...p, "outputs"]),
+      steps: parseSteps(y, y.get(value, "steps"), [...p, "steps"]),
+      uses: y.scalar(y.get(value, "uses"), [...p, "uses"]),
+      with: scalarMap(y, y.get(value, "with"), [...p, "with"]),
+    };
+  });
+  return {
+    kind: "workflow",
+    file: y.file,
+    yaml: y,
+    triggers,
+    inputs,
+    env: scalarMap(y, y.get(root, "env"), ["env"]),
+    jobs,
+  };
+}
+
+export function parseAction(y: YamlFile): CompositeAction {
+  const root = y.root;
+  const inputs = new Map<string, InputDecl>();
+  parseInputs(y, y.get(root, "inputs"), ["inputs"], inputs);
+  const outputs: ScalarMap = new Map();
+  for (const e of y.entries(y.get(root, "outputs"))) {
+    const v = y.scalar(y.get(e.value, "value"), ["outputs", e.key, "value"]);
+    if (v) outputs.set(e.key, v);
+  }
+  const runs = y.get(root, "runs");
+  return {
+    kind: "action",
+    file: y.file,
+    yaml: y,
+    using: str(y, y.get(runs, "using"), ["runs", "using"]),
+    inputs,
+    outputs,
+    steps: parseSteps(y, y.get(runs, "steps"), ["runs", "steps"]),
+  };
+}

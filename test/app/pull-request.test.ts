@@ -1,0 +1,553 @@
+import { afterEach, beforeEach, describe, expect, it } from "@jest/globals";
+import nock from "nock";
+import { createApp } from "../../src/app/app.js";
+import { allClearMarker, findingMarker } from "../../src/app/markers.js";
+import type { Finding } from "../../src/report/finding.js";
+import {
+  api,
+  base64Lines,
+  blobSha,
+  deliver,
+  fixtureRepo,
+  HEAD,
+  hunkPatch,
+  type LogLines,
+  mockBotLogin,
+  mockHead,
+  mockPosted,
+  mockPrFiles,
+  mockRepoAt,
+  mockReview,
+  mockToken,
+  newProbot,
+  NUMBER,
+  pullRequestPayload,
+  recordUnmatched,
+  REPO_PATH,
+} from "./harness.js";
+import { finding, spanOf } from "./spans.js";
+import { StubEngine } from "./stub-engine.js";
+
+const CI = ".github/workflows/ci.yml";
+const RELEASE = ".github/workflows/release.yml";
+const ACTION = ".github/actions/publish/action.yml";
+const repo = fixtureRepo("repo");
+const ciPatch = hunkPatch(repo[CI], 17, 21, 21);
+const blob = (path: string, line: string) => `https://github.com/acme/app/blob/${HEAD}/${path}#${line}`;
+
+function ciFinding(): Finding {
+  return finding({
+    primary: spanOf(CI, repo[CI], 21, "ref=ghcr.io/acme/app:latest"),
+    related: [{ span: spanOf(CI, repo[CI], 19, "ghcr.io/acme/app:latest"), message: "pushed as an image here" }],
+    fix: {
+      title: "Export the cache to a dedicated tag",
+      safe: true,
+      edits: [{ span: spanOf(CI, repo[CI], 21, "ghcr.io/acme/app:latest"), text: "ghcr.io/acme/app:buildcache" }],
+    },
+    fingerprint: "fp-ci",
+  });
+}
+
+function publishFinding(): Finding {
+  return finding({
+    severity: "warning",
+    confidence: "possible",
+    message: "cache-to writes the image reference given as input `image`",
+    primary: spanOf(ACTION, repo[ACTION], 15, "ref=${{ inputs.image }}"),
+    related: [{ span: spanOf(RELEASE, repo[RELEASE], 15, "ghcr.io/acme/app:stable"), message: "the input's value" }],
+    fingerprint: "fp-publish",
+  });
+}
+
+const CI_COMMENT = [
+  "**error** `cache-overwrites-tag` (definite)",
+  "",
+  "cache-to writes ghcr.io/acme/app:latest, which this step pushes as an image",
+  "",
+  "Related:",
+  `- [${CI}:19](${blob(CI, "L19")}): pushed as an image here`,
+  "",
+  "**Fix:** Export the cache to a dedicated tag",
+  "",
+  "```suggestion",
+  "          cache-to: type=registry,ref=ghcr.io/acme/app:buildcache,mode=max",
+  "```",
+  "",
+  "<!-- tagguard:v1 fp=fp-ci rule=cache-overwrites-tag -->",
+].join("\n");
+
+const PUBLISH_ITEM = [
+  `- **warning** \`cache-overwrites-tag\` (possible) at [${ACTION}:15](${blob(ACTION, "L15")}): cache-to writes the image reference given as input \`image\` <!-- tagguard:v1 fp=fp-publish rule=cache-overwrites-tag -->`,
+  `  - related: [${RELEASE}:15](${blob(RELEASE, "L15")}): the input's value`,
+].join("\n");
+
+let unmatched: ReturnType<typeof recordUnmatched>;
+
+beforeEach(() => {
+  nock.cleanAll();
+  unmatched = recordUnmatched();
+});
+
+afterEach(() => {
+  unmatched.stop();
+  expect(unmatched.requests).toEqual([]);
+  expect(nock.pendingMocks()).toEqual([]);
+});
+
+describe("pull_request handler", () => {
+  it("posts one review: inline comment with line, side and suggestion; other findings in the body", async () => {
+    const engine = new StubEngine(() => ({ findings: [publishFinding(), ciFinding()], notes: [] }));
+    const probot = await newProbot(createApp(engine));
+    const reviews: unknown[] = [];
+    const scope = api();
+    mockToken(scope);
+    mockPrFiles(scope, [{ filename: CI, patch: ciPatch }]);
+    mockRepoAt(scope, HEAD, repo);
+    mockBotLogin(scope);
+    mockPosted(scope);
+    mockHead(scope);
+    mockReview(scope, reviews);
+
+    await deliver(probot, "delivery-1", pullRequestPayload());
+
+    expect(reviews).toEqual([
+      {
+        commit_id: HEAD,
+        event: "COMMENT",
+        body: [
+          "**tagguard** found 2 new problems in the workflows at `1111111`.",
+          "",
+          "**Outside the diff**",
+          "",
+          PUBLISH_ITEM,
+        ].join("\n"),
+        comments: [{ path: CI, line: 21, side: "RIGHT", body: CI_COMMENT }],
+      },
+    ]);
+    expect(engine.analyzed).toHaveLength(1);
+    expect(engine.analyzed[0]).toEqual([ACTION, CI, RELEASE].map((path) => ({ path, text: repo[path] })));
+  });
+
+  it("reads the tree at the head SHA, follows local action references until closure and skips files over 1 MiB", async () => {
+    const engine = new StubEngine(() => ({ findings: [ciFinding()], notes: ["engine note"] }));
+    const probot = await newProbot(createApp(engine));
+    const reviews: unknown[] = [];
+    const scope = api();
+    mockToken(scope);
+    mockPrFiles(scope, [{ filename: CI, patch: ciPatch }]);
+    mockRepoAt(scope, HEAD, { ...repo, "README.md": "# app\n" }, [CI, RELEASE, ACTION], [{ path: ".github/workflows/huge.yml", size: 2_000_000 }]);
+    mockBotLogin(scope);
+    mockPosted(scope);
+    mockHead(scope);
+    mockReview(scope, reviews);
+
+    await deliver(probot, "delivery-1", pullRequestPayload());
+
+    expect(engine.analyzed[0].map((f) => f.path)).toEqual([ACTION, CI, RELEASE]);
+    expect((reviews[0] as { body: string }).body).toBe(
+      [
+        "**tagguard** found 1 new problem in the workflows at `1111111`.",
+        "",
+        "**Notes**",
+        "",
+        "- `.github/workflows/huge.yml` is larger than 1048576 bytes (2000000 bytes) and was not analysed.",
+        "- engine note",
+      ].join("\n"),
+    );
+  });
+
+  it("does nothing beyond listing files when no workflow-related file changed", async () => {
+    const engine = new StubEngine();
+    const probot = await newProbot(createApp(engine));
+    const scope = api();
+    mockToken(scope);
+    mockPrFiles(scope, [
+      { filename: "src/index.ts", patch: "@@ -1 +1 @@\n-a\n+b" },
+      { filename: "Dockerfile", patch: "@@ -1 +1 @@\n-a\n+b" },
+    ]);
+
+    await deliver(probot, "delivery-1", pullRequestPayload({ changedFiles: 2 }));
+
+    expect(engine.analyzed).toEqual([]);
+  });
+
+  it("paginates the changed files with per_page=100", async () => {
+    const engine = new StubEngine();
+    const probot = await newProbot(createApp(engine));
+    const scope = api();
+    mockToken(scope);
+    const page1 = Array.from({ length: 100 }, (_, i) => ({ filename: `src/f${i}.ts`, status: "modified", patch: "@@ -1 +1 @@\n-a\n+b" }));
+    scope
+      .get(`${REPO_PATH}/pulls/${NUMBER}/files`)
+      .query({ per_page: 100 })
+      .reply(200, page1, { link: `<https://api.github.com/repositories/1/pulls/${NUMBER}/files?per_page=100&page=2>; rel="next"` });
+    scope
+      .get(`/repositories/1/pulls/${NUMBER}/files`)
+      .query({ per_page: 100, page: 2 })
+      .reply(200, [{ filename: CI, status: "modified", patch: ciPatch }]);
+    mockRepoAt(scope, HEAD, repo);
+    mockBotLogin(scope);
+    mockPosted(scope);
+
+    await deliver(probot, "delivery-1", pullRequestPayload({ changedFiles: 101 }));
+
+    expect(engine.analyzed).toHaveLength(1);
+  });
+
+  it("analyses when GitHub's file list is truncated, and says so in the review", async () => {
+    const engine = new StubEngine(() => ({ findings: [ciFinding()], notes: [] }));
+    const probot = await newProbot(createApp(engine));
+    const reviews: unknown[] = [];
+    const scope = api();
+    mockToken(scope);
+    mockPrFiles(scope, [{ filename: "src/a.ts", patch: "@@ -1 +1 @@\n-a\n+b" }]);
+    mockRepoAt(scope, HEAD, repo);
+    mockBotLogin(scope);
+    mockPosted(scope);
+    mockHead(scope);
+    mockReview(scope, reviews);
+
+    await deliver(probot, "delivery-1", pullRequestPayload({ changedFiles: 3500 }));
+
+    expect(reviews).toHaveLength(1);
+    const review = reviews[0] as { body: string; comments?: unknown };
+    expect(review.comments).toBeUndefined();
+    expect(review.body).toContain("\n\n**Notes**\n\n- GitHub lists only 1 of the 3500 changed files; findings in the others are listed here.");
+  });
+
+  it("skips draft pull requests without any API call", async () => {
+    const engine = new StubEngine();
+    const probot = await newProbot(createApp(engine));
+
+    await deliver(probot, "delivery-1", pullRequestPayload({ draft: true }));
+
+    expect(engine.analyzed).toEqual([]);
+  });
+
+  it.each(["opened", "synchronize", "reopened", "ready_for_review"])("handles pull_request.%s", async (action) => {
+    const probot = await newProbot(createApp(new StubEngine()));
+    const scope = api();
+    mockToken(scope);
+    mockPrFiles(scope, [{ filename: "README.md", patch: "@@ -1 +1 @@\n-a\n+b" }]);
+
+    await deliver(probot, `delivery-${action}`, pullRequestPayload({ action }));
+  });
+
+  it("ignores pull_request actions it does not subscribe to", async () => {
+    const engine = new StubEngine();
+    const probot = await newProbot(createApp(engine));
+
+    await deliver(probot, "delivery-1", pullRequestPayload({ action: "closed" }));
+
+    expect(engine.analyzed).toEqual([]);
+  });
+
+  it("reads a fork pull request from the base repository at the head SHA", async () => {
+    const forkHead = "4444444444444444444444444444444444444444";
+    const engine = new StubEngine(() => ({ findings: [ciFinding()], notes: [] }));
+    const probot = await newProbot(createApp(engine));
+    const reviews: unknown[] = [];
+    const scope = api();
+    mockToken(scope);
+    mockPrFiles(scope, [{ filename: CI, patch: ciPatch }]);
+    mockRepoAt(scope, forkHead, repo);
+    mockBotLogin(scope);
+    mockPosted(scope);
+    mockHead(scope, forkHead);
+    mockReview(scope, reviews);
+
+    await deliver(probot, "delivery-1", pullRequestPayload({ headSha: forkHead, headRepo: { owner: "contributor", name: "app-fork" } }));
+
+    expect(reviews).toHaveLength(1);
+    expect(reviews[0]).toMatchObject({ commit_id: forkHead, comments: [{ path: CI, line: 21, side: "RIGHT" }] });
+  });
+
+  it("reads a pull request whose fork was deleted", async () => {
+    const engine = new StubEngine();
+    const probot = await newProbot(createApp(engine));
+    const scope = api();
+    mockToken(scope);
+    mockPrFiles(scope, [{ filename: CI, patch: ciPatch }]);
+    mockRepoAt(scope, HEAD, repo);
+    mockBotLogin(scope);
+    mockPosted(scope);
+
+    await deliver(probot, "delivery-1", pullRequestPayload({ headRepo: null }));
+
+    expect(engine.analyzed).toHaveLength(1);
+  });
+
+  it("makes no write call when there are no findings now or before", async () => {
+    const engine = new StubEngine();
+    const probot = await newProbot(createApp(engine));
+    const scope = api();
+    mockToken(scope);
+    mockPrFiles(scope, [{ filename: CI, patch: ciPatch }]);
+    mockRepoAt(scope, HEAD, repo);
+    mockBotLogin(scope);
+    mockPosted(scope, [{ login: "octocat", body: `copied ${findingMarker("fp-old", "cache-overwrites-tag")}` }]);
+
+    await deliver(probot, "delivery-1", pullRequestPayload());
+
+    expect(engine.analyzed).toHaveLength(1);
+  });
+
+  it("ignores a redelivery with the same delivery id", async () => {
+    const engine = new StubEngine(() => ({ findings: [ciFinding()], notes: [] }));
+    const probot = await newProbot(createApp(engine));
+    const reviews: unknown[] = [];
+    const scope = api();
+    mockToken(scope);
+    mockPrFiles(scope, [{ filename: CI, patch: ciPatch }]);
+    mockRepoAt(scope, HEAD, repo);
+    mockBotLogin(scope);
+    mockPosted(scope);
+    mockHead(scope);
+    mockReview(scope, reviews);
+
+    await deliver(probot, "delivery-1", pullRequestPayload());
+    await deliver(probot, "delivery-1", pullRequestPayload());
+
+    expect(reviews).toHaveLength(1);
+    expect(engine.analyzed).toHaveLength(1);
+  });
+
+  it("posts nothing new for another delivery of an already reviewed head SHA", async () => {
+    const engine = new StubEngine(() => ({ findings: [publishFinding(), ciFinding()], notes: [] }));
+    const probot = await newProbot(createApp(engine));
+    const scope = api();
+    mockToken(scope);
+    mockPrFiles(scope, [{ filename: CI, patch: ciPatch }]);
+    mockRepoAt(scope, HEAD, repo);
+    mockBotLogin(scope);
+    mockPosted(scope, [{ body: CI_COMMENT }], [{ body: `**tagguard** found 2 new problems\n\n${PUBLISH_ITEM}` }]);
+
+    await deliver(probot, "delivery-2", pullRequestPayload({ action: "synchronize" }));
+
+    expect(engine.analyzed).toHaveLength(1);
+  });
+
+  it("reuses cached blobs and posts only the new finding on a later push", async () => {
+    const engine: StubEngine = new StubEngine(() => ({ findings: [ciFinding(), ...(engine.analyzed.length > 1 ? [publishFinding()] : [])], notes: [] }));
+    const probot = await newProbot(createApp(engine));
+    const reviews: unknown[] = [];
+    const second = "5555555555555555555555555555555555555555";
+    const scope = api();
+    mockToken(scope);
+    mockPrFiles(scope, [{ filename: CI, patch: ciPatch }]);
+    mockRepoAt(scope, HEAD, repo);
+    mockBotLogin(scope);
+    mockPosted(scope);
+    mockHead(scope);
+    mockReview(scope, reviews);
+    mockPrFiles(scope, [{ filename: CI, patch: ciPatch }]);
+    mockRepoAt(scope, second, repo, []);
+    mockPosted(scope, [{ body: CI_COMMENT }]);
+    mockHead(scope, second);
+    mockReview(scope, reviews);
+
+    await deliver(probot, "delivery-1", pullRequestPayload());
+    await deliver(probot, "delivery-2", pullRequestPayload({ action: "synchronize", headSha: second }));
+
+    expect(reviews).toHaveLength(2);
+    expect(reviews[1]).toEqual({
+      commit_id: second,
+      event: "COMMENT",
+      body: [
+        "**tagguard** found 1 new problem in the workflows at `5555555`.",
+        "",
+        "**Outside the diff**",
+        "",
+        PUBLISH_ITEM.replaceAll(HEAD, second),
+      ].join("\n"),
+    });
+  });
+
+  it("says once that every earlier finding is fixed", async () => {
+    const engine = new StubEngine();
+    const probot = await newProbot(createApp(engine));
+    const reviews: unknown[] = [];
+    const scope = api();
+    mockToken(scope);
+    mockPrFiles(scope, [{ filename: CI, patch: ciPatch }]);
+    mockRepoAt(scope, HEAD, repo);
+    mockBotLogin(scope);
+    mockPosted(scope, [{ body: CI_COMMENT, at: "2024-05-01T10:00:00Z" }]);
+    mockHead(scope);
+    mockReview(scope, reviews);
+    mockPrFiles(scope, [{ filename: CI, patch: ciPatch }]);
+    mockRepoAt(scope, HEAD, repo, []);
+    mockPosted(scope, [{ body: CI_COMMENT, at: "2024-05-01T10:00:00Z" }], [{ body: allClearMarker(), at: "2024-05-01T11:00:00Z" }]);
+
+    await deliver(probot, "delivery-1", pullRequestPayload({ action: "synchronize" }));
+    await deliver(probot, "delivery-2", pullRequestPayload({ action: "synchronize" }));
+
+    expect(reviews).toEqual([
+      {
+        commit_id: HEAD,
+        event: "COMMENT",
+        body: "**tagguard**: every problem reported earlier on this pull request is fixed at `1111111`.\n\n<!-- tagguard:v1 all-clear -->",
+      },
+    ]);
+  });
+
+  it("does not post when the head moved during the analysis", async () => {
+    const engine = new StubEngine(() => ({ findings: [ciFinding()], notes: [] }));
+    const probot = await newProbot(createApp(engine));
+    const scope = api();
+    mockToken(scope);
+    mockPrFiles(scope, [{ filename: CI, patch: ciPatch }]);
+    mockRepoAt(scope, HEAD, repo);
+    mockBotLogin(scope);
+    mockPosted(scope);
+    mockHead(scope, "6666666666666666666666666666666666666666");
+
+    await deliver(probot, "delivery-1", pullRequestPayload());
+  });
+
+  it("posts a parse-error finding as a comment at its position", async () => {
+    const parse = finding({
+      ruleId: "parse-error",
+      message: "Flow sequence in block collection must be sufficiently indented and end with a ]",
+      primary: spanOf(CI, repo[CI], 21, "cache-to"),
+      fingerprint: "fp-parse",
+    });
+    const probot = await newProbot(createApp(new StubEngine(() => ({ findings: [parse], notes: [] }))));
+    const reviews: unknown[] = [];
+    const scope = api();
+    mockToken(scope);
+    mockPrFiles(scope, [{ filename: CI, patch: ciPatch }]);
+    mockRepoAt(scope, HEAD, repo);
+    mockBotLogin(scope);
+    mockPosted(scope);
+    mockHead(scope);
+    mockReview(scope, reviews);
+
+    await deliver(probot, "delivery-1", pullRequestPayload());
+
+    expect(reviews).toEqual([
+      {
+        commit_id: HEAD,
+        event: "COMMENT",
+        body: "**tagguard** found 1 new problem in the workflows at `1111111`.",
+        comments: [
+          {
+            path: CI,
+            line: 21,
+            side: "RIGHT",
+            body: [
+              "**error** `parse-error` (definite)",
+              "",
+              "Flow sequence in block collection must be sufficiently indented and end with a ]",
+              "",
+              "<!-- tagguard:v1 fp=fp-parse rule=parse-error -->",
+            ].join("\n"),
+          },
+        ],
+      },
+    ]);
+  });
+
+  it("moves the inline comments into the body when GitHub refuses them", async () => {
+    const probot = await newProbot(createApp(new StubEngine(() => ({ findings: [ciFinding()], notes: [] }))));
+    const reviews: unknown[] = [];
+    const scope = api();
+    mockToken(scope);
+    mockPrFiles(scope, [{ filename: CI, patch: ciPatch }]);
+    mockRepoAt(scope, HEAD, repo);
+    mockBotLogin(scope);
+    mockPosted(scope);
+    mockHead(scope);
+    mockReview(scope, reviews, 422);
+    mockReview(scope, reviews);
+
+    await deliver(probot, "delivery-1", pullRequestPayload());
+
+    expect(reviews).toHaveLength(2);
+    expect(reviews[1]).toEqual({
+      commit_id: HEAD,
+      event: "COMMENT",
+      body: [
+        "**tagguard** found 1 new problem in the workflows at `1111111`.",
+        "",
+        "**Outside the diff**",
+        "",
+        `- **error** \`cache-overwrites-tag\` (definite) at [${CI}:21](${blob(CI, "L21")}): cache-to writes ghcr.io/acme/app:latest, which this step pushes as an image <!-- tagguard:v1 fp=fp-ci rule=cache-overwrites-tag -->`,
+        `  - related: [${CI}:19](${blob(CI, "L19")}): pushed as an image here`,
+        "  - **Fix:** Export the cache to a dedicated tag",
+        "",
+        "**Notes**",
+        "",
+        "- GitHub did not accept inline comments on this diff, so every finding is listed here.",
+      ].join("\n"),
+    });
+  });
+
+  it("falls back to the contents API when the tree listing is truncated", async () => {
+    const engine = new StubEngine();
+    const probot = await newProbot(createApp(engine));
+    const scope = api();
+    mockToken(scope);
+    mockPrFiles(scope, [{ filename: CI, patch: ciPatch }]);
+    scope.get(`${REPO_PATH}/git/trees/${HEAD}`).query({ recursive: "1" }).reply(200, { sha: HEAD, truncated: true, tree: [] });
+    scope
+      .get(`${REPO_PATH}/contents/.github%2Fworkflows`)
+      .query({ ref: HEAD })
+      .reply(200, [
+        { type: "file", path: CI, name: "ci.yml", size: 10 },
+        { type: "file", path: RELEASE, name: "release.yml", size: 10 },
+        { type: "file", path: ".github/workflows/README.md", name: "README.md", size: 10 },
+        { type: "dir", path: ".github/workflows/sub", name: "sub", size: 0 },
+      ]);
+    for (const path of [CI, RELEASE, ACTION]) {
+      scope
+        .get(`${REPO_PATH}/contents/${encodeURIComponent(path)}`)
+        .query({ ref: HEAD })
+        .reply(200, { type: "file", path, size: Buffer.byteLength(repo[path]), encoding: "base64", content: base64Lines(repo[path]), sha: blobSha(repo[path]) });
+    }
+    scope.get(`${REPO_PATH}/contents/${encodeURIComponent(".github/actions/publish/action.yaml")}`).query({ ref: HEAD }).reply(404, { message: "Not Found" });
+    mockBotLogin(scope);
+    mockPosted(scope);
+
+    await deliver(probot, "delivery-1", pullRequestPayload());
+
+    expect(engine.analyzed[0]).toEqual([ACTION, CI, RELEASE].map((path) => ({ path, text: repo[path] })));
+  });
+
+  it("logs API errors with the delivery id and event name, without tokens, and keeps going", async () => {
+    const logs: LogLines = [];
+    const engine = new StubEngine();
+    const probot = await newProbot(createApp(engine), logs);
+    const scope = api();
+    mockToken(scope);
+    scope.get(`${REPO_PATH}/pulls/${NUMBER}/files`).query({ per_page: 100 }).reply(500, { message: "Server Error" });
+    mockPrFiles(scope, [{ filename: "README.md", patch: "@@ -1 +1 @@\n-a\n+b" }]);
+
+    await expect(deliver(probot, "delivery-err", pullRequestPayload({ action: "synchronize" }))).resolves.toBeUndefined();
+    await expect(deliver(probot, "delivery-err", pullRequestPayload({ action: "synchronize" }))).resolves.toBeUndefined();
+
+    const failures = logs.filter((l) => l.msg === "tagguard: handling the event failed");
+    expect(failures).toHaveLength(1);
+    expect(failures[0]).toMatchObject({
+      deliveryId: "delivery-err",
+      event: "pull_request.synchronize",
+      error: { type: "HttpError", status: 500, method: "GET", url: `https://api.github.com${REPO_PATH}/pulls/${NUMBER}/files?per_page=100` },
+    });
+    expect(JSON.stringify(logs)).not.toContain("ghs_installation_token");
+  });
+
+  it("analyses when a workflow file is removed, since callers of it may break", async () => {
+    const engine = new StubEngine();
+    const probot = await newProbot(createApp(engine));
+    const scope = api();
+    mockToken(scope);
+    mockPrFiles(scope, [{ filename: ".github/workflows/old.yml", status: "removed", patch: "@@ -1,1 +0,0 @@\n-a" }]);
+    mockRepoAt(scope, HEAD, repo);
+    mockBotLogin(scope);
+    mockPosted(scope);
+
+    await deliver(probot, "delivery-1", pullRequestPayload());
+
+    expect(engine.analyzed).toHaveLength(1);
+  });
+});

@@ -1,0 +1,224 @@
+import { describe, expect, it } from "@jest/globals";
+import { DiffMap } from "../../src/app/diff.js";
+import { allClearReview, buildReview, commentBody, fenced, Permalinks, withoutInlineComments } from "../../src/app/review.js";
+import type { Finding } from "../../src/report/finding.js";
+import { finding, linesOf, spanOf } from "./spans.js";
+
+const file = ".github/workflows/ci.yml";
+const text = [
+  "name: ci", // 1
+  "on: push", // 2
+  "jobs:", // 3
+  "  build:", // 4
+  "    runs-on: ubuntu-latest", // 5
+  "    steps:", // 6
+  "      - uses: docker/build-push-action@v6", // 7
+  "        with:", // 8
+  "          push: true", // 9
+  "          tags: ghcr.io/acme/app:latest", // 10
+  "          cache-to: type=registry,ref=ghcr.io/acme/app:latest,mode=max", // 11
+  "",
+].join("\n");
+const sha = "0123456789abcdef0123456789abcdef01234567";
+const links = new Permalinks("https://github.com/acme/app", sha);
+const texts = new Map([[file, text]]);
+const url = (line: string) => `https://github.com/acme/app/blob/${sha}/.github/workflows/ci.yml#${line}`;
+
+function cacheFinding(overrides: Partial<Finding> = {}): Finding {
+  return finding({
+    primary: spanOf(file, text, 11, "ref=ghcr.io/acme/app:latest"),
+    related: [{ span: spanOf(file, text, 10, "ghcr.io/acme/app:latest"), message: "the image tag pushed here" }],
+    fix: {
+      title: "Export the cache to a dedicated tag",
+      safe: true,
+      edits: [{ span: spanOf(file, text, 11, "ghcr.io/acme/app:latest"), text: "ghcr.io/acme/app:buildcache" }],
+    },
+    fingerprint: "f00d",
+    ...overrides,
+  });
+}
+
+describe("fenced", () => {
+  it("uses three backticks for plain content", () => {
+    expect(fenced("suggestion", ["a: b"])).toBe("```suggestion\na: b\n```");
+  });
+
+  it("uses a fence longer than any backtick run in the content", () => {
+    expect(fenced("suggestion", ["run: echo ```x```", "x: ````"])).toBe("`````suggestion\nrun: echo ```x```\nx: ````\n`````");
+  });
+
+  it("writes an empty block for an empty replacement", () => {
+    expect(fenced("suggestion", [])).toBe("```suggestion\n```");
+  });
+});
+
+describe("Permalinks", () => {
+  it("links single lines and ranges and encodes path segments", () => {
+    expect(links.lines("a b/c#d.yml", 3, 3)).toBe(`https://github.com/acme/app/blob/${sha}/a%20b/c%23d.yml#L3`);
+    expect(links.lines(file, 3, 5)).toBe(url("L3-L5"));
+    expect(links.span(linesOf(file, text, 9, 10))).toBe(`[${file}:9](${url("L9-L10")})`);
+  });
+});
+
+describe("commentBody", () => {
+  it("renders severity, rule, message, related locations, the fix as a suggestion and the marker", () => {
+    expect(commentBody(cacheFinding(), { line: 11 }, { texts, links })).toBe(
+      [
+        "**error** `cache-overwrites-tag` (definite)",
+        "",
+        "cache-to writes ghcr.io/acme/app:latest, which this step pushes as an image",
+        "",
+        "Related:",
+        `- [${file}:10](${url("L10")}): the image tag pushed here`,
+        "",
+        "**Fix:** Export the cache to a dedicated tag",
+        "",
+        "```suggestion",
+        "          cache-to: type=registry,ref=ghcr.io/acme/app:buildcache,mode=max",
+        "```",
+        "",
+        "<!-- tagguard:v1 fp=f00d rule=cache-overwrites-tag -->",
+      ].join("\n"),
+    );
+  });
+
+  it("shows the fix as a diff when its lines differ from the commented lines", () => {
+    const f = cacheFinding({ primary: linesOf(file, text, 7, 11), related: [], fix: { ...cacheFinding().fix!, safe: false } });
+    expect(commentBody(f, { startLine: 7, line: 11 }, { texts, links })).toBe(
+      [
+        "**error** `cache-overwrites-tag` (definite)",
+        "",
+        "cache-to writes ghcr.io/acme/app:latest, which this step pushes as an image",
+        "",
+        "**Fix (review before applying):** Export the cache to a dedicated tag",
+        "",
+        `In [${file}:11](${url("L11")}):`,
+        "",
+        "```diff",
+        "-          cache-to: type=registry,ref=ghcr.io/acme/app:latest,mode=max",
+        "+          cache-to: type=registry,ref=ghcr.io/acme/app:buildcache,mode=max",
+        "```",
+        "",
+        "<!-- tagguard:v1 fp=f00d rule=cache-overwrites-tag -->",
+      ].join("\n"),
+    );
+  });
+
+  it("names the fix only, when the file text is unknown", () => {
+    const body = commentBody(cacheFinding({ related: [] }), { line: 11 }, { texts: new Map(), links });
+    expect(body).toBe(
+      [
+        "**error** `cache-overwrites-tag` (definite)",
+        "",
+        "cache-to writes ghcr.io/acme/app:latest, which this step pushes as an image",
+        "",
+        "**Fix:** Export the cache to a dedicated tag",
+        "",
+        "<!-- tagguard:v1 fp=f00d rule=cache-overwrites-tag -->",
+      ].join("\n"),
+    );
+  });
+});
+
+describe("buildReview", () => {
+  const wholeFile = new DiffMap([{ filename: file, status: "added", patch: "@@ -0,0 +1,11 @@\n" }]);
+  const onlyLine9 = new DiffMap([{ filename: file, status: "modified", patch: "@@ -9,1 +9,1 @@\n-          push: false\n+          push: true" }]);
+
+  it("comments inline with line and side, and a multi-line range with start_line and start_side", () => {
+    const multi = finding({ primary: linesOf(file, text, 9, 10), fingerprint: "beef", ruleId: "push-without-tags", severity: "warning", confidence: "possible", message: "m" });
+    const review = buildReview({ findings: [multi, cacheFinding()], diff: wholeFile, texts, links, headSha: sha, notes: [] });
+    expect(review.body).toBe("**tagguard** found 2 new problems in the workflows at `0123456`.");
+    expect(review.comments.map(({ body, ...rest }) => rest)).toEqual([
+      { path: file, line: 11, side: "RIGHT" },
+      { path: file, start_line: 9, start_side: "RIGHT", line: 10, side: "RIGHT" },
+    ]);
+    expect(review.comments[1].body).toBe("**warning** `push-without-tags` (possible)\n\nm\n\n<!-- tagguard:v1 fp=beef rule=push-without-tags -->");
+  });
+
+  it("falls back to the first line of a range that leaves the hunk, without a suggestion", () => {
+    const f = cacheFinding({ primary: linesOf(file, text, 9, 11), related: [] });
+    const review = buildReview({ findings: [f], diff: onlyLine9, texts, links, headSha: sha, notes: [] });
+    expect(review.comments).toHaveLength(1);
+    expect(review.comments[0].line).toBe(9);
+    expect(review.comments[0].start_line).toBeUndefined();
+    expect(review.comments[0].body).not.toContain("```suggestion");
+  });
+
+  it("lists findings outside the diff in the body with their markers, related locations, fix and notes", () => {
+    const review = buildReview({ findings: [cacheFinding()], diff: onlyLine9, texts, links, headSha: sha, notes: ["`big.yml` is large."] });
+    expect(review.comments).toEqual([]);
+    expect(review.body).toBe(
+      [
+        "**tagguard** found 1 new problem in the workflows at `0123456`.",
+        "",
+        "**Outside the diff**",
+        "",
+        `- **error** \`cache-overwrites-tag\` (definite) at [${file}:11](${url("L11")}): cache-to writes ghcr.io/acme/app:latest, which this step pushes as an image <!-- tagguard:v1 fp=f00d rule=cache-overwrites-tag -->`,
+        `  - related: [${file}:10](${url("L10")}): the image tag pushed here`,
+        "  - **Fix:** Export the cache to a dedicated tag",
+        "",
+        "**Notes**",
+        "",
+        "- `big.yml` is large.",
+      ].join("\n"),
+    );
+  });
+
+  it("caps inline comments and moves the overflow to the body, errors first", () => {
+    const many = Array.from({ length: 4 }, (_, i) =>
+      finding({ primary: spanOf(file, text, 8 + i, text.split("\n")[7 + i].trim()), fingerprint: `fp${i}`, severity: i === 0 ? "info" : "error", message: `m${i}` }),
+    );
+    const review = buildReview({ findings: many, diff: wholeFile, texts, links, headSha: sha, notes: [], maxInline: 2 });
+    expect(review.comments.map((c) => c.line)).toEqual([9, 10]);
+    expect(review.body).toBe(
+      [
+        "**tagguard** found 4 new problems in the workflows at `0123456`.",
+        "",
+        "**Over the limit of 2 inline comments**",
+        "",
+        `- **error** \`cache-overwrites-tag\` (definite) at [${file}:11](${url("L11")}): m3 <!-- tagguard:v1 fp=fp3 rule=cache-overwrites-tag -->`,
+        `- **info** \`cache-overwrites-tag\` (definite) at [${file}:8](${url("L8")}): m0 <!-- tagguard:v1 fp=fp0 rule=cache-overwrites-tag -->`,
+      ].join("\n"),
+    );
+  });
+
+  it("caps inline comments at 20 by default", () => {
+    const many = Array.from({ length: 25 }, (_, i) => finding({ primary: spanOf(file, text, 11, "cache-to"), fingerprint: `fp${i}` }));
+    const review = buildReview({ findings: many, diff: wholeFile, texts: new Map(), links, headSha: sha, notes: [] });
+    expect(review.comments).toHaveLength(20);
+    expect(review.body.match(/<!-- tagguard:v1 fp=/g)).toHaveLength(5);
+  });
+
+  it("leaves findings that do not fit the body size limit unmarked, to be posted on the next run", () => {
+    const many = Array.from({ length: 3 }, (_, i) => finding({ primary: spanOf(file, text, 11, "cache-to"), fingerprint: `fp${i}`, message: "x".repeat(100) }));
+    const review = buildReview({ findings: many, diff: onlyLine9, texts, links, headSha: sha, notes: [], maxBodyChars: 1000 });
+    expect(review.body.length).toBeLessThanOrEqual(1000);
+    expect(review.body.match(/fp=fp\d/g)).toEqual(["fp=fp0", "fp=fp1"]);
+    expect(review.body.endsWith("\n\n1 more finding did not fit into this review and will be reported on the next run.")).toBe(true);
+  });
+
+  it("keeps engine text from forging markers or breaking list items", () => {
+    const f = finding({ primary: spanOf(file, text, 11, "cache-to"), fingerprint: "x1", message: "line one\nline two <!-- tagguard:v1 all-clear -->" });
+    const review = buildReview({ findings: [f], diff: onlyLine9, texts, links, headSha: sha, notes: [] });
+    expect(review.body.split("\n")[4]).toBe(
+      `- **error** \`cache-overwrites-tag\` (definite) at [${file}:11](${url("L11")}): line one line two &lt;!-- tagguard:v1 all-clear --> <!-- tagguard:v1 fp=x1 rule=cache-overwrites-tag -->`,
+    );
+  });
+
+  it("can move every inline comment into the body with a reason", () => {
+    const review = withoutInlineComments({ findings: [cacheFinding()], diff: wholeFile, texts, links, headSha: sha, notes: [] }, "GitHub said no.");
+    expect(review.comments).toEqual([]);
+    expect(review.body).toContain("**Outside the diff**");
+    expect(review.body).toContain("<!-- tagguard:v1 fp=f00d rule=cache-overwrites-tag -->");
+    expect(review.body.endsWith("**Notes**\n\n- GitHub said no.")).toBe(true);
+  });
+});
+
+describe("allClearReview", () => {
+  it("says once that everything is fixed, with the all-clear marker", () => {
+    expect(allClearReview(sha)).toEqual({
+      body: "**tagguard**: every problem reported earlier on this pull request is fixed at `0123456`.\n\n<!-- tagguard:v1 all-clear -->",
+      comments: [],
+    });
+  });
+});

@@ -1,0 +1,59 @@
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { collect } from "../src/cli/lint.js";
+import { analyze } from "../src/engine/index.js";
+import type { Finding } from "../src/report/finding.js";
+import type { Span } from "../src/workflow/span.js";
+
+function at(s: Span): string {
+  return `${s.file}:${s.start.line}:${s.start.col}-${s.end.line}:${s.end.col}`;
+}
+
+/** One finding as golden text: exact spans, message, related locations and fix edits. */
+export function renderGolden(findings: Finding[]): string {
+  return findings
+    .map((f) =>
+      [
+        `${at(f.primary)} ${f.severity} ${f.ruleId} ${f.confidence}: ${f.message}`,
+        ...f.related.map((r) => `  related ${at(r.span)}: ${r.message}`),
+        ...(f.fix ? [`  fix: ${f.fix.title}`, ...f.fix.edits.map((e) => `  edit ${at(e.span)}: ${e.text}`)] : []),
+      ].join("\n"),
+    )
+    .join("\n")
+    .concat(findings.length ? "\n" : "");
+}
+
+export interface GoldenCase {
+  name: string;
+  dir: string;
+  /** Expected output; empty for quiet cases. */
+  expected: string;
+  actual: () => string;
+}
+
+/**
+ * The cases under `dir`: each sub-directory is a repository. `fire-*` cases compare against their
+ * `expected.out`; `quiet-*` cases must produce no finding at all. `UPDATE_GOLDEN=1` rewrites
+ * expected files (review the diff before committing).
+ */
+export function goldenCases(dir: string, ruleId: string): GoldenCase[] {
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort()
+    .map((name) => {
+      const caseDir = join(dir, name);
+      const expectedFile = join(caseDir, "expected.out");
+      const actual = () => renderGolden(analyze(collect(caseDir)).findings);
+      if (name.startsWith("fire-") && process.env.UPDATE_GOLDEN === "1") writeFileSync(expectedFile, actual());
+      if (name.startsWith("fire-") && !existsSync(expectedFile)) throw new Error(`${caseDir} has no expected.out`);
+      if (!name.startsWith("fire-") && !name.startsWith("quiet-")) throw new Error(`${caseDir}: name must start with fire- or quiet-`);
+      return {
+        name,
+        dir: caseDir,
+        expected: name.startsWith("fire-") ? readFileSync(expectedFile, "utf8") : "",
+        actual,
+      };
+    })
+    .map((c) => ({ ...c, name: `${ruleId}: ${c.name}` }));
+}

@@ -1,0 +1,18 @@
+import type { Scope } from "../../../src/workflow/expr/evaluate.js";
+import type { Sym, Val } from "../../../src/workflow/expr/value.js";
+import { known } from "../../../src/workflow/expr/value.js";
+
+/** A scope over fixed dotted paths; records every lookup in `lookups`. */
+export function scopeOf(values: Record<string, Val | Sym> = {}): Scope & { lookups: string[] } {
+  const lookups: string[] = [];
+  return {
+    lookups,
+    resolve(path: string[]): Sym | undefined {
+      const key = path.join(".");
+      lookups.push(key);
+      const v = values[key];
+      if (v === undefined) return undefined;
+      return Array.isArray(v) ? v : known(v);
+    },
+  };
+}

@@ -1,0 +1,72 @@
+import { describe, expect, it } from "@jest/globals";
+import { MAX_ALIAS_DEREFS, MAX_FILE_BYTES, YamlFile } from "../../src/workflow/yaml.js";
+
+const src = `with:
+  tags: |
+    ghcr.io/o/app:1   # not a comment
+    ghcr.io/o/app:2
+  quoted: "type=registry,ref=x"
+  escaped: "a\\tb"
+  push: true
+  version: 1.10
+  folded: >-
+    a
+    b
+`;
+
+describe("YamlFile scalars", () => {
+  const y = new YamlFile("w.yml", src);
+  const w = y.get(y.root, "with");
+
+  it("maps each line of a literal block scalar to its exact span", () => {
+    const tags = y.scalar(y.get(w, "tags"), ["with", "tags"]);
+    expect(tags?.segments.map((s) => [s.text, s.span.start.line, s.span.start.col, s.span.end.col, s.exact])).toEqual([
+      ["ghcr.io/o/app:1   # not a comment", 3, 5, 38, true],
+      ["ghcr.io/o/app:2", 4, 5, 20, true],
+    ]);
+    expect(tags?.span.path).toEqual(["with", "tags"]);
+  });
+
+  it("gives quoted scalars a span inside the quotes when no escape is used", () => {
+    const q = y.scalar(y.get(w, "quoted"), ["q"]);
+    expect(q?.segments).toHaveLength(1);
+    expect([q?.segments[0].span.start.col, q?.segments[0].span.end.col, q?.segments[0].exact]).toEqual([12, 31, true]);
+    const e = y.scalar(y.get(w, "escaped"), ["e"]);
+    expect([e?.value, e?.segments[0].exact]).toEqual(["a\tb", false]);
+  });
+
+  it("keeps the source text of booleans and numbers", () => {
+    expect(y.scalar(y.get(w, "push"), [])?.value).toBe("true");
+    expect(y.scalar(y.get(w, "version"), [])?.value).toBe("1.10");
+  });
+
+  it("falls back to the whole node for folded scalars", () => {
+    const f = y.scalar(y.get(w, "folded"), []);
+    expect(f?.value).toBe("a b");
+    expect(f?.segments).toEqual([{ text: "a b", span: f?.span, exact: false }]);
+  });
+});
+
+describe("YamlFile bad input", () => {
+  it("reports syntax errors with their position instead of throwing", () => {
+    const y = new YamlFile("bad.yml", "jobs:\n  build:\n    steps: [a, b\n  x: 1\n");
+    expect(y.problems.length).toBeGreaterThan(0);
+    expect(y.problems[0].span.file).toBe("bad.yml");
+    expect(y.problems[0].span.start.line).toBeGreaterThanOrEqual(3);
+  });
+
+  it("stops dereferencing aliases at the cap", () => {
+    const lines = ["a: &a [x]"];
+    for (let i = 0; i < MAX_ALIAS_DEREFS + 10; i++) lines.push(`k${i}: *a`);
+    const y = new YamlFile("bomb.yml", lines.join("\n"));
+    const values = y.entries(y.root).filter((e) => e.value !== undefined);
+    expect(values).toHaveLength(MAX_ALIAS_DEREFS + 1);
+    expect(y.problems.map((p) => p.message)).toEqual([`more than ${MAX_ALIAS_DEREFS} alias references; the rest are ignored`]);
+  });
+
+  it("skips files over the size cap", () => {
+    const y = new YamlFile("big.yml", `x: "${"a".repeat(MAX_FILE_BYTES)}"`);
+    expect(y.skipped).toBe(`larger than ${MAX_FILE_BYTES} bytes`);
+    expect(y.doc).toBeUndefined();
+  });
+});
