@@ -1,21 +1,12 @@
-import type { Finding } from "../report/finding.js";
+import type { AnalysisResult, SourceFile } from "../engine/index.js";
+
+export type { AnalysisResult, SourceFile };
 
 /**
- * The part of the analysis engine (`src/engine/index.ts`) the App uses. The App receives it as a
- * value so tests can exercise the delivery logic with hand-built findings; `index.ts` passes the
- * real engine, which checks that the engine matches this shape.
+ * The part of the analysis engine (`src/engine/index.ts`) the App uses. Handlers receive it as a
+ * value so tests can drive the delivery logic with hand-built findings; `index.ts` passes the real
+ * engine module.
  */
-export interface SourceFile {
-  /** Repository-relative POSIX path. */
-  path: string;
-  text: string;
-}
-
-export interface AnalysisResult {
-  findings: Finding[];
-  notes: string[];
-}
-
 export interface Engine {
   analyze(files: SourceFile[]): AnalysisResult;
   isAnalyzablePath(path: string): boolean;

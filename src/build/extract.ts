@@ -63,16 +63,26 @@ export function extractBuild(visit: StepVisit, builds: BuildInvocation[]): StepR
   const pushInput = booleanInput(pushValue ? visit.evaluate(pushValue.value, pushValue.span) : undefined);
   const push = pushInput === true || outputs.pushes === true ? true : pushInput === false && outputs.pushes === false ? false : undefined;
   const platformsValue = w.get("platforms");
+  const loadValue = w.get("load");
+  const single = (name: string): Item | undefined => {
+    const value = w.get(name);
+    return value ? listItems(value, "newline", evaluate)[0] : undefined;
+  };
   builds.push({
     source: "build-push-action",
     visit,
     push,
+    load: booleanInput(loadValue ? visit.evaluate(loadValue.value, loadValue.span) : undefined),
     tags: [...tags, ...outputs.names],
     cacheTo: cacheItems(visit, "cache-to"),
     cacheFrom: cacheItems(visit, "cache-from"),
     platforms: platformsValue ? listItems(platformsValue, "newline-and-comma", evaluate) : [],
+    provenance: single("provenance"),
+    sbom: single("sbom"),
+    context: single("context"),
+    file: single("file"),
+    target: single("target"),
     inputs: w,
-    tagsSym: tagsValue ? visit.evaluate(tagsValue.value, tagsValue.span) : undefined,
   });
   return undefined;
 }

@@ -1,6 +1,5 @@
 import type { CacheEntry } from "../docker/cache-spec.js";
 import type { StepVisit } from "../engine/walk.js";
-import type { Sym } from "../workflow/expr/value.js";
 import type { ScalarValue } from "../workflow/yaml.js";
 import type { Item } from "./items.js";
 
@@ -11,21 +10,34 @@ export interface CacheItem {
 }
 
 /**
- * One image build as the analyzer understands it, for one event case and matrix leg. Every place a
- * build is declared (build-push-action, `run:` scripts, bake) produces this same shape.
+ * One image build (or image push) as the analyzer understands it, for one event case and matrix leg.
+ * Every place a build is declared produces this same shape, so every rule sees all of them:
+ * `build-push-action` steps, `docker build`/`docker buildx build`/`docker push`/`imagetools create`
+ * in `run:` scripts (`docker-cli`), and bake targets (`bake`).
  */
 export interface BuildInvocation {
-  source: "build-push-action";
+  source: "build-push-action" | "docker-cli" | "bake";
   visit: StepVisit;
   /** Whether the build pushes its tags: true, false, or undefined when it depends on unknown values. */
   push: boolean | undefined;
+  /** Whether the image is loaded into the local Docker engine (`load: true`, `--load`). */
+  load: boolean | undefined;
   /** Image refs the build names: `tags` plus `name=` of image/registry outputs. */
   tags: Item[];
   cacheTo: CacheItem[];
   cacheFrom: CacheItem[];
   platforms: Item[];
-  /** Raw inputs by name, for rules that need a value the model does not lift. */
+  /** `provenance` / `--provenance` as written; undefined when not set (BuildKit's default applies). */
+  provenance?: Item;
+  /** `sbom` / `--sbom` as written; undefined when not set. */
+  sbom?: Item;
+  /** The build context; undefined for build-push-action means the Git context. */
+  context?: Item;
+  /** The Dockerfile and target stage, when written. */
+  file?: Item;
+  target?: Item;
+  /** Bake target name, for `bake` builds. */
+  bakeTarget?: string;
+  /** Raw `with:` inputs of an action step (empty for run: scripts). */
   inputs: Map<string, ScalarValue>;
-  /** Evaluated `tags` input, so messages can name where the tags came from. */
-  tagsSym?: Sym;
 }

@@ -18,8 +18,11 @@
  *   and it is a Docker Hub path when no hole may add `.`/`:` and it cannot be `localhost`.
  * When the host/repository boundary is inside a hole the reference is kept as written (`kind: "name"`);
  * when even the tag boundary is inside a hole the whole text is kept (`kind: "opaque"`). Both compare
- * soundly against every spelling of the other side. Holes are never split. A hole that heads a name is
- * assumed to hold the whole registry host if there is one (it does not end inside `docker.io`).
+ * soundly against every spelling of the other side. Holes are never split.
+ *
+ * Assumption: no hole spells only part of a Docker Hub host alias (`${{ x }}.io` standing for `docker.io`,
+ * or a hole ending inside `index.docker.io`): Docker Hub normalisation is applied to literal hosts only,
+ * and a hole that heads a name holds the whole host when there is one.
  */
 
 import { unify, type Match } from "../workflow/expr/unify.js";

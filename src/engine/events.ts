@@ -15,7 +15,7 @@ export interface EventCase {
   label: string;
 }
 
-const PR_EVENTS = new Set(["pull_request", "pull_request_target", "merge_group"]);
+const PR_EVENTS = new Set(["pull_request", "pull_request_target"]);
 
 function literalRef(prefix: string, filters: string[] | undefined): string | undefined {
   if (!filters || filters.length !== 1) return undefined;
@@ -47,7 +47,7 @@ export function eventCases(triggers: Trigger[]): EventCase[] {
       add({ eventName: t.event, refKind: "pr", label: t.event });
     } else if (t.event === "release") {
       add({ eventName: "release", refKind: "tag", label: "release" });
-    } else if (t.event === "workflow_dispatch" || t.event === "schedule") {
+    } else if (t.event === "workflow_dispatch" || t.event === "schedule" || t.event === "merge_group") {
       add({ eventName: t.event, refKind: "branch", label: t.event });
     } else {
       add({ eventName: t.event, refKind: "other", label: t.event });

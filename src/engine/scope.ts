@@ -20,6 +20,8 @@ export interface Frame {
 }
 
 const NAME = "[a-zA-Z0-9._-]+";
+/** GitHub logins: letters, digits and hyphens (bots add `[bot]`). */
+const OWNER = "[a-zA-Z0-9-]+(?:\\[bot\\])?";
 
 /** Values of the `github` context that the event case determines. */
 function githubValue(event: EventCase, key: string): Sym | undefined {
@@ -41,6 +43,11 @@ function githubValue(event: EventCase, key: string): Sym | undefined {
       }
       return undefined;
     }
+    case "repository":
+      return known(hole("github.repository", { pattern: `${OWNER}/${NAME}` }));
+    case "repository_owner":
+    case "actor":
+      return known(hole(`github.${key}`, { pattern: OWNER }));
     case "ref_name":
       if (event.ref) return known(lit(event.ref.replace(/^refs\/(heads|tags)\//, "")));
       return known(hole("github.ref_name", { pattern: NAME }));

@@ -12,6 +12,12 @@ import { type EventCase, eventCases } from "./events.js";
 import type { Project } from "./project.js";
 import { type Frame, frameScope, type Outputs } from "./scope.js";
 
+/** The job whose runner executes a step list. */
+interface JobRef {
+  id: string;
+  job?: Job;
+}
+
 /** Where a composite action or reusable workflow was called from. */
 export interface CallSite {
   file: string;
@@ -26,6 +32,8 @@ export interface StepVisit {
   /** The top-level workflow being evaluated. */
   workflow: Workflow;
   jobId: string;
+  /** The job that runs the step (in the reusable workflow, for a called workflow's steps). */
+  job?: Job;
   event: EventCase;
   /** Label of the matrix leg, e.g. `arch=arm64`, when the job has a matrix. */
   leg?: string;
@@ -88,7 +96,7 @@ export class Walker {
     for (const name of action.inputs.keys()) inputs.set(name, known(hole(`inputs.${name}`)));
     const frame: Frame = { event, env: new Map(), inputs, steps: new Map(), needs: new Map() };
     const top = { kind: "workflow", file: action.file, yaml: action.yaml, triggers: [], inputs: new Map(), env: new Map(), jobs: [] } satisfies Workflow;
-    this.walkSteps(top, action.file, "(composite)", action.steps, frame, undefined, []);
+    this.walkSteps(top, action.file, { id: "(composite)" }, action.steps, frame, undefined, []);
   }
 
   /** Evaluates a string value; syntax errors become problems and an unknown value. */
@@ -148,7 +156,7 @@ export class Walker {
         this.callWorkflow(top, workflow, job, frame, calls);
         continue;
       }
-      this.walkSteps(top, workflow.file, job.id, job.steps, frame, leg.label, calls);
+      this.walkSteps(top, workflow.file, { id: job.id, job }, job.steps, frame, leg.label, calls);
       for (const [name, value] of job.outputs) {
         const sym = this.evaluate(value, frameScope(frame));
         outputs.set(name, [...(outputs.get(name) ?? []), ...sym]);
@@ -164,7 +172,7 @@ export class Walker {
   private walkSteps(
     top: Workflow,
     file: string,
-    jobId: string,
+    owner: JobRef,
     steps: Step[],
     jobFrame: Frame,
     leg: string | undefined,
@@ -180,10 +188,10 @@ export class Walker {
       const uses = step.uses?.value ?? "";
       let result: StepResult | undefined;
       if (uses.startsWith("./") && step.uses) {
-        result = { outputs: this.callAction(top, jobId, step, frame, leg, [...calls, { file, span: step.uses.span, uses }]) };
+        result = { outputs: this.callAction(top, owner, step, frame, leg, [...calls, { file, span: step.uses.span, uses }]) };
       } else {
         const evaluate = (text: string, span: Span) => this.evaluate({ value: text, span }, scope);
-        result = this.visitor({ step, file, workflow: top, jobId, event: frame.event, leg, frame, scope, calls, evaluate });
+        result = this.visitor({ step, file, workflow: top, jobId: owner.id, job: owner.job, event: frame.event, leg, frame, scope, calls, evaluate });
       }
       if (result?.env) jobEnv = new Map([...jobEnv, ...result.env]);
       if (step.id) stepOutputs.set(step.id, result?.outputs ?? new Map());
@@ -193,7 +201,7 @@ export class Walker {
 
   private callAction(
     top: Workflow,
-    jobId: string,
+    owner: JobRef,
     step: Step,
     frame: Frame,
     leg: string | undefined,
@@ -219,7 +227,7 @@ export class Walker {
       steps: new Map(),
       needs: new Map(),
     };
-    const own = this.walkSteps(top, action.file, jobId, action.steps, actionFrame, leg, calls);
+    const own = this.walkSteps(top, action.file, owner, action.steps, actionFrame, leg, calls);
     const outputs: Outputs = new Map();
     const scope = frameScope({ ...actionFrame, steps: own });
     for (const [name, value] of action.outputs) outputs.set(name, this.evaluate(value, scope));

@@ -1,0 +1,203 @@
+import { afterEach, beforeEach, describe, expect, it } from "@jest/globals";
+import nock from "nock";
+import app from "../../src/app/index.js";
+import { ACTION_FP, CI, CI_FP, ciComment, PARSE_FP, PARSE_MESSAGE, repoReviewBody } from "./engine-expectations.js";
+import {
+  addedPatch,
+  api,
+  deliver,
+  fixtureRepo,
+  HEAD,
+  hunkPatch,
+  mockBotLogin,
+  mockHead,
+  mockPosted,
+  mockPrFiles,
+  mockRepoAt,
+  mockReview,
+  mockToken,
+  newProbot,
+  pullRequestPayload,
+  recordUnmatched,
+} from "./harness.js";
+
+/** The App as `probot run` loads it (default export of src/app/index.ts), with the real engine. */
+
+const repo = fixtureRepo("repo");
+const ciPatch = hunkPatch(repo[CI], 17, 21, 21);
+
+let unmatched: ReturnType<typeof recordUnmatched>;
+
+beforeEach(() => {
+  nock.cleanAll();
+  unmatched = recordUnmatched();
+});
+
+afterEach(() => {
+  unmatched.stop();
+  expect(unmatched.requests).toEqual([]);
+  expect(nock.pendingMocks()).toEqual([]);
+});
+
+describe("tagguard app with the analysis engine", () => {
+  it("posts one review with the inline comment, its suggestion, and the finding outside the diff", async () => {
+    const probot = await newProbot(app);
+    const reviews: unknown[] = [];
+    const scope = api();
+    mockToken(scope);
+    mockPrFiles(scope, [{ filename: CI, patch: ciPatch }]);
+    mockRepoAt(scope, HEAD, repo);
+    mockBotLogin(scope);
+    mockPosted(scope);
+    mockHead(scope);
+    mockReview(scope, reviews);
+
+    await deliver(probot, "delivery-1", pullRequestPayload());
+
+    expect(reviews).toEqual([
+      {
+        commit_id: HEAD,
+        event: "COMMENT",
+        body: repoReviewBody(),
+        comments: [{ path: CI, line: 21, side: "RIGHT", body: ciComment() }],
+      },
+    ]);
+  });
+
+  it("posts nothing new on a redelivery, with the same or another delivery id", async () => {
+    const probot = await newProbot(app);
+    const reviews: unknown[] = [];
+    const scope = api();
+    mockToken(scope);
+    mockPrFiles(scope, [{ filename: CI, patch: ciPatch }]);
+    mockRepoAt(scope, HEAD, repo);
+    mockBotLogin(scope);
+    mockPosted(scope);
+    mockHead(scope);
+    mockReview(scope, reviews);
+    mockPrFiles(scope, [{ filename: CI, patch: ciPatch }]);
+    mockRepoAt(scope, HEAD, repo, []);
+    mockPosted(scope, [{ body: ciComment() }], [{ body: repoReviewBody() }]);
+
+    await deliver(probot, "delivery-1", pullRequestPayload());
+    await deliver(probot, "delivery-1", pullRequestPayload());
+    await deliver(probot, "delivery-2", pullRequestPayload());
+
+    expect(reviews).toHaveLength(1);
+    expect(JSON.stringify(reviews)).toContain(`fp=${CI_FP} `);
+    expect(JSON.stringify(reviews)).toContain(`fp=${ACTION_FP} `);
+  });
+
+  it("reads a fork pull request from the base repository at the head SHA", async () => {
+    const forkHead = "7777777777777777777777777777777777777777";
+    const probot = await newProbot(app);
+    const reviews: unknown[] = [];
+    const scope = api();
+    mockToken(scope);
+    mockPrFiles(scope, [{ filename: CI, patch: ciPatch }]);
+    mockRepoAt(scope, forkHead, repo);
+    mockBotLogin(scope);
+    mockPosted(scope);
+    mockHead(scope, forkHead);
+    mockReview(scope, reviews);
+
+    await deliver(probot, "delivery-1", pullRequestPayload({ headSha: forkHead, headRepo: { owner: "contributor", name: "app-fork" } }));
+
+    expect(reviews).toEqual([
+      {
+        commit_id: forkHead,
+        event: "COMMENT",
+        body: repoReviewBody(forkHead),
+        comments: [{ path: CI, line: 21, side: "RIGHT", body: ciComment(forkHead) }],
+      },
+    ]);
+  });
+
+  it("makes no call beyond listing the files when no workflow-related file changed", async () => {
+    const probot = await newProbot(app);
+    const scope = api();
+    mockToken(scope);
+    mockPrFiles(scope, [
+      { filename: "src/server.ts", patch: "@@ -1 +1 @@\n-a\n+b" },
+      { filename: "docs/workflows.md", patch: "@@ -1 +1 @@\n-a\n+b" },
+      { filename: ".github/CODEOWNERS", patch: "@@ -1 +1 @@\n-a\n+b" },
+    ]);
+
+    await deliver(probot, "delivery-1", pullRequestPayload({ changedFiles: 3 }));
+  });
+
+  it("makes no write call for a workflow change without findings", async () => {
+    const clean = fixtureRepo("clean");
+    const probot = await newProbot(app);
+    const scope = api();
+    mockToken(scope);
+    mockPrFiles(scope, [{ filename: CI, status: "added", patch: addedPatch(clean[CI]) }]);
+    mockRepoAt(scope, HEAD, clean);
+    mockBotLogin(scope);
+    mockPosted(scope);
+
+    await deliver(probot, "delivery-1", pullRequestPayload());
+  });
+
+  it("comments on malformed YAML at the error position", async () => {
+    const malformed = fixtureRepo("malformed");
+    const probot = await newProbot(app);
+    const reviews: unknown[] = [];
+    const scope = api();
+    mockToken(scope);
+    mockPrFiles(scope, [{ filename: CI, status: "added", patch: addedPatch(malformed[CI]) }]);
+    mockRepoAt(scope, HEAD, malformed);
+    mockBotLogin(scope);
+    mockPosted(scope);
+    mockHead(scope);
+    mockReview(scope, reviews);
+
+    await deliver(probot, "delivery-1", pullRequestPayload());
+
+    expect(reviews).toEqual([
+      {
+        commit_id: HEAD,
+        event: "COMMENT",
+        body: "**tagguard** found 1 new problem in the workflows at `1111111`.",
+        comments: [
+          {
+            path: CI,
+            line: 10,
+            side: "RIGHT",
+            body: `**error** \`parse-error\` (definite)\n\n${PARSE_MESSAGE}\n\n<!-- tagguard:v1 fp=${PARSE_FP} rule=parse-error -->`,
+          },
+        ],
+      },
+    ]);
+  });
+
+  it("lists a YAML error outside the diff in the review body", async () => {
+    const malformed = fixtureRepo("malformed");
+    const probot = await newProbot(app);
+    const reviews: unknown[] = [];
+    const scope = api();
+    mockToken(scope);
+    mockPrFiles(scope, [{ filename: CI, patch: hunkPatch(malformed[CI], 1, 3, 2) }]);
+    mockRepoAt(scope, HEAD, malformed);
+    mockBotLogin(scope);
+    mockPosted(scope);
+    mockHead(scope);
+    mockReview(scope, reviews);
+
+    await deliver(probot, "delivery-1", pullRequestPayload());
+
+    expect(reviews).toEqual([
+      {
+        commit_id: HEAD,
+        event: "COMMENT",
+        body: [
+          "**tagguard** found 1 new problem in the workflows at `1111111`.",
+          "",
+          "**Outside the diff**",
+          "",
+          `- **error** \`parse-error\` (definite) at [${CI}:10](https://github.com/acme/app/blob/${HEAD}/${CI}#L10): ${PARSE_MESSAGE} <!-- tagguard:v1 fp=${PARSE_FP} rule=parse-error -->`,
+        ].join("\n"),
+      },
+    ]);
+  });
+});

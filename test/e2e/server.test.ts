@@ -1,0 +1,182 @@
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { type ChildProcess, spawn } from "node:child_process";
+import { createHmac, randomUUID } from "node:crypto";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { ciComment, repoReviewBody } from "../app/engine-expectations.js";
+import { base64Lines, blobSha, fixtureRepo, hunkPatch, privateKey } from "../app/harness.js";
+import { FakeGitHub, type RecordedRequest } from "./fake-github.js";
+
+/**
+ * Runs the built App (`lib/`, produced by `npm test` / `npm run build`) as a real `probot run`
+ * process against a fake GitHub API, and talks to it over HTTP like GitHub does.
+ */
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const APP = join(ROOT, "lib", "app", "index.js");
+const SECRET = "e2e-webhook-secret";
+const HEAD = "abcdefabcdefabcdefabcdefabcdefabcdefabcd";
+const CI = ".github/workflows/ci.yml";
+const repo = fixtureRepo("repo");
+const API = "/api/v3/repos/acme/app";
+
+const tree = Object.entries(repo).map(([path, text]) => ({ path, mode: "100644", type: "blob", sha: blobSha(text), size: Buffer.byteLength(text) }));
+const fake = new FakeGitHub({
+  "POST /api/v3/app/installations/42/access_tokens": {
+    status: 201,
+    body: { token: "ghs_e2e_installation_token", expires_at: "2099-01-01T00:00:00Z", permissions: {}, repository_selection: "all" },
+  },
+  "GET /api/v3/app": { status: 200, body: { id: 123, slug: "tagguard", name: "tagguard" } },
+  [`GET ${API}/pulls/7/files?per_page=100`]: {
+    status: 200,
+    body: [{ filename: CI, status: "modified", additions: 1, deletions: 0, changes: 1, patch: hunkPatch(repo[CI], 17, 21, 21) }],
+  },
+  [`GET ${API}/git/trees/${HEAD}?recursive=1`]: { status: 200, body: { sha: HEAD, truncated: false, tree } },
+  ...Object.fromEntries(
+    Object.values(repo).map((text) => [
+      `GET ${API}/git/blobs/${blobSha(text)}`,
+      { status: 200, body: { sha: blobSha(text), size: Buffer.byteLength(text), encoding: "base64", content: base64Lines(text) } },
+    ]),
+  ),
+  [`GET ${API}/pulls/7/comments?per_page=100`]: { status: 200, body: [] },
+  [`GET ${API}/pulls/7/reviews?per_page=100`]: { status: 200, body: [] },
+  [`GET ${API}/pulls/7`]: { status: 200, body: { number: 7, state: "open", head: { sha: HEAD } } },
+  [`POST ${API}/pulls/7/reviews`]: { status: 200, body: { id: 1 } },
+});
+
+const payload = JSON.stringify({
+  action: "opened",
+  number: 7,
+  pull_request: {
+    number: 7,
+    state: "open",
+    draft: false,
+    changed_files: 1,
+    head: { sha: HEAD, ref: "feature", repo: { name: "app-fork", full_name: "contributor/app-fork", owner: { login: "contributor" } } },
+    base: { sha: "0000000000000000000000000000000000000000", ref: "main", repo: { name: "app", full_name: "acme/app", owner: { login: "acme" } } },
+  },
+  repository: { id: 1, name: "app", full_name: "acme/app", owner: { login: "acme" }, html_url: "https://github.com/acme/app" },
+  installation: { id: 42 },
+  sender: { login: "contributor", type: "User" },
+});
+
+let child: ChildProcess;
+let port: number;
+let cwd: string;
+let output = "";
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port: p } = srv.address() as { port: number };
+      srv.close(() => resolve(p));
+    });
+  });
+}
+
+async function waitForPing(deadline: number): Promise<void> {
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`probot exited with ${child.exitCode}:\n${output}`);
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/ping`);
+      if (res.ok && (await res.text()) === "PONG") return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`probot did not answer /ping:\n${output}`);
+}
+
+function deliver(body: string, signature: string): Promise<Response> {
+  return fetch(`http://127.0.0.1:${port}/api/github/webhooks`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      "x-github-event": "pull_request",
+      "x-github-delivery": randomUUID(),
+      "x-hub-signature-256": signature,
+    },
+    body,
+  });
+}
+
+const sign = (body: string, secret: string) => `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
+
+beforeAll(async () => {
+  if (!existsSync(APP)) throw new Error(`${APP} is missing: build first (npm test runs \`tsc -p tsconfig.build.json\`)`);
+  const fakePort = await fake.start();
+  port = await freePort();
+  cwd = mkdtempSync(join(tmpdir(), "tagguard-e2e-"));
+  child = spawn(join(ROOT, "node_modules", ".bin", "probot"), ["run", APP], {
+    cwd,
+    env: {
+      PATH: process.env.PATH,
+      NODE_ENV: "production",
+      APP_ID: "123",
+      PRIVATE_KEY: privateKey,
+      WEBHOOK_SECRET: SECRET,
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      GHE_HOST: `127.0.0.1:${fakePort}`,
+      GHE_PROTOCOL: "http",
+      LOG_LEVEL: "info",
+      LOG_FORMAT: "json",
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  child.stdout?.on("data", (d: Buffer) => (output += d.toString("utf8")));
+  child.stderr?.on("data", (d: Buffer) => (output += d.toString("utf8")));
+  await waitForPing(Date.now() + 15_000);
+});
+
+afterAll(async () => {
+  if (child && child.exitCode === null) {
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    child.kill("SIGTERM");
+    await exited;
+  }
+  await fake.stop();
+  if (cwd) rmSync(cwd, { recursive: true, force: true });
+});
+
+describe("probot run ./lib/app/index.js", () => {
+  it("refuses a wrongly signed delivery and calls no API", async () => {
+    const res = await deliver(payload, sign(payload, "not-the-secret"));
+
+    expect(res.status).toBe(400);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(fake.requests).toEqual([]);
+  });
+
+  it("reviews a correctly signed pull_request delivery through the GitHub API", async () => {
+    const res = await deliver(payload, sign(payload, SECRET));
+    expect(res.status).toBe(200);
+
+    const review: RecordedRequest = await fake.waitFor((r) => r.method === "POST" && r.url === `${API}/pulls/7/reviews`);
+    expect(review.authorization).toBe("token ghs_e2e_installation_token");
+    expect(review.body).toEqual({
+      commit_id: HEAD,
+      event: "COMMENT",
+      body: repoReviewBody(HEAD),
+      comments: [{ path: CI, line: 21, side: "RIGHT", body: ciComment(HEAD) }],
+    });
+    expect(fake.requests.map((r) => `${r.method} ${r.url.replace(/\/blobs\/[0-9a-f]{40}$/, "/blobs/<sha>")}`)).toEqual([
+      "POST /api/v3/app/installations/42/access_tokens",
+      `GET ${API}/pulls/7/files?per_page=100`,
+      `GET ${API}/git/trees/${HEAD}?recursive=1`,
+      ...Object.keys(repo).map(() => `GET ${API}/git/blobs/<sha>`),
+      "GET /api/v3/app",
+      `GET ${API}/pulls/7/comments?per_page=100`,
+      `GET ${API}/pulls/7/reviews?per_page=100`,
+      `GET ${API}/pulls/7`,
+      `POST ${API}/pulls/7/reviews`,
+    ]);
+    expect(output).not.toContain("ghs_e2e_installation_token");
+  });
+});
