@@ -58,7 +58,10 @@ export function analyze(files: SourceFile[]): AnalysisResult {
 
   const findings: Finding[] = [];
   for (const y of project.yamlFiles) {
-    for (const p of y.problems) findings.push(parseError(`YAML syntax error: ${p.message}`, p.span));
+    const [first, ...rest] = [...y.problems].sort((a, b) => a.span.start.offset - b.span.start.offset);
+    if (!first) continue;
+    const more = rest.length ? ` (${rest.length} more error${rest.length === 1 ? "" : "s"} follow from it)` : "";
+    findings.push(parseError(`YAML syntax error: ${first.message}${more}`, first.span));
   }
   for (const p of walker.problems) {
     if (p.kind === "syntax") findings.push(parseError(p.message, p.span));

@@ -43,6 +43,12 @@ function githubValue(event: EventCase, key: string): Sym | undefined {
       }
       return undefined;
     }
+    case "sha":
+      return known(hole("github.sha", { pattern: "[0-9a-f]{40}" }));
+    case "run_id":
+    case "run_number":
+    case "run_attempt":
+      return known(hole(`github.${key}`, { pattern: "[0-9]+" }));
     case "repository":
       return known(hole("github.repository", { pattern: `${OWNER}/${NAME}` }));
     case "repository_owner":

@@ -3,6 +3,9 @@ import type { Item } from "../build/items.js";
 import { compareRefs, formatRef, parseImageRefTemplate, type TemplateRef } from "../docker/image-ref.js";
 import { registryCacheRef } from "../docker/cache-spec.js";
 import type { RelatedLocation } from "../report/finding.js";
+import { concat } from "../docker/template-tokens.js";
+import { type Template, templateLiteral } from "../workflow/expr/value.js";
+import { unify } from "../workflow/expr/unify.js";
 import type { Span } from "../workflow/span.js";
 import { cacheRefFix } from "./fixes/dedicated-cache-ref.js";
 import { defineRule } from "./rule.js";
@@ -43,6 +46,34 @@ function coverage<T extends { item: Item }>(entries: T[], refOf: (e: T) => strin
     out.set(key, (out.get(key) ?? new Set()).add(e.item.alt));
   }
   return out;
+}
+
+/** The tag a ref names: `latest` when none is written; undefined when the tag cannot be separated. */
+function tagOf(ref: TemplateRef): Template | undefined {
+  if (ref.kind === "opaque") return undefined;
+  return ref.tag ?? [{ lit: "latest" }];
+}
+
+/** The image name (host and repository) of a ref; undefined when it cannot be separated. */
+function nameOf(ref: TemplateRef): Template | undefined {
+  if (ref.kind === "split") return concat(ref.host, "/", ref.repository);
+  return ref.kind === "name" ? ref.name : undefined;
+}
+
+/**
+ * A possible match that only chance would make real, not reported: an unknown pushed tag spelling
+ * a fixed cache tag (a branch named `buildcache`, the hazard catalogue's trap), or a name and a tag
+ * that both depend on unrelated unknowns.
+ */
+function coincidental(cache: TemplateRef, pushed: TemplateRef): boolean {
+  if (!cache.hasHoles) return true;
+  const [cacheTag, pushedTag] = [tagOf(cache), tagOf(pushed)];
+  const [cacheName, pushedName] = [nameOf(cache), nameOf(pushed)];
+  if (!cacheTag || !pushedTag || !cacheName || !pushedName) return false;
+  if (templateLiteral(cacheTag) !== undefined && templateLiteral(pushedTag) === undefined) return true;
+  const sameTag = unify(cacheTag, pushedTag) === "definite";
+  const sameName = unify(cacheName, pushedName, { caseInsensitive: true }) === "definite";
+  return !sameTag && !sameName;
 }
 
 function common(sets: string[][]): string[] {
@@ -88,7 +119,7 @@ export default defineRule({
         const key = spanKey(c.item.span);
         for (const p of pushes) {
           const match = compareRefs(ref, p.ref);
-          if (match === "never" || (match === "possible" && !ref.hasHoles)) continue;
+          if (match === "never" || (match === "possible" && coincidental(ref, p.ref))) continue;
           const col: Collision = collisions.get(key) ?? {
             write: c,
             refs: new Map(),
