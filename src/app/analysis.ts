@@ -1,57 +1,122 @@
-import type { ProbotOctokit } from "probot";
+import type { Context, ProbotOctokit } from "probot";
+import { type Config, CONFIG_PATH, configFromValue, defaultConfig } from "../config/index.js";
 import type { AnalysisResult, Engine, SourceFile } from "./engine-port.js";
 import type { PullRequestFile } from "./diff.js";
 import type { PullRef } from "./posted.js";
-import { type BlobCache, readRepositoryFiles } from "./repo-files.js";
+import { type BlobCache, readRepositoryFiles, type RepoRevision } from "./repo-files.js";
 
 type Octokit = InstanceType<typeof ProbotOctokit>;
 
-export interface PullRequestAnalysis {
+export interface ChangedFiles {
   /** The changed files as listed by GitHub (with their patches). */
   prFiles: PullRequestFile[];
-  /** Every workflow-related file read at the head commit. */
+  /** A workflow-related path changed, or GitHub's list is incomplete (so one may have). */
+  relevant: boolean;
+  /** Why the list is incomplete, when it is. */
+  notes: string[];
+}
+
+export interface RepoConfig {
+  /** The configuration in effect: the file's, or the defaults when it is missing or invalid. */
+  config: Config;
+  /** What is wrong with the file, one line each (empty when it is valid or missing). */
+  problems: string[];
+}
+
+function hasHttpStatus(err: unknown): boolean {
+  return typeof err === "object" && err !== null && typeof (err as { status?: unknown }).status === "number";
+}
+
+/** The first line of an error's message, and of its cause's, without the library's prefix. */
+function reasonOf(err: unknown): string {
+  const line = (e: unknown) =>
+    (e instanceof Error ? e.message : String(e))
+      .split("\n")[0]
+      .replace(/^\[@probot\/octokit-plugin-config\]\s*/, "")
+      .replace(/:$/, "");
+  const cause = err instanceof Error && err.cause !== undefined ? `: ${line(err.cause)}` : "";
+  return `${line(err)}${cause}`;
+}
+
+/**
+ * Reads `.github/tagguard.yml` through Probot's `context.config`: from the default branch only, so a
+ * pull request cannot change the rules it is checked by, falling back to the owner's `.github`
+ * repository, and following `_extends`. A file that cannot be parsed or is invalid gives the defaults
+ * and a problem to report; a failed request is thrown (retried like any other).
+ *
+ * The problems are reported as one "Configuration" message in the check run and the review, not as
+ * findings: the file is the default branch's (or another repository's), so its positions would point
+ * into a file other than the head commit being annotated, and a mistake in it is not the pull
+ * request's to fix, so it must not fail every pull request's check (including the one that fixes it).
+ */
+export async function loadRepoConfig(context: Pick<Context, "config">): Promise<RepoConfig> {
+  let value: unknown;
+  try {
+    value = await context.config("tagguard.yml");
+  } catch (err) {
+    if (hasHttpStatus(err)) throw err;
+    return { config: defaultConfig(), problems: [`${CONFIG_PATH} could not be read, so tagguard ignores it and uses its defaults: ${reasonOf(err)}`] };
+  }
+  const { diagnostics, ...config } = configFromValue(value);
+  const named = (message: string) => (message.startsWith(CONFIG_PATH) ? message : `${CONFIG_PATH}: ${message}`);
+  return {
+    config: { ...config, diagnostics: [] },
+    problems: diagnostics.flatMap((d) => [d.message, ...d.related.map((r) => r.message)]).map(named),
+  };
+}
+
+/** Lists the changed files of a pull request and tells whether any workflow-related path is among them. */
+export async function listChangedFiles(
+  octokit: Octokit,
+  pull: PullRef,
+  changedFiles: number | undefined,
+  engine: Engine,
+): Promise<ChangedFiles> {
+  const prFiles: PullRequestFile[] = await octokit.paginate(octokit.rest.pulls.listFiles, { ...pull, per_page: 100 });
+  const expected = changedFiles ?? prFiles.length;
+  const listComplete = prFiles.length >= expected;
+  const touched = prFiles.some(
+    (f) => engine.isAnalyzablePath(f.filename) || (f.previous_filename !== undefined && engine.isAnalyzablePath(f.previous_filename)),
+  );
+  return {
+    prFiles,
+    relevant: touched || !listComplete,
+    notes: listComplete ? [] : [`GitHub lists only ${prFiles.length} of the ${expected} changed files; findings in the others are listed here.`],
+  };
+}
+
+/** Analyzable paths a pull request adds or modifies. */
+export function changedAnalyzablePaths(prFiles: readonly PullRequestFile[], engine: Engine): string[] {
+  return prFiles.filter((f) => f.status !== "removed" && engine.isAnalyzablePath(f.filename)).map((f) => f.filename);
+}
+
+export interface RevisionAnalysis {
+  /** Every workflow-related file read at the revision. */
   files: SourceFile[];
   result: AnalysisResult;
-  /** Notes on what could not be read or listed, followed by the engine's notes. */
+  /** Notes on what could not be read, followed by the engine's notes. */
   notes: string[];
 }
 
 /**
- * Lists the changed files of a pull request and, when a workflow-related path is among them,
- * analyses every workflow-related file of the base repository at the head SHA (which also works for
- * forks). Returns undefined, after listing the files only, when nothing relevant changed.
+ * Analyses every workflow-related file of the base repository at one commit (the head SHA of a pull
+ * request, which also works for forks). `changedPaths` are read directly when the tree listing is
+ * truncated.
  */
-export async function analyzePullRequest(
+export async function analyzeRevision(
   octokit: Octokit,
-  pull: PullRef,
-  head: { sha: string; changedFiles: number | undefined },
+  rev: RepoRevision,
   engine: Engine,
   blobs: BlobCache,
-): Promise<PullRequestAnalysis | undefined> {
-  const prFiles: PullRequestFile[] = await octokit.paginate(octokit.rest.pulls.listFiles, { ...pull, per_page: 100 });
-  const changedFiles = head.changedFiles ?? prFiles.length;
-  const listComplete = prFiles.length >= changedFiles;
-  const touched = prFiles.some(
-    (f) => engine.isAnalyzablePath(f.filename) || (f.previous_filename !== undefined && engine.isAnalyzablePath(f.previous_filename)),
-  );
-  if (!touched && listComplete) return undefined;
-
-  const read = await readRepositoryFiles(
-    octokit,
-    { owner: pull.owner, repo: pull.repo, sha: head.sha },
-    {
-      isAnalyzablePath: (p) => engine.isAnalyzablePath(p),
-      referencedPaths: (files) => engine.referencedPaths(files),
-      changedPaths: prFiles.filter((f) => f.status !== "removed" && engine.isAnalyzablePath(f.filename)).map((f) => f.filename),
-      cache: blobs,
-    },
-  );
-  const result = engine.analyze(read.files);
-  const listNote = `GitHub lists only ${prFiles.length} of the ${changedFiles} changed files; findings in the others are listed here.`;
-  return {
-    prFiles,
-    files: read.files,
-    result,
-    notes: [...(listComplete ? [] : [listNote]), ...read.notes, ...result.notes],
-  };
+  changedPaths: readonly string[],
+  config: Config,
+): Promise<RevisionAnalysis> {
+  const read = await readRepositoryFiles(octokit, rev, {
+    isAnalyzablePath: (p) => engine.isAnalyzablePath(p),
+    referencedPaths: (files) => engine.referencedPaths(files),
+    changedPaths,
+    cache: blobs,
+  });
+  const result = engine.analyze(read.files, { config });
+  return { files: read.files, result, notes: [...read.notes, ...result.notes] };
 }

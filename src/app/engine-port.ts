@@ -1,6 +1,6 @@
-import type { AnalysisResult, SourceFile } from "../engine/index.js";
+import type { AnalysisResult, AnalyzeOptions, SourceFile } from "../engine/index.js";
 
-export type { AnalysisResult, SourceFile };
+export type { AnalysisResult, AnalyzeOptions, SourceFile };
 
 /**
  * The part of the analysis engine (`src/engine/index.ts`) the App uses. Handlers receive it as a
@@ -8,7 +8,7 @@ export type { AnalysisResult, SourceFile };
  * engine module.
  */
 export interface Engine {
-  analyze(files: SourceFile[]): AnalysisResult;
+  analyze(files: SourceFile[], options?: AnalyzeOptions): AnalysisResult;
   isAnalyzablePath(path: string): boolean;
   referencedPaths(files: SourceFile[]): string[];
 }

@@ -1,11 +1,11 @@
 import type { Context } from "probot";
-import type { Finding } from "../report/finding.js";
-import { analyzePullRequest } from "./analysis.js";
+import { changedAnalyzablePaths, listChangedFiles } from "./analysis.js";
+import { type AnalysisSource, analyzeHead, CheckRun, reportTo } from "./checks.js";
 import { DiffMap } from "./diff.js";
 import type { Engine } from "./engine-port.js";
 import { type PullRef, postedFingerprints } from "./posted.js";
 import type { BlobCache } from "./repo-files.js";
-import { allClearReview, buildReview, Permalinks, type ReviewDraft, type ReviewInput, withoutInlineComments } from "./review.js";
+import { allClearReview, buildReview, type ReviewDraft, type ReviewInput, withoutInlineComments } from "./review.js";
 import type { KeyedQueue, RecentSet } from "./runtime.js";
 
 export const PULL_REQUEST_EVENTS = [
@@ -28,18 +28,15 @@ export interface PullRequestDeps {
   blobs: BlobCache;
 }
 
-function uniqueByFingerprint(findings: readonly Finding[]): Finding[] {
-  const seen = new Set<string>();
-  return findings.filter((f) => !seen.has(f.fingerprint) && seen.add(f.fingerprint));
-}
-
 function isUnprocessable(err: unknown): boolean {
   return typeof err === "object" && err !== null && (err as { status?: unknown }).status === 422;
 }
 
 /**
  * Reviews the workflow changes of a pull request: analyses every workflow-related file at the head
- * commit and posts one review with the findings not posted before (or, once, an all-clear).
+ * commit inside the `tagguard` check run (which annotates every finding and concludes, also when there
+ * is none), then posts one review with the findings not posted before (or, once, an all-clear). A pull
+ * request that changes no workflow-related file gets neither: no write call at all.
  */
 export function pullRequestHandler(deps: PullRequestDeps): (context: PullRequestContext) => Promise<void> {
   return async (context) => {
@@ -68,27 +65,35 @@ async function reviewPullRequest(context: PullRequestContext, pull: PullRef, dep
     return;
   }
   const { octokit } = context;
-  const analysis = await analyzePullRequest(octokit, pull, { sha: headSha, changedFiles: pr.changed_files }, deps.engine, deps.blobs);
-  if (!analysis) {
+  const repo = { owner: pull.owner, repo: pull.repo };
+  const changes = await listChangedFiles(octokit, pull, pr.changed_files, deps.engine);
+  if (!changes.relevant) {
     log.debug("tagguard: no workflow-related file changed");
     return;
   }
-  const { result } = analysis;
+
+  const check = await CheckRun.start(octokit, repo, headSha, log);
+  const source: AnalysisSource = { octokit, config: context.config.bind(context), repo, repoHtmlUrl: context.payload.repository.html_url, headSha };
+  const paths = changedAnalyzablePaths(changes.prFiles, deps.engine);
+  const report = await reportTo(check, log, () => analyzeHead(source, deps, { paths, notes: changes.notes }));
+  const { findings } = report;
+
   const open = await postedFingerprints(octokit, pull, await deps.botLogin());
-  const fresh = uniqueByFingerprint(result.findings).filter((f) => !open.has(f.fingerprint));
-  log.info({ files: analysis.files.length, findings: result.findings.length, new: fresh.length }, "tagguard: analysed");
+  const fresh = findings.filter((f) => !open.has(f.fingerprint));
+  log.info({ files: report.fileCount, findings: findings.length, new: fresh.length }, "tagguard: analysed");
 
   const input: ReviewInput = {
     findings: fresh,
-    diff: new DiffMap(analysis.prFiles),
-    texts: new Map(analysis.files.map((f) => [f.path, f.text])),
-    links: new Permalinks(context.payload.repository.html_url, headSha),
+    ...(check?.htmlUrl === undefined ? {} : { checkUrl: check.htmlUrl }),
+    diff: new DiffMap(changes.prFiles),
+    texts: report.texts,
+    links: report.links,
     headSha,
-    notes: analysis.notes,
+    notes: [...report.configProblems, ...report.notes],
   };
   let draft: ReviewDraft;
   if (fresh.length > 0) draft = buildReview(input);
-  else if (result.findings.length === 0 && open.size > 0) draft = allClearReview(headSha);
+  else if (findings.length === 0 && open.size > 0) draft = allClearReview(headSha);
   else return;
 
   const { data: current } = await octokit.rest.pulls.get(pull);

@@ -4,7 +4,7 @@ import { DiffMap } from "./diff.js";
 import { isNoOp, lastLine, type LineReplacement, toLineReplacement } from "./fix.js";
 import { allClearMarker, findingMarker } from "./markers.js";
 
-/** GitHub review comments are capped well below what reviewdog allows: the rest goes to the body. */
+/** GitHub review comments are capped well below what reviewdog allows: the rest goes to the check run (or the body without one). */
 export const MAX_INLINE_COMMENTS = 20;
 /** GitHub rejects bodies above 65,536 characters; stay clear of it. */
 export const MAX_BODY_CHARS = 60_000;
@@ -43,6 +43,8 @@ export class Permalinks {
 
 export interface ReviewInput {
   findings: readonly Finding[];
+  /** The `html_url` of the tagguard check run for this head, which lists every finding; absent when no check run was written. */
+  checkUrl?: string;
   diff: DiffMap;
   /** File contents at the head commit, by repository path (used to render fixes). */
   texts: ReadonlyMap<string, string>;
@@ -62,7 +64,14 @@ export function fenced(info: string, lines: readonly string[]): string {
 
 const SEVERITY_RANK: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
 
-function byImportance(a: Finding, b: Finding): number {
+/** The first finding of each fingerprint (the engine may report one subject from several evaluations). */
+export function uniqueByFingerprint(findings: readonly Finding[]): Finding[] {
+  const seen = new Set<string>();
+  return findings.filter((f) => !seen.has(f.fingerprint) && seen.add(f.fingerprint));
+}
+
+/** Errors first, then by position: the order of inline comments, body lists and check annotations. */
+export function byImportance(a: Finding, b: Finding): number {
   return (
     SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] ||
     (a.primary.file < b.primary.file ? -1 : a.primary.file > b.primary.file ? 1 : 0) ||
@@ -73,12 +82,12 @@ function byImportance(a: Finding, b: Finding): number {
 }
 
 /** Engine text as Markdown: no HTML comments (they could forge a marker), no line breaks in list items. */
-function markdownText(s: string, oneLine = false): string {
+export function markdownText(s: string, oneLine = false): string {
   const safe = s.replaceAll("<!--", "&lt;!--");
   return oneLine ? safe.replace(/\s*\n\s*/g, " ") : safe;
 }
 
-function heading(f: Finding): string {
+export function heading(f: Finding): string {
   return `**${f.severity}** \`${f.ruleId}\` (${f.confidence})`;
 }
 
@@ -139,13 +148,15 @@ function listItem(f: Finding, links: Permalinks): string {
   return lines.join("\n");
 }
 
-function plural(n: number, word: string): string {
+export function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? "" : "s"}`;
 }
 
 /**
  * One review for a batch of new findings: up to `maxInline` inline comments on commentable lines,
- * every other finding listed in the body (each with its marker, so it counts as posted).
+ * the findings outside the diff listed in the body, and the findings over the cap pointed to the check
+ * run (listed in the body when there is none). Each posted finding carries its marker, so it counts as
+ * posted.
  */
 export function buildReview(input: ReviewInput): ReviewDraft {
   const maxInline = input.maxInline ?? MAX_INLINE_COMMENTS;
@@ -173,7 +184,7 @@ export function buildReview(input: ReviewInput): ReviewDraft {
   ];
   const notes = input.notes.length > 0 ? ["**Notes**", input.notes.map((n) => `- ${markdownText(n, true)}`).join("\n")] : [];
   /** Room kept for the notes and the line about omitted findings. */
-  const reserve = notes.reduce((n, s) => n + s.length + 2, 0) + 120;
+  const reserve = notes.reduce((n, s) => n + s.length + 2, 0) + 120 + (input.checkUrl === undefined ? 0 : input.checkUrl.length + 50);
   let length = sections[0].length;
   let omitted = 0;
   const addList = (title: string, items: Finding[]): void => {
@@ -190,10 +201,34 @@ export function buildReview(input: ReviewInput): ReviewDraft {
     }
     if (lines.length > 0) sections.push(title, lines.join("\n"));
   };
+  /**
+   * With a check run, findings over the inline cap are not listed: one line points to the check, and
+   * their hidden markers record them as posted (the check run annotates them on every run).
+   */
+  const pointToCheck = (url: string, items: Finding[]): void => {
+    const pointer = (n: number) =>
+      `${plural(n, "more finding")} in the diff ${n === 1 ? "is" : "are"} over the limit of ${maxInline} inline comments: the [tagguard check](${url}) annotates every finding.`;
+    const markers: string[] = [];
+    let size = pointer(items.length).length + 2;
+    for (const f of items) {
+      const marker = findingMarker(f.fingerprint, f.ruleId);
+      if (omitted > 0 || length + size + marker.length + 1 + reserve > maxBody) {
+        omitted++;
+        continue;
+      }
+      markers.push(marker);
+      size += marker.length + 1;
+    }
+    if (markers.length === 0) return;
+    sections.push(`${pointer(markers.length)} ${markers.join(" ")}`);
+    length += size;
+  };
   addList("**Outside the diff**", outside);
-  addList(`**Over the limit of ${maxInline} inline comments**`, overCap);
+  if (input.checkUrl === undefined) addList(`**Over the limit of ${maxInline} inline comments**`, overCap);
+  else pointToCheck(input.checkUrl, overCap);
   if (omitted > 0) {
-    sections.push(`${plural(omitted, "more finding")} did not fit into this review and will be reported on the next run.`);
+    const check = input.checkUrl === undefined ? "" : ` The [tagguard check](${input.checkUrl}) lists every finding.`;
+    sections.push(`${plural(omitted, "more finding")} did not fit into this review and will be reported on the next run.${check}`);
   }
   sections.push(...notes);
   return { body: sections.join("\n\n"), comments };

@@ -54,3 +54,10 @@ export function describeError(err: unknown): Record<string, unknown> {
     stack: e.stack,
   };
 }
+
+/** `describeError` without the stack, for warnings about faults that are handled (retries). */
+export function summarizeError(err: unknown): Record<string, unknown> {
+  const described = describeError(err);
+  delete described.stack;
+  return described;
+}

@@ -1,11 +1,14 @@
 import { parseCacheLine } from "../docker/cache-spec.js";
 import { metadataActionOutputs } from "../docker/metadata-action.js";
-import { parseOutputLine } from "./outputs.js";
+import { imageOutputs } from "./outputs.js";
 import type { StepResult, StepVisit } from "../engine/walk.js";
 import type { Span } from "../workflow/span.js";
-import { known, type Sym } from "../workflow/expr/value.js";
+import type { Sym } from "../workflow/expr/value.js";
+import { bakeActionRequest, withBakeFileContent } from "./bake-action.js";
+import type { BakeFiles } from "./bake.js";
 import type { BuildInvocation, CacheItem } from "./invocation.js";
 import { booleanInput, type Item, listItems } from "./items.js";
+import { runScript } from "./script.js";
 
 /** `docker/build-push-action@…`, any version or SHA. */
 export function isAction(uses: string | undefined, name: string): boolean {
@@ -29,29 +32,30 @@ function cacheItems(visit: StepVisit, input: string): CacheItem[] {
 /** Image names of `outputs: type=image,name=…,push=true` and `type=registry,name=…` lines. */
 function outputItems(visit: StepVisit): { names: Item[]; pushes: boolean | undefined } {
   const value = visit.step.with.get("outputs");
-  if (!value) return { names: [], pushes: false };
-  const names: Item[] = [];
-  let pushes: boolean | undefined = false;
-  for (const item of listItems(value, "newline", evaluator(visit))) {
-    const out = parseOutputLine(item.value);
-    if (out.type !== "image" && out.type !== "registry") continue;
-    const push = out.type === "registry" ? true : booleanInput(out.push ? known({ kind: "str", parts: out.push }) : undefined);
-    if (push !== false) pushes = push === true && pushes !== undefined ? true : undefined;
-    for (const name of out.names) names.push({ ...item, value: name });
-  }
-  return { names, pushes };
+  return imageOutputs(value ? listItems(value, "newline", evaluator(visit)) : []);
 }
 
 /**
- * Turns one reachable step into build model data: build-push-action steps become invocations,
- * metadata-action steps yield their outputs for later steps.
+ * Turns one reachable step into build model data: build-push-action steps, Docker commands in `run:`
+ * scripts and bake-action steps become invocations (bake files are read through `bakeFiles`; without it
+ * bake steps yield none); metadata-action steps and `run:` scripts yield their outputs and exported
+ * variables for later steps.
  */
-export function extractBuild(visit: StepVisit, builds: BuildInvocation[]): StepResult | undefined {
+export function extractBuild(visit: StepVisit, builds: BuildInvocation[], bakeFiles?: BakeFiles): StepResult | undefined {
   const uses = visit.step.uses?.value;
+  if (visit.step.run && !uses) {
+    const ran = runScript(visit, bakeFiles);
+    builds.push(...ran.builds);
+    return ran.result;
+  }
   if (isAction(uses, "docker/metadata-action")) {
     const inputs = new Map<string, Sym>();
     for (const [name, value] of visit.step.with) inputs.set(name, visit.evaluate(value.value, value.span));
-    return metadataActionOutputs(inputs, visit.event);
+    return withBakeFileContent(metadataActionOutputs(inputs, visit.event), inputs.get("bake-target"));
+  }
+  if (isAction(uses, "docker/bake-action")) {
+    if (bakeFiles) builds.push(...bakeFiles.builds(bakeActionRequest(visit)));
+    return undefined;
   }
   if (!isAction(uses, "docker/build-push-action")) return undefined;
   const w = visit.step.with;

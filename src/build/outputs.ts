@@ -1,5 +1,6 @@
 import { csvFields } from "../docker/csv.js";
-import { type Template, templateLiteral } from "../workflow/expr/value.js";
+import { known, type Template, templateLiteral } from "../workflow/expr/value.js";
+import { booleanInput, type Item } from "./items.js";
 
 /** One `outputs:` line of build-push-action, as far as pushes are concerned. */
 export interface OutputSpec {
@@ -32,4 +33,24 @@ export function parseOutputLine(line: Template): OutputSpec {
     else if (key === "push") spec.push = value;
   }
   return spec;
+}
+
+/**
+ * What a list of output entries does with the image: the names it pushes (`name=` of `image`/`registry`
+ * outputs), whether it pushes (true, false, or undefined when `push=` is not literal) and whether it
+ * loads the image into Docker (`type=docker`).
+ */
+export function imageOutputs(items: Item[]): { names: Item[]; pushes: boolean | undefined; loads: boolean } {
+  const names: Item[] = [];
+  let pushes: boolean | undefined = false;
+  let loads = false;
+  for (const item of items) {
+    const out = parseOutputLine(item.value);
+    if (out.type === "docker") loads = true;
+    if (out.type !== "image" && out.type !== "registry") continue;
+    const push = out.type === "registry" ? true : booleanInput(out.push ? known({ kind: "str", parts: out.push }) : undefined);
+    if (push !== false) pushes = push === true && pushes !== undefined ? true : undefined;
+    for (const name of out.names) names.push({ ...item, value: name });
+  }
+  return { names, pushes, loads };
 }

@@ -1,21 +1,28 @@
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, join, relative, resolve, sep } from "node:path";
+import { parseConfig } from "../config/load.js";
+import { CONFIG_PATH, type Config } from "../config/types.js";
 import { analyze } from "../engine/index.js";
-import { referencedPaths, type SourceFile } from "../engine/project.js";
+import { isBakePath, referencedPaths, type SourceFile } from "../engine/project.js";
 import type { Finding } from "../report/finding.js";
+import { toGithubCommands } from "../report/github.js";
 import { toJson } from "../report/json.js";
+import { toSarif } from "../report/sarif.js";
 import { toText } from "../report/text.js";
 import { LineIndex } from "../workflow/span.js";
 import { MAX_FILE_BYTES } from "../workflow/yaml.js";
 import type { CliIo } from "./io.js";
 
-const FORMATS = ["text", "json"] as const;
+const FORMATS = ["text", "json", "sarif", "github"] as const;
 type Format = (typeof FORMATS)[number];
 
-const USAGE = `usage: tagguard lint [--format text|json] [PATH...]
+const USAGE = `usage: tagguard lint [--format text|json|sarif|github] [--config FILE] [PATH...]
 
 PATH is a repository root (its .github/workflows and the local actions they use are read),
 a directory of workflow files, or workflow/action files. Default: the current directory.
+The configuration is PATH/${CONFIG_PATH} when PATH is a directory, or FILE.
+Formats: text (with snippets), json, sarif (2.1.0, for code scanning), github (workflow
+command annotations for a GitHub Actions step).
 Exit status: 0 no error-severity finding, 1 at least one, 2 usage error or unreadable input.`;
 
 class UsageError extends Error {}
@@ -84,7 +91,11 @@ export function collect(path: string): SourceFile[] {
         .filter((n) => YAML.test(n))
         .sort()
         .map((n) => readSource(join(workflows, n), `.github/workflows/${n}`));
-      return withReferences(abs, files);
+      const bake = readdirSync(abs)
+        .filter((n) => isBakePath(n) && !isDir(join(abs, n)))
+        .sort()
+        .map((n) => readSource(join(abs, n), n, "bake"));
+      return withReferences(abs, [...files, ...bake]);
     }
     const files = yamlFilesUnder(abs).map((f) => {
       const rel = toPosix(relative(abs, f));
@@ -92,12 +103,19 @@ export function collect(path: string): SourceFile[] {
     });
     return withReferences(abs, files);
   }
-  const kind = /^action\.ya?ml$/.test(basename(abs)) ? "action" : "workflow";
+  const kind = /^action\.ya?ml$/.test(basename(abs)) ? "action" : isBakePath(basename(abs)) ? "bake" : "workflow";
   return [readSource(abs, toPosix(path), kind)];
 }
 
-function parseArgs(argv: string[]): { format: Format; paths: string[] } {
+interface LintArgs {
+  format: Format;
+  paths: string[];
+  config?: string;
+}
+
+function parseArgs(argv: string[]): LintArgs {
   let format: Format = "text";
+  let config: string | undefined;
   const paths: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -105,6 +123,10 @@ function parseArgs(argv: string[]): { format: Format; paths: string[] } {
       const v = a.includes("=") ? a.slice(a.indexOf("=") + 1) : argv[++i];
       if (!FORMATS.includes(v as Format)) throw new UsageError(`unknown format: ${v ?? "(missing)"}`);
       format = v as Format;
+    } else if (a === "--config" || a.startsWith("--config=")) {
+      const v = a.includes("=") ? a.slice(a.indexOf("=") + 1) : argv[++i];
+      if (!v) throw new UsageError("--config needs a file");
+      config = v;
     } else if (a === "-h" || a === "--help") {
       throw new UsageError("");
     } else if (a.startsWith("-") && a !== "-") {
@@ -113,11 +135,41 @@ function parseArgs(argv: string[]): { format: Format; paths: string[] } {
       paths.push(a);
     }
   }
-  return { format, paths: paths.length ? paths : ["."] };
+  return { format, paths: paths.length ? paths : ["."], ...(config ? { config } : {}) };
+}
+
+/**
+ * The configuration for one PATH: `--config FILE`, else `PATH/.github/tagguard.yml` when PATH is a
+ * directory that has one. Its findings name the file as given (`.github/tagguard.yml` below PATH).
+ */
+function readConfig(path: string, explicit: string | undefined): { config: Config; file: string; text: string } | undefined {
+  const abs = explicit ? resolve(explicit) : join(resolve(path), CONFIG_PATH);
+  if (!explicit && !(isDir(resolve(path)) && existsSync(abs))) return undefined;
+  const text = readFileSync(abs, "utf8");
+  const file = explicit ? toPosix(explicit) : CONFIG_PATH;
+  return { config: parseConfig(text, file), file, text };
+}
+
+function toolVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+  return pkg.version;
+}
+
+function render(format: Format, findings: Finding[], sources: Map<string, LineIndex>): string {
+  switch (format) {
+    case "json":
+      return `${toJson(findings)}\n`;
+    case "sarif":
+      return `${toSarif(findings, toolVersion())}\n`;
+    case "github":
+      return toGithubCommands(findings);
+    case "text":
+      return toText(findings, sources);
+  }
 }
 
 export function runLint(argv: string[], io: CliIo): number {
-  let args: { format: Format; paths: string[] };
+  let args: LintArgs;
   try {
     args = parseArgs(argv);
   } catch (err) {
@@ -129,15 +181,19 @@ export function runLint(argv: string[], io: CliIo): number {
   const sources = new Map<string, LineIndex>();
   for (const p of args.paths) {
     let files: SourceFile[];
+    let config: ReturnType<typeof readConfig>;
     try {
       files = collect(p);
+      config = readConfig(p, args.config);
     } catch (err) {
-      io.stderr.write(`tagguard lint: cannot read ${p}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}\n`);
+      const { code, path } = err as NodeJS.ErrnoException;
+      io.stderr.write(`tagguard lint: cannot read ${path ?? p}: ${code ?? (err as Error).message}\n`);
       return 2;
     }
     for (const f of files) sources.set(f.path, new LineIndex(f.text));
-    findings.push(...analyze(files).findings);
+    if (config) sources.set(config.file, new LineIndex(config.text));
+    findings.push(...analyze(files, config ? { config: config.config } : {}).findings);
   }
-  io.stdout.write(args.format === "json" ? `${toJson(findings)}\n` : toText(findings, sources));
+  io.stdout.write(render(args.format, findings, sources));
   return findings.some((f) => f.severity === "error") ? 1 : 0;
 }

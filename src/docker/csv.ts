@@ -19,6 +19,8 @@ const BARE_QUOTE = 'bare " in non-quoted-field';
 const BAD_QUOTE = 'extraneous or missing " in quoted-field';
 
 function literalFields(text: string): CsvRecord {
+  // Without quotes or line breaks csv-parse only splits on commas: skip its per-call set-up.
+  if (!/["\r\n]/.test(text)) return { fields: text.split(",").map((f) => (f === "" ? [] : [{ lit: f }])) };
   try {
     const records = parse(text, { relaxColumnCount: true }) as string[][];
     const fields = records[0] ?? [""];

@@ -364,6 +364,16 @@ function compareWhole(x: TemplateRef, y: TemplateRef): Match {
 }
 
 /**
+ * Two hole-free names that differ: the references never meet, whatever their tags. Checked before the
+ * template comparisons below, which answer the same for them at a much higher cost.
+ */
+function literalNamesDiffer(x: TemplateRef, y: TemplateRef): boolean {
+  if (x.kind !== "split" || y.kind !== "split") return false;
+  const literal = [x.host, x.repository, y.host, y.repository].every((t) => templateLiteral(t) !== undefined);
+  return literal && compareNames(x, y) === "never";
+}
+
+/**
  * Can two references name the same tag? `definite`: always the same (same host, repository and tag
  * after normalisation, or the very same text); `never`: provably different (different literal host,
  * repository or tag, or a digest reference); `possible` otherwise.
@@ -372,6 +382,7 @@ export function compareRefs(a: ImageRef | TemplateRef, b: ImageRef | TemplateRef
   const x = toTemplateRef(a);
   const y = toTemplateRef(b);
   if (x.digest || y.digest) return "never";
+  if (literalNamesDiffer(x, y)) return "never";
   if (unify(x.raw, y.raw) === "definite") return "definite";
   if (x.kind === "opaque" || y.kind === "opaque") return compareWhole(x, y);
   const tag = unify(effectiveTag(x.tag), effectiveTag(y.tag));

@@ -1,5 +1,11 @@
+import { BakeFiles } from "../build/bake.js";
 import { extractBuild } from "../build/extract.js";
 import type { BuildInvocation } from "../build/invocation.js";
+import { applyConfig } from "../config/apply.js";
+import { PARSE_ERROR } from "../config/diagnostics.js";
+import { scanIgnoreDirectives } from "../config/ignores.js";
+import { defaultConfig } from "../config/load.js";
+import type { Config } from "../config/types.js";
 import type { Finding } from "../report/finding.js";
 import { fingerprint } from "../report/fingerprint.js";
 import { rules } from "../rules/index.js";
@@ -17,7 +23,12 @@ export interface AnalysisResult {
   notes: string[];
 }
 
-export const PARSE_ERROR = "parse-error";
+export { PARSE_ERROR };
+
+export interface AnalyzeOptions {
+  /** The repository configuration (`parseConfig`, `configFromValue`); the defaults when absent. */
+  config?: Config;
+}
 
 function parseError(message: string, span: Span): Finding {
   return {
@@ -41,11 +52,14 @@ function byPosition(a: Finding, b: Finding): number {
   );
 }
 
-/** Analyses a set of repository files. Pure: no I/O, deterministic output order. */
-export function analyze(files: SourceFile[]): AnalysisResult {
-  const project = new Project(files);
+/**
+ * Walks every workflow, then the reusable workflows and local actions no workflow calls, and collects
+ * the builds they declare, plus those of the bake files no step builds.
+ */
+export function collectBuilds(project: Project): { builds: BuildInvocation[]; walker: Walker } {
   const builds: BuildInvocation[] = [];
-  const walker = new Walker(project, (visit) => extractBuild(visit, builds));
+  const bakeFiles = new BakeFiles(project);
+  const walker = new Walker(project, (visit) => extractBuild(visit, builds, bakeFiles));
   const reusableOnly = (w: Workflow) => w.triggers.length > 0 && w.triggers.every((t) => t.event === "workflow_call");
   const workflows = [...project.workflows.values()];
   for (const workflow of workflows.filter((w) => !reusableOnly(w))) walker.walkWorkflow(workflow);
@@ -55,6 +69,19 @@ export function analyze(files: SourceFile[]): AnalysisResult {
   for (const action of project.actions.values()) {
     if (!walker.calledActions.has(action.file)) walker.walkAction(action);
   }
+  builds.push(...bakeFiles.standalone());
+  return { builds, walker };
+}
+
+/**
+ * Analyses a set of repository files. Pure: no I/O, deterministic output order. The configuration's
+ * rule settings, path ignores and the inline `# tagguard: ignore[...]` comments are applied here, so
+ * the CLI and the App report the same findings.
+ */
+export function analyze(files: SourceFile[], options: AnalyzeOptions = {}): AnalysisResult {
+  const config = options.config ?? defaultConfig();
+  const project = new Project(files);
+  const { builds, walker } = collectBuilds(project);
 
   const findings: Finding[] = [];
   for (const y of project.yamlFiles) {
@@ -66,11 +93,18 @@ export function analyze(files: SourceFile[]): AnalysisResult {
   for (const p of walker.problems) {
     if (p.kind === "syntax") findings.push(parseError(p.message, p.span));
   }
-  for (const rule of rules) findings.push(...runRule(rule, project, builds));
+  for (const rule of rules) {
+    if (config.rules[rule.meta.id]?.enabled !== false) findings.push(...runRule(rule, project, builds, config));
+  }
+  const directives = project.yamlFiles.flatMap((y) => scanIgnoreDirectives(y.file, y.text));
+  const reported = [
+    ...applyConfig(findings, directives, config, rules.map((r) => r.meta.id)),
+    ...config.diagnostics,
+  ];
 
   const notes = [
     ...project.notes,
     ...walker.problems.filter((p) => p.kind === "note").map((p) => `${p.span.file}:${p.span.start.line}: ${p.message}`),
   ];
-  return { findings: findings.sort(byPosition), notes };
+  return { findings: reported.sort(byPosition), notes };
 }

@@ -1,4 +1,9 @@
-import { type CompositeAction, parseAction, parseWorkflow, type Workflow } from "../workflow/model.js";
+import { bakeActionReferences } from "../build/bake-action.js";
+import type { BakeFile } from "../build/bake.js";
+import { loadBakeFile } from "../build/bake-load.js";
+import { isAction } from "../build/extract.js";
+import { scriptBakeReferences, workingDirectory } from "../build/script.js";
+import { type CompositeAction, parseAction, parseWorkflow, type Step, type Workflow } from "../workflow/model.js";
 import { MAX_FILE_BYTES, YamlFile } from "../workflow/yaml.js";
 
 /** A repository file: `path` is repository-relative with forward slashes. */
@@ -6,13 +11,15 @@ export interface SourceFile {
   path: string;
   text: string;
   /** How to read the file; by default it follows from the path. */
-  kind?: "workflow" | "action";
+  kind?: "workflow" | "action" | "bake";
   /** The file was too large to read; it is reported as skipped. */
   oversized?: boolean;
 }
 
 const WORKFLOW = /^\.github\/workflows\/[^/]+\.ya?ml$/;
 const ACTION = /(^|\/)action\.ya?ml$/;
+/** Files bake reads by default: `docker-bake.hcl|json`, their `.override` variants, Compose files. */
+const BAKE = /(^|\/)(docker-bake(\.override)?\.(hcl|json)|(docker-)?compose\.ya?ml)$/;
 
 export function isWorkflowPath(path: string): boolean {
   return WORKFLOW.test(path);
@@ -22,9 +29,21 @@ export function isActionPath(path: string): boolean {
   return ACTION.test(path);
 }
 
-/** Paths the analyzer reads: workflows and action metadata files. */
+/** Bake definition files: HCL, JSON and Compose files bake reads by default. */
+export function isBakePath(path: string): boolean {
+  return BAKE.test(path);
+}
+
+/** Paths the analyzer reads: workflows, action metadata files, bake and Compose files. */
 export function isAnalyzablePath(path: string): boolean {
-  return isWorkflowPath(path) || isActionPath(path);
+  return isWorkflowPath(path) || isActionPath(path) || isBakePath(path);
+}
+
+/** How a file is read when its kind is not given: by its path; other paths are bake files a step names. */
+function kindOf(path: string): SourceFile["kind"] {
+  if (isWorkflowPath(path)) return "workflow";
+  if (isActionPath(path)) return "action";
+  return /\.(hcl|json|ya?ml)$/.test(path) ? "bake" : undefined;
 }
 
 /** Normalises `./a/../b/` style local references to a repository path without leading `./`. */
@@ -46,18 +65,27 @@ export function normalizeLocalPath(uses: string): string | undefined {
 export class Project {
   readonly workflows = new Map<string, Workflow>();
   readonly actions = new Map<string, CompositeAction>();
+  /** Bake definitions (HCL, JSON, Compose) by path. */
+  readonly bakeFiles = new Map<string, BakeFile>();
   readonly yamlFiles: YamlFile[] = [];
   /** Files that were not analysed, with the reason. */
   readonly notes: string[] = [];
 
   constructor(files: SourceFile[]) {
     for (const f of [...files].sort((a, b) => a.path.localeCompare(b.path))) {
-      const kind = f.kind ?? (isWorkflowPath(f.path) ? "workflow" : isActionPath(f.path) ? "action" : undefined);
+      const kind = f.kind ?? kindOf(f.path);
       if (f.oversized) {
         this.notes.push(`${f.path}: skipped, larger than ${MAX_FILE_BYTES} bytes`);
         continue;
       }
       if (kind === undefined) continue;
+      if (kind === "bake") {
+        const loaded = loadBakeFile(f.path, f.text);
+        if (loaded.yaml) this.yamlFiles.push(loaded.yaml);
+        if (loaded.note) this.notes.push(`${f.path}: ${loaded.note}`);
+        if (loaded.file) this.bakeFiles.set(f.path, loaded.file);
+        continue;
+      }
       const y = new YamlFile(f.path, f.text);
       if (y.skipped) {
         this.notes.push(`${f.path}: skipped, ${y.skipped}`);
@@ -86,7 +114,7 @@ export class Project {
     return path === undefined ? undefined : this.workflows.get(path);
   }
 
-  /** Repository paths that local `uses:` reference but that are not loaded yet. */
+  /** Repository paths that local `uses:` and bake steps reference but that are not loaded yet. */
   missingReferences(): string[] {
     const out = new Set<string>();
     const stepUses = [
@@ -106,11 +134,28 @@ export class Project {
         if (path !== undefined && !this.workflows.has(path)) out.add(path);
       }
     }
+    for (const path of this.bakeReferences()) if (!this.bakeFiles.has(path)) out.add(path);
     return [...out].sort();
+  }
+
+  /** Bake files that bake-action steps and `docker buildx bake` commands name (or would look up by default). */
+  private bakeReferences(): string[] {
+    const lists: [YamlFile, Step[]][] = [
+      ...[...this.workflows.values()].map((w): [YamlFile, Step[]] => [w.yaml, w.jobs.flatMap((j) => j.steps)]),
+      ...[...this.actions.values()].map((a): [YamlFile, Step[]] => [a.yaml, a.steps]),
+    ];
+    return lists.flatMap(([y, steps]) =>
+      steps.flatMap((step) => {
+        if (isAction(step.uses?.value, "docker/bake-action")) return bakeActionReferences(step);
+        if (!step.run) return [];
+        const dir = workingDirectory(y, step)?.value ?? "";
+        return dir.includes("${{") ? [] : scriptBakeReferences(step.run, dir);
+      }),
+    );
   }
 }
 
-/** Local composite actions and reusable workflows that `files` use and do not include. */
+/** Local composite actions, reusable workflows and bake files that `files` use and do not include. */
 export function referencedPaths(files: SourceFile[]): string[] {
   return new Project(files).missingReferences();
 }

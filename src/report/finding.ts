@@ -1,3 +1,4 @@
+import type { TemplateRef } from "../docker/image-ref.js";
 import type { Span } from "../workflow/span.js";
 
 export type Severity = "error" | "warning" | "info";
@@ -33,6 +34,11 @@ export interface Finding {
   /** Wider spans (e.g. the whole step) within which an inline ignore comment applies. */
   hidden: Span[];
   fix?: Fix;
+  /**
+   * The image references the finding is about, for consumers that match findings against an image
+   * (cache-overwrites-tag: the pushed refs the cache export overwrites). Not part of any output format.
+   */
+  refs?: TemplateRef[];
   /** Stable across unrelated edits: hash of rule id, file and semantic subject. No line numbers. */
   fingerprint: string;
 }

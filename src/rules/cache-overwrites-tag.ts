@@ -1,3 +1,4 @@
+import { toUpperSpecial } from "@actions/expressions/result";
 import type { CacheItem } from "../build/invocation.js";
 import type { Item } from "../build/items.js";
 import { compareRefs, formatRef, parseImageRefTemplate, type TemplateRef } from "../docker/image-ref.js";
@@ -22,6 +23,8 @@ interface Push {
   /** Pushed on every evaluation of its build: push is true and every alternative of its line names it. */
   always: boolean;
   site: string;
+  /** Position in push order, so candidate lists keep the order every push was found in. */
+  order: number;
 }
 
 interface Collision {
@@ -76,6 +79,45 @@ function coincidental(cache: TemplateRef, pushed: TemplateRef): boolean {
   return !sameTag && !sameName;
 }
 
+/**
+ * Key of a reference whose host and repository are both hole-free: two such references with different keys
+ * never name the same image (`compareRefs` compares literal names character by character, ignoring case).
+ */
+function literalNameKey(ref: TemplateRef): string | undefined {
+  if (ref.kind !== "split") return undefined;
+  const host = templateLiteral(ref.host);
+  const repository = templateLiteral(ref.repository);
+  if (host === undefined || repository === undefined) return undefined;
+  return `${host}/${repository}`.split("").map(toUpperSpecial).join("");
+}
+
+/**
+ * Pushes grouped by literal name, so each cache write is compared only with pushes that may name the same
+ * image instead of with every push in the repository.
+ */
+class PushIndex {
+  private readonly byName = new Map<string, Push[]>();
+  /** Pushes whose name has holes: any write may match them. */
+  private readonly open: Push[] = [];
+
+  constructor(private readonly all: Push[]) {
+    for (const p of all) {
+      const key = literalNameKey(p.ref);
+      const bucket = key === undefined ? this.open : this.byName.get(key);
+      if (bucket) bucket.push(p);
+      else this.byName.set(key as string, [p]);
+    }
+  }
+
+  /** Every push that may name the same image as `ref`, in push order. */
+  candidates(ref: TemplateRef): Push[] {
+    const key = literalNameKey(ref);
+    if (key === undefined) return this.all;
+    const named = this.byName.get(key) ?? [];
+    return [...named, ...this.open].sort((a, b) => a.order - b.order);
+  }
+}
+
 function common(sets: string[][]): string[] {
   if (sets.length === 0) return [];
   return sets[0].filter((c) => sets.every((s) => s.includes(c)));
@@ -101,9 +143,10 @@ export default defineRule({
         const ref = refs.get(item);
         if (!ref) continue;
         const everyAlt = seen.get(`${spanKey(item.segment.span)}|${formatRef(ref)}`)?.size === item.alts;
-        pushes.push({ item, ref, always: b.push === true && everyAlt, site: describeSite(b.visit) });
+        pushes.push({ item, ref, always: b.push === true && everyAlt, site: describeSite(b.visit), order: pushes.length });
       }
     }
+    const index = new PushIndex(pushes);
     const collisions = new Map<string, Collision>();
     for (const b of ctx.builds) {
       const writes = b.cacheTo.flatMap((c) => {
@@ -117,7 +160,7 @@ export default defineRule({
       const definiteAlts = new Map<string, Set<number>>();
       for (const { c, ref } of writes) {
         const key = spanKey(c.item.span);
-        for (const p of pushes) {
+        for (const p of index.candidates(ref)) {
           const match = compareRefs(ref, p.ref);
           if (match === "never" || (match === "possible" && coincidental(ref, p.ref))) continue;
           const col: Collision = collisions.get(key) ?? {
@@ -170,6 +213,7 @@ export default defineRule({
         }),
         hidden: [col.write.item.segment.span],
         fix: cacheRefFix(col.write, [...col.refs.values()]),
+        refs: refs.map((r) => col.refs.get(r) as TemplateRef),
       });
     }
   },

@@ -1,4 +1,6 @@
 import type { BuildInvocation } from "../build/invocation.js";
+import type { Config } from "../config/types.js";
+import type { TemplateRef } from "../docker/image-ref.js";
 import type { Project } from "../engine/project.js";
 import type { Confidence, Finding, Fix, RelatedLocation, Severity } from "../report/finding.js";
 import { fingerprint } from "../report/fingerprint.js";
@@ -30,11 +32,15 @@ export interface Report {
   related?: RelatedLocation[];
   hidden?: Span[];
   fix?: Fix;
+  /** The image references the finding is about (see `Finding.refs`). */
+  refs?: TemplateRef[];
 }
 
 export interface RuleContext {
   project: Project;
   builds: BuildInvocation[];
+  /** The repository configuration (`.github/tagguard.yml`), defaults applied. */
+  config: Config;
   report(r: Report): void;
 }
 
@@ -48,11 +54,12 @@ export function defineRule(rule: Rule): Rule {
 }
 
 /** Runs one rule and turns its reports into findings. */
-export function runRule(rule: Rule, project: Project, builds: BuildInvocation[]): Finding[] {
+export function runRule(rule: Rule, project: Project, builds: BuildInvocation[], config: Config): Finding[] {
   const findings: Finding[] = [];
   rule.check({
     project,
     builds,
+    config,
     report(r) {
       findings.push({
         ruleId: rule.meta.id,
@@ -63,6 +70,7 @@ export function runRule(rule: Rule, project: Project, builds: BuildInvocation[])
         related: r.related ?? [],
         hidden: r.hidden ?? [],
         fix: r.fix,
+        ...(r.refs ? { refs: r.refs } : {}),
         fingerprint: fingerprint(rule.meta.id, r.primary.file, r.subject),
       });
     },

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "@jest/globals";
 import nock from "nock";
 import app from "../../src/app/index.js";
-import { ACTION_FP, CI, CI_FP, ciComment, PARSE_FP, PARSE_MESSAGE, repoReviewBody } from "./engine-expectations.js";
+import { ACTION_FP, CI, CI_FP, ciComment, malformedCheck, PARSE_FP, PARSE_MESSAGE, repoCheck, repoReviewBody } from "./engine-expectations.js";
 import {
   addedPatch,
   api,
@@ -20,6 +20,7 @@ import {
   pullRequestPayload,
   recordUnmatched,
 } from "./harness.js";
+import { checkCalls, inProgress, mockCheckRun, mockNoConfig } from "./check-mocks.js";
 
 /** The App as `probot run` loads it (default export of src/app/index.ts), with the real engine. */
 
@@ -43,9 +44,12 @@ describe("tagguard app with the analysis engine", () => {
   it("posts one review with the inline comment, its suggestion, and the finding outside the diff", async () => {
     const probot = await newProbot(app);
     const reviews: unknown[] = [];
+    const checks = checkCalls();
     const scope = api();
     mockToken(scope);
     mockPrFiles(scope, [{ filename: CI, patch: ciPatch }]);
+    mockCheckRun(scope, checks);
+    mockNoConfig(scope);
     mockRepoAt(scope, HEAD, repo);
     mockBotLogin(scope);
     mockPosted(scope);
@@ -62,20 +66,27 @@ describe("tagguard app with the analysis engine", () => {
         comments: [{ path: CI, line: 21, side: "RIGHT", body: ciComment() }],
       },
     ]);
+    expect(checks.created).toEqual([inProgress(HEAD)]);
+    expect(checks.updates).toEqual([repoCheck()]);
   });
 
   it("posts nothing new on a redelivery, with the same or another delivery id", async () => {
     const probot = await newProbot(app);
     const reviews: unknown[] = [];
+    const checks = checkCalls();
     const scope = api();
     mockToken(scope);
     mockPrFiles(scope, [{ filename: CI, patch: ciPatch }]);
+    mockCheckRun(scope, checks);
+    mockNoConfig(scope);
     mockRepoAt(scope, HEAD, repo);
     mockBotLogin(scope);
     mockPosted(scope);
     mockHead(scope);
     mockReview(scope, reviews);
     mockPrFiles(scope, [{ filename: CI, patch: ciPatch }]);
+    mockCheckRun(scope, checks, 1, 556);
+    mockNoConfig(scope);
     mockRepoAt(scope, HEAD, repo, []);
     mockPosted(scope, [{ body: ciComment() }], [{ body: repoReviewBody() }]);
 
@@ -86,15 +97,20 @@ describe("tagguard app with the analysis engine", () => {
     expect(reviews).toHaveLength(1);
     expect(JSON.stringify(reviews)).toContain(`fp=${CI_FP} `);
     expect(JSON.stringify(reviews)).toContain(`fp=${ACTION_FP} `);
+    expect(checks.created).toEqual([inProgress(HEAD), inProgress(HEAD)]);
+    expect(checks.updates).toEqual([repoCheck(), repoCheck()]);
   });
 
   it("reads a fork pull request from the base repository at the head SHA", async () => {
     const forkHead = "7777777777777777777777777777777777777777";
     const probot = await newProbot(app);
     const reviews: unknown[] = [];
+    const checks = checkCalls();
     const scope = api();
     mockToken(scope);
     mockPrFiles(scope, [{ filename: CI, patch: ciPatch }]);
+    mockCheckRun(scope, checks);
+    mockNoConfig(scope);
     mockRepoAt(scope, forkHead, repo);
     mockBotLogin(scope);
     mockPosted(scope);
@@ -111,6 +127,8 @@ describe("tagguard app with the analysis engine", () => {
         comments: [{ path: CI, line: 21, side: "RIGHT", body: ciComment(forkHead) }],
       },
     ]);
+    expect(checks.created).toEqual([inProgress(forkHead)]);
+    expect(checks.updates).toEqual([repoCheck(forkHead)]);
   });
 
   it("makes no call beyond listing the files when no workflow-related file changed", async () => {
@@ -126,26 +144,40 @@ describe("tagguard app with the analysis engine", () => {
     await deliver(probot, "delivery-1", pullRequestPayload({ changedFiles: 3 }));
   });
 
-  it("makes no write call for a workflow change without findings", async () => {
+  it("writes only a successful check run for a workflow change without findings", async () => {
     const clean = fixtureRepo("clean");
     const probot = await newProbot(app);
+    const checks = checkCalls();
     const scope = api();
     mockToken(scope);
     mockPrFiles(scope, [{ filename: CI, status: "added", patch: addedPatch(clean[CI]) }]);
+    mockCheckRun(scope, checks);
+    mockNoConfig(scope);
     mockRepoAt(scope, HEAD, clean);
     mockBotLogin(scope);
     mockPosted(scope);
 
     await deliver(probot, "delivery-1", pullRequestPayload());
+    expect(checks.created).toEqual([inProgress(HEAD)]);
+    expect(checks.updates).toEqual([
+      {
+        status: "completed",
+        conclusion: "success",
+        output: { title: "No problems found", summary: "**tagguard** analysed 1 workflow-related file at `1111111` and found no problems." },
+      },
+    ]);
   });
 
   it("comments on malformed YAML at the error position", async () => {
     const malformed = fixtureRepo("malformed");
     const probot = await newProbot(app);
     const reviews: unknown[] = [];
+    const checks = checkCalls();
     const scope = api();
     mockToken(scope);
     mockPrFiles(scope, [{ filename: CI, status: "added", patch: addedPatch(malformed[CI]) }]);
+    mockCheckRun(scope, checks);
+    mockNoConfig(scope);
     mockRepoAt(scope, HEAD, malformed);
     mockBotLogin(scope);
     mockPosted(scope);
@@ -169,15 +201,19 @@ describe("tagguard app with the analysis engine", () => {
         ],
       },
     ]);
+    expect(checks.updates).toEqual([malformedCheck()]);
   });
 
   it("lists a YAML error outside the diff in the review body", async () => {
     const malformed = fixtureRepo("malformed");
     const probot = await newProbot(app);
     const reviews: unknown[] = [];
+    const checks = checkCalls();
     const scope = api();
     mockToken(scope);
     mockPrFiles(scope, [{ filename: CI, patch: hunkPatch(malformed[CI], 1, 3, 2) }]);
+    mockCheckRun(scope, checks);
+    mockNoConfig(scope);
     mockRepoAt(scope, HEAD, malformed);
     mockBotLogin(scope);
     mockPosted(scope);
@@ -199,5 +235,6 @@ describe("tagguard app with the analysis engine", () => {
         ].join("\n"),
       },
     ]);
+    expect(checks.updates).toEqual([malformedCheck()]);
   });
 });

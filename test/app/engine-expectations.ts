@@ -49,3 +49,85 @@ export function repoReviewBody(sha = HEAD): string {
 }
 
 export const PARSE_MESSAGE = "YAML syntax error: Flow sequence in block collection must be sufficiently indented and end with a ]";
+
+const docs = (id: string) => `https://github.com/tagguard/tagguard/blob/main/docs/rules/${id}.md`;
+const ciMessage = `cache-to exports the BuildKit registry cache to ghcr.io/acme/app:latest, a tag that is also pushed as an image. ${consequence}`;
+const actionMessage = `cache-to exports the BuildKit registry cache to ghcr.io/acme/app:stable, a tag that is also pushed as an image. ${consequence}`;
+
+/** The completing update of the check run on `test/fixtures/app/repo`: both findings annotated, conclusion failure. */
+export function repoCheck(sha = HEAD): unknown {
+  return {
+    status: "completed",
+    conclusion: "failure",
+    output: {
+      title: "2 errors",
+      summary: [
+        `**tagguard** analysed 3 workflow-related files at \`${sha.slice(0, 7)}\` and found 2 problems.`,
+        "",
+        "**By rule**",
+        "",
+        `- [\`cache-overwrites-tag\`](${docs("cache-overwrites-tag")}): 2 errors`,
+        "",
+        "**Findings**",
+        "",
+        `- **error** \`cache-overwrites-tag\` (definite) at ${link(sha, ACTION, 15)}: ${actionMessage}`,
+        `- **error** \`cache-overwrites-tag\` (definite) at ${link(sha, CI, 21)}: ${ciMessage}`,
+      ].join("\n"),
+      annotations: [
+        {
+          path: ACTION,
+          start_line: 15,
+          end_line: 15,
+          start_column: 19,
+          end_column: 56,
+          annotation_level: "failure",
+          title: "cache-overwrites-tag",
+          message: `${actionMessage}\n\nRelated:\n- ${ACTION}:14: ghcr.io/acme/app:stable is pushed as an image here (job publish, step #2 in ${ACTION}, via ./.github/actions/publish)`,
+          raw_details: `Fix (review before applying): ${fixTitle}`,
+        },
+        {
+          path: CI,
+          start_line: 21,
+          end_line: 21,
+          start_column: 21,
+          end_column: 71,
+          annotation_level: "failure",
+          title: "cache-overwrites-tag",
+          message: `${ciMessage}\n\nRelated:\n- ${CI}:19: ghcr.io/acme/app:latest is pushed as an image here (job image, step #3 in ${CI})`,
+          raw_details: [
+            `Fix: ${fixTitle}`,
+            "",
+            `${CI}:21`,
+            "-          cache-to: type=registry,ref=ghcr.io/acme/app:latest,mode=max",
+            "+          cache-to: type=registry,ref=ghcr.io/acme/app:buildcache,mode=max",
+          ].join("\n"),
+        },
+      ],
+    },
+  };
+}
+
+/** The completing update of the check run on `test/fixtures/app/malformed`. */
+export function malformedCheck(): unknown {
+  return {
+    status: "completed",
+    conclusion: "failure",
+    output: {
+      title: "1 error",
+      summary: [
+        "**tagguard** analysed 1 workflow-related file at `1111111` and found 1 problem.",
+        "",
+        "**By rule**",
+        "",
+        `- [\`parse-error\`](${docs("parse-error")}): 1 error`,
+        "",
+        "**Findings**",
+        "",
+        `- **error** \`parse-error\` (definite) at ${link(HEAD, CI, 10)}: ${PARSE_MESSAGE}`,
+      ].join("\n"),
+      annotations: [
+        { path: CI, start_line: 10, end_line: 10, start_column: 11, end_column: 12, annotation_level: "failure", title: "parse-error", message: PARSE_MESSAGE },
+      ],
+    },
+  };
+}

@@ -7,6 +7,7 @@ import nock from "nock";
 import { pino } from "pino";
 import { type ApplicationFunction, Probot, ProbotOctokit } from "probot";
 import type { EmitterWebhookEvent } from "@octokit/webhooks";
+import type { WorkQueue } from "../../src/app/queue.js";
 
 export const OWNER = "acme";
 export const REPO = "app";
@@ -30,7 +31,12 @@ const Octokit = ProbotOctokit.defaults((o: Record<string, unknown>) => ({ ...o, 
 /** Log lines written by the Probot instance, parsed from pino's JSON output. */
 export type LogLines = Record<string, unknown>[];
 
-export async function newProbot(appFn: ApplicationFunction, logs?: LogLines): Promise<Probot> {
+/**
+ * A Probot instance with `appFn` loaded. The App acknowledges a delivery before its work runs (it queues the work);
+ * when `appFn` has a work queue (`createApp`), `receive` resolves once that queue is idle, so a test sees the work
+ * done, as if GitHub waited for it.
+ */
+export async function newProbot(appFn: ApplicationFunction & { work?: WorkQueue }, logs?: LogLines): Promise<Probot> {
   const log = logs
     ? pino(
         { level: "info" },
@@ -44,6 +50,14 @@ export async function newProbot(appFn: ApplicationFunction, logs?: LogLines): Pr
     : pino({ level: "silent" });
   const probot = new Probot({ appId: 123, privateKey, log, Octokit });
   await probot.load(appFn);
+  const { work } = appFn;
+  if (work) {
+    const receive = probot.receive.bind(probot);
+    probot.receive = async (event) => {
+      await receive(event);
+      await work.idle();
+    };
+  }
   return probot;
 }
 

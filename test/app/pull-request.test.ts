@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "@jest/globals";
 import nock from "nock";
 import { createApp } from "../../src/app/app.js";
 import { allClearMarker, findingMarker } from "../../src/app/markers.js";
+import { DEFAULT_CACHE_TAGS, defaultConfig } from "../../src/config/index.js";
 import type { Finding } from "../../src/report/finding.js";
 import {
   api,
@@ -25,6 +26,7 @@ import {
   recordUnmatched,
   REPO_PATH,
 } from "./harness.js";
+import { CHECK_URL, checkCalls, inProgress, mockCheckRun, mockConfig, mockNoConfig } from "./check-mocks.js";
 import { finding, spanOf } from "./spans.js";
 import { StubEngine } from "./stub-engine.js";
 
@@ -81,6 +83,140 @@ const PUBLISH_ITEM = [
   `  - related: [${RELEASE}:15](${blob(RELEASE, "L15")}): the input's value`,
 ].join("\n");
 
+const DOCS = "https://github.com/tagguard/tagguard/blob/main/docs/rules/cache-overwrites-tag.md";
+
+const CI_ANNOTATION = {
+  path: CI,
+  start_line: 21,
+  end_line: 21,
+  start_column: 35,
+  end_column: 62,
+  annotation_level: "failure",
+  title: "cache-overwrites-tag",
+  message: `cache-to writes ghcr.io/acme/app:latest, which this step pushes as an image\n\nRelated:\n- ${CI}:19: pushed as an image here`,
+  raw_details: [
+    "Fix: Export the cache to a dedicated tag",
+    "",
+    `${CI}:21`,
+    "-          cache-to: type=registry,ref=ghcr.io/acme/app:latest,mode=max",
+    "+          cache-to: type=registry,ref=ghcr.io/acme/app:buildcache,mode=max",
+  ].join("\n"),
+};
+
+const PUBLISH_ANNOTATION = {
+  path: ACTION,
+  start_line: 15,
+  end_line: 15,
+  start_column: 33,
+  end_column: 56,
+  annotation_level: "warning",
+  title: "cache-overwrites-tag",
+  message: `cache-to writes the image reference given as input \`image\`\n\nRelated:\n- ${RELEASE}:15: the input's value`,
+};
+
+const CI_SUMMARY_ITEM = `- **error** \`cache-overwrites-tag\` (definite) at [${CI}:21](${blob(CI, "L21")}): cache-to writes ghcr.io/acme/app:latest, which this step pushes as an image`;
+
+/** The check run completed with both findings of the fixture repository. */
+function bothFindingsCheck(sha = HEAD): unknown {
+  const link = (path: string, line: string) => blob(path, line).replaceAll(HEAD, sha);
+  return {
+    status: "completed",
+    conclusion: "failure",
+    output: {
+      title: "1 error, 1 warning (1 possible)",
+      summary: [
+        `**tagguard** analysed 3 workflow-related files at \`${sha.slice(0, 7)}\` and found 2 problems.`,
+        "",
+        "**By rule**",
+        "",
+        `- [\`cache-overwrites-tag\`](${DOCS}): 1 error, 1 warning (1 possible)`,
+        "",
+        "**Findings**",
+        "",
+        CI_SUMMARY_ITEM.replaceAll(HEAD, sha),
+        `- **warning** \`cache-overwrites-tag\` (possible) at [${ACTION}:15](${link(ACTION, "L15")}): cache-to writes the image reference given as input \`image\``,
+      ].join("\n"),
+      annotations: [CI_ANNOTATION, PUBLISH_ANNOTATION],
+    },
+  };
+}
+
+function notesSection(notes: string[]): string[] {
+  return notes.length > 0 ? ["", "**Notes**", "", ...notes.map((n) => `- ${n}`)] : [];
+}
+
+/** The check run completed with the ci.yml finding only, and the given notes. */
+function ciCheck(notes: string[] = [], sha = HEAD): unknown {
+  return {
+    status: "completed",
+    conclusion: "failure",
+    output: {
+      title: "1 error",
+      summary: [
+        `**tagguard** analysed 3 workflow-related files at \`${sha.slice(0, 7)}\` and found 1 problem.`,
+        "",
+        "**By rule**",
+        "",
+        `- [\`cache-overwrites-tag\`](${DOCS}): 1 error`,
+        "",
+        "**Findings**",
+        "",
+        CI_SUMMARY_ITEM.replaceAll(HEAD, sha),
+        ...notesSection(notes),
+      ].join("\n"),
+      annotations: [CI_ANNOTATION],
+    },
+  };
+}
+
+function cleanCheck(notes: string[] = [], sha = HEAD): unknown {
+  return {
+    status: "completed",
+    conclusion: "success",
+    output: {
+      title: "No problems found",
+      summary: [`**tagguard** analysed 3 workflow-related files at \`${sha.slice(0, 7)}\` and found no problems.`, ...notesSection(notes)].join("\n"),
+    },
+  };
+}
+
+/** `n` findings on the `cache-to` key of ci.yml line 21 (inside the diff), with fingerprints fp0, fp1, … */
+function onLine21(n: number): Finding[] {
+  return Array.from({ length: n }, (_, i) => finding({ primary: spanOf(CI, repo[CI], 21, "cache-to"), message: `m${i}`, fingerprint: `fp${i}` }));
+}
+
+function lineAnnotation(f: Finding): unknown {
+  return {
+    path: CI,
+    start_line: 21,
+    end_line: 21,
+    start_column: 11,
+    end_column: 19,
+    annotation_level: "failure",
+    title: "cache-overwrites-tag",
+    message: f.message,
+  };
+}
+
+/** The summary of a check run with the findings of `onLine21(n)`. */
+function lineSummary(findings: Finding[]): string {
+  return [
+    `**tagguard** analysed 3 workflow-related files at \`1111111\` and found ${findings.length} problems.`,
+    "",
+    "**By rule**",
+    "",
+    `- [\`cache-overwrites-tag\`](${DOCS}): ${findings.length} errors`,
+    "",
+    "**Findings**",
+    "",
+    ...findings.map((f) => `- **error** \`cache-overwrites-tag\` (definite) at [${CI}:21](${blob(CI, "L21")}): ${f.message}`),
+  ].join("\n");
+}
+
+function markers(findings: Finding[]): string {
+  return findings.map((f) => findingMarker(f.fingerprint, f.ruleId)).join(" ");
+}
+
 let unmatched: ReturnType<typeof recordUnmatched>;
 
 beforeEach(() => {
@@ -99,9 +235,12 @@ describe("pull_request handler", () => {
     const engine = new StubEngine(() => ({ findings: [publishFinding(), ciFinding()], notes: [] }));
     const probot = await newProbot(createApp(engine));
     const reviews: unknown[] = [];
+    const checks = checkCalls();
     const scope = api();
     mockToken(scope);
     mockPrFiles(scope, [{ filename: CI, patch: ciPatch }]);
+    mockCheckRun(scope, checks);
+    mockNoConfig(scope);
     mockRepoAt(scope, HEAD, repo);
     mockBotLogin(scope);
     mockPosted(scope);
@@ -126,15 +265,20 @@ describe("pull_request handler", () => {
     ]);
     expect(engine.analyzed).toHaveLength(1);
     expect(engine.analyzed[0]).toEqual([ACTION, CI, RELEASE].map((path) => ({ path, text: repo[path] })));
+    expect(checks.created).toEqual([inProgress(HEAD)]);
+    expect(checks.updates).toEqual([bothFindingsCheck()]);
   });
 
   it("reads the tree at the head SHA, follows local action references until closure and skips files over 1 MiB", async () => {
     const engine = new StubEngine(() => ({ findings: [ciFinding()], notes: ["engine note"] }));
     const probot = await newProbot(createApp(engine));
     const reviews: unknown[] = [];
+    const checks = checkCalls();
     const scope = api();
     mockToken(scope);
     mockPrFiles(scope, [{ filename: CI, patch: ciPatch }]);
+    mockCheckRun(scope, checks);
+    mockNoConfig(scope);
     mockRepoAt(scope, HEAD, { ...repo, "README.md": "# app\n" }, [CI, RELEASE, ACTION], [{ path: ".github/workflows/huge.yml", size: 2_000_000 }]);
     mockBotLogin(scope);
     mockPosted(scope);
@@ -154,6 +298,8 @@ describe("pull_request handler", () => {
         "- engine note",
       ].join("\n"),
     );
+    expect(checks.created).toEqual([inProgress(HEAD)]);
+    expect(checks.updates).toEqual([ciCheck(["`.github/workflows/huge.yml` is larger than 1048576 bytes (2000000 bytes) and was not analysed.", "engine note"])]);
   });
 
   it("does nothing beyond listing files when no workflow-related file changed", async () => {
@@ -174,8 +320,11 @@ describe("pull_request handler", () => {
   it("paginates the changed files with per_page=100", async () => {
     const engine = new StubEngine();
     const probot = await newProbot(createApp(engine));
+    const checks = checkCalls();
     const scope = api();
     mockToken(scope);
+    mockCheckRun(scope, checks);
+    mockNoConfig(scope);
     const page1 = Array.from({ length: 100 }, (_, i) => ({ filename: `src/f${i}.ts`, status: "modified", patch: "@@ -1 +1 @@\n-a\n+b" }));
     scope
       .get(`${REPO_PATH}/pulls/${NUMBER}/files`)
@@ -192,15 +341,20 @@ describe("pull_request handler", () => {
     await deliver(probot, "delivery-1", pullRequestPayload({ changedFiles: 101 }));
 
     expect(engine.analyzed).toHaveLength(1);
+    expect(checks.created).toEqual([inProgress(HEAD)]);
+    expect(checks.updates).toEqual([cleanCheck()]);
   });
 
   it("analyses when GitHub's file list is truncated, and says so in the review", async () => {
     const engine = new StubEngine(() => ({ findings: [ciFinding()], notes: [] }));
     const probot = await newProbot(createApp(engine));
     const reviews: unknown[] = [];
+    const checks = checkCalls();
     const scope = api();
     mockToken(scope);
     mockPrFiles(scope, [{ filename: "src/a.ts", patch: "@@ -1 +1 @@\n-a\n+b" }]);
+    mockCheckRun(scope, checks);
+    mockNoConfig(scope);
     mockRepoAt(scope, HEAD, repo);
     mockBotLogin(scope);
     mockPosted(scope);
@@ -213,6 +367,8 @@ describe("pull_request handler", () => {
     const review = reviews[0] as { body: string; comments?: unknown };
     expect(review.comments).toBeUndefined();
     expect(review.body).toContain("\n\n**Notes**\n\n- GitHub lists only 1 of the 3500 changed files; findings in the others are listed here.");
+    expect(checks.created).toEqual([inProgress(HEAD)]);
+    expect(checks.updates).toEqual([ciCheck(["GitHub lists only 1 of the 3500 changed files; findings in the others are listed here."])]);
   });
 
   it("skips draft pull requests without any API call", async () => {
@@ -247,9 +403,12 @@ describe("pull_request handler", () => {
     const engine = new StubEngine(() => ({ findings: [ciFinding()], notes: [] }));
     const probot = await newProbot(createApp(engine));
     const reviews: unknown[] = [];
+    const checks = checkCalls();
     const scope = api();
     mockToken(scope);
     mockPrFiles(scope, [{ filename: CI, patch: ciPatch }]);
+    mockCheckRun(scope, checks);
+    mockNoConfig(scope);
     mockRepoAt(scope, forkHead, repo);
     mockBotLogin(scope);
     mockPosted(scope);
@@ -260,14 +419,19 @@ describe("pull_request handler", () => {
 
     expect(reviews).toHaveLength(1);
     expect(reviews[0]).toMatchObject({ commit_id: forkHead, comments: [{ path: CI, line: 21, side: "RIGHT" }] });
+    expect(checks.created).toEqual([inProgress(forkHead)]);
+    expect(checks.updates).toEqual([ciCheck([], forkHead)]);
   });
 
   it("reads a pull request whose fork was deleted", async () => {
     const engine = new StubEngine();
     const probot = await newProbot(createApp(engine));
+    const checks = checkCalls();
     const scope = api();
     mockToken(scope);
     mockPrFiles(scope, [{ filename: CI, patch: ciPatch }]);
+    mockCheckRun(scope, checks);
+    mockNoConfig(scope);
     mockRepoAt(scope, HEAD, repo);
     mockBotLogin(scope);
     mockPosted(scope);
@@ -275,14 +439,19 @@ describe("pull_request handler", () => {
     await deliver(probot, "delivery-1", pullRequestPayload({ headRepo: null }));
 
     expect(engine.analyzed).toHaveLength(1);
+    expect(checks.created).toEqual([inProgress(HEAD)]);
+    expect(checks.updates).toEqual([cleanCheck()]);
   });
 
-  it("makes no write call when there are no findings now or before", async () => {
+  it("completes a successful check run and posts no review when there are no findings now or before", async () => {
     const engine = new StubEngine();
     const probot = await newProbot(createApp(engine));
+    const checks = checkCalls();
     const scope = api();
     mockToken(scope);
     mockPrFiles(scope, [{ filename: CI, patch: ciPatch }]);
+    mockCheckRun(scope, checks);
+    mockNoConfig(scope);
     mockRepoAt(scope, HEAD, repo);
     mockBotLogin(scope);
     mockPosted(scope, [{ login: "octocat", body: `copied ${findingMarker("fp-old", "cache-overwrites-tag")}` }]);
@@ -290,15 +459,20 @@ describe("pull_request handler", () => {
     await deliver(probot, "delivery-1", pullRequestPayload());
 
     expect(engine.analyzed).toHaveLength(1);
+    expect(checks.created).toEqual([inProgress(HEAD)]);
+    expect(checks.updates).toEqual([cleanCheck()]);
   });
 
   it("ignores a redelivery with the same delivery id", async () => {
     const engine = new StubEngine(() => ({ findings: [ciFinding()], notes: [] }));
     const probot = await newProbot(createApp(engine));
     const reviews: unknown[] = [];
+    const checks = checkCalls();
     const scope = api();
     mockToken(scope);
     mockPrFiles(scope, [{ filename: CI, patch: ciPatch }]);
+    mockCheckRun(scope, checks);
+    mockNoConfig(scope);
     mockRepoAt(scope, HEAD, repo);
     mockBotLogin(scope);
     mockPosted(scope);
@@ -310,14 +484,19 @@ describe("pull_request handler", () => {
 
     expect(reviews).toHaveLength(1);
     expect(engine.analyzed).toHaveLength(1);
+    expect(checks.created).toEqual([inProgress(HEAD)]);
+    expect(checks.updates).toEqual([ciCheck()]);
   });
 
   it("posts nothing new for another delivery of an already reviewed head SHA", async () => {
     const engine = new StubEngine(() => ({ findings: [publishFinding(), ciFinding()], notes: [] }));
     const probot = await newProbot(createApp(engine));
+    const checks = checkCalls();
     const scope = api();
     mockToken(scope);
     mockPrFiles(scope, [{ filename: CI, patch: ciPatch }]);
+    mockCheckRun(scope, checks);
+    mockNoConfig(scope);
     mockRepoAt(scope, HEAD, repo);
     mockBotLogin(scope);
     mockPosted(scope, [{ body: CI_COMMENT }], [{ body: `**tagguard** found 2 new problems\n\n${PUBLISH_ITEM}` }]);
@@ -325,6 +504,8 @@ describe("pull_request handler", () => {
     await deliver(probot, "delivery-2", pullRequestPayload({ action: "synchronize" }));
 
     expect(engine.analyzed).toHaveLength(1);
+    expect(checks.created).toEqual([inProgress(HEAD)]);
+    expect(checks.updates).toEqual([bothFindingsCheck()]);
   });
 
   it("reuses cached blobs and posts only the new finding on a later push", async () => {
@@ -332,15 +513,20 @@ describe("pull_request handler", () => {
     const probot = await newProbot(createApp(engine));
     const reviews: unknown[] = [];
     const second = "5555555555555555555555555555555555555555";
+    const checks = checkCalls();
     const scope = api();
     mockToken(scope);
     mockPrFiles(scope, [{ filename: CI, patch: ciPatch }]);
+    mockCheckRun(scope, checks);
+    mockNoConfig(scope);
     mockRepoAt(scope, HEAD, repo);
     mockBotLogin(scope);
     mockPosted(scope);
     mockHead(scope);
     mockReview(scope, reviews);
     mockPrFiles(scope, [{ filename: CI, patch: ciPatch }]);
+    mockCheckRun(scope, checks, 1, 556);
+    mockNoConfig(scope);
     mockRepoAt(scope, second, repo, []);
     mockPosted(scope, [{ body: CI_COMMENT }]);
     mockHead(scope, second);
@@ -361,21 +547,28 @@ describe("pull_request handler", () => {
         PUBLISH_ITEM.replaceAll(HEAD, second),
       ].join("\n"),
     });
+    expect(checks.created).toEqual([inProgress(HEAD), inProgress(second)]);
+    expect(checks.updates).toEqual([ciCheck(), bothFindingsCheck(second)]);
   });
 
   it("says once that every earlier finding is fixed", async () => {
     const engine = new StubEngine();
     const probot = await newProbot(createApp(engine));
     const reviews: unknown[] = [];
+    const checks = checkCalls();
     const scope = api();
     mockToken(scope);
     mockPrFiles(scope, [{ filename: CI, patch: ciPatch }]);
+    mockCheckRun(scope, checks);
+    mockNoConfig(scope);
     mockRepoAt(scope, HEAD, repo);
     mockBotLogin(scope);
     mockPosted(scope, [{ body: CI_COMMENT, at: "2024-05-01T10:00:00Z" }]);
     mockHead(scope);
     mockReview(scope, reviews);
     mockPrFiles(scope, [{ filename: CI, patch: ciPatch }]);
+    mockCheckRun(scope, checks, 1, 556);
+    mockNoConfig(scope);
     mockRepoAt(scope, HEAD, repo, []);
     mockPosted(scope, [{ body: CI_COMMENT, at: "2024-05-01T10:00:00Z" }], [{ body: allClearMarker(), at: "2024-05-01T11:00:00Z" }]);
 
@@ -389,20 +582,27 @@ describe("pull_request handler", () => {
         body: "**tagguard**: every problem reported earlier on this pull request is fixed at `1111111`.\n\n<!-- tagguard:v1 all-clear -->",
       },
     ]);
+    expect(checks.created).toEqual([inProgress(HEAD), inProgress(HEAD)]);
+    expect(checks.updates).toEqual([cleanCheck(), cleanCheck()]);
   });
 
   it("does not post when the head moved during the analysis", async () => {
     const engine = new StubEngine(() => ({ findings: [ciFinding()], notes: [] }));
     const probot = await newProbot(createApp(engine));
+    const checks = checkCalls();
     const scope = api();
     mockToken(scope);
     mockPrFiles(scope, [{ filename: CI, patch: ciPatch }]);
+    mockCheckRun(scope, checks);
+    mockNoConfig(scope);
     mockRepoAt(scope, HEAD, repo);
     mockBotLogin(scope);
     mockPosted(scope);
     mockHead(scope, "6666666666666666666666666666666666666666");
 
     await deliver(probot, "delivery-1", pullRequestPayload());
+    expect(checks.created).toEqual([inProgress(HEAD)]);
+    expect(checks.updates).toEqual([ciCheck()]);
   });
 
   it("posts a parse-error finding as a comment at its position", async () => {
@@ -414,9 +614,12 @@ describe("pull_request handler", () => {
     });
     const probot = await newProbot(createApp(new StubEngine(() => ({ findings: [parse], notes: [] }))));
     const reviews: unknown[] = [];
+    const checks = checkCalls();
     const scope = api();
     mockToken(scope);
     mockPrFiles(scope, [{ filename: CI, patch: ciPatch }]);
+    mockCheckRun(scope, checks);
+    mockNoConfig(scope);
     mockRepoAt(scope, HEAD, repo);
     mockBotLogin(scope);
     mockPosted(scope);
@@ -446,14 +649,49 @@ describe("pull_request handler", () => {
         ],
       },
     ]);
+    expect(checks.updates).toEqual([
+      {
+        status: "completed",
+        conclusion: "failure",
+        output: {
+          title: "1 error",
+          summary: [
+            "**tagguard** analysed 3 workflow-related files at `1111111` and found 1 problem.",
+            "",
+            "**By rule**",
+            "",
+            "- [`parse-error`](https://github.com/tagguard/tagguard/blob/main/docs/rules/parse-error.md): 1 error",
+            "",
+            "**Findings**",
+            "",
+            `- **error** \`parse-error\` (definite) at [${CI}:21](${blob(CI, "L21")}): Flow sequence in block collection must be sufficiently indented and end with a ]`,
+          ].join("\n"),
+          annotations: [
+            {
+              path: CI,
+              start_line: 21,
+              end_line: 21,
+              start_column: 11,
+              end_column: 19,
+              annotation_level: "failure",
+              title: "parse-error",
+              message: "Flow sequence in block collection must be sufficiently indented and end with a ]",
+            },
+          ],
+        },
+      },
+    ]);
   });
 
   it("moves the inline comments into the body when GitHub refuses them", async () => {
     const probot = await newProbot(createApp(new StubEngine(() => ({ findings: [ciFinding()], notes: [] }))));
     const reviews: unknown[] = [];
+    const checks = checkCalls();
     const scope = api();
     mockToken(scope);
     mockPrFiles(scope, [{ filename: CI, patch: ciPatch }]);
+    mockCheckRun(scope, checks);
+    mockNoConfig(scope);
     mockRepoAt(scope, HEAD, repo);
     mockBotLogin(scope);
     mockPosted(scope);
@@ -481,14 +719,19 @@ describe("pull_request handler", () => {
         "- GitHub did not accept inline comments on this diff, so every finding is listed here.",
       ].join("\n"),
     });
+    expect(checks.created).toEqual([inProgress(HEAD)]);
+    expect(checks.updates).toEqual([ciCheck()]);
   });
 
   it("falls back to the contents API when the tree listing is truncated", async () => {
     const engine = new StubEngine();
     const probot = await newProbot(createApp(engine));
+    const checks = checkCalls();
     const scope = api();
     mockToken(scope);
     mockPrFiles(scope, [{ filename: CI, patch: ciPatch }]);
+    mockCheckRun(scope, checks);
+    mockNoConfig(scope);
     scope.get(`${REPO_PATH}/git/trees/${HEAD}`).query({ recursive: "1" }).reply(200, { sha: HEAD, truncated: true, tree: [] });
     scope
       .get(`${REPO_PATH}/contents/.github%2Fworkflows`)
@@ -512,12 +755,15 @@ describe("pull_request handler", () => {
     await deliver(probot, "delivery-1", pullRequestPayload());
 
     expect(engine.analyzed[0]).toEqual([ACTION, CI, RELEASE].map((path) => ({ path, text: repo[path] })));
+    expect(checks.created).toEqual([inProgress(HEAD)]);
+    expect(checks.updates).toEqual([cleanCheck(["The repository tree is too large to list in one request; only `.github/workflows`, the changed files and what they reference were analysed."])]);
   });
 
   it("logs API errors with the delivery id and event name, without tokens, and keeps going", async () => {
     const logs: LogLines = [];
     const engine = new StubEngine();
-    const probot = await newProbot(createApp(engine), logs);
+    // Retries off: the first 500 fails the run (test/app/faults.test.ts covers the retries).
+    const probot = await newProbot(createApp(engine, { github: { attempts: 1, runAttempts: 1 } }), logs);
     const scope = api();
     mockToken(scope);
     scope.get(`${REPO_PATH}/pulls/${NUMBER}/files`).query({ per_page: 100 }).reply(500, { message: "Server Error" });
@@ -539,9 +785,12 @@ describe("pull_request handler", () => {
   it("analyses when a workflow file is removed, since callers of it may break", async () => {
     const engine = new StubEngine();
     const probot = await newProbot(createApp(engine));
+    const checks = checkCalls();
     const scope = api();
     mockToken(scope);
     mockPrFiles(scope, [{ filename: ".github/workflows/old.yml", status: "removed", patch: "@@ -1,1 +0,0 @@\n-a" }]);
+    mockCheckRun(scope, checks);
+    mockNoConfig(scope);
     mockRepoAt(scope, HEAD, repo);
     mockBotLogin(scope);
     mockPosted(scope);
@@ -549,5 +798,259 @@ describe("pull_request handler", () => {
     await deliver(probot, "delivery-1", pullRequestPayload());
 
     expect(engine.analyzed).toHaveLength(1);
+    expect(checks.created).toEqual([inProgress(HEAD)]);
+    expect(checks.updates).toEqual([cleanCheck()]);
+  });
+
+  it("points the findings over the limit of 20 inline comments to the check run, marked as posted", async () => {
+    const many = onLine21(25);
+    const probot = await newProbot(createApp(new StubEngine(() => ({ findings: many, notes: [] }))));
+    const reviews: unknown[] = [];
+    const checks = checkCalls();
+    const scope = api();
+    mockToken(scope);
+    mockPrFiles(scope, [{ filename: CI, patch: ciPatch }]);
+    mockCheckRun(scope, checks);
+    mockNoConfig(scope);
+    mockRepoAt(scope, HEAD, repo);
+    mockBotLogin(scope);
+    mockPosted(scope);
+    mockHead(scope);
+    mockReview(scope, reviews);
+
+    await deliver(probot, "delivery-1", pullRequestPayload());
+
+    const review = reviews[0] as { body: string; comments: { body: string }[] };
+    expect(review.comments.map((c) => c.body.split("\n\n").at(-1))).toEqual(many.slice(0, 20).map((f) => findingMarker(f.fingerprint, f.ruleId)));
+    expect(review.body).toBe(
+      [
+        "**tagguard** found 25 new problems in the workflows at `1111111`.",
+        "",
+        `5 more findings in the diff are over the limit of 20 inline comments: the [tagguard check](${CHECK_URL}) annotates every finding. ${markers(many.slice(20))}`,
+      ].join("\n"),
+    );
+    expect(checks.updates).toEqual([
+      {
+        status: "completed",
+        conclusion: "failure",
+        output: { title: "25 errors", summary: lineSummary(many), annotations: many.map(lineAnnotation) },
+      },
+    ]);
+  });
+
+  it("annotates 120 findings in batches of 50, 50 and 20, completing the check run with the last one", async () => {
+    const many = onLine21(120);
+    const probot = await newProbot(createApp(new StubEngine(() => ({ findings: many, notes: [] }))));
+    const reviews: unknown[] = [];
+    const checks = checkCalls();
+    const scope = api();
+    mockToken(scope);
+    mockPrFiles(scope, [{ filename: CI, patch: ciPatch }]);
+    mockCheckRun(scope, checks, 3);
+    mockNoConfig(scope);
+    mockRepoAt(scope, HEAD, repo);
+    mockBotLogin(scope);
+    mockPosted(scope);
+    mockHead(scope);
+    mockReview(scope, reviews);
+
+    await deliver(probot, "delivery-1", pullRequestPayload());
+
+    const summary = lineSummary(many);
+    const annotations = many.map(lineAnnotation);
+    expect(checks.created).toEqual([inProgress(HEAD)]);
+    expect(checks.updates).toEqual([
+      { output: { title: "120 errors", summary, annotations: annotations.slice(0, 50) } },
+      { output: { title: "120 errors", summary, annotations: annotations.slice(50, 100) } },
+      { status: "completed", conclusion: "failure", output: { title: "120 errors", summary, annotations: annotations.slice(100) } },
+    ]);
+    expect((reviews[0] as { body: string }).body).toBe(
+      [
+        "**tagguard** found 120 new problems in the workflows at `1111111`.",
+        "",
+        `100 more findings in the diff are over the limit of 20 inline comments: the [tagguard check](${CHECK_URL}) annotates every finding. ${markers(many.slice(20))}`,
+      ].join("\n"),
+    );
+  });
+
+  it("reviews without a check run when the installation has not granted Checks: write", async () => {
+    const logs: LogLines = [];
+    const many = onLine21(21);
+    const probot = await newProbot(createApp(new StubEngine(() => ({ findings: many, notes: [] }))), logs);
+    const reviews: unknown[] = [];
+    const scope = api();
+    mockToken(scope);
+    mockPrFiles(scope, [{ filename: CI, patch: ciPatch }]);
+    scope.post(`${REPO_PATH}/check-runs`).reply(403, { message: "Resource not accessible by integration" });
+    mockNoConfig(scope);
+    mockRepoAt(scope, HEAD, repo);
+    mockBotLogin(scope);
+    mockPosted(scope);
+    mockHead(scope);
+    mockReview(scope, reviews);
+
+    await deliver(probot, "delivery-1", pullRequestPayload());
+
+    const review = reviews[0] as { body: string; comments: unknown[] };
+    expect(review.comments).toHaveLength(20);
+    expect(review.body).toBe(
+      [
+        "**tagguard** found 21 new problems in the workflows at `1111111`.",
+        "",
+        "**Over the limit of 20 inline comments**",
+        "",
+        `- **error** \`cache-overwrites-tag\` (definite) at [${CI}:21](${blob(CI, "L21")}): m20 <!-- tagguard:v1 fp=fp20 rule=cache-overwrites-tag -->`,
+      ].join("\n"),
+    );
+    expect(logs.filter((l) => l.level === 40).map((l) => l.msg)).toEqual([
+      "tagguard: cannot create the check run (is Checks: write granted?), reviewing without it",
+    ]);
+  });
+
+  it("concludes the check run as failed when the analysis fails, and logs the error", async () => {
+    const logs: LogLines = [];
+    const engine = new StubEngine();
+    const probot = await newProbot(createApp(engine), logs);
+    const checks = checkCalls();
+    const scope = api();
+    mockToken(scope);
+    mockPrFiles(scope, [{ filename: CI, patch: ciPatch }]);
+    mockCheckRun(scope, checks);
+    mockNoConfig(scope);
+    scope.get(`${REPO_PATH}/git/trees/${HEAD}`).query({ recursive: "1" }).reply(404, { message: "Not Found" });
+
+    await deliver(probot, "delivery-1", pullRequestPayload());
+
+    expect(engine.analyzed).toEqual([]);
+    expect(checks.updates).toEqual([
+      {
+        status: "completed",
+        conclusion: "failure",
+        output: {
+          title: "Analysis failed",
+          summary: "**tagguard** could not finish the analysis: a GitHub API request failed with status 404. Re-run the check to try again.",
+        },
+      },
+    ]);
+    expect(logs.filter((l) => l.msg === "tagguard: handling the event failed")).toMatchObject([{ deliveryId: "delivery-1", error: { status: 404 } }]);
+  });
+
+  it("concludes neutral when the only finding is a possible warning", async () => {
+    const probot = await newProbot(createApp(new StubEngine(() => ({ findings: [publishFinding()], notes: [] }))));
+    const reviews: unknown[] = [];
+    const checks = checkCalls();
+    const scope = api();
+    mockToken(scope);
+    mockPrFiles(scope, [{ filename: CI, patch: ciPatch }]);
+    mockCheckRun(scope, checks);
+    mockNoConfig(scope);
+    mockRepoAt(scope, HEAD, repo);
+    mockBotLogin(scope);
+    mockPosted(scope);
+    mockHead(scope);
+    mockReview(scope, reviews);
+
+    await deliver(probot, "delivery-1", pullRequestPayload());
+
+    expect(reviews).toHaveLength(1);
+    expect(checks.updates).toMatchObject([{ status: "completed", conclusion: "neutral", output: { title: "1 warning (1 possible)", annotations: [PUBLISH_ANNOTATION] } }]);
+  });
+
+  it("analyses with .github/tagguard.yml from the default branch, following _extends", async () => {
+    const engine = new StubEngine();
+    const probot = await newProbot(createApp(engine));
+    const checks = checkCalls();
+    const scope = api();
+    mockToken(scope);
+    mockPrFiles(scope, [{ filename: CI, patch: ciPatch }]);
+    mockCheckRun(scope, checks);
+    mockConfig(scope, "_extends: shared\nrules:\n  cache-overwrites-tag:\n    severity: warning\n");
+    scope
+      .get("/repos/acme/shared/contents/.github%2Ftagguard.yml")
+      .reply(200, "ignore:\n  - legacy/**\n", { "content-type": "application/vnd.github.raw; charset=utf-8" });
+    mockRepoAt(scope, HEAD, repo);
+    mockBotLogin(scope);
+    mockPosted(scope);
+
+    await deliver(probot, "delivery-1", pullRequestPayload());
+
+    expect(engine.options).toEqual([
+      {
+        config: {
+          rules: { "cache-overwrites-tag": { enabled: true, ignore: [], severity: "warning" } },
+          ignore: ["legacy/**"],
+          cacheTags: [...DEFAULT_CACHE_TAGS],
+          deployTargets: [],
+          diagnostics: [],
+        },
+      },
+    ]);
+    expect(checks.updates).toEqual([cleanCheck()]);
+  });
+
+  it("reports an invalid .github/tagguard.yml once, in the check run and the review, and analyses with the defaults", async () => {
+    const engine = new StubEngine(() => ({ findings: [ciFinding()], notes: [] }));
+    const probot = await newProbot(createApp(engine));
+    const reviews: unknown[] = [];
+    const checks = checkCalls();
+    const scope = api();
+    mockToken(scope);
+    mockPrFiles(scope, [{ filename: CI, patch: ciPatch }]);
+    mockCheckRun(scope, checks);
+    mockConfig(scope, "rules:\n  cache-overwrites-tag:\n    severity: fatal\n");
+    mockRepoAt(scope, HEAD, repo);
+    mockBotLogin(scope);
+    mockPosted(scope);
+    mockHead(scope);
+    mockReview(scope, reviews);
+
+    await deliver(probot, "delivery-1", pullRequestPayload());
+
+    const problem = '.github/tagguard.yml is invalid, so tagguard ignores it and uses its defaults. rules.cache-overwrites-tag.severity: must be one of "error", "warning", "info", not "fatal"';
+    expect(engine.options).toEqual([{ config: defaultConfig() }]);
+    expect((reviews[0] as { body: string }).body).toBe(
+      ["**tagguard** found 1 new problem in the workflows at `1111111`.", "", "**Notes**", "", `- ${problem}`].join("\n"),
+    );
+    const summary = (checks.updates[0] as { output: { summary: string } }).output.summary;
+    expect(summary.split("\n\n").slice(0, 3)).toEqual([
+      "**tagguard** analysed 3 workflow-related files at `1111111` and found 1 problem.",
+      "**Configuration**",
+      `- ${problem}`,
+    ]);
+    expect(checks.updates).toMatchObject([{ status: "completed", conclusion: "failure", output: { title: "1 error", annotations: [CI_ANNOTATION] } }]);
+  });
+
+  it("reports a .github/tagguard.yml that is not YAML, without failing the check run", async () => {
+    const engine = new StubEngine();
+    const probot = await newProbot(createApp(engine));
+    const checks = checkCalls();
+    const scope = api();
+    mockToken(scope);
+    mockPrFiles(scope, [{ filename: CI, patch: ciPatch }]);
+    mockCheckRun(scope, checks);
+    mockConfig(scope, "rules: [cache-overwrites-tag\n");
+    mockRepoAt(scope, HEAD, repo);
+    mockBotLogin(scope);
+    mockPosted(scope);
+
+    await deliver(probot, "delivery-1", pullRequestPayload());
+
+    expect(engine.options).toEqual([{ config: defaultConfig() }]);
+    expect(checks.updates).toEqual([
+      {
+        status: "completed",
+        conclusion: "success",
+        output: {
+          title: "No problems found",
+          summary: [
+            "**tagguard** analysed 3 workflow-related files at `1111111` and found no problems.",
+            "",
+            "**Configuration**",
+            "",
+            "- .github/tagguard.yml could not be read, so tagguard ignores it and uses its defaults: Configuration could not be parsed from https://api.github.com/repos/acme/app/contents/.github%2Ftagguard.yml (invalid YAML): Flow sequence in block collection must be sufficiently indented and end with a ] at line 2, column 1",
+          ].join("\n"),
+        },
+      },
+    ]);
   });
 });

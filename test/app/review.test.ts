@@ -182,6 +182,57 @@ describe("buildReview", () => {
     );
   });
 
+  it("points the findings over the cap to the check run, recording them as posted with their markers", () => {
+    const many = Array.from({ length: 4 }, (_, i) =>
+      finding({ primary: spanOf(file, text, 8 + i, text.split("\n")[7 + i].trim()), fingerprint: `fp${i}`, message: `m${i}` }),
+    );
+    const outside = cacheFinding({ related: [], fix: undefined });
+    const checkUrl = "https://github.com/acme/app/runs/9";
+    const review = buildReview({ findings: [...many, outside], diff: onlyLine9, texts, links, headSha: sha, notes: [], maxInline: 1, checkUrl });
+    expect(review.comments.map((c) => c.line)).toEqual([9]);
+    expect(review.body).toBe(
+      [
+        "**tagguard** found 5 new problems in the workflows at `0123456`.",
+        "",
+        "**Outside the diff**",
+        "",
+        `- **error** \`cache-overwrites-tag\` (definite) at [${file}:8](${url("L8")}): m0 <!-- tagguard:v1 fp=fp0 rule=cache-overwrites-tag -->`,
+        `- **error** \`cache-overwrites-tag\` (definite) at [${file}:10](${url("L10")}): m2 <!-- tagguard:v1 fp=fp2 rule=cache-overwrites-tag -->`,
+        `- **error** \`cache-overwrites-tag\` (definite) at [${file}:11](${url("L11")}): m3 <!-- tagguard:v1 fp=fp3 rule=cache-overwrites-tag -->`,
+        `- **error** \`cache-overwrites-tag\` (definite) at [${file}:11](${url("L11")}): cache-to writes ghcr.io/acme/app:latest, which this step pushes as an image <!-- tagguard:v1 fp=f00d rule=cache-overwrites-tag -->`,
+      ].join("\n"),
+    );
+  });
+
+  it("says how many findings over the cap the check run annotates, one marker each", () => {
+    const many = Array.from({ length: 4 }, (_, i) => finding({ primary: spanOf(file, text, 11, "cache-to"), fingerprint: `fp${i}` }));
+    const checkUrl = "https://github.com/acme/app/runs/9";
+    const review = buildReview({ findings: many, diff: wholeFile, texts, links, headSha: sha, notes: ["a note"], maxInline: 2, checkUrl });
+    expect(review.comments).toHaveLength(2);
+    expect(review.body).toBe(
+      [
+        "**tagguard** found 4 new problems in the workflows at `0123456`.",
+        "",
+        `2 more findings in the diff are over the limit of 2 inline comments: the [tagguard check](${checkUrl}) annotates every finding. <!-- tagguard:v1 fp=fp2 rule=cache-overwrites-tag --> <!-- tagguard:v1 fp=fp3 rule=cache-overwrites-tag -->`,
+        "",
+        "**Notes**",
+        "",
+        "- a note",
+      ].join("\n"),
+    );
+  });
+
+  it("leaves markers that do not fit the body size limit out, pointing to the check run for every finding", () => {
+    const many = Array.from({ length: 30 }, (_, i) => finding({ primary: spanOf(file, text, 11, "cache-to"), fingerprint: `fp${i}` }));
+    const checkUrl = "https://github.com/acme/app/runs/9";
+    const review = buildReview({ findings: many, diff: wholeFile, texts: new Map(), links, headSha: sha, notes: [], maxInline: 1, maxBodyChars: 1000, checkUrl });
+    expect(review.body.length).toBeLessThanOrEqual(1000);
+    const marked = review.body.match(/fp=fp\d+/g) ?? [];
+    expect(marked).toEqual(Array.from({ length: marked.length }, (_, i) => `fp=fp${i + 1}`));
+    expect(review.body).toContain(`\n\n${marked.length} more findings in the diff are over the limit of 1 inline comments: `);
+    expect(review.body.endsWith(`\n\n${29 - marked.length} more findings did not fit into this review and will be reported on the next run. The [tagguard check](${checkUrl}) lists every finding.`)).toBe(true);
+  });
+
   it("caps inline comments at 20 by default", () => {
     const many = Array.from({ length: 25 }, (_, i) => finding({ primary: spanOf(file, text, 11, "cache-to"), fingerprint: `fp${i}` }));
     const review = buildReview({ findings: many, diff: wholeFile, texts: new Map(), links, headSha: sha, notes: [] });

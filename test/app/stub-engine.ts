@@ -1,4 +1,4 @@
-import type { AnalysisResult, Engine, SourceFile } from "../../src/app/engine-port.js";
+import type { AnalysisResult, AnalyzeOptions, Engine, SourceFile } from "../../src/app/engine-port.js";
 
 /**
  * A stand-in for the analysis engine: workflows under `.github/workflows` are analyzable, local
@@ -7,6 +7,8 @@ import type { AnalysisResult, Engine, SourceFile } from "../../src/app/engine-po
  */
 export class StubEngine implements Engine {
   readonly analyzed: SourceFile[][] = [];
+  /** The options of every call to `analyze` (the repository configuration). */
+  readonly options: (AnalyzeOptions | undefined)[] = [];
 
   constructor(private readonly result: (files: SourceFile[]) => AnalysisResult = () => ({ findings: [], notes: [] })) {}
 
@@ -28,8 +30,9 @@ export class StubEngine implements Engine {
     return out;
   }
 
-  analyze(files: SourceFile[]): AnalysisResult {
+  analyze(files: SourceFile[], options?: AnalyzeOptions): AnalysisResult {
     this.analyzed.push(files);
+    this.options.push(options);
     return this.result(files);
   }
 }

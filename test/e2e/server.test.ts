@@ -6,7 +6,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { ciComment, repoReviewBody } from "../app/engine-expectations.js";
+import { ciComment, repoCheck, repoReviewBody } from "../app/engine-expectations.js";
 import { base64Lines, blobSha, fixtureRepo, hunkPatch, privateKey } from "../app/harness.js";
 import { FakeGitHub, type RecordedRequest } from "./fake-github.js";
 
@@ -45,6 +45,8 @@ const fake = new FakeGitHub({
   [`GET ${API}/pulls/7/reviews?per_page=100`]: { status: 200, body: [] },
   [`GET ${API}/pulls/7`]: { status: 200, body: { number: 7, state: "open", head: { sha: HEAD } } },
   [`POST ${API}/pulls/7/reviews`]: { status: 200, body: { id: 1 } },
+  [`POST ${API}/check-runs`]: { status: 201, body: { id: 9, html_url: "https://github.com/acme/app/runs/9" } },
+  [`PATCH ${API}/check-runs/9`]: { status: 200, body: { id: 9 } },
 });
 
 const payload = JSON.stringify({
@@ -169,13 +171,21 @@ describe("probot run ./lib/app/index.js", () => {
     expect(fake.requests.map((r) => `${r.method} ${r.url.replace(/\/blobs\/[0-9a-f]{40}$/, "/blobs/<sha>")}`)).toEqual([
       "POST /api/v3/app/installations/42/access_tokens",
       `GET ${API}/pulls/7/files?per_page=100`,
+      `POST ${API}/check-runs`,
+      `GET ${API}/contents/.github%2Ftagguard.yml`,
+      "GET /api/v3/repos/acme/.github/contents/.github%2Ftagguard.yml",
       `GET ${API}/git/trees/${HEAD}?recursive=1`,
       ...Object.keys(repo).map(() => `GET ${API}/git/blobs/<sha>`),
+      `PATCH ${API}/check-runs/9`,
       "GET /api/v3/app",
       `GET ${API}/pulls/7/comments?per_page=100`,
       `GET ${API}/pulls/7/reviews?per_page=100`,
       `GET ${API}/pulls/7`,
       `POST ${API}/pulls/7/reviews`,
+    ]);
+    expect(fake.requests.filter((r) => r.url.startsWith(`${API}/check-runs`)).map((r) => r.body)).toEqual([
+      { name: "tagguard", head_sha: HEAD, status: "in_progress" },
+      repoCheck(HEAD),
     ]);
     expect(output).not.toContain("ghs_e2e_installation_token");
   });

@@ -14,7 +14,7 @@ import { toUpperSpecial } from "@actions/expressions/result";
 import type { Progress } from "./pattern.js";
 import { progressOf } from "./pattern.js";
 import type { Hole, Template } from "./value.js";
-import { isLit } from "./value.js";
+import { isLit, templateLiteral } from "./value.js";
 
 export type Match = "definite" | "possible" | "never";
 
@@ -30,6 +30,9 @@ type Tok = string | Hole;
 
 export function unify(a: Template, b: Template, opts: UnifyOptions = {}): Match {
   const ci = opts.caseInsensitive ?? false;
+  const litA = templateLiteral(a);
+  const litB = templateLiteral(b);
+  if (litA !== undefined && litB !== undefined) return sameText(litA, litB, ci) ? "definite" : "never";
   const x = tokens(a);
   const y = tokens(b);
   const same = (p: Tok, q: Tok) => {
@@ -58,6 +61,14 @@ export function holeAccepts(hole: Hole, text: string, caseInsensitive = false): 
 
 function tokens(t: Template): Tok[] {
   return t.flatMap((p): Tok[] => (isLit(p) ? p.lit.split("") : [p.hole]));
+}
+
+/** Hole-free templates: equal character by character, as the search below would find. */
+function sameText(p: string, q: string, ci: boolean): boolean {
+  if (p === q) return true;
+  if (!ci || p.length !== q.length) return false;
+  for (let i = 0; i < p.length; i++) if (!sameChar(p[i], q[i], true)) return false;
+  return true;
 }
 
 function sameChar(p: string, q: string, ci: boolean): boolean {

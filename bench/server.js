@@ -1,0 +1,299 @@
+// (d) Server under load: the built App as a real `probot run ./lib/app/index.js` process, its GitHub API faked on
+// 127.0.0.1 with 300 ms latency per response (and a fake registry with 100 ms for the package events). Sends
+// correctly signed deliveries, a fixed number in flight at a time, and measures the acknowledgement latency, the time
+// until every delivery's work has reached GitHub, whether each delivery was processed exactly once, and the
+// server's memory.
+
+import { spawn } from "node:child_process";
+import { createHmac, randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { addedPatch, commitSha, FakeGitHub } from "./fake-github.js";
+import { FakeRegistry } from "./fake-registry.js";
+import { appPrivateKey, collidingWorkflow, packagePayload, pullRequestPayload, repositoryFiles } from "./app-fixtures.js";
+import { prng } from "./corpus.js";
+import { percentile, procStats, ROOT, round, sleep, target } from "./support.js";
+
+const GITHUB_LATENCY_MS = 300;
+const REGISTRY_LATENCY_MS = 100;
+const SECRET = "bench-webhook-secret";
+const CI = ".github/workflows/ci.yml";
+const INSTALLATIONS = 10;
+const REPOS_PER_INSTALLATION = 5;
+/** Share of each delivery kind in the mix. */
+const MIX = [
+  ["pr-finding", 0.4],
+  ["pr-noop", 0.2],
+  ["package-image", 0.3],
+  ["package-cache", 0.1],
+];
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Builds the deliveries and everything the fakes must serve for them. */
+function plan(count, seed, github, registry) {
+  const r = prng(seed);
+  const repos = [];
+  for (let i = 0; i < INSTALLATIONS; i++) {
+    for (let j = 0; j < REPOS_PER_INSTALLATION; j++) {
+      const owner = `org-${i}`;
+      const repo = `svc-${j}`;
+      const { files, extra } = repositoryFiles(8, seed + i * 31 + j);
+      github.addRepo(owner, repo, { installation: 100 + i, files, extraPaths: extra });
+      repos.push({ owner, repo, installation: 100 + i, files, extra, nextPull: 1, nextTag: 1 });
+    }
+  }
+  const kinds = [];
+  for (const [kind, share] of MIX) for (let k = 0; k < Math.round(count * share); k++) kinds.push(kind);
+  while (kinds.length < count) kinds.push("pr-finding");
+  kinds.length = count;
+  for (let i = kinds.length - 1; i > 0; i--) {
+    const j = Math.floor(r.next() * (i + 1));
+    [kinds[i], kinds[j]] = [kinds[j], kinds[i]];
+  }
+  return kinds.map((kind, n) => {
+    const repo = repos[n % repos.length];
+    const { owner, installation } = repo;
+    if (kind.startsWith("pr-")) {
+      const number = repo.nextPull++;
+      const head = commitSha(`${owner}/${repo.repo}#${number}`);
+      if (kind === "pr-finding") {
+        const ci = collidingWorkflow(`ghcr.io/${owner}/${repo.repo}-${number}`);
+        github.putTree(head, { ...repo.files, [CI]: ci }, repo.extra);
+        github.putPull(owner, repo.repo, number, { head, files: [{ filename: CI, status: "added", patch: addedPatch(ci) }] });
+      } else {
+        github.putTree(head, repo.files, repo.extra);
+        github.putPull(owner, repo.repo, number, { head, files: [{ filename: "README.md", status: "modified", patch: "@@ -1,1 +1,2 @@\n # app\n+more" }] });
+      }
+      return { kind, event: "pull_request", owner, repo: repo.repo, number, payload: pullRequestPayload({ owner, repo: repo.repo, installation, number, head, changedFiles: 1 }) };
+    }
+    const name = `${owner}/${repo.repo}`;
+    const tag = `v1.${repo.nextTag++}.0`;
+    const root = kind === "package-image" ? registry.putMultiPlatformImage(name, tag, ["linux/amd64", "linux/arm64"]) : registry.putCacheManifest(name, tag);
+    const manifest = { digest: root.digest, media_type: root.mediaType, size: root.size, config: { digest: "", media_type: "", size: 0 }, layers: [] };
+    return {
+      kind,
+      event: "registry_package",
+      owner,
+      repo: repo.repo,
+      name,
+      tag,
+      digest: root.digest,
+      payload: packagePayload({ owner, repo: repo.repo, installation, name: repo.repo, tag, digest: root.digest, manifest }),
+    };
+  });
+}
+
+/** Whether the fakes have seen the request that ends each delivery's work (per kind), and how often. */
+function outcomes(deliveries, github, registry) {
+  const count = (pred) => github.requests.filter(pred).length;
+  const manifestFetches = new Map();
+  for (const r of registry.requests) {
+    const m = /^\/v2\/(.+)\/manifests\/(sha256:[0-9a-f]{64})$/.exec(r.path);
+    if (m && r.status === 200) manifestFetches.set(`${m[1]}@${m[2]}`, (manifestFetches.get(`${m[1]}@${m[2]}`) ?? 0) + 1);
+  }
+  const repoPath = (d) => `/repos/${d.owner}/${d.repo}`;
+  return deliveries.map((d) => {
+    switch (d.kind) {
+      case "pr-finding":
+        return count((q) => q.route === "POST review" && q.path === `${repoPath(d)}/pulls/${d.number}/reviews`);
+      case "pr-noop":
+        return count((q) => q.route === "GET pull files" && q.path === `${repoPath(d)}/pulls/${d.number}/files`);
+      case "package-image":
+        return manifestFetches.get(`${d.name}@${d.digest}`) ?? 0;
+      case "package-cache":
+        return count((q) => q.route === "POST issue" && q.path === `${repoPath(d)}/issues` && String(q.body?.title ?? "").includes(d.tag));
+      default:
+        return 0;
+    }
+  });
+}
+
+async function waitForPing(port, child, output, deadline) {
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`probot exited with ${child.exitCode}:\n${output.join("").slice(-3000)}`);
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/ping`);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await sleep(100);
+  }
+  throw new Error(`probot did not answer /ping:\n${output.join("").slice(-3000)}`);
+}
+
+export async function serverLoad({ quick, seed, serverEnv = {}, deliveries: requested, inFlight: requestedInFlight }) {
+  const count = requested ?? (quick ? 20 : 500);
+  const inFlight = requestedInFlight ?? (quick ? 20 : 50);
+  const doneTimeoutMs = quick ? 60_000 : 900_000;
+  const github = new FakeGitHub();
+  const registry = await new FakeRegistry(REGISTRY_LATENCY_MS).start();
+  const githubPort = await github.listen(GITHUB_LATENCY_MS);
+  const deliveries = plan(count, seed, github, registry);
+  const port = await freePort();
+  const cwd = mkdtempSync(join(tmpdir(), "tagguard-bench-"));
+  const output = [];
+  const child = spawn(join(ROOT, "node_modules", ".bin", "probot"), ["run", join(ROOT, "lib", "app", "index.js")], {
+    cwd,
+    env: {
+      PATH: process.env.PATH,
+      NODE_ENV: "production",
+      APP_ID: "123",
+      PRIVATE_KEY: appPrivateKey(),
+      WEBHOOK_SECRET: SECRET,
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      GHE_HOST: `127.0.0.1:${githubPort}`,
+      GHE_PROTOCOL: "http",
+      LOG_LEVEL: "warn",
+      LOG_FORMAT: "json",
+      TAGGUARD_REGISTRY_URL: `http://${registry.host}`,
+      ...serverEnv,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  child.stdout.on("data", (d) => output.push(d.toString("utf8")));
+  child.stderr.on("data", (d) => output.push(d.toString("utf8")));
+  let peakRssMiB = 0;
+  let cpuSeconds;
+  const poll = setInterval(() => {
+    const s = procStats(child.pid);
+    if (s) {
+      peakRssMiB = Math.max(peakRssMiB, s.hwmKiB / 1024);
+      cpuSeconds = s.cpuSeconds;
+    }
+  }, 100);
+  try {
+    await waitForPing(port, child, output, Date.now() + 20_000);
+    const idleRss = procStats(child.pid)?.rssKiB;
+
+    const acks = [];
+    const statuses = {};
+    const started = performance.now();
+    let next = 0;
+    const sender = async () => {
+      while (next < deliveries.length) {
+        const d = deliveries[next++];
+        const body = JSON.stringify(d.payload);
+        const t = performance.now();
+        const res = await fetch(`http://127.0.0.1:${port}/api/github/webhooks`, {
+          method: "POST",
+          headers: {
+            "content-type": "application/json",
+            "x-github-event": d.event,
+            "x-github-delivery": randomUUID(),
+            "x-hub-signature-256": `sha256=${createHmac("sha256", SECRET).update(body).digest("hex")}`,
+          },
+          body,
+        });
+        await res.arrayBuffer();
+        acks.push(performance.now() - t);
+        d.status = res.status;
+        statuses[res.status] = (statuses[res.status] ?? 0) + 1;
+      }
+    };
+    await Promise.all(Array.from({ length: inFlight }, sender));
+    const sentMs = performance.now() - started;
+
+    const accepted = deliveries.filter((d) => d.status === 200 || d.status === 202);
+    let doneMs;
+    const deadline = Date.now() + doneTimeoutMs;
+    while (Date.now() < deadline) {
+      const seen = outcomes(accepted, github, registry);
+      if (seen.every((n) => n >= 1)) {
+        doneMs = performance.now() - started;
+        break;
+      }
+      await sleep(100);
+    }
+    // Quiet period: anything still arriving (duplicates, retries) is counted too.
+    let last = github.requests.length + registry.requests.length;
+    for (let quiet = 0; quiet < 3 && Date.now() < deadline + 10_000; ) {
+      await sleep(1000);
+      const now = github.requests.length + registry.requests.length;
+      quiet = now === last ? quiet + 1 : 0;
+      last = now;
+    }
+    const finalStats = procStats(child.pid);
+    if (finalStats) peakRssMiB = Math.max(peakRssMiB, finalStats.hwmKiB / 1024);
+
+    const seen = outcomes(deliveries, github, registry);
+    const byKind = {};
+    deliveries.forEach((d, i) => {
+      const k = (byKind[d.kind] ??= { sent: 0, accepted: 0, once: 0, never: 0, more: 0 });
+      k.sent += 1;
+      if (d.status === 200 || d.status === 202) {
+        k.accepted += 1;
+        if (seen[i] === 1) k.once += 1;
+        else if (seen[i] === 0) k.never += 1;
+        else k.more += 1;
+      }
+    });
+    const onceTotal = Object.values(byKind).reduce((n, k) => n + k.once, 0);
+    const writes = github.requests.filter((q) => q.kind === "write");
+    const unrouted = [...new Set(github.requests.filter((q) => q.route === "unrouted").map((q) => `${q.method} ${q.path.replace(/[0-9a-f]{40}/g, "<sha>")}`))];
+    const errors = output
+      .join("")
+      .split("\n")
+      .filter((l) => /"level":(50|60)/.test(l));
+    const p50 = percentile(acks, 50);
+    const p99 = percentile(acks, 99);
+    const rows = Object.entries(byKind).map(([kind, k]) => [kind, k.sent, k.accepted, k.once, k.never, k.more]);
+    rows.push(["all", deliveries.length, accepted.length, onceTotal, rows.reduce((n, r) => n + r[4], 0), rows.reduce((n, r) => n + r[5], 0)]);
+    const summary = [
+      ["ack latency p50 ms", round(p50, 1)],
+      ["ack latency p99 ms", round(p99, 1)],
+      ["ack latency max ms", round(Math.max(...acks), 1)],
+      ["ack statuses", JSON.stringify(statuses)],
+      ["all deliveries sent and acked after, s", round(sentMs / 1000, 2)],
+      ["all work done after, s", doneMs === undefined ? `not within ${doneTimeoutMs / 1000} s` : round(doneMs / 1000, 2)],
+      ["GitHub API requests (writes)", `${github.requests.length} (${writes.length})`],
+      ["registry requests", registry.requests.length],
+      ["server RSS idle / peak MiB", `${round((idleRss ?? 0) / 1024, 0)} / ${round(peakRssMiB, 0)}`],
+      ["server CPU s", round(cpuSeconds, 1)],
+      ["error log lines", errors.length],
+    ];
+    return {
+      title: `(d) Server under load — probot run lib/app/index.js, ${count} signed deliveries, ${inFlight} in flight, GitHub API +${GITHUB_LATENCY_MS} ms, registry +${REGISTRY_LATENCY_MS} ms`,
+      columns: ["delivery kind", "sent", "accepted", "processed once", "not processed", "processed twice+"],
+      rows,
+      extraTable: { columns: ["measure", "value"], rows: summary },
+      notes: [
+        "Processed = the request that ends the delivery's work reached the fake: pr-finding → POST review on its pull request; pr-noop → GET files of its pull request; package-image → registry GET of its digest; package-cache → POST issue naming its tag.",
+        `Repositories: ${INSTALLATIONS * REPOS_PER_INSTALLATION} (${INSTALLATIONS} installations), 8 workflow-related files each; every delivery has its own pull request or image tag.`,
+        ...(unrouted.length ? [`Requests the fake GitHub does not know (answered 404): ${unrouted.join(", ")}`] : []),
+        ...(errors.length ? [`First error logged by the server: ${errors[0].slice(0, 400)}`] : []),
+        ...(Object.keys(serverEnv).length ? [`Server environment overrides: ${JSON.stringify(serverEnv)}`] : []),
+      ],
+      targets: [
+        target("ack latency p99, ms", round(p99, 1), 200, "<"),
+        target("deliveries processed exactly once", onceTotal, deliveries.length, ">=", ` of ${deliveries.length}`),
+        target("server peak RSS, MiB", round(peakRssMiB, 0), 250, "<"),
+      ],
+      data: { count, inFlight, statuses, acks: { p50, p99, max: Math.max(...acks) }, sentMs, doneMs, byKind, requests: github.count(), registryRequests: registry.requests.length, peakRssMiB, idleRssMiB: (idleRss ?? 0) / 1024, cpuSeconds, unrouted, errorLines: errors.length },
+    };
+  } finally {
+    clearInterval(poll);
+    if (child.exitCode === null) {
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.kill("SIGTERM");
+      await Promise.race([exited, sleep(30_000)]);
+      if (child.exitCode === null) child.kill("SIGKILL");
+    }
+    await github.stop();
+    await registry.stop();
+    rmSync(cwd, { recursive: true, force: true });
+  }
+}

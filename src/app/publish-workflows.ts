@@ -1,0 +1,107 @@
+import type { ProbotOctokit } from "probot";
+import { compareRefs, type ImageRef, isRefError, parseImageRef } from "../docker/image-ref.js";
+import { cacheTagMatcher } from "../config/cache-tags.js";
+import { parseConfig } from "../config/load.js";
+import { CONFIG_PATH } from "../config/types.js";
+import { type ImageRefUsage, refRole } from "../engine/image-refs.js";
+import cacheOverwritesTag from "../rules/cache-overwrites-tag.js";
+import type { Engine, SourceFile } from "./engine-port.js";
+import type { WorkflowEvidence } from "./incident.js";
+import type { LinkedRepository } from "./package-event.js";
+import { type BlobCache, decodeBase64Text, readRepositoryFiles } from "./repo-files.js";
+import { Permalinks } from "./review.js";
+import { describeError } from "./runtime.js";
+
+type Octokit = InstanceType<typeof ProbotOctokit>;
+
+export interface WorkflowReader {
+  engine: Engine;
+  /** The pushed and cache refs of the workflows (`imageRefUsage` from the engine). */
+  refUsage(files: SourceFile[]): ImageRefUsage;
+  blobs: BlobCache;
+}
+
+export interface WorkflowFindings {
+  evidence: WorkflowEvidence;
+  /** Why the tag is a dedicated cache tag, when the repository says it is. */
+  dedicatedCacheTag?: string;
+  /** Why the workflows could not be read, for the log. */
+  error?: unknown;
+}
+
+/** `ghcr.io/<name>:<tag>` as the analyzer compares refs. */
+export function imageRefOf(image: string, tag: string): ImageRef {
+  const ref = parseImageRef(`${image}:${tag}`);
+  if (isRefError(ref)) throw new TypeError(ref.error);
+  return ref;
+}
+
+function isNotFound(err: unknown): boolean {
+  return typeof err === "object" && err !== null && (err as { status?: unknown }).status === 404;
+}
+
+/** `cacheTags` of the repository's `.github/tagguard.yml` at `sha` (the defaults without one). */
+async function cacheTagPatterns(octokit: Octokit, owner: string, repo: string, sha: string): Promise<string[]> {
+  let text: string | undefined;
+  try {
+    const { data } = await octokit.rest.repos.getContent({ owner, repo, path: CONFIG_PATH, ref: sha });
+    if (!Array.isArray(data) && data.type === "file" && data.encoding === "base64") text = decodeBase64Text(data.content);
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
+  return parseConfig(text ?? "").cacheTags;
+}
+
+/**
+ * Reads every workflow-related file of the repository at the head of its default branch and analyses
+ * them: the `cache-overwrites-tag` findings whose overwritten refs may be `target` are the likely
+ * cause. The tag is a dedicated cache tag when the workflows use it only as a cache ref, or when it
+ * matches `cacheTags` in `.github/tagguard.yml`. A failure to read is returned as `unreadable` (the
+ * incident is still worth opening), never thrown.
+ */
+export async function examineWorkflows(
+  octokit: Octokit,
+  repository: LinkedRepository,
+  target: ImageRef,
+  reader: WorkflowReader,
+): Promise<WorkflowFindings> {
+  const { owner, repo } = repository;
+  try {
+    const branch = repository.defaultBranch ?? (await octokit.rest.repos.get({ owner, repo })).data.default_branch;
+    const { data } = await octokit.rest.repos.getBranch({ owner, repo, branch });
+    const sha = data.commit.sha;
+    const read = await readRepositoryFiles(
+      octokit,
+      { owner, repo, sha },
+      {
+        isAnalyzablePath: (p) => reader.engine.isAnalyzablePath(p),
+        referencedPaths: (files) => reader.engine.referencedPaths(files),
+        changedPaths: [],
+        cache: reader.blobs,
+      },
+    );
+    const causes = reader.engine
+      .analyze(read.files)
+      .findings.filter((f) => f.ruleId === cacheOverwritesTag.meta.id && (f.refs ?? []).some((r) => compareRefs(r, target) !== "never"));
+    const evidence: WorkflowEvidence = {
+      kind: "read",
+      branch,
+      sha,
+      links: new Permalinks(repository.htmlUrl, sha),
+      treeUrl: `${repository.htmlUrl}/tree/${sha}`,
+      causes,
+    };
+    if (causes.length === 0 && refRole(reader.refUsage(read.files), target) === "cache-only") {
+      return { evidence, dedicatedCacheTag: "the workflows use it only as a cache ref and never push it as an image" };
+    }
+    const patterns = await cacheTagPatterns(octokit, owner, repo, sha);
+    if (cacheTagMatcher(patterns)(target.tag ?? "latest", `${target.host}/${target.repository}`)) {
+      return { evidence, dedicatedCacheTag: `it matches cacheTags in ${CONFIG_PATH}` };
+    }
+    return { evidence };
+  } catch (error) {
+    const { status } = describeError(error);
+    const reason = typeof status === "number" ? `the GitHub API answered ${status}` : "an internal error; see the App's log";
+    return { evidence: { kind: "unreadable", reason }, error };
+  }
+}

@@ -1,0 +1,109 @@
+import type { BuildInvocation } from "../build/invocation.js";
+import type { Project } from "../engine/project.js";
+import type { Edit, Fix, RelatedLocation } from "../report/finding.js";
+import type { Span } from "../workflow/span.js";
+import { type DeploySite, deploySites, deploysBuild, sameRun, TARGET_NAMES, type TargetId } from "./deploy-targets.js";
+import { addInputEdit, replaceValueEdit } from "./fixes/with-input.js";
+import { attestationFlag, attestations, buildSpan, multiPlatform } from "./images.js";
+import { defineRule } from "./rule.js";
+import { siteKey, yamlOf } from "./steps.js";
+import { describeSite, spanKey, stepSubject } from "./util.js";
+
+/** Consumers that fail on an image index with attestation manifests, and how they fail. */
+const FAILURES: Partial<Record<TargetId, string>> = {
+  lambda: 'AWS Lambda rejects it: "The image manifest, config or layer media type for the source image … is not supported."',
+  fly: 'Fly.io has failed on such images with Could not find image "…" and, in later reports, "unknown: app repository not found".',
+  aci: "Azure Container Instances cannot pull it: InaccessibleImage.",
+  "app-service": "Azure App Service can fail to create the container from it (ContainerCreateFailure).",
+  "manifest-inspect":
+    'docker manifest inspect gets an index instead of one image manifest: clients without OCI index support fail with "OCI index found, but accept header does not support OCI indexes", and scripts that read the manifest see an extra unknown/unknown entry.',
+};
+
+interface Pairing {
+  build: BuildInvocation;
+  primary: Span;
+  reason: string;
+  sites: Map<string, DeploySite>;
+  definite: boolean;
+}
+
+function fixFor(project: Project, p: Pairing): Fix {
+  const { build } = p;
+  const step = build.visit.step;
+  if (build.source === "docker-cli" || !step.uses) {
+    return { title: "pass --provenance=false (and --sbom=false) to the build that pushes this image, or deploy the platform image by digest", edits: [], safe: false };
+  }
+  const title = "set provenance: false (and sbom: false) on this build so its tags are plain image manifests, or deploy the platform image by digest";
+  const y = yamlOf(project, step.span.file);
+  if (!y) return { title, edits: [], safe: false };
+  const edits: (Edit | undefined)[] = [];
+  for (const name of ["provenance", "sbom"]) {
+    const value = step.with.get(name);
+    if (value && attestationFlag(value.value) !== false) edits.push(replaceValueEdit(y, value, "false"));
+  }
+  if (!step.with.has("provenance")) edits.push(addInputEdit(y, step, "provenance", "false"));
+  if (edits.some((e) => e === undefined)) return { title, edits: [], safe: false };
+  return { title, edits: (edits as Edit[]).sort((a, b) => a.span.start.offset - b.span.start.offset), safe: true };
+}
+
+function listOf(items: string[]): string {
+  return items.length === 1 ? items[0] : `${items.slice(0, -1).join(", ")} and ${items[items.length - 1]}`;
+}
+
+export default defineRule({
+  meta: {
+    id: "attestations-break-deploy-target",
+    severity: "warning",
+    description: "An image pushed with attestations (an OCI index) is deployed to a target that rejects image indexes",
+    fixable: "suggestion",
+  },
+  check(ctx) {
+    const sites = deploySites(ctx.project).filter((s) => FAILURES[s.target] !== undefined);
+    const pairings = new Map<string, Pairing>();
+    for (const build of ctx.builds) {
+      if (build.push === false || multiPlatform(build) === true) continue;
+      const att = attestations(build);
+      if (att.state === "off") continue;
+      for (const site of sites) {
+        if (!sameRun(site.visit, build.visit)) continue;
+        const match = deploysBuild(site, build);
+        if (match === "never") continue;
+        const primary = att.item?.span ?? buildSpan(build);
+        const key = `${spanKey(primary)}|${build.bakeTarget ?? ""}`;
+        const p: Pairing = pairings.get(key) ?? { build, primary, reason: att.reason, sites: new Map(), definite: false };
+        pairings.set(key, p);
+        const siteId = `${siteKey(site.visit)}|${spanKey(site.span)}`;
+        if (!p.sites.has(siteId)) p.sites.set(siteId, site);
+        p.definite ||= att.state === "on" && build.push === true && match === "definite";
+      }
+    }
+    for (const p of pairings.values()) {
+      const sites = [...p.sites.values()];
+      const targets = [...new Set(sites.map((s) => s.target))];
+      const deployed = targets.filter((t) => t !== "manifest-inspect").map((t) => TARGET_NAMES[t]);
+      const uses = [
+        ...(deployed.length ? [`deploys it to ${listOf(deployed)}`] : []),
+        ...(targets.includes("manifest-inspect") ? ["reads it with docker manifest inspect"] : []),
+      ];
+      const message = [
+        `This image is pushed with attestations (${p.reason}), so each tag is an OCI image index with an extra unknown/unknown attestation manifest instead of a plain image manifest,`,
+        `and the workflow ${uses.join(" and ")}.`,
+        ...targets.map((t) => FAILURES[t] as string),
+      ].join(" ");
+      ctx.report({
+        message,
+        primary: p.primary,
+        subject: `${stepSubject(p.build.visit)}|${p.build.bakeTarget ?? ""}|${targets.join(",")}`,
+        confidence: p.definite ? "definite" : "possible",
+        related: sites.map(
+          (s): RelatedLocation => ({
+            span: s.span,
+            message: `${s.target === "manifest-inspect" ? "read with" : "deployed to"} ${TARGET_NAMES[s.target]} here (${s.how}; ${describeSite(s.visit)})`,
+          }),
+        ),
+        hidden: [p.build.visit.step.span],
+        fix: fixFor(ctx.project, p),
+      });
+    }
+  },
+});

@@ -1,0 +1,305 @@
+/**
+ * Helpers shared by the cache rules (`cache-ref-missing-type`, `cache-ref-implicit-latest`,
+ * `gha-cache-scope-shared`, `cache-written-twice`): who pushes which image refs, which cache
+ * writes `cache-overwrites-tag` already reports, and the identity of one cache writer across the
+ * event cases and matrix legs the build model is evaluated for.
+ */
+
+import type { BuildInvocation, CacheItem } from "../build/invocation.js";
+import type { Item } from "../build/items.js";
+import { compareRefs, parseImageRefTemplate, type TemplateRef } from "../docker/image-ref.js";
+import type { EventCase } from "../engine/events.js";
+import type { CallSite, StepVisit } from "../engine/walk.js";
+import type { RelatedLocation } from "../report/finding.js";
+import type { Span } from "../workflow/span.js";
+import { renderTemplate, templateLiteral, trimTemplate, type Val } from "../workflow/expr/value.js";
+import { describeSite, spanKey, stepLabel } from "./util.js";
+
+/** One image ref a build may push. */
+export interface PushedRef {
+  build: BuildInvocation;
+  item: Item;
+  ref: TemplateRef;
+}
+
+/** Image refs of every build that may push (`push` true or unknown). */
+export function pushedRefs(builds: BuildInvocation[]): PushedRef[] {
+  return builds.flatMap((build) => {
+    if (build.push === false) return [];
+    return build.tags.flatMap((item) => {
+      const ref = parseImageRefTemplate(item.value);
+      return ref ? [{ build, item, ref }] : [];
+    });
+  });
+}
+
+/**
+ * Whether `cache-overwrites-tag` reports a registry cache write to `ref`: it may be a pushed ref
+ * (a possible match counts only when the cache ref itself has holes, as there).
+ */
+export function overwritesPush(ref: TemplateRef, pushes: PushedRef[]): boolean {
+  return pushes.some((p) => {
+    const match = compareRefs(ref, p.ref);
+    return match === "definite" || (match === "possible" && ref.hasHoles);
+  });
+}
+
+function eventKey(e: EventCase): string {
+  return `${e.eventName}|${e.refKind}|${e.ref ?? ""}`;
+}
+
+/** One workflow run: the top-level workflow and the event case it is evaluated for. */
+export function runKey(visit: StepVisit): string {
+  return `${visit.workflow.file}|${eventKey(visit.event)}`;
+}
+
+/** The runner a step runs on: one job (one matrix leg) of one run; reusable workflows run their own jobs. */
+export function runnerKey(visit: StepVisit): string {
+  const workflowCalls = visit.calls.filter((c) => /\.ya?ml(@.*)?$/.test(c.uses)).map((c) => spanKey(c.span));
+  return [runKey(visit), ...workflowCalls, visit.jobId, visit.leg ?? ""].join("|");
+}
+
+/**
+ * Identity of a cache writer independent of the event case: the same cache item written by the same
+ * step, reached through the same calls, in the same matrix leg and bake target. Alternatives of one
+ * line are one writer (only one of them runs). Without the leg, the matrix legs of one site share
+ * an identity.
+ */
+export function writerSite(build: BuildInvocation, item: Item, withLeg = true): string {
+  const v = build.visit;
+  const leg = withLeg ? (v.leg ?? "") : "*";
+  return [v.workflow.file, ...v.calls.map((c) => spanKey(c.span)), v.jobId, leg, build.bakeTarget ?? "", spanKey(item.span)].join("|");
+}
+
+/** Whether two event cases can run on the same Git ref (GitHub caches are isolated per ref). */
+export function mayShareRef(a: EventCase, b: EventCase): boolean {
+  const kind = (e: EventCase) => (e.refKind === "other" ? "branch" : e.refKind);
+  if (kind(a) !== kind(b)) return false;
+  return a.ref === undefined || b.ref === undefined || a.ref === b.ref;
+}
+
+/** The written text of an optional single-value input, trimmed; '' when absent. */
+export function itemText(item: Item | undefined): string {
+  return item ? renderTemplate(trimTemplate(item.value)) : "";
+}
+
+/** What a build builds: its context and Dockerfile (the Git context and `Dockerfile` when not written). */
+export function buildSource(build: BuildInvocation): string {
+  return `${itemText(build.context)}|${itemText(build.file)}`;
+}
+
+/** The target stage a build builds: `target`, else the bake target; '' for the last stage. */
+export function buildTarget(build: BuildInvocation): string {
+  return itemText(build.target) || (build.bakeTarget ?? "");
+}
+
+/** True when two builds build different stages of the same Dockerfile and context. */
+export function targetsOfOneImage(a: BuildInvocation, b: BuildInvocation): boolean {
+  return buildSource(a) === buildSource(b) && buildTarget(a) !== buildTarget(b);
+}
+
+/** A literal target stage name, for suggested scopes and tags; undefined when unknown or unset. */
+export function literalTarget(build: BuildInvocation): string | undefined {
+  const t = build.target ? templateLiteral(trimTemplate(build.target.value)) : undefined;
+  return t || build.bakeTarget || undefined;
+}
+
+/** A cache writer as the writer rules see it. */
+export interface WriterLike {
+  build: BuildInvocation;
+  /** `writerSite` without the leg: the same for every matrix leg of one site. */
+  siteWithoutLeg: string;
+}
+
+/** A matrix value usable in a cache scope or tag: a string of tag characters. */
+function plainValue(v: Val | undefined): boolean {
+  return v?.kind === "str" && /^[\w.-]+$/.test(templateLiteral(v.parts) ?? "");
+}
+
+/**
+ * Matrix axes whose values differ between the primary's leg and its partners' legs; undefined when one
+ * of them has a value that cannot go into a scope or tag (`linux/amd64`, objects).
+ */
+function differingAxes(primary: WriterLike, partners: WriterLike[]): string[] | undefined {
+  const own = primary.build.visit.frame.matrix ?? {};
+  const axes = Object.keys(own).filter((axis) =>
+    partners.some((p) => JSON.stringify(p.build.visit.frame.matrix?.[axis]) !== JSON.stringify(own[axis])),
+  );
+  const usable = axes.every((axis) => [primary, ...partners].every((w) => plainValue(w.build.visit.frame.matrix?.[axis])));
+  return usable ? axes : undefined;
+}
+
+/**
+ * A suffix that tells a writer from the writers it collides with, for suggested scopes and tags:
+ * `${{ matrix.<axis> }}` when they are legs of one matrix, else its literal target or context directory
+ * when theirs differ.
+ */
+export function distinguisher(primary: WriterLike, partners: WriterLike[]): string | undefined {
+  if (partners.every((p) => p.siteWithoutLeg === primary.siteWithoutLeg)) {
+    const axes = differingAxes(primary, partners);
+    return axes?.length ? axes.map((a) => `\${{ matrix.${a} }}`).join("-") : undefined;
+  }
+  for (const name of [literalTarget, contextName]) {
+    const own = name(primary.build);
+    if (own && partners.every((p) => name(p.build) !== own)) return own;
+  }
+  return undefined;
+}
+
+/** The last directory of a literal build context (`./services/api` → `api`); undefined for `.` or unknown. */
+function contextName(build: BuildInvocation): string | undefined {
+  const context = build.context ? templateLiteral(trimTemplate(build.context.value)) : undefined;
+  const last = context?.replace(/\/+$/, "").split("/").pop();
+  return last && /^[\w][\w.-]*$/.test(last) ? last : undefined;
+}
+
+/** A stable subject for fingerprints: the step's file, job (for workflow steps) and label. */
+export function siteSubject(visit: StepVisit): string {
+  const inAction = visit.step.path[0] === "runs";
+  return (inAction ? [visit.file, stepLabel(visit)] : [visit.file, visit.jobId, stepLabel(visit)]).join("|");
+}
+
+/** The text of `item` in the source, when its span lies inside an exact segment. */
+export function sourceText(item: Item): string | undefined {
+  const { segment, span } = item;
+  if (!segment.exact || span.file !== segment.span.file) return undefined;
+  const start = span.start.offset - segment.span.start.offset;
+  const end = span.end.offset - segment.span.start.offset;
+  if (start < 0 || end > segment.text.length) return undefined;
+  return segment.text.slice(start, end);
+}
+
+/**
+ * The span of `needle` inside an item's exact source text when it occurs there exactly once and is
+ * followed by `followedBy` (or the end of the item); undefined otherwise.
+ */
+export function spanWithin(item: Item, needle: string, followedBy = /^$|^[,"\s]/): Span | undefined {
+  const text = sourceText(item);
+  if (text === undefined || needle === "") return undefined;
+  const at = text.indexOf(needle);
+  if (at < 0 || text.indexOf(needle, at + 1) >= 0 || !followedBy.test(text.slice(at + needle.length))) return undefined;
+  const { span } = item;
+  const start = span.start.offset + at;
+  return {
+    file: span.file,
+    path: span.path,
+    start: { line: span.start.line, col: span.start.col + at, offset: start },
+    end: { line: span.start.line, col: span.start.col + at + needle.length, offset: start + needle.length },
+  };
+}
+
+/** "a, b and c" */
+export function listPhrase(items: string[]): string {
+  return items.length <= 1 ? (items[0] ?? "") : `${items.slice(0, -1).join(", ")} and ${items[items.length - 1]}`;
+}
+
+/** Cache entries of a build with the list item they came from, skipping lines buildx rejects. */
+export function validEntries(items: CacheItem[]): CacheItem[] {
+  return items.filter((c) => !c.entry.error && c.entry.type !== undefined);
+}
+
+/**
+ * The `if:` of the writer's step as a condition, unless it always holds (`success()`, `always()`): two
+ * guarded steps may be alternatives that never run together.
+ */
+export function stepGuard(w: WriterLike): string[] {
+  const cond = w.build.visit.step.if?.value.trim();
+  if (!cond || /^(\$\{\{\s*)?(success|always)\(\)(\s*\}\})?$/.test(cond)) return [];
+  return [cond.replace(/^\$\{\{\s*(.*?)\s*\}\}$/, "$1")];
+}
+
+/** Branch conditions common to every set (what a finding names as "this happens when …"). */
+export function commonConds(sets: string[][]): string[] {
+  return sets.length ? sets[0].filter((c) => sets.every((s) => s.includes(c))) : [];
+}
+
+/** The first call on the way to `w` that differs from the calls on the way to `from`. */
+function differingCall(from: { build: BuildInvocation }, w: { build: BuildInvocation }): CallSite | undefined {
+  const mine = from.build.visit.calls;
+  return w.build.visit.calls.find((c, i) => mine[i] === undefined || spanKey(mine[i].span) !== spanKey(c.span));
+}
+
+/** A cache writer with its identities: site, site without leg, run. */
+export interface SiteWriter extends WriterLike {
+  cache: CacheItem;
+  site: string;
+  run: string;
+}
+
+/** The writers a primary writer collides with, by how they relate to it. */
+export interface Partners<W extends SiteWriter> {
+  primary: W;
+  /** Labels of the matrix legs of the primary's own site that collide, its own included; empty when none. */
+  legs: string[];
+  /** The same line reached through other calls or for other bake targets, in the same run. */
+  sameLine: W[];
+  /** Other builds of the same run. */
+  sameRun: W[];
+  /** Builds of other runs (other workflows that run on the same branch). */
+  otherRuns: W[];
+}
+
+export function groupPartners<W extends SiteWriter>(primary: W, partners: W[]): Partners<W> {
+  const others = partners.filter((p) => p.site !== primary.site);
+  const legs = others.filter((p) => p.siteWithoutLeg === primary.siteWithoutLeg);
+  const rest = firstByKey(
+    others.filter((p) => p.siteWithoutLeg !== primary.siteWithoutLeg),
+    (p) => p.siteWithoutLeg,
+  );
+  const line = (p: W) => spanKey(p.cache.item.span) === spanKey(primary.cache.item.span);
+  return {
+    primary,
+    legs: legs.length ? [...new Set([primary, ...legs].map((w) => w.build.visit.leg ?? ""))].sort() : [],
+    sameLine: rest.filter((p) => p.run === primary.run && line(p)),
+    sameRun: rest.filter((p) => p.run === primary.run && !line(p)),
+    otherRuns: rest.filter((p) => p.run !== primary.run),
+  };
+}
+
+function count(n: number, one: string, many: string): string {
+  return n === 1 ? one : `${n} ${many}`;
+}
+
+/**
+ * "cache-to exports <what> in each of the matrix legs … of this step, and so do another build in the
+ * same run and …" for a group of partners; `texts` name one and several partners of a kind.
+ */
+export function collisionSentence<W extends SiteWriter>(
+  what: string,
+  g: Partners<W>,
+  texts: { sameRun: [string, string]; otherRuns?: [string, string] },
+): string {
+  let head = `cache-to exports ${what}`;
+  if (g.legs.length) head += ` in each of the matrix legs ${listPhrase(g.legs)} of this step`;
+  const targets = g.sameLine.map((p) => p.build.bakeTarget);
+  const others = [
+    ...(g.sameLine.length && targets.every((t) => t !== undefined)
+      ? [`bake target${targets.length > 1 ? "s" : ""} ${listPhrase(targets as string[])} through the same line`]
+      : g.sameLine.length
+        ? [`this step through ${count(g.sameLine.length, "another call", "other calls")} of ${differingCall(g.primary, g.sameLine[0])?.uses ?? "its action"}`]
+        : []),
+    ...(g.sameRun.length ? [count(g.sameRun.length, ...texts.sameRun)] : []),
+    ...(g.otherRuns.length && texts.otherRuns ? [count(g.otherRuns.length, ...texts.otherRuns)] : []),
+  ];
+  const n = g.sameLine.length + g.sameRun.length + g.otherRuns.length;
+  if (others.length) head += `, and so ${n > 1 ? "do" : "does"} ${listPhrase(others)}`;
+  return `${head}.`;
+}
+
+/** Related locations for the partners: their own lines, or for calls of the same line both call sites. */
+export function partnerLocations<W extends SiteWriter>(primary: W, g: Partners<W>, what: (w: W) => string): RelatedLocation[] {
+  const lines = [...g.sameRun, ...g.otherRuns].map((p) => ({ span: p.cache.item.span, message: `${what(p)} (${describeSite(p.build.visit)})` }));
+  const calls = g.sameLine.length ? [primary, ...g.sameLine] : [];
+  const callSites = calls.flatMap((w) => {
+    const call = differingCall(w === primary ? g.sameLine[0] : primary, w);
+    return call ? [{ span: call.span, message: `${call.uses} is called here and runs the step (job ${w.build.visit.jobId})` }] : [];
+  });
+  return firstByKey([...callSites, ...lines], (r) => spanKey(r.span));
+}
+
+/** Keeps the first value per key, in input order. */
+export function firstByKey<T>(values: T[], key: (v: T) => string): T[] {
+  const seen = new Map<string, T>();
+  for (const v of values) if (!seen.has(key(v))) seen.set(key(v), v);
+  return [...seen.values()];
+}

@@ -1,0 +1,216 @@
+import type { BuildInvocation, CacheItem } from "../build/invocation.js";
+import { CACHE_TAG, registryCacheRef } from "../docker/cache-spec.js";
+import { compareRefs, formatRef, parseImageRefTemplate, type TemplateRef } from "../docker/image-ref.js";
+import type { Edit, Fix, RelatedLocation } from "../report/finding.js";
+import { unify } from "../workflow/expr/unify.js";
+import { isLit, renderTemplate, type Template, templateLiteral, trimTemplate } from "../workflow/expr/value.js";
+import {
+  collisionSentence,
+  commonConds,
+  distinguisher,
+  groupPartners,
+  overwritesPush,
+  partnerLocations,
+  pushedRefs,
+  runKey,
+  runnerKey,
+  siteSubject,
+  spanWithin,
+  stepGuard,
+  validEntries,
+  writerSite,
+} from "./cache-writers.js";
+import { defineRule } from "./rule.js";
+import { spanKey } from "./util.js";
+
+const IMPACT =
+  'A cache location holds one cache ("No location can be written to twice, without overwriting the previously cached data"): ' +
+  "each export replaces the previous one, so only the last writer's cache survives and the other build starts cold on every run.";
+
+type Location = { kind: "registry"; ref: TemplateRef } | { kind: "local"; dest: Template };
+
+interface Writer {
+  build: BuildInvocation;
+  cache: CacheItem;
+  location: Location;
+  site: string;
+  siteWithoutLeg: string;
+  run: string;
+  /** Writers conflict within one run (registry) or on one runner (local directories). */
+  scope: string;
+}
+
+/** A local path with `./` prefixes, repeated and trailing slashes removed from its literal text. */
+function normalisePath(t: Template): Template {
+  const parts = trimTemplate(t).map((p) => (isLit(p) ? { lit: p.lit.replace(/\/{2,}/g, "/") } : p));
+  const first = parts[0];
+  if (first && isLit(first)) parts[0] = { lit: first.lit.replace(/^(\.\/)+/, "") };
+  const last = parts[parts.length - 1];
+  if (last && isLit(last) && last.lit.length > 1) parts[parts.length - 1] = { lit: last.lit.replace(/\/+$/, "") };
+  return parts;
+}
+
+function writersOf(builds: BuildInvocation[]): Writer[] {
+  const pushes = pushedRefs(builds);
+  return builds.flatMap((build) =>
+    validEntries(build.cacheTo).flatMap((cache): Writer[] => {
+      const site = writerSite(build, cache.item);
+      const siteWithoutLeg = writerSite(build, cache.item, false);
+      const refTemplate = registryCacheRef(cache.entry);
+      if (refTemplate) {
+        const ref = parseImageRefTemplate(refTemplate);
+        // A cache onto a pushed tag is cache-overwrites-tag's error.
+        if (!ref || overwritesPush(ref, pushes)) return [];
+        return [{ build, cache, location: { kind: "registry", ref }, site, siteWithoutLeg, run: runKey(build.visit), scope: runKey(build.visit) }];
+      }
+      const dest = cache.entry.type === "local" ? cache.entry.attrs.dest : undefined;
+      if (!dest) return [];
+      return [{ build, cache, location: { kind: "local", dest: normalisePath(dest) }, site, siteWithoutLeg, run: runKey(build.visit), scope: runnerKey(build.visit) }];
+    }),
+  );
+}
+
+function sameLocation(a: Location, b: Location): boolean {
+  if (a.kind === "registry" && b.kind === "registry") return compareRefs(a.ref, b.ref) === "definite";
+  if (a.kind === "local" && b.kind === "local") return unify(a.dest, b.dest) === "definite";
+  return false;
+}
+
+function locationText(l: Location): string {
+  return l.kind === "registry" ? formatRef(l.ref) : renderTemplate(l.dest);
+}
+
+interface Twice {
+  writer: Writer;
+  partners: Map<string, Writer>;
+  condSets: string[][];
+  /** `if:` conditions of the colliding steps. */
+  guards: Set<string>;
+}
+
+
+
+/** The `ref=` attribute of a literal registry cache line, as an edit to `newRef`. */
+function refEdit(c: CacheItem, newRef: string): Edit | undefined {
+  const ref = registryCacheRef(c.entry);
+  const written = ref && templateLiteral(ref);
+  const span = written && !c.item.derived ? spanWithin(c.item, `ref=${written}`) : undefined;
+  return span && { span, text: `ref=${newRef}` };
+}
+
+/**
+ * The same ref with a per-target or per-leg tag, in cache-to and in the cache-from lines of the build
+ * that read the old ref, when the writer can be told from its partners.
+ */
+function registryFix(t: Twice): Fix {
+  const title =
+    "give each writer its own cache ref (e.g. a per-target tag such as :buildcache-<target>); " +
+    "for a build that only warms the cache, keep cache-to on one build or use outputs: type=cacheonly";
+  const { writer } = t;
+  const d = distinguisher(writer, [...t.partners.values()]);
+  const refTemplate = registryCacheRef(writer.cache.entry);
+  const written = refTemplate && templateLiteral(refTemplate);
+  const ref = writer.location.kind === "registry" ? writer.location.ref : undefined;
+  if (!d || !written || !ref || ref.kind === "opaque" || ref.digest) return { title, edits: [], safe: false };
+  const newRef = ref.tag === null ? `${written}:${CACHE_TAG}-${d}` : `${written}-${d}`;
+  const reads = validEntries(writer.build.cacheFrom).filter((c) => {
+    const from = registryCacheRef(c.entry);
+    const parsed = from && parseImageRefTemplate(from);
+    return parsed !== undefined && compareRefs(parsed, ref) === "definite";
+  });
+  const edits = [refEdit(writer.cache, newRef), ...reads.map((c) => refEdit(c, newRef))];
+  if (edits.some((e) => e === undefined)) return { title, edits: [], safe: false };
+  return { title: `export this writer's cache to ${newRef} and read it from there`, edits: edits as Edit[], safe: true };
+}
+
+function reportTwice(t: Twice): { message: string; related: RelatedLocation[]; definite: boolean; fix: Fix } {
+  const { writer } = t;
+  const g = groupPartners(writer, [...t.partners.values()]);
+  const what = writer.location.kind === "registry" ? "the BuildKit registry cache to" : "a local cache to the directory";
+  const sameRun: [string, string] =
+    writer.location.kind === "registry"
+      ? ["another build in the same run", "other builds in the same run"]
+      : ["another build on the same runner", "other builds on the same runner"];
+  const parts = [collisionSentence(`${what} ${locationText(writer.location)}`, g, { sameRun }), IMPACT];
+  const definite = t.condSets.every((s) => s.length === 0);
+  const conds = definite ? [] : commonConds(t.condSets);
+  if (conds.length) parts.push(`This happens when ${conds.join(" and ")}.`);
+  const related = partnerLocations(writer, g, (w) => `also exports to ${locationText(w.location)}`);
+  const fix: Fix =
+    writer.location.kind === "registry"
+      ? registryFix(t)
+      : { title: "give each writer its own directory, or export the cache from one build only", edits: [], safe: false };
+  return { message: parts.join(" "), related, definite, fix };
+}
+
+/** `type=local` cache-to whose `dest` is the directory a cache-from of the same build reads. */
+function growsForever(build: BuildInvocation, cache: CacheItem): { read: CacheItem; dest: string } | undefined {
+  const dest = cache.entry.type === "local" ? cache.entry.attrs.dest : undefined;
+  if (!dest) return undefined;
+  const read = validEntries(build.cacheFrom).find((c) => {
+    const src = c.entry.type === "local" ? c.entry.attrs.src : undefined;
+    return src !== undefined && unify(normalisePath(src), normalisePath(dest)) === "definite";
+  });
+  return read && { read, dest: renderTemplate(normalisePath(dest)) };
+}
+
+export default defineRule({
+  meta: {
+    id: "cache-written-twice",
+    severity: "info",
+    description: "Several builds export their cache to one registry ref or local directory",
+    fixable: "suggestion",
+  },
+  check(ctx) {
+    const writers = writersOf(ctx.builds);
+    const twice = new Map<string, Twice>();
+    for (const a of writers) {
+      for (const b of writers) {
+        if (a.site === b.site || a.scope !== b.scope || !sameLocation(a.location, b.location)) continue;
+        const key = `${spanKey(a.cache.item.span)}|${locationText(a.location)}`;
+        const t: Twice = twice.get(key) ?? { writer: a, partners: new Map(), condSets: [], guards: new Set() };
+        twice.set(key, t);
+        if (!t.partners.has(b.site)) t.partners.set(b.site, b);
+        t.condSets.push([...a.cache.item.conds, ...b.cache.item.conds]);
+        for (const g of [...stepGuard(a), ...stepGuard(b)]) t.guards.add(g);
+      }
+    }
+    for (const t of twice.values()) {
+      const { message, related, definite, fix } = reportTwice(t);
+      ctx.report({
+        message,
+        primary: t.writer.cache.item.span,
+        subject: `${siteSubject(t.writer.build.visit)}|${locationText(t.writer.location)}`,
+        confidence: definite ? "definite" : "possible",
+        related,
+        hidden: [t.writer.build.visit.step.span],
+        fix,
+      });
+    }
+    const grows = new Set<string>();
+    for (const build of ctx.builds) {
+      for (const cache of validEntries(build.cacheTo)) {
+        const found = growsForever(build, cache);
+        const key = spanKey(cache.item.span);
+        if (!found || grows.has(key)) continue;
+        grows.add(key);
+        const { read, dest } = found;
+        ctx.report({
+          message:
+            `cache-to writes the local cache to ${dest}, the directory cache-from reads. ` +
+            "The local exporter adds new blobs to an existing directory and never removes old ones, so the cache grows with every run " +
+            "until it is evicted or exceeds the Actions cache limit (docker/build-push-action#252).",
+          primary: cache.item.span,
+          subject: `${siteSubject(build.visit)}|grows|${dest}`,
+          related: [{ span: read.item.span, message: `cache-from reads ${dest} here` }],
+          hidden: [build.visit.step.span],
+          fix: {
+            title: `export to a new directory (dest=${dest}-new) and replace the old one after the build: rm -rf ${dest} && mv ${dest}-new ${dest}`,
+            edits: [],
+            safe: false,
+          },
+        });
+      }
+    }
+  },
+});

@@ -1,0 +1,283 @@
+import type { BuildInvocation } from "../build/invocation.js";
+import { isAction } from "../build/extract.js";
+import { subSpan } from "../build/items.js";
+import { compareRefs, parseImageRefTemplate, type RefMatch, withTag } from "../docker/image-ref.js";
+import type { Project } from "../engine/project.js";
+import type { StepVisit } from "../engine/walk.js";
+import { toTemplate } from "../workflow/expr/coerce.js";
+import { isLit, splitTemplate, type Template, templateLiteral, trimTemplate } from "../workflow/expr/value.js";
+import type { Span } from "../workflow/span.js";
+import type { ScalarValue, Segment } from "../workflow/yaml.js";
+import { type Arch, stepVisits } from "./steps.js";
+
+/** Platforms that run an image a workflow pushed. */
+export type TargetId = "lambda" | "fly" | "aci" | "app-service" | "manifest-inspect" | "cloud-run" | "app-runner";
+
+export const TARGET_NAMES: Record<TargetId, string> = {
+  lambda: "AWS Lambda",
+  fly: "Fly.io",
+  aci: "Azure Container Instances",
+  "app-service": "Azure App Service",
+  "manifest-inspect": "docker manifest inspect",
+  "cloud-run": "Google Cloud Run",
+  "app-runner": "AWS App Runner",
+};
+
+/** One step that deploys (or reads) an image, on one evaluation of its workflow. */
+export interface DeploySite {
+  visit: StepVisit;
+  target: TargetId;
+  /** How the step deploys, for messages: `aws lambda update-function-code`, `azure/webapps-deploy`. */
+  how: string;
+  /** The command or the input that names the image. */
+  span: Span;
+  /** The images it deploys (one per alternative); undefined when they cannot be read, e.g. a shell variable. */
+  images?: Template[];
+  /** The CPU architecture the target runs images on; undefined when it cannot be told. */
+  arch?: Arch;
+  /** Where the architecture is chosen (`--architectures arm64`), when it is written. */
+  archSpan?: Span;
+  /** True when `arch` is assumed from a default the target may not apply (an existing Lambda function keeps its own). */
+  archAssumed?: boolean;
+}
+
+/** A shell word: `${{ … }}` (which may contain spaces), quoted strings and other non-separator characters. */
+const WORD = String.raw`((?:\$\{\{[^}]*\}\}|"[^"]*"|'[^']*'|[^\s;|&'"])+)`;
+
+interface CommandPattern {
+  target: TargetId;
+  command: RegExp;
+  /** The line must also contain this (a container image flag) to be an image deploy. */
+  requires?: RegExp;
+  /** The line is not a deploy when it contains this (a script that reads an index's `.manifests`). */
+  unless?: RegExp;
+  image?: RegExp;
+  arch?: RegExp;
+  /** The target's architecture when no `arch` flag is given; undefined when the default lives elsewhere. */
+  defaultArch?: Arch;
+  /** The default is an assumption: an existing function may have been created for another architecture. */
+  assumed?: boolean;
+}
+
+const COMMANDS: CommandPattern[] = [
+  {
+    target: "lambda",
+    command: /\baws\s+lambda\s+create-function\b/,
+    requires: /ImageUri=/,
+    image: new RegExp(String.raw`ImageUri=${WORD}`),
+    arch: new RegExp(String.raw`--architectures[=\s]+${WORD}`),
+    defaultArch: "amd64",
+  },
+  {
+    target: "lambda",
+    command: /\baws\s+lambda\s+update-function-code\b/,
+    requires: /--image-uri\b/,
+    image: new RegExp(String.raw`--image-uri[=\s]+${WORD}`),
+    arch: new RegExp(String.raw`--architectures[=\s]+${WORD}`),
+    defaultArch: "amd64",
+    assumed: true,
+  },
+  {
+    target: "lambda",
+    command: /\b(?:sam\s+deploy|terraform\s+(?:apply|plan)|serverless\s+deploy|sls\s+deploy)\b/,
+    requires: /image[_-]?uri/i,
+    image: new RegExp(String.raw`image[_-]?uri\s*=\s*${WORD}`, "i"),
+  },
+  {
+    target: "fly",
+    command: /\bfly(?:ctl)?\s+deploy\b/,
+    requires: /(?:^|\s)(?:--image|-i)[=\s]/,
+    image: new RegExp(String.raw`(?:--image|-i)[=\s]+${WORD}`),
+  },
+  { target: "aci", command: /\baz\s+container\s+create\b/, requires: /--image\b/, image: new RegExp(String.raw`--image[=\s]+${WORD}`) },
+  {
+    target: "app-service",
+    command: /\baz\s+webapp\s+(?:config\s+container\s+set|create)\b/,
+    requires: /--(?:docker-custom-image-name|container-image-name|deployment-container-image-name)\b/,
+    image: new RegExp(String.raw`--(?:docker-custom-image-name|container-image-name|deployment-container-image-name)[=\s]+${WORD}`),
+    defaultArch: "amd64",
+  },
+  {
+    target: "manifest-inspect",
+    command: /\bdocker\s+manifest\s+inspect\b/,
+    unless: /\.manifests\b/,
+    image: new RegExp(String.raw`docker\s+manifest\s+inspect\s+(?:-\S+\s+)*${WORD}`),
+  },
+  {
+    target: "cloud-run",
+    command: /\bgcloud\s+(?:(?:alpha|beta)\s+)?run\s+(?:deploy|services\s+update)\b/,
+    requires: /--image\b/,
+    image: new RegExp(String.raw`--image[=\s]+${WORD}`),
+    defaultArch: "amd64",
+  },
+  { target: "app-runner", command: /\baws\s+apprunner\s+(?:create-service|update-service)\b/, defaultArch: "amd64" },
+];
+
+interface ActionPattern {
+  target: TargetId;
+  action: string;
+  /** The input naming the image; the step deploys an image only when it is set. */
+  image: string;
+  arch?: string;
+  defaultArch?: Arch;
+  assumed?: boolean;
+}
+
+const ACTIONS: ActionPattern[] = [
+  { target: "lambda", action: "aws-actions/aws-lambda-deploy", image: "image-uri", arch: "architectures", defaultArch: "amd64", assumed: true },
+  { target: "lambda", action: "appleboy/lambda-action", image: "image_uri" },
+  { target: "aci", action: "azure/aci-deploy", image: "image" },
+  { target: "app-service", action: "azure/webapps-deploy", image: "images", defaultArch: "amd64" },
+  { target: "cloud-run", action: "google-github-actions/deploy-cloudrun", image: "image", defaultArch: "amd64" },
+  { target: "app-runner", action: "awslabs/amazon-app-runner-deploy", image: "image", defaultArch: "amd64" },
+];
+
+/** A logical shell line: continuation lines (`\` at the end) joined, with the segments it came from. */
+interface ShellLine {
+  text: string;
+  parts: { segment: Segment; start: number }[];
+}
+
+function shellLines(segments: Segment[]): ShellLine[] {
+  const lines: ShellLine[] = [];
+  let current: ShellLine | undefined;
+  for (const segment of segments) {
+    const line: ShellLine = current ?? { text: "", parts: [] };
+    const continued = /\\\s*$/.test(segment.text);
+    line.parts.push({ segment, start: line.text.length });
+    line.text += continued ? `${segment.text.replace(/\\\s*$/, "")} ` : segment.text;
+    current = continued ? line : undefined;
+    if (!continued) lines.push(line);
+  }
+  if (current) lines.push(current);
+  return lines.filter((l) => !/^\s*#/.test(l.text));
+}
+
+/** The segment a logical-line position falls in, and the span of `text` found there. */
+function spanAt(line: ShellLine, at: number, text: string): Span {
+  const part = [...line.parts].reverse().find((p) => p.start <= at) ?? line.parts[0];
+  return subSpan(part.segment, text);
+}
+
+function unquote(word: string): string {
+  return word.replace(/^(["'])(.*)\1$/, "$2");
+}
+
+/** Evaluates an image word; undefined when it is not a plain image reference (shell variables, substitutions). */
+function evaluateImages(visit: StepVisit, text: string, span: Span): Template[] | undefined {
+  const images = visit.evaluate(text, span).flatMap((a) => splitTemplate(toTemplate(a.value), /\r?\n/).map(trimTemplate).filter((t) => t.length > 0));
+  if (images.length === 0 || images.some((t) => t.some((p) => isLit(p) && /[$`\s]/.test(p.lit)))) return undefined;
+  return images;
+}
+
+function archOf(value: string | undefined): Arch | undefined {
+  const v = value?.toLowerCase();
+  if (v === "arm64") return "arm64";
+  if (v === "x86_64") return "amd64";
+  return undefined;
+}
+
+function fromRun(visit: StepVisit, run: ScalarValue): DeploySite[] {
+  const segments = run.segments.length ? run.segments : [{ text: run.value, span: run.span, exact: false }];
+  const out: DeploySite[] = [];
+  for (const line of shellLines(segments)) {
+    for (const p of COMMANDS) {
+      const command = p.command.exec(line.text);
+      if (!command || (p.requires && !p.requires.test(line.text)) || p.unless?.test(line.text)) continue;
+      const site: DeploySite = { visit, target: p.target, how: command[0].replace(/\s+/g, " "), span: spanAt(line, command.index, command[0]) };
+      const image = p.image?.exec(line.text);
+      if (image) {
+        const word = unquote(image[1]);
+        site.images = evaluateImages(visit, word, spanAt(line, image.index, image[0]));
+      }
+      const arch = p.arch?.exec(line.text);
+      if (arch) {
+        site.arch = archOf(unquote(arch[1]));
+        site.archSpan = spanAt(line, arch.index, arch[0]);
+      } else {
+        site.arch = p.defaultArch;
+        site.archAssumed = p.assumed;
+      }
+      out.push(site);
+    }
+  }
+  return out;
+}
+
+function firstLineSpan(value: ScalarValue): Span {
+  return value.segments.find((s) => s.text.trim() !== "")?.span ?? value.span;
+}
+
+function fromAction(visit: StepVisit, uses: string): DeploySite[] {
+  const w = visit.step.with;
+  if (isAction(uses, "superfly/flyctl-actions")) {
+    const args = w.get("args");
+    const command = args && `flyctl ${args.value}`;
+    const sites = args ? fromRun(visit, { ...args, value: command as string, segments: [{ text: command as string, span: args.span, exact: false }] }) : [];
+    return sites.map((s) => ({ ...s, how: "superfly/flyctl-actions" }));
+  }
+  const p = ACTIONS.find((a) => isAction(uses, a.action));
+  const image = p && w.get(p.image);
+  if (!p || !image) return [];
+  const archInput = p.arch ? w.get(p.arch) : undefined;
+  const archValue = archInput && visit.evaluate(archInput.value, archInput.span).map((a) => toTemplate(a.value));
+  const literalArch = archValue?.length === 1 ? templateLiteral(archValue[0]) : undefined;
+  return [
+    {
+      visit,
+      target: p.target,
+      how: p.action,
+      span: firstLineSpan(image),
+      images: evaluateImages(visit, image.value, image.span),
+      arch: archInput ? archOf(literalArch?.trim()) : p.defaultArch,
+      archSpan: archInput?.span,
+      archAssumed: archInput ? undefined : p.assumed,
+    },
+  ];
+}
+
+const sitesCache = new WeakMap<Project, DeploySite[]>();
+
+/** Every step that deploys or inspects an image, per evaluation (event case and matrix leg). */
+export function deploySites(project: Project): DeploySite[] {
+  const cached = sitesCache.get(project);
+  if (cached) return cached;
+  const sites = stepVisits(project).flatMap((visit) => {
+    const { uses, run } = visit.step;
+    if (uses) return fromAction(visit, uses.value);
+    return run ? fromRun(visit, run) : [];
+  });
+  sitesCache.set(project, sites);
+  return sites;
+}
+
+/** Whether two visits belong to one run of one workflow: same top-level workflow and event case. */
+export function sameRun(a: StepVisit, b: StepVisit): boolean {
+  const event = (v: StepVisit) => `${v.event.eventName}|${v.event.refKind}|${v.event.ref ?? ""}`;
+  return a.workflow.file === b.workflow.file && event(a) === event(b);
+}
+
+function best(verdicts: RefMatch[]): RefMatch {
+  if (verdicts.includes("definite")) return "definite";
+  return verdicts.includes("possible") ? "possible" : "never";
+}
+
+/**
+ * Does the site deploy an image the build pushes? `definite` when a deployed ref is one of the build's tags,
+ * `never` when every deployed ref provably differs from every tag, `possible` otherwise (unknown image,
+ * untagged build, a digest reference to the same repository).
+ */
+export function deploysBuild(site: DeploySite, build: BuildInvocation): RefMatch {
+  const tags = build.tags.flatMap((t) => parseImageRefTemplate(t.value) ?? []);
+  if (!site.images || tags.length === 0) return "possible";
+  return best(
+    site.images.flatMap((image) => {
+      const ref = parseImageRefTemplate(image);
+      if (!ref) return ["possible" as const];
+      return tags.map((tag) => {
+        if (!ref.digest) return compareRefs(ref, tag);
+        return compareRefs(withTag(ref, "latest"), withTag(tag, "latest")) === "never" ? "never" : "possible";
+      });
+    }),
+  );
+}

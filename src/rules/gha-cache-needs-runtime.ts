@@ -1,0 +1,98 @@
+import { isAction } from "../build/extract.js";
+import type { BuildInvocation, CacheItem } from "../build/invocation.js";
+import type { Project } from "../engine/project.js";
+import type { StepVisit } from "../engine/walk.js";
+import type { Fix } from "../report/finding.js";
+import { renderTemplate } from "../workflow/expr/value.js";
+import type { Span } from "../workflow/span.js";
+import { siteSubject } from "./cache-writers.js";
+import { defineRule } from "./rule.js";
+import { precedingSteps, yamlOf } from "./steps.js";
+import { describeSite, spanKey } from "./util.js";
+
+const RUNTIME_ACTION = "crazy-max/ghaction-github-runtime";
+/** The variables buildx fills the `gha` cache's `token` and `url` from (docker/buildx `build/opt.go`). */
+const RUNTIME_VARS = ["ACTIONS_RUNTIME_TOKEN", "ACTIONS_RESULTS_URL", "ACTIONS_CACHE_URL"];
+/** Attributes that make the entry independent of the runtime variables. */
+const EXPLICIT = ["url", "url_v2", "token"];
+
+/** Actions that export the runtime variables to later steps: crazy-max/ghaction-github-runtime and look-alikes. */
+const EXPOSES_RUNTIME = /(^|\/)[\w.-]*github-runtime$/i;
+
+/** True when an earlier step of the job exposes the runtime variables, or the step's env sets them. */
+function runtimeExposed(project: Project, visit: StepVisit): boolean {
+  if (RUNTIME_VARS.some((v) => visit.frame.env.has(v))) return true;
+  return precedingSteps(project, visit).some((step) => {
+    const uses = step.uses?.value;
+    if (uses && EXPOSES_RUNTIME.test(uses.split("@")[0])) return true;
+    const script = isAction(uses, "actions/github-script") ? step.with.get("script")?.value : undefined;
+    return script !== undefined && RUNTIME_VARS.some((v) => script.includes(v));
+  });
+}
+
+/** A `gha` entry whose token and URL buildx must take from the environment. */
+function needsRuntime(c: CacheItem): boolean {
+  return c.entry.type === "gha" && !c.entry.unknown && !EXPLICIT.some((a) => a in c.entry.attrs);
+}
+
+/** Inserts the runtime action as a step right before the step, indented like it. */
+function insertRuntimeStep(project: Project, visit: StepVisit): Fix {
+  const title = `expose the runtime variables first: add "- uses: ${RUNTIME_ACTION}@v3" before this step`;
+  const at = visit.step.span.start;
+  const line = yamlOf(project, visit.step.span.file)?.index.lineText(at.line) ?? "";
+  const prefix = line.slice(0, at.col - 1);
+  if (!/^\s*-\s+$/.test(prefix)) return { title, edits: [], safe: false };
+  const lineStart = { line: at.line, col: 1, offset: at.offset - (at.col - 1) };
+  const span: Span = { file: visit.step.span.file, start: lineStart, end: lineStart, path: visit.step.path };
+  return { title, edits: [{ span, text: `${prefix}uses: ${RUNTIME_ACTION}@v3\n` }], safe: true };
+}
+
+function message(build: BuildInvocation, direction: string, c: CacheItem): string {
+  const entry = renderTemplate(c.entry.raw);
+  const where = build.bakeTarget
+    ? `${direction} "${entry}" of bake target ${build.bakeTarget}, built by a run: step (${describeSite(build.visit)}),`
+    : `${direction} "${entry}" in a run: script`;
+  const effect =
+    direction === "cache-to"
+      ? "Nothing is exported to the GitHub Actions cache, so every later build runs cold."
+      : "Nothing is imported from the GitHub Actions cache, so the build runs cold.";
+  return (
+    `${where} is skipped without any error: buildx takes the cache token and URL of type=gha from ACTIONS_RUNTIME_TOKEN and ` +
+    `ACTIONS_RESULTS_URL (ACTIONS_CACHE_URL), which GitHub passes to actions but not to run: steps, and drops the entry when they are missing. ${effect}`
+  );
+}
+
+export default defineRule({
+  meta: {
+    id: "gha-cache-needs-runtime",
+    severity: "info",
+    description: "A type=gha cache in a run: script is silently dropped without the GitHub Actions runtime variables",
+    fixable: "suggestion",
+  },
+  check(ctx) {
+    const reported = new Set<string>();
+    for (const build of ctx.builds) {
+      const { visit } = build;
+      if (!visit.step.run || visit.step.uses) continue;
+      const entries = [
+        ...build.cacheTo.filter(needsRuntime).map((c) => ({ c, direction: "cache-to" })),
+        ...build.cacheFrom.filter(needsRuntime).map((c) => ({ c, direction: "cache-from" })),
+      ];
+      if (entries.length === 0 || runtimeExposed(ctx.project, visit)) continue;
+      for (const { c, direction } of entries) {
+        const key = `${spanKey(c.item.span)}|${spanKey(visit.step.span)}|${direction}`;
+        if (reported.has(key)) continue;
+        reported.add(key);
+        const inScript = c.item.span.file === visit.file;
+        ctx.report({
+          message: message(build, direction, c),
+          primary: c.item.span,
+          subject: [siteSubject(visit), build.bakeTarget ?? "", direction, renderTemplate(c.entry.raw)].join("|"),
+          related: inScript ? [] : [{ span: (visit.step.run ?? visit.step).span, message: `the run: step that builds bake target ${build.bakeTarget}` }],
+          hidden: [visit.step.span],
+          fix: insertRuntimeStep(ctx.project, visit),
+        });
+      }
+    }
+  },
+});

@@ -1,0 +1,190 @@
+import type { BuildInvocation, CacheItem } from "../build/invocation.js";
+import { ignoredAttrs } from "../docker/cache-spec.js";
+import type { Edit, Fix, RelatedLocation } from "../report/finding.js";
+import { unify } from "../workflow/expr/unify.js";
+import { renderTemplate, type Template, templateLiteral } from "../workflow/expr/value.js";
+import {
+  buildSource,
+  collisionSentence,
+  commonConds,
+  distinguisher,
+  firstByKey,
+  groupPartners,
+  listPhrase,
+  mayShareRef,
+  partnerLocations,
+  runKey,
+  siteSubject,
+  sourceText,
+  spanWithin,
+  stepGuard,
+  targetsOfOneImage,
+  validEntries,
+  writerSite,
+} from "./cache-writers.js";
+import { defineRule } from "./rule.js";
+import { spanKey } from "./util.js";
+
+/** The scope BuildKit uses when `scope=` is not set (moby/buildkit `cache/remotecache/gha`). */
+const DEFAULT_SCOPE = "buildkit";
+
+interface Writer {
+  build: BuildInvocation;
+  cache: CacheItem;
+  scope: Template;
+  site: string;
+  /** The same site in another matrix leg. */
+  siteWithoutLeg: string;
+  run: string;
+}
+
+function scopeOf(c: CacheItem): Template {
+  return c.entry.attrs.scope ?? [{ lit: DEFAULT_SCOPE }];
+}
+
+function writersOf(builds: BuildInvocation[]): Writer[] {
+  return builds.flatMap((build) =>
+    validEntries(build.cacheTo)
+      .filter((c) => c.entry.type === "gha")
+      .map((cache) => ({
+        build,
+        cache,
+        scope: scopeOf(cache),
+        site: writerSite(build, cache.item),
+        siteWithoutLeg: writerSite(build, cache.item, false),
+        run: runKey(build.visit),
+      })),
+  );
+}
+
+type Overlap = "definite" | "possible";
+
+/** Whether two writers overwrite each other's cache: same scope, same branch, and not on purpose. */
+function overlap(a: Writer, b: Writer): Overlap | undefined {
+  if (a.site === b.site || unify(a.scope, b.scope) !== "definite") return undefined;
+  if (a.run === b.run) return targetsOfOneImage(a.build, b.build) ? undefined : "definite";
+  const ea = a.build.visit.event;
+  const eb = b.build.visit.event;
+  // Runs of other workflows share the branch's cache; that matters when they build something else.
+  if (!mayShareRef(ea, eb) || buildSource(a.build) === buildSource(b.build)) return undefined;
+  const sameTrigger = ea.ref !== undefined ? ea.ref === eb.ref : eb.ref === undefined && ea.eventName === eb.eventName;
+  return sameTrigger ? "definite" : "possible";
+}
+
+interface Shared {
+  writer: Writer;
+  partners: Map<string, { writer: Writer; overlap: Overlap }>;
+  condSets: string[][];
+  /** `if:` conditions of the colliding steps. */
+  guards: Set<string>;
+}
+
+function scopeText(w: Writer): string {
+  return w.cache.entry.attrs.scope ? `scope ${renderTemplate(w.scope)}` : `the default scope ${DEFAULT_SCOPE} (no scope= is set)`;
+}
+
+/** Rewrites a literal gha line to the new scope; undefined when the line is not plain text. */
+function scopeEdit(c: CacheItem, newScope: string): Edit | undefined {
+  if (c.item.derived || templateLiteral(c.entry.raw) === undefined) return undefined;
+  const text = sourceText(c.item);
+  if (text === undefined || text.trim() !== text) return undefined;
+  const old = c.entry.attrs.scope && templateLiteral(c.entry.attrs.scope);
+  if (c.entry.attrs.scope && old === undefined) return undefined;
+  if (old === undefined) {
+    // Attributes the gha backend ignores go: they only suggest a separation that does not happen.
+    const ignored = ignoredAttrs(c.entry);
+    const fields = text.includes('"') ? [text] : text.split(",").filter((f) => !ignored.includes(f.split("=")[0].trim().toLowerCase()));
+    return { span: c.item.span, text: [...fields, `scope=${newScope}`].join(",") };
+  }
+  const span = spanWithin(c.item, `scope=${old}`);
+  return span && { span, text: `scope=${newScope}` };
+}
+
+function fixFor(f: Shared): Fix {
+  const partners = [...f.partners.values()].map((p) => p.writer);
+  const d = distinguisher(f.writer, partners);
+  const title =
+    "give each writer its own scope, set the same way in cache-from and cache-to (e.g. scope=<image>-${{ matrix.<axis> }}), " +
+    "or keep cache-to on one of the builds only";
+  if (d === undefined) return { title, edits: [], safe: false };
+  const old = f.writer.cache.entry.attrs.scope && templateLiteral(f.writer.cache.entry.attrs.scope);
+  const newScope = old ? `${old}-${d}` : d;
+  const own = scopeEdit(f.writer.cache, newScope);
+  if (!own) return { title, edits: [], safe: false };
+  const reads = validEntries(f.writer.build.cacheFrom).filter(
+    (c) => c.entry.type === "gha" && unify(scopeOf(c), f.writer.scope) === "definite",
+  );
+  const edits = [own, ...reads.map((c) => scopeEdit(c, newScope))];
+  if (edits.some((e) => e === undefined)) return { title, edits: [], safe: false };
+  const unique = firstByKey(edits as Edit[], (e) => spanKey(e.span));
+  const ignored = ignoredAttrs(f.writer.cache.entry);
+  const drop = ignored.length && !f.writer.cache.entry.attrs.scope ? ` and drop the ignored ${listPhrase(ignored.map((a) => `${a}=`))}` : "";
+  return { title: `use scope=${newScope} in cache-to and cache-from of this build${drop}`, edits: unique, safe: true };
+}
+
+function describe(f: Shared): { message: string; related: RelatedLocation[]; definite: boolean } {
+  const { writer } = f;
+  const partners = [...f.partners.values()];
+  const g = groupPartners(
+    writer,
+    partners.map((p) => p.writer),
+  );
+  const parts = [
+    collisionSentence(`the GitHub Actions cache to ${scopeText(writer)}`, g, {
+      sameRun: ["another build in the same run", "other builds in the same run"],
+      otherRuns: ["a build of another image in a workflow that runs on the same branch", "builds of other images in workflows that run on the same branch"],
+    }),
+    "A scope holds one cache per branch and each export replaces it, so only the last writer's cache survives and the other builds start cold.",
+  ];
+  const ignored = ignoredAttrs(writer.cache.entry);
+  if (ignored.length) {
+    parts.push(
+      `BuildKit ignores ${listPhrase(ignored.map((a) => `${a}=`))} on type=gha caches, so ${ignored.length > 1 ? "they do" : "it does"} not keep this cache apart from the others.`,
+    );
+  }
+  parts.push("Builds sharing a scope have also been reported to serve stale COPY layers (unconfirmed upstream).");
+  const definite = partners.every((p) => p.overlap === "definite") && f.condSets.every((s) => s.length === 0);
+  const conds = definite ? [] : commonConds(f.condSets);
+  if (conds.length) parts.push(`This happens when ${conds.join(" and ")}.`);
+  const related = partnerLocations(writer, g, (w) => `also exports to scope ${renderTemplate(w.scope)}`);
+  return { message: parts.join(" "), related, definite };
+}
+
+export default defineRule({
+  meta: {
+    id: "gha-cache-scope-shared",
+    severity: "info",
+    description: "Several builds export the GitHub Actions cache to one scope and overwrite each other",
+    fixable: "suggestion",
+  },
+  check(ctx) {
+    const writers = writersOf(ctx.builds);
+    const findings = new Map<string, Shared>();
+    for (const a of writers) {
+      for (const b of writers) {
+        const o = overlap(a, b);
+        if (!o) continue;
+        const key = spanKey(a.cache.item.span);
+        const f: Shared = findings.get(key) ?? { writer: a, partners: new Map(), condSets: [], guards: new Set() };
+        findings.set(key, f);
+        const prev = f.partners.get(b.site);
+        if (!prev || (prev.overlap === "possible" && o === "definite")) f.partners.set(b.site, { writer: b, overlap: o });
+        f.condSets.push([...a.cache.item.conds, ...b.cache.item.conds]);
+        for (const g of [...stepGuard(a), ...stepGuard(b)]) f.guards.add(g);
+      }
+    }
+    for (const f of findings.values()) {
+      const { message, related, definite } = describe(f);
+      const primary = f.writer.cache.item.span;
+      ctx.report({
+        message,
+        primary,
+        subject: `${siteSubject(f.writer.build.visit)}|${renderTemplate(f.writer.scope)}`,
+        confidence: definite ? "definite" : "possible",
+        related,
+        hidden: [f.writer.build.visit.step.span],
+        fix: fixFor(f),
+      });
+    }
+  },
+});

@@ -1,0 +1,137 @@
+import { isAction } from "../build/extract.js";
+import { subSpan } from "../build/items.js";
+import type { RelatedLocation } from "../report/finding.js";
+import type { Step } from "../workflow/model.js";
+import type { Span } from "../workflow/span.js";
+import { addInputEdit } from "./fixes/with-input.js";
+import { defineRule } from "./rule.js";
+import { precedingSteps, siteKey, yamlOf } from "./steps.js";
+import { spanKey, stepSubject } from "./util.js";
+
+/** A workspace change found in an earlier step. */
+interface Change {
+  span: Span;
+  /** What the step does, e.g. "runs npm run build". */
+  what: string;
+  step: Step;
+}
+
+/** Where a command starts: the line start or after `;`, `&&`, `||`, `|`, `(`, `then`, `do`; `sudo` allowed. */
+const AT_COMMAND = String.raw`(?:^|[;&|(]\s*|\bthen\s+|\bdo\s+)\s*(?:sudo\s+)?`;
+
+/** Commands that write build output, generated code, unpacked files or stamped versions into the checkout. */
+const COMMANDS: RegExp[] = [
+  String.raw`(?:npm|pnpm|yarn|bun)\s+(?:run\s+)?(?:build|compile|bundle|dist|generate|codegen|gen)(?::[\w:-]+)?(?=\s|$|[;&|)])`,
+  String.raw`npm\s+version\b`,
+  String.raw`npx\s+(?:tsc|vite\s+build|webpack|next\s+build|ng\s+build)\b`,
+  String.raw`go\s+(?:build|generate)\b`,
+  String.raw`cargo\s+build\b`,
+  String.raw`(?:mvn|\.\/mvnw)\b[^;&|]*\s(?:package|install|verify)\b`,
+  String.raw`(?:gradle|\.\/gradlew)\b[^;&|]*\s(?:build|assemble|jar|bootJar|shadowJar|installDist)\b`,
+  String.raw`dotnet\s+(?:publish|build)\b`,
+  String.raw`python3?\s+-m\s+build\b`,
+  String.raw`make\b(?!\s+(?:test|check|lint)\b)`,
+  String.raw`(?:protoc|buf\s+generate|sqlc\s+generate|openapi-generator(?:-cli)?\s+generate)\b`,
+  String.raw`sed\s+-i\b`,
+  String.raw`(?:unzip|patch|git\s+apply|tar\s+-?[a-z]*x)\b`,
+].map((body) => new RegExp(`${AT_COMMAND}(${body})`));
+
+/** Commands whose output redirection (`>`, `>>`) stamps a file, e.g. `echo "$VERSION" > VERSION`. */
+const STAMP = new RegExp(String.raw`${AT_COMMAND}(?:echo|printf|cat|jq|yq|envsubst|git)\b[^;&|]*?(?:^|[^\d&>])>>?\s*("?)([^\s;|&"]+)\1`);
+const TEE = /\btee\s+(?:-a\s+)?("?)([^\s;|&"]+)\1/;
+/** Redirection targets outside the checkout, or the runner's command files. */
+const OUTSIDE = /^(?:\$\{?(?:GITHUB_(?:ENV|OUTPUT|PATH|STEP_SUMMARY|STATE)|RUNNER_TEMP)\}?|\/dev\/|\/tmp\/)/;
+
+function runChanges(step: Step): Change[] {
+  const run = step.run;
+  if (!run) return [];
+  const out: Change[] = [];
+  for (const segment of run.segments) {
+    const text = segment.text.trim();
+    if (text === "" || text.startsWith("#")) continue;
+    if (/\.dockerignore\b/.test(text) && /(>|\btee\b|\bcp\b|\bmv\b)/.test(text)) {
+      out.push({ span: subSpan(segment, text), what: "writes .dockerignore, which the build will not read", step });
+      continue;
+    }
+    const command = COMMANDS.map((re) => re.exec(segment.text))
+      .filter((m) => m !== null)
+      .sort((a, b) => a.index + a[0].length - a[1].length - (b.index + b[0].length - b[1].length))[0];
+    if (command) {
+      out.push({ span: subSpan(segment, command[1]), what: `runs ${command[1]}`, step });
+      continue;
+    }
+    const write = STAMP.exec(segment.text) ?? TEE.exec(segment.text);
+    const target = write?.[2];
+    if (target && !OUTSIDE.test(target)) out.push({ span: subSpan(segment, text), what: `writes ${target}`, step });
+  }
+  return out;
+}
+
+function changes(step: Step): Change[] {
+  const uses = step.uses;
+  if (uses && (isAction(uses.value, "actions/download-artifact") || isAction(uses.value, "dawidd6/action-download-artifact"))) {
+    return [{ span: uses.span, what: "downloads artifacts into the workspace", step }];
+  }
+  return runChanges(step);
+}
+
+function stepName(step: Step): string {
+  return step.id ?? (step.name ? `"${step.name}"` : `#${step.index + 1}`);
+}
+
+/** "step #2", with its file when it is not the build's own file. */
+function stepRef(step: Step, buildFile: string): string {
+  return `step ${stepName(step)}${step.span.file === buildFile ? "" : ` of ${step.span.file}`}`;
+}
+
+function listOf(items: string[]): string {
+  return items.length === 1 ? items[0] : `${items.slice(0, -1).join(", ")} and ${items[items.length - 1]}`;
+}
+
+/** build-push-action v1 built the `path` input (default `.`); the Git context is the default since v2. */
+function usesGitContextByDefault(uses: string): boolean {
+  const m = /@v?(\d+)/.exec(uses);
+  return !m || Number(m[1]) >= 2;
+}
+
+export default defineRule({
+  meta: {
+    id: "git-context-ignores-workspace",
+    severity: "warning",
+    description: "build-push-action without context: builds from Git and ignores files earlier steps changed",
+    fixable: "suggestion",
+  },
+  check(ctx) {
+    const seen = new Set<string>();
+    for (const build of ctx.builds) {
+      const { visit } = build;
+      const uses = visit.step.uses;
+      if (build.source !== "build-push-action" || build.context || !uses || !usesGitContextByDefault(uses.value)) continue;
+      const key = siteKey(visit);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const found = precedingSteps(ctx.project, visit).flatMap(changes);
+      if (found.length === 0) continue;
+      const unique = [...new Map(found.map((c) => [spanKey(c.span), c])).values()];
+      const bySteps = new Map<Step, string[]>();
+      for (const c of unique) bySteps.set(c.step, [...(bySteps.get(c.step) ?? []), c.what]);
+      const listed = [...bySteps].slice(0, 3).map(([step, what]) => `${stepRef(step, visit.step.span.file)} ${listOf(what)}`);
+      if (bySteps.size > 3) listed.push(`${bySteps.size - 3} more steps`);
+      const y = yamlOf(ctx.project, visit.step.span.file);
+      const edit = y && addInputEdit(y, visit.step, "context", ".");
+      const title = "build the checked-out workspace: set context: . (add file: if the Dockerfile is not ./Dockerfile)";
+      ctx.report({
+        message:
+          "build-push-action has no context:, so it builds from the Git context — a fresh clone of the commit — not from the workspace. " +
+          `Earlier steps change the workspace (${listed.join("; ")}), and none of it reaches the image: ` +
+          'the action documents that "any file mutation in the steps that precede the build step will be ignored, including processing of the .dockerignore file".',
+        primary: uses.span,
+        subject: stepSubject(visit),
+        confidence: "possible",
+        related: unique.map((c): RelatedLocation => ({ span: c.span, message: `the workspace is changed here (${stepRef(c.step, visit.step.span.file)} ${c.what})` })),
+        hidden: [visit.step.span],
+        fix: edit ? { title, edits: [edit], safe: true } : { title, edits: [], safe: false },
+      });
+    }
+  },
+});

@@ -1,0 +1,134 @@
+import { extractBuild } from "../build/extract.js";
+import type { Project } from "../engine/project.js";
+import { type StepVisit, Walker } from "../engine/walk.js";
+import { toTemplate } from "../workflow/expr/coerce.js";
+import { templateLiteral } from "../workflow/expr/value.js";
+import type { CompositeAction, Step, Workflow } from "../workflow/model.js";
+import type { NodePath, Span } from "../workflow/span.js";
+import type { ScalarValue, YamlFile } from "../workflow/yaml.js";
+
+const visitsCache = new WeakMap<Project, StepVisit[]>();
+
+/**
+ * Every reachable step of the repository's workflows, visited the way the engine visits builds: per
+ * workflow × event × matrix leg, with local composite actions and reusable workflows expanded. Rules
+ * use it to find the steps around a build (deploys, registry cleanups). Computed once per project.
+ */
+export function stepVisits(project: Project): StepVisit[] {
+  const cached = visitsCache.get(project);
+  if (cached) return cached;
+  const visits: StepVisit[] = [];
+  const walker = new Walker(project, (visit) => {
+    visits.push(visit);
+    return extractBuild(visit, []);
+  });
+  const reusableOnly = (w: Workflow) => w.triggers.length > 0 && w.triggers.every((t) => t.event === "workflow_call");
+  const workflows = [...project.workflows.values()];
+  for (const workflow of workflows.filter((w) => !reusableOnly(w))) walker.walkWorkflow(workflow);
+  for (const workflow of workflows.filter(reusableOnly)) {
+    if (!walker.calledWorkflows.has(workflow.file)) walker.walkWorkflow(workflow);
+  }
+  visitsCache.set(project, visits);
+  return visits;
+}
+
+/** Identity of one step of one expansion: the call chain and the step, never line numbers of unrelated code. */
+export function siteKey(visit: StepVisit): string {
+  const at = (s: Span) => `${s.file}:${s.start.offset}`;
+  return [...visit.calls.map((c) => at(c.span)), at(visit.step.span)].join(">");
+}
+
+const MAX_EXPANSION_DEPTH = 8;
+
+function stepIndexIn(path: NodePath): number | undefined {
+  const at = path.lastIndexOf("steps");
+  const index = path[at + 1];
+  return at >= 0 && typeof index === "number" ? index : undefined;
+}
+
+function actionByFile(project: Project, file: string): CompositeAction | undefined {
+  return [...project.actions.values()].find((a) => a.file === file);
+}
+
+/** Steps as they run: a local composite action's steps replace the step that calls it. */
+function expand(project: Project, steps: Step[], depth: number): Step[] {
+  return steps.flatMap((step) => {
+    const uses = step.uses?.value;
+    const action = uses?.startsWith("./") ? project.action(uses) : undefined;
+    if (!action || action.using !== "composite" || depth >= MAX_EXPANSION_DEPTH) return [step];
+    return expand(project, action.steps, depth + 1);
+  });
+}
+
+/**
+ * The steps that run before `visit`'s step in the same job, in order, with local composite actions
+ * expanded (both the ones the step sits in and earlier ones). Read from the files, so `if:` conditions
+ * are not evaluated: a step that only runs on some events is included.
+ */
+export function precedingSteps(project: Project, visit: StepVisit): Step[] {
+  const composite = visit.calls.filter((c) => c.span.path.includes("steps"));
+  let steps: Step[] | undefined = visit.job?.steps ?? (composite.length === 0 ? actionByFile(project, visit.file)?.steps : undefined);
+  if (!steps) return [];
+  const out: Step[] = [];
+  for (const call of composite) {
+    const index = stepIndexIn(call.span.path);
+    const action = project.action(call.uses);
+    if (index === undefined || !action) return out;
+    out.push(...expand(project, steps.slice(0, index), 0));
+    steps = action.steps;
+  }
+  out.push(...expand(project, steps.slice(0, visit.step.index), 0));
+  return out;
+}
+
+/** The parsed YAML file at `file`. */
+export function yamlOf(project: Project, file: string): YamlFile | undefined {
+  return project.yamlFiles.find((y) => y.file === file);
+}
+
+export interface RunnerLabel {
+  /** The label as written. */
+  written: ScalarValue;
+  /** Its values on this visit (one per alternative), or undefined when one is not literal. */
+  values: string[] | undefined;
+}
+
+/**
+ * The `runs-on` labels of the job that runs `visit`: a single label, a list, or the `labels` of the
+ * `group`/`labels` form, each evaluated in the visit's scope (so `${{ matrix.runner }}` gives the leg's runner).
+ */
+export function runnerLabels(project: Project, visit: StepVisit): RunnerLabel[] {
+  const job = visit.job;
+  const y = job && yamlOf(project, job.span.file);
+  if (!job || !y) return [];
+  const base: NodePath = ["jobs", job.id, "runs-on"];
+  const node = y.get(y.get(y.get(y.root, "jobs"), job.id), "runs-on");
+  const scalars = (n: typeof node, path: NodePath): ScalarValue[] => {
+    const one = y.scalar(n, path);
+    if (one) return [one];
+    return y.items(n).flatMap((item, i) => {
+      const s = y.scalar(item, [...path, i]);
+      return s ? [s] : [];
+    });
+  };
+  const written = y.isMap(node) ? scalars(y.get(node, "labels"), [...base, "labels"]) : scalars(node, base);
+  return written.map((label) => {
+    const alts = visit.evaluate(label.value, label.span).map((a) => templateLiteral(toTemplate(a.value)));
+    return { written: label, values: alts.every((v) => v !== undefined) ? (alts as string[]) : undefined };
+  });
+}
+
+export type Arch = "amd64" | "arm64";
+
+/** A label word (between `-`, `_`, spaces or the ends) naming an ARM or an x64 CPU. */
+const ARM = /(^|[-_\s])(arm|arm64|aarch64|armv8)($|[-_\s])/i;
+const X64 = /(^|[-_\s])(x64|amd64|x86_64)($|[-_\s])/i;
+/** GitHub-hosted Linux and Windows images are x64 unless their label says `arm`. */
+const HOSTED_X64 = /^(ubuntu|windows)-(latest|\d[\d.]*)$/i;
+
+/** The CPU architecture a set of runner labels selects, or undefined when the labels do not tell. */
+export function runnerArch(labels: string[]): Arch | undefined {
+  if (labels.some((l) => ARM.test(l))) return "arm64";
+  if (labels.some((l) => X64.test(l) || HOSTED_X64.test(l))) return "amd64";
+  return undefined;
+}

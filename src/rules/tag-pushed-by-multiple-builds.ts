@@ -1,0 +1,265 @@
+import { isAction } from "../build/extract.js";
+import type { BuildInvocation } from "../build/invocation.js";
+import { type Item, listItems } from "../build/items.js";
+import { formatRef, parseImageRefTemplate } from "../docker/image-ref.js";
+import type { Project } from "../engine/project.js";
+import type { StepVisit } from "../engine/walk.js";
+import type { Edit, Fix, RelatedLocation } from "../report/finding.js";
+import { renderTemplate } from "../workflow/expr/value.js";
+import type { Span } from "../workflow/span.js";
+import type { Segment } from "../workflow/yaml.js";
+import { buildsImage, pushesByDigest } from "./images.js";
+import { defineRule, type RuleContext } from "./rule.js";
+import { precedingSteps, runnerArch, runnerLabels, siteKey } from "./steps.js";
+import { describeSite, spanKey, stepSubject } from "./util.js";
+
+/** What makes two builds of one tag produce different images. */
+interface Signature {
+  context?: string;
+  file?: string;
+  target?: string;
+  bake?: string;
+  platforms?: string;
+  args: string;
+}
+
+type Field = keyof Signature;
+
+const FIELD_NAMES: Record<Field, string> = {
+  context: "build context",
+  file: "Dockerfile",
+  target: "target stage",
+  bake: "bake target",
+  platforms: "platform",
+  args: "build arguments",
+};
+
+/** Differences in these make the builds different images, not variants of one: error severity. */
+const DEFINITION_FIELDS: Field[] = ["context", "file", "target", "bake"];
+
+interface Push {
+  build: BuildInvocation;
+  item: Item;
+  ref: string;
+  /** The build's source location: the call chain, the step, and which build of the step. */
+  site: string;
+  leg: string;
+  event: string;
+  /** Pushed on every evaluation: push is true and the tag does not depend on a branch. */
+  always: boolean;
+  sig: Signature;
+}
+
+function normPath(p: string): string {
+  const parts = p.split("/").filter((s) => s !== "" && s !== ".");
+  return parts.length ? parts.join("/") : ".";
+}
+
+function rendered(item: Item | undefined): string | undefined {
+  return item && renderTemplate(item.value).trim();
+}
+
+function signature(project: Project, build: BuildInvocation): Signature {
+  const writtenContext = rendered(build.context);
+  const context = writtenContext !== undefined ? normPath(writtenContext) : build.source === "build-push-action" ? "." : undefined;
+  const writtenFile = rendered(build.file);
+  const file = writtenFile !== undefined ? normPath(writtenFile) : context !== undefined ? normPath(`${context}/Dockerfile`) : undefined;
+  const target = rendered(build.target) ?? (context !== undefined ? "" : undefined);
+  let platforms: string | undefined = [...new Set(build.platforms.map((p) => renderTemplate(p.value).trim()))].sort().join(",");
+  if (!buildsImage(build)) platforms = undefined;
+  else if (platforms === "") {
+    const labels = runnerLabels(project, build.visit);
+    const values = labels.map((l) => (l.values?.length === 1 ? l.values[0] : undefined));
+    const arch = values.every((v) => v !== undefined) ? runnerArch(values as string[]) : undefined;
+    platforms = arch && `linux/${arch} from the runner`;
+  }
+  const argsValue = build.inputs.get("build-args");
+  const args = argsValue
+    ? listItems(argsValue, "newline", (t, s) => build.visit.evaluate(t, s))
+        .map((i) => renderTemplate(i.value))
+        .sort()
+        .join(" ")
+    : "";
+  return { context, file, target, bake: build.bakeTarget, platforms, args };
+}
+
+function differences(a: Signature, b: Signature): Field[] {
+  return (Object.keys(FIELD_NAMES) as Field[]).filter((f) => a[f] !== undefined && b[f] !== undefined && a[f] !== b[f]);
+}
+
+function eventKey(v: StepVisit): string {
+  return `${v.event.eventName}|${v.event.refKind}|${v.event.ref ?? ""}`;
+}
+
+function spanOrder(a: Span, b: Span): number {
+  return a.file.localeCompare(b.file) || a.start.offset - b.start.offset;
+}
+
+/** Where the CSV field that starts at `from` ends in `line`: at the next comma outside `${{ }}`. */
+function fieldEnd(line: string, from: number): number {
+  let depth = 0;
+  for (let i = from; i < line.length; i++) {
+    if (line.startsWith("${{", i)) depth++;
+    else if (line.startsWith("}}", i) && depth > 0) depth--;
+    else if (line[i] === "," && depth === 0) return i;
+  }
+  return line.length;
+}
+
+/**
+ * metadata-action's `flavor: suffix=…` without `onlatest=true` leaves `latest` unsuffixed, so builds that tell
+ * their variants apart by the suffix all push the same `latest`. Returns the flavor line when the build's
+ * tags come from such a step.
+ */
+function latestWithoutSuffix(project: Project, build: BuildInvocation): Segment | undefined {
+  const tags = build.inputs.get("tags")?.value ?? "";
+  const ids = new Set([...tags.matchAll(/steps\.([\w-]+)\.outputs\.(?:tags|json)/g)].map((m) => m[1]));
+  const fromEnv = tags.includes("DOCKER_METADATA_OUTPUT_");
+  const meta = precedingSteps(project, build.visit)
+    .filter((s) => isAction(s.uses?.value, "docker/metadata-action") && (fromEnv || (s.id !== undefined && ids.has(s.id))))
+    .pop();
+  return meta?.with.get("flavor")?.segments.find((s) => /(^|,)\s*suffix=[^,]/.test(s.text) && !/onlatest=true/.test(s.text));
+}
+
+function onLatestEdit(segment: Segment): Edit | undefined {
+  if (!segment.exact) return undefined;
+  const at = segment.text.search(/suffix=/);
+  const end = fieldEnd(segment.text, at);
+  const offset = segment.span.start.offset + end;
+  const pos = { line: segment.span.start.line, col: segment.span.start.col + end, offset };
+  return { span: { file: segment.span.file, path: segment.span.path, start: pos, end: pos }, text: ",onlatest=true" };
+}
+
+interface Collision {
+  refs: Set<string>;
+  pushes: Push[];
+  /** Differing fields, with one example pair of values each. */
+  fields: Map<Field, [string, string]>;
+}
+
+function listOf(items: string[]): string {
+  return items.length === 1 ? items[0] : `${items.slice(0, -1).join(", ")} and ${items[items.length - 1]}`;
+}
+
+/** At most three items, then how many more. */
+function capped(items: string[]): string[] {
+  return items.length > 3 ? [...items.slice(0, 3), `${items.length - 3} more`] : items;
+}
+
+function legLabel(p: Push): string {
+  return p.leg ? `leg ${p.leg}` : "";
+}
+
+function reportCollision(ctx: RuleContext, c: Collision): void {
+  const primary = c.pushes[0];
+  const refs = [...c.refs].sort();
+  const sites = [...new Map(c.pushes.map((p) => [p.site, p])).values()];
+  const legs = [...new Set(c.pushes.map((p) => p.leg))].filter((l) => l !== "");
+  const builders =
+    sites.length === 1
+      ? `the matrix legs ${listOf(capped(legs.map((l) => `(${l})`)))} of ${describeSite(primary.build.visit)}`
+      : `${sites.length} different builds (${capped(sites.map((p) => [describeSite(p.build.visit), legLabel(p)].filter(Boolean).join(", "))).join("; ")})`;
+  const fields = [...c.fields.entries()];
+  const differ = listOf(fields.map(([f, [a, b]]) => `${FIELD_NAMES[f]} (${a || "last stage"} vs ${b || "last stage"})`));
+  const definition = fields.some(([f]) => DEFINITION_FIELDS.includes(f));
+  const parts = [
+    `${listOf(refs)} ${refs.length === 1 ? "is" : "are"} pushed by ${builders}, which differ in ${differ}.`,
+    "Every push replaces the tag, so it holds only the image of whichever build pushed last, and which one that is can change from run to run",
+  ];
+  parts[1] += c.fields.has("platforms") ? ': users on the other platforms pull an image they cannot run ("exec format error").' : ".";
+  const flavor = refs.some((r) => r.endsWith(":latest")) ? latestWithoutSuffix(ctx.project, primary.build) : undefined;
+  let fix: Fix;
+  if (flavor) {
+    parts.push("The tags come from docker/metadata-action with flavor suffix=…, which is not applied to latest unless onlatest=true, so every build pushes the same latest.");
+    const edit = onLatestEdit(flavor);
+    const title = "add onlatest=true to the flavor so latest gets the suffix too (or push latest from one merged multi-platform image)";
+    fix = edit ? { title, edits: [edit], safe: true } : { title, edits: [], safe: false };
+  } else if (sites.length === 1) {
+    fix = {
+      title:
+        "push each leg by digest (outputs: type=image,name=<image>,push-by-digest=true,name-canonical=true,push=true) and create the tag once from the digests with docker buildx imagetools create, or give each leg its own tag",
+      edits: [],
+      safe: false,
+    };
+  } else {
+    fix = { title: "give each build its own tag (for example a suffix per variant), or push this tag from one build only", edits: [], safe: false };
+  }
+  const related = sites
+    .filter((p) => p.site !== primary.site)
+    .map((p): RelatedLocation => {
+      const span = spanKey(p.item.span) !== spanKey(primary.item.span) ? p.item.span : (p.build.visit.calls.at(-1)?.span ?? p.build.visit.step.span);
+      const pushed = refs.filter((r) => c.pushes.some((q) => q.site === p.site && q.ref === r));
+      return { span, message: `${listOf(pushed)} ${pushed.length === 1 ? "is" : "are"} also pushed here (${[describeSite(p.build.visit), legLabel(p)].filter(Boolean).join(", ")})` };
+    });
+  ctx.report({
+    message: parts.join(" "),
+    primary: primary.item.span,
+    subject: `${stepSubject(primary.build.visit)}|${refs.join(",")}`,
+    severity: definition ? "error" : "warning",
+    confidence: c.pushes.every((p) => p.always) ? "definite" : "possible",
+    related,
+    hidden: [primary.build.visit.step.span],
+    fix,
+  });
+}
+
+export default defineRule({
+  meta: {
+    id: "tag-pushed-by-multiple-builds",
+    severity: "warning",
+    description: "One tag is pushed by several builds (matrix legs or steps) that produce different images",
+    fixable: "suggestion",
+  },
+  check(ctx) {
+    const perVisit = new Map<StepVisit, BuildInvocation[]>();
+    for (const b of ctx.builds) perVisit.set(b.visit, [...(perVisit.get(b.visit) ?? []), b]);
+    const byRef = new Map<string, Push[]>();
+    for (const build of ctx.builds) {
+      if (build.push === false || pushesByDigest(build)) continue;
+      const ordinal = (perVisit.get(build.visit) as BuildInvocation[]).indexOf(build);
+      const site = `${siteKey(build.visit)}#${ordinal}|${build.bakeTarget ?? ""}`;
+      const sig = signature(ctx.project, build);
+      for (const item of build.tags) {
+        const ref = parseImageRefTemplate(item.value);
+        if (!ref || ref.digest) continue;
+        const text = formatRef(ref);
+        const push: Push = {
+          build,
+          item,
+          ref: text,
+          site,
+          leg: build.visit.leg ?? "",
+          event: eventKey(build.visit),
+          always: build.push === true && item.conds.length === 0,
+          sig,
+        };
+        byRef.set(text, [...(byRef.get(text) ?? []), push]);
+      }
+    }
+    const collisions = new Map<string, Collision>();
+    for (const [ref, pushes] of byRef) {
+      const involved = new Set<Push>();
+      const fields = new Map<Field, [string, string]>();
+      for (let i = 0; i < pushes.length; i++) {
+        for (let j = i + 1; j < pushes.length; j++) {
+          const [p, q] = [pushes[i], pushes[j]];
+          if (p.site === q.site && (p.event !== q.event || p.leg === q.leg)) continue;
+          const diff = differences(p.sig, q.sig);
+          if (diff.length === 0) continue;
+          involved.add(p).add(q);
+          for (const f of diff) if (!fields.has(f)) fields.set(f, [p.sig[f] as string, q.sig[f] as string]);
+        }
+      }
+      if (involved.size === 0) continue;
+      const list = [...involved].sort((a, b) => spanOrder(a.item.span, b.item.span));
+      const sites = [...new Set(list.map((p) => `${p.site}@${p.leg}`))].sort();
+      const key = `${spanKey(list[0].item.span)}|${sites.join(",")}`;
+      const c: Collision = collisions.get(key) ?? { refs: new Set(), pushes: [], fields: new Map() };
+      collisions.set(key, c);
+      c.refs.add(ref);
+      c.pushes.push(...list);
+      for (const [f, v] of fields) if (!c.fields.has(f)) c.fields.set(f, v);
+    }
+    for (const c of collisions.values()) reportCollision(ctx, c);
+  },
+});

@@ -1,0 +1,223 @@
+import type { BuildInvocation } from "../build/invocation.js";
+import { isAction } from "../build/extract.js";
+import type { Item } from "../build/items.js";
+import { registryCacheRef } from "../docker/cache-spec.js";
+import { parseImageRefTemplate, type TemplateRef } from "../docker/image-ref.js";
+import { holeWithin, isHoleTok, type Tok, toTokens } from "../docker/template-tokens.js";
+import type { Project } from "../engine/project.js";
+import type { Fix } from "../report/finding.js";
+import { type Hole, renderTemplate, type Template } from "../workflow/expr/value.js";
+import { siteSubject, spanWithin, validEntries } from "./cache-writers.js";
+import { defineRule } from "./rule.js";
+import { spanKey } from "./util.js";
+
+/** Contexts that carry GitHub names with their original case. */
+const CASED_SOURCES = ["github.repository", "github.repository_owner", "github.actor"];
+const CASED_IN_TEXT = /\bgithub\.(repository_owner|repository|actor)\b/;
+const ERROR = '"invalid reference format: repository name must be lowercase"';
+
+interface Offence {
+  /** Literal uppercase letters, or the cased contexts used in the repository path. */
+  literal: boolean;
+  sources: string[];
+}
+
+/** The tokens of a reference's name, without tag and digest. */
+function nameTokens(ref: TemplateRef): Tok[] {
+  const name: Template = ref.kind === "split" ? [...ref.host, { lit: "/" }, ...ref.repository] : ref.kind === "name" ? ref.name : ref.raw;
+  const toks = toTokens(name);
+  const at = toks.indexOf("@");
+  return at >= 0 ? toks.slice(0, at) : toks;
+}
+
+/** Cased contexts in the repository path: after the host, or anywhere when the first component cannot be a host. */
+function casedHoles(ref: TemplateRef): string[] {
+  const toks = nameTokens(ref);
+  const slash = toks.indexOf("/");
+  const first = slash < 0 ? toks : toks.slice(0, slash);
+  const firstMayBeHost =
+    slash >= 0 && first.some((t) => (isHoleTok(t) ? !holeWithin(t, /[^.:]/) : t === "." || t === ":"));
+  const candidates = ref.kind === "split" ? toTokens(ref.repository) : firstMayBeHost ? toks.slice(slash + 1) : toks;
+  const sources = candidates
+    .filter(isHoleTok)
+    .filter((h) => CASED_SOURCES.includes(h.source) && mayHoldUppercase(h))
+    .map((h) => h.source);
+  return [...new Set(sources)];
+}
+
+function mayHoldUppercase(h: Hole): boolean {
+  return !holeWithin(h, /[^A-Z]/);
+}
+
+function offence(ref: TemplateRef): Offence | undefined {
+  const sources = casedHoles(ref);
+  if (ref.hadUppercase) return { literal: true, sources };
+  return sources.length ? { literal: false, sources } : undefined;
+}
+
+/** Ids of docker/metadata-action steps in a file: their outputs are lowercased by the action. */
+function metadataStepIds(project: Project, file: string): string[] {
+  const steps = [
+    ...(project.workflows.get(file)?.jobs.flatMap((j) => j.steps) ?? []),
+    ...[...project.actions.values()].filter((a) => a.file === file).flatMap((a) => a.steps),
+  ];
+  return steps.filter((s) => s.id && isAction(s.uses?.value, "docker/metadata-action")).map((s) => s.id as string);
+}
+
+/** Image names given to metadata-action anywhere in the project (the action lowercases them). */
+function metadataImages(project: Project): Set<string> {
+  const steps = [
+    ...[...project.workflows.values()].flatMap((w) => w.jobs.flatMap((j) => j.steps)),
+    ...[...project.actions.values()].flatMap((a) => a.steps),
+  ];
+  const out = new Set<string>();
+  for (const s of steps) {
+    if (!isAction(s.uses?.value, "docker/metadata-action")) continue;
+    for (const line of (s.with.get("images")?.value ?? "").split(/\r?\n/)) {
+      const name = line.split(",").find((f) => !f.includes("=") || f.trim().startsWith("name="));
+      if (name) out.add(normaliseWritten(name.trim().replace(/^name=/, "")));
+    }
+  }
+  return out;
+}
+
+/** Written text with `${{ x }}` spacing normalised, lowercased, for comparing names across files. */
+function normaliseWritten(s: string): string {
+  return s.replace(/\$\{\{\s*(.*?)\s*\}\}/g, "${{ $1 }}").toLowerCase();
+}
+
+/**
+ * Whether an item's value comes out of docker/metadata-action, which lowercases image names: it names a
+ * metadata-action output, or its cased contexts arrive indirectly and its name is a metadata-action image.
+ */
+function fromMetadataAction(item: Item, ref: TemplateRef, ids: string[], images: Set<string>): boolean {
+  const text = item.segment.text;
+  if (/DOCKER_METADATA_OUTPUT_/.test(text)) return true;
+  if (ids.some((id) => new RegExp(`\\bsteps\\.${id.replace(/[-]/g, "\\-")}\\.outputs\\b`).test(text))) return true;
+  if (CASED_IN_TEXT.test(text)) return false;
+  const name = renderTemplate(ref.kind === "split" ? [...ref.host, { lit: "/" }, ...ref.repository] : ref.kind === "name" ? ref.name : ref.raw);
+  return images.has(normaliseWritten(name)) || images.has(normaliseWritten(name.replace(/^docker\.io\//, "")));
+}
+
+/** Lowercases the repository path of a literal reference, keeping host, tag and digest. */
+function lowercaseRepository(ref: string): string {
+  const at = ref.indexOf("@");
+  const digest = at >= 0 ? ref.slice(at) : "";
+  let rest = at >= 0 ? ref.slice(0, at) : ref;
+  let tag = "";
+  const colon = rest.lastIndexOf(":");
+  if (colon > rest.lastIndexOf("/")) {
+    tag = rest.slice(colon);
+    rest = rest.slice(0, colon);
+  }
+  const slash = rest.indexOf("/");
+  const first = slash >= 0 ? rest.slice(0, slash) : "";
+  const host = slash >= 0 && (first.includes(".") || first.includes(":") || first === "localhost") ? `${first}/` : "";
+  return `${host}${rest.slice(host.length).toLowerCase()}${tag}${digest}`;
+}
+
+/** The runner environment variable that holds each cased context. */
+const ENV_VARS: Record<string, string> = {
+  "github.repository": "GITHUB_REPOSITORY",
+  "github.repository_owner": "GITHUB_REPOSITORY_OWNER",
+  "github.actor": "GITHUB_ACTOR",
+};
+
+/** The image name as a shell word that lowercases the cased contexts: `ghcr.io/${GITHUB_REPOSITORY,,}`. */
+function shellName(ref: TemplateRef): string {
+  const name: Template = ref.kind === "split" ? [...ref.host, { lit: "/" }, ...ref.repository] : ref.kind === "name" ? ref.name : ref.raw;
+  return name
+    .map((p) => {
+      if (!("hole" in p)) return p.lit;
+      const v = ENV_VARS[p.hole.source];
+      return v ? `\${${v},,}` : `\${{ ${p.hole.source} }}`;
+    })
+    .join("");
+}
+
+function fixFor(item: Item, ref: TemplateRef, written: string, o: Offence): Fix {
+  if (o.sources.length) {
+    return {
+      title:
+        `lowercase the name in an earlier step (run: echo "IMAGE=${shellName(ref)}" >> "$GITHUB_ENV") and use \${{ env.IMAGE }}, ` +
+        "or let docker/metadata-action build the tags (it lowercases its images input)",
+      edits: [],
+      safe: false,
+    };
+  }
+  const lower = lowercaseRepository(written);
+  const title = `lowercase the repository path: ${lower}`;
+  const span = item.derived ? undefined : spanWithin(item, written);
+  return span ? { title, edits: [{ span, text: lower }], safe: true } : { title, edits: [], safe: false };
+}
+
+function message(input: string, written: string, o: Offence): string {
+  if (o.literal) {
+    return `${input} names ${written}, whose repository path has uppercase letters. Docker requires lowercase repository names, so the build fails with ${ERROR}.`;
+  }
+  const used = o.sources.map((s) => `\${{ ${s} }}`).join(" and ");
+  return (
+    `${input} puts ${used} into the image name as written (${written}). GitHub keeps the case of owner, repository and user names ` +
+    `and Actions expressions cannot lowercase, so as soon as one has an uppercase letter (Acme/App) the build fails with ${ERROR}.`
+  );
+}
+
+interface Ref {
+  item: Item;
+  template: Template;
+  input: string;
+}
+
+/** Refs the build writes by hand: tags and image outputs, registry cache refs (both directions). */
+function refsOf(build: BuildInvocation): Ref[] {
+  const input = (item: Item) => {
+    const last = [...item.segment.span.path].reverse().find((p) => typeof p === "string");
+    return last === "tags" || last === "outputs" ? last : "the image ref";
+  };
+  const cacheRefs = (items: typeof build.cacheTo, name: string) =>
+    validEntries(items).flatMap((c) => {
+      const ref = registryCacheRef(c.entry);
+      return ref ? [{ item: c.item, template: ref, input: name }] : [];
+    });
+  return [
+    ...build.tags.map((item) => ({ item, template: item.value, input: input(item) })),
+    ...cacheRefs(build.cacheTo, "cache-to"),
+    ...cacheRefs(build.cacheFrom, "cache-from"),
+  ];
+}
+
+export default defineRule({
+  meta: {
+    id: "uppercase-image-ref",
+    severity: "warning",
+    description: "An image or cache ref whose repository path may contain uppercase letters",
+    fixable: "suggestion",
+  },
+  check(ctx) {
+    const images = metadataImages(ctx.project);
+    const ids = new Map<string, string[]>();
+    const reported = new Set<string>();
+    for (const build of ctx.builds) {
+      const file = build.visit.file;
+      if (!ids.has(file)) ids.set(file, metadataStepIds(ctx.project, file));
+      for (const r of refsOf(build)) {
+        const ref = parseImageRefTemplate(r.template);
+        const o = ref && offence(ref);
+        if (!ref || !o || fromMetadataAction(r.item, ref, ids.get(file) ?? [], images)) continue;
+        const written = renderTemplate(r.template).trim();
+        const key = `${spanKey(r.item.span)}|${written}`;
+        if (reported.has(key)) continue;
+        reported.add(key);
+        const primary = spanWithin(r.item, written) ?? r.item.span;
+        ctx.report({
+          message: message(r.input, written, o),
+          primary,
+          subject: `${siteSubject(build.visit)}|${r.input}|${written}`,
+          confidence: o.literal ? "definite" : "possible",
+          hidden: [build.visit.step.span],
+          fix: fixFor(r.item, ref, written, o),
+        });
+      }
+    }
+  },
+});

@@ -1,0 +1,190 @@
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { ciComment, repoReviewBody } from "../app/engine-expectations.js";
+import { base64Lines, blobSha, BOT, fixtureRepo, hunkPatch } from "../app/harness.js";
+import { FakeGitHub, type RecordedRequest, type Reply, type Route } from "./fake-github.js";
+import { FaultProxy } from "./faults-proxy.js";
+import { ProbotProcess } from "./probot-process.js";
+
+/**
+ * The built App as a real `probot run` process, talking to a fake GitHub through a fault-injecting proxy: deliveries
+ * are answered before their work runs, a 500 storm fails one run without taking the server down (the next delivery
+ * is reviewed, and a redelivery of the failed one completes without a duplicate), and SIGTERM drains the queue.
+ */
+
+const HEAD = "abcdefabcdefabcdefabcdefabcdefabcdefabcd";
+const CI = ".github/workflows/ci.yml";
+const API = "/api/v3/repos/acme/app";
+const repo = fixtureRepo("repo");
+const tree = Object.entries(repo).map(([path, text]) => ({ path, mode: "100644", type: "blob", sha: blobSha(text), size: Buffer.byteLength(text) }));
+
+interface PostedReview {
+  body: string;
+  comments?: { body: string }[];
+}
+
+/** Reviews the fake accepted on pull request `n`: later reads of its reviews and comments return them. */
+const reviewsOn = (n: number): PostedReview[] =>
+  fake.requests.filter((r) => r.method === "POST" && r.url === `${API}/pulls/${n}/reviews`).map((r) => r.body as PostedReview);
+
+function pullRoutes(n: number): Record<string, Route | Reply> {
+  return {
+    [`GET ${API}/pulls/${n}/files?per_page=100`]: {
+      status: 200,
+      body: [{ filename: CI, status: "modified", additions: 1, deletions: 0, changes: 1, patch: hunkPatch(repo[CI], 17, 21, 21) }],
+    },
+    [`GET ${API}/pulls/${n}/comments?per_page=100`]: () => ({
+      status: 200,
+      body: reviewsOn(n)
+        .flatMap((r) => r.comments ?? [])
+        .map((c, i) => ({ id: i + 1, user: { login: BOT }, created_at: "2024-05-01T10:00:00Z", body: c.body })),
+    }),
+    [`GET ${API}/pulls/${n}/reviews?per_page=100`]: () => ({
+      status: 200,
+      body: reviewsOn(n).map((r, i) => ({ id: i + 1, user: { login: BOT }, submitted_at: "2024-05-01T10:00:00Z", body: r.body, state: "COMMENTED" })),
+    }),
+    [`GET ${API}/pulls/${n}`]: { status: 200, body: { number: n, state: "open", head: { sha: HEAD } } },
+    [`POST ${API}/pulls/${n}/reviews`]: { status: 200, body: { id: n } },
+  };
+}
+
+const fake = new FakeGitHub({
+  "POST /api/v3/app/installations/42/access_tokens": {
+    status: 201,
+    body: { token: "ghs_e2e_installation_token", expires_at: "2099-01-01T00:00:00Z", permissions: {}, repository_selection: "all" },
+  },
+  "GET /api/v3/app": { status: 200, body: { id: 123, slug: "tagguard", name: "tagguard" } },
+  [`GET ${API}/git/trees/${HEAD}?recursive=1`]: { status: 200, body: { sha: HEAD, truncated: false, tree } },
+  ...Object.fromEntries(
+    Object.values(repo).map((text) => [
+      `GET ${API}/git/blobs/${blobSha(text)}`,
+      { status: 200, body: { sha: blobSha(text), size: Buffer.byteLength(text), encoding: "base64", content: base64Lines(text) } },
+    ]),
+  ),
+  [`POST ${API}/check-runs`]: { status: 201, body: { id: 9, html_url: "https://github.com/acme/app/runs/9" } },
+  [`PATCH ${API}/check-runs/9`]: { status: 200, body: { id: 9 } },
+  ...Object.assign({}, ...[7, 8, 9, 10, 11].map(pullRoutes)),
+});
+
+const REVIEW = { commit_id: HEAD, event: "COMMENT", body: repoReviewBody(HEAD), comments: [{ path: CI, line: 21, side: "RIGHT", body: ciComment(HEAD) }] };
+
+let proxy: FaultProxy;
+let server: ProbotProcess;
+
+function payload(number: number): string {
+  return JSON.stringify({
+    action: "synchronize",
+    number,
+    pull_request: {
+      number,
+      state: "open",
+      draft: false,
+      changed_files: 1,
+      head: { sha: HEAD, ref: "feature", repo: { name: "app", full_name: "acme/app", owner: { login: "acme" } } },
+      base: { sha: "0000000000000000000000000000000000000000", ref: "main", repo: { name: "app", full_name: "acme/app", owner: { login: "acme" } } },
+    },
+    repository: { id: 1, name: "app", full_name: "acme/app", owner: { login: "acme" }, html_url: "https://github.com/acme/app" },
+    installation: { id: 42 },
+    sender: { login: "octocat", type: "User" },
+  });
+}
+
+/** A signed `pull_request` delivery for pull request `number`; resolves with the answer and how long it took. */
+async function deliver(id: string, number: number): Promise<{ status: number; text: string; ms: number }> {
+  const started = Date.now();
+  const res = await server.deliver("pull_request", payload(number), { id });
+  const text = await res.text();
+  return { status: res.status, text, ms: Date.now() - started };
+}
+
+const reviewPosted = (n: number) => (r: RecordedRequest) => r.method === "POST" && r.url === `${API}/pulls/${n}/reviews`;
+const logged = (msg: string, deliveryId?: string) => (l: Record<string, unknown>) => l.msg === msg && (deliveryId === undefined || l.deliveryId === deliveryId);
+
+beforeAll(async () => {
+  proxy = await FaultProxy.start(`http://127.0.0.1:${await fake.start()}`);
+  server = await ProbotProcess.start({
+    githubPort: proxy.port,
+    webhookSecret: "e2e-faults-secret",
+    env: { TAGGUARD_CONCURRENCY: "2", TAGGUARD_GITHUB_BACKOFF_MS: "10", TAGGUARD_SHUTDOWN_TIMEOUT_MS: "15000" },
+  });
+});
+
+afterAll(async () => {
+  await server?.stop();
+  await proxy?.stop();
+  await fake.stop();
+});
+
+describe("probot run ./lib/app/index.js under faults", () => {
+  it("answers a delivery at once while GitHub has not answered yet, then reviews", async () => {
+    let release = (): void => undefined;
+    proxy.inject("POST /api/v3/app/installations/42/access_tokens", { kind: "hold", until: new Promise<void>((resolve) => (release = resolve)) });
+
+    const ack = await deliver("ack-1", 7);
+
+    expect([ack.status, ack.text]).toEqual([200, "ok\n"]);
+    expect(ack.ms).toBeLessThan(2000);
+    // The work's first call, the token exchange, is held by the proxy: GitHub has answered nothing yet.
+    await proxy.waitFor((r) => r.fault === "hold");
+    expect(fake.requests).toEqual([]);
+    release();
+
+    const review = await fake.waitFor(reviewPosted(7));
+    expect(review.body).toEqual(REVIEW);
+  });
+
+  it("fails a run in a 500 storm, logs its delivery id and reason, reviews the next delivery, and completes the failed one on redelivery", async () => {
+    const serverError = { kind: "reply" as const, status: 500, headers: { "content-type": "application/json" }, body: '{"message":"Server Error"}' };
+    proxy.inject(`GET ${API}/pulls/8/files`, ...Array.from({ length: 8 }, () => serverError));
+
+    const storm = await deliver("storm-1", 8);
+    expect(storm.status).toBe(200);
+    const failure = await server.waitForLog(logged("tagguard: handling the event failed", "storm-1"));
+    expect(failure).toMatchObject({
+      event: "pull_request.synchronize",
+      error: { type: "HttpError", status: 500, method: "GET", message: "Server Error", url: `http://${proxy.host}${API}/pulls/8/files?per_page=100` },
+    });
+    // 4 attempts per request, twice: 8 answers of 500, 6 retries and 1 re-run logged.
+    expect(proxy.faulted("reply")).toHaveLength(8);
+    expect(server.logLines().filter(logged("tagguard: GitHub request failed, retrying", "storm-1"))).toHaveLength(6);
+    expect(server.logLines().filter(logged("tagguard: the run hit a transient fault, running it again", "storm-1"))).toHaveLength(1);
+
+    const next = await deliver("next-1", 9);
+    expect(next.status).toBe(200);
+    expect((await fake.waitFor(reviewPosted(9))).body).toEqual(REVIEW);
+
+    const redelivery = await deliver("storm-1", 8);
+    expect(redelivery.status).toBe(200);
+    expect((await fake.waitFor(reviewPosted(8))).body).toEqual(REVIEW);
+
+    // Once it succeeded, another redelivery is recognised and does nothing.
+    await deliver("storm-1", 8);
+    await server.waitForLog(logged("tagguard: delivery already handled", "storm-1"));
+    expect([7, 8, 9].map((n) => reviewsOn(n).length)).toEqual([1, 1, 1]);
+    expect(server.output).not.toContain("ghs_e2e_installation_token");
+  });
+
+  it("on SIGTERM refuses new deliveries with 503, finishes the queued work, and exits", async () => {
+    let release = (): void => undefined;
+    proxy.inject(`GET ${API}/pulls/10/files`, { kind: "hold", until: new Promise<void>((resolve) => (release = resolve)) });
+    const queued = await deliver("drain-1", 10);
+    expect(queued.status).toBe(200);
+    await proxy.waitFor((r) => r.path === `${API}/pulls/10/files?per_page=100`);
+
+    const stopped = server.stop();
+    await server.waitForLog(logged("tagguard: shutting down: refusing new deliveries, finishing queued work"));
+
+    const refused = await deliver("late-1", 11);
+    expect([refused.status, JSON.parse(refused.text)]).toEqual([503, { error: "DeliveryRefused: tagguard is shutting down; redeliver later" }]);
+    expect(await server.waitForLog(logged("tagguard: delivery refused; redeliver it later"))).toMatchObject({
+      level: 40,
+      deliveryId: "late-1",
+      reason: "tagguard is shutting down",
+    });
+
+    release();
+    await stopped;
+    expect(reviewsOn(10)).toEqual([REVIEW]);
+    expect(reviewsOn(11)).toEqual([]);
+    await server.waitForLog(logged("tagguard: queued work finished"));
+  });
+});

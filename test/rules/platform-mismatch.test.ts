@@ -1,0 +1,38 @@
+import { describe, expect, it } from "@jest/globals";
+import { runnerArch } from "../../src/rules/steps.js";
+import { goldenCases } from "../golden.js";
+
+describe("platform-mismatch golden fixtures", () => {
+  const cases = goldenCases("test/fixtures/rules/platform-mismatch", "platform-mismatch");
+
+  it("has firing and quiet cases", () => {
+    expect(cases.filter((c) => c.name.includes(": fire-")).length).toBeGreaterThanOrEqual(4);
+    expect(cases.filter((c) => c.name.includes(": quiet-")).length).toBeGreaterThanOrEqual(5);
+  });
+
+  for (const c of cases) {
+    it(c.name, () => {
+      const actual = c.actual();
+      if (c.name.includes(": fire-")) expect(actual).toContain("platform-mismatch");
+      expect(actual).toBe(c.expected);
+    });
+  }
+});
+
+describe("runner architecture from runs-on labels", () => {
+  it.each([
+    [["ubuntu-24.04-arm"], "arm64"],
+    [["windows-11-arm"], "arm64"],
+    [["self-hosted", "linux", "ARM64"], "arm64"],
+    [["linux_aarch64"], "arm64"],
+    [["ubuntu-latest"], "amd64"],
+    [["ubuntu-22.04"], "amd64"],
+    [["self-hosted", "X64"], "amd64"],
+    [["linux_x86_64"], "amd64"],
+    [["self-hosted"], undefined],
+    [["swarm-runner"], undefined],
+    [["macos-14"], undefined],
+  ])("%j is %s", (labels, arch) => {
+    expect(runnerArch(labels)).toBe(arch);
+  });
+});
