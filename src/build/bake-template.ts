@@ -234,23 +234,21 @@ class ExprParser {
   }
 
   private or(): Values {
-    const from = this.pos;
-    let left = this.and();
-    while (this.peek("||")) {
-      this.pos++;
-      const right = this.and();
-      left = this.logical(left, right, false, this.text(from, this.pos));
-    }
-    return left;
+    return this.chain("||", () => this.and());
   }
 
   private and(): Values {
+    return this.chain("&&", () => this.cmp());
+  }
+
+  /** Operands joined by `&&` or `||`. */
+  private chain(op: "&&" | "||", operand: () => Values): Values {
     const from = this.pos;
-    let left = this.cmp();
-    while (this.peek("&&")) {
+    let left = operand();
+    while (this.peek(op)) {
       this.pos++;
-      const right = this.cmp();
-      left = this.logical(left, right, true, this.text(from, this.pos));
+      const right = operand();
+      left = this.logical(left, right, op === "&&", this.text(from, this.pos));
     }
     return left;
   }

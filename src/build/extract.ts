@@ -54,7 +54,8 @@ export function extractBuild(visit: StepVisit, builds: BuildInvocation[], bakeFi
     return withBakeFileContent(metadataActionOutputs(inputs, visit.event), inputs.get("bake-target"));
   }
   if (isAction(uses, "docker/bake-action")) {
-    if (bakeFiles) builds.push(...bakeFiles.builds(bakeActionRequest(visit)));
+    const request = bakeFiles && bakeActionRequest(visit);
+    if (request) builds.push(...bakeFiles.builds(request));
     return undefined;
   }
   if (!isAction(uses, "docker/build-push-action")) return undefined;

@@ -16,7 +16,7 @@ export class ScriptText {
   readonly text: string;
   private readonly lines: { start: number; segment: Segment }[] = [];
 
-  constructor(readonly value: ScalarValue) {
+  constructor(private readonly value: ScalarValue) {
     const joined = value.segments.map((s) => s.text).join("\n");
     const segments = joined === value.value.replace(/\n+$/, "") ? value.segments : [{ text: value.value, span: value.span, exact: false }];
     this.text = segments.map((s) => s.text).join("\n");
@@ -69,7 +69,8 @@ export interface ShellContext {
 /** Runner variables that name files, not values. */
 const RUNNER_FILES = new Set(["GITHUB_ENV", "GITHUB_OUTPUT", "GITHUB_PATH", "GITHUB_STEP_SUMMARY", "GITHUB_STATE"]);
 
-export function fromSym(visit: StepVisit, text: string, span: Span): TemplateAlt[] {
+/** Text with `${{ }}` evaluated in the step's scope, as template alternatives. */
+function fromSym(visit: StepVisit, text: string, span: Span): TemplateAlt[] {
   return visit.evaluate(text, span).map((a) => ({ value: toTemplate(a.value), conds: a.conds }));
 }
 
@@ -90,7 +91,7 @@ export function isShellHole(hole: Hole): boolean {
 }
 
 /** The value of `$name` in the script at this point; unknown variables are holes named `$NAME`. */
-export function shellVariable(ctx: ShellContext, name: string, span: Span): TemplateAlt[] {
+function shellVariable(ctx: ShellContext, name: string, span: Span): TemplateAlt[] {
   return ctx.vars.get(name) ?? processEnv(ctx.visit, name, span) ?? only([{ hole: { source: `$${name}` } }]);
 }
 

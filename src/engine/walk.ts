@@ -328,16 +328,18 @@ export function matrixLegs(matrix: Matrix | undefined): Leg[] {
   if (matrix.axes.size === 0) rows = [];
   rows = rows.filter((r) => !matrix.exclude.some((ex) => rowMatches(r, ex)));
   const axes = new Set(matrix.axes.keys());
+  const added: Record<string, Val>[] = [];
   for (const inc of matrix.include) {
+    const original = Object.fromEntries(Object.entries(inc).filter(([k]) => axes.has(k)));
     let merged = false;
     rows = rows.map((r) => {
-      const original = Object.fromEntries(Object.entries(inc).filter(([k]) => axes.has(k)));
       if (!rowMatches(r, original)) return r;
       merged = true;
       return { ...r, ...inc };
     });
-    if (!merged) rows.push({ ...inc });
+    if (!merged) added.push({ ...inc });
   }
+  rows = [...rows, ...added];
   if (rows.length > MAX_MATRIX_LEGS) return [{ dynamic: true, label: "matrix" }];
   if (rows.length === 0) return [{ dynamic: false }];
   return rows.map((values) => ({ values, dynamic: false, label: labelOf(values) }));

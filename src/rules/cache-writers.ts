@@ -79,7 +79,7 @@ export function mayShareRef(a: EventCase, b: EventCase): boolean {
 }
 
 /** The written text of an optional single-value input, trimmed; '' when absent. */
-export function itemText(item: Item | undefined): string {
+function itemText(item: Item | undefined): string {
   return item ? renderTemplate(trimTemplate(item.value)) : "";
 }
 
@@ -89,7 +89,7 @@ export function buildSource(build: BuildInvocation): string {
 }
 
 /** The target stage a build builds: `target`, else the bake target; '' for the last stage. */
-export function buildTarget(build: BuildInvocation): string {
+function buildTarget(build: BuildInvocation): string {
   return itemText(build.target) || (build.bakeTarget ?? "");
 }
 
@@ -134,7 +134,11 @@ function differingAxes(primary: WriterLike, partners: WriterLike[]): string[] | 
  * `${{ matrix.<axis> }}` when they are legs of one matrix, else its literal target or context directory
  * when theirs differ.
  */
-export function distinguisher(primary: WriterLike, partners: WriterLike[]): string | undefined {
+export function distinguisher(primary: SiteWriter, all: SiteWriter[]): string | undefined {
+  const partners = all.filter((p) => p.site !== primary.site);
+  // One line written through several calls or bake targets cannot be edited apart.
+  const sameLine = (p: SiteWriter) => spanKey(p.cache.item.span) === spanKey(primary.cache.item.span);
+  if (partners.some((p) => sameLine(p) && p.siteWithoutLeg !== primary.siteWithoutLeg)) return undefined;
   if (partners.every((p) => p.siteWithoutLeg === primary.siteWithoutLeg)) {
     const axes = differingAxes(primary, partners);
     return axes?.length ? axes.map((a) => `\${{ matrix.${a} }}`).join("-") : undefined;
@@ -208,8 +212,17 @@ export function stepGuard(w: WriterLike): string[] {
   return [cond.replace(/^\$\{\{\s*(.*?)\s*\}\}$/, "$1")];
 }
 
+/** The sentences that qualify a collision: branch conditions of the values, `if:` of the steps. */
+export function conditionSentences(condSets: string[][], guards: Set<string>): string[] {
+  const conds = commonConds(condSets);
+  return [
+    ...(conds.length ? [`This happens when ${conds.join(" and ")}.`] : []),
+    ...(guards.size ? [`The steps have if: conditions (${[...guards].join("; ")}); nothing is overwritten if they never run together.`] : []),
+  ];
+}
+
 /** Branch conditions common to every set (what a finding names as "this happens when …"). */
-export function commonConds(sets: string[][]): string[] {
+function commonConds(sets: string[][]): string[] {
   return sets.length ? sets[0].filter((c) => sets.every((s) => s.includes(c))) : [];
 }
 
@@ -287,7 +300,8 @@ export function collisionSentence<W extends SiteWriter>(
 }
 
 /** Related locations for the partners: their own lines, or for calls of the same line both call sites. */
-export function partnerLocations<W extends SiteWriter>(primary: W, g: Partners<W>, what: (w: W) => string): RelatedLocation[] {
+export function partnerLocations<W extends SiteWriter>(g: Partners<W>, what: (w: W) => string): RelatedLocation[] {
+  const { primary } = g;
   const lines = [...g.sameRun, ...g.otherRuns].map((p) => ({ span: p.cache.item.span, message: `${what(p)} (${describeSite(p.build.visit)})` }));
   const calls = g.sameLine.length ? [primary, ...g.sameLine] : [];
   const callSites = calls.flatMap((w) => {

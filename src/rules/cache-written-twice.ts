@@ -6,7 +6,7 @@ import { unify } from "../workflow/expr/unify.js";
 import { isLit, renderTemplate, type Template, templateLiteral, trimTemplate } from "../workflow/expr/value.js";
 import {
   collisionSentence,
-  commonConds,
+  conditionSentences,
   distinguisher,
   groupPartners,
   overwritesPush,
@@ -36,8 +36,8 @@ interface Writer {
   site: string;
   siteWithoutLeg: string;
   run: string;
-  /** Writers conflict within one run (registry) or on one runner (local directories). */
-  scope: string;
+  /** Where writers can meet: one run for registry refs, one runner for local directories. */
+  domain: string;
 }
 
 /** A local path with `./` prefixes, repeated and trailing slashes removed from its literal text. */
@@ -61,11 +61,11 @@ function writersOf(builds: BuildInvocation[]): Writer[] {
         const ref = parseImageRefTemplate(refTemplate);
         // A cache onto a pushed tag is cache-overwrites-tag's error.
         if (!ref || overwritesPush(ref, pushes)) return [];
-        return [{ build, cache, location: { kind: "registry", ref }, site, siteWithoutLeg, run: runKey(build.visit), scope: runKey(build.visit) }];
+        return [{ build, cache, location: { kind: "registry", ref }, site, siteWithoutLeg, run: runKey(build.visit), domain: runKey(build.visit) }];
       }
       const dest = cache.entry.type === "local" ? cache.entry.attrs.dest : undefined;
       if (!dest) return [];
-      return [{ build, cache, location: { kind: "local", dest: normalisePath(dest) }, site, siteWithoutLeg, run: runKey(build.visit), scope: runnerKey(build.visit) }];
+      return [{ build, cache, location: { kind: "local", dest: normalisePath(dest) }, site, siteWithoutLeg, run: runKey(build.visit), domain: runnerKey(build.visit) }];
     }),
   );
 }
@@ -120,7 +120,8 @@ function registryFix(t: Twice): Fix {
   });
   const edits = [refEdit(writer.cache, newRef), ...reads.map((c) => refEdit(c, newRef))];
   if (edits.some((e) => e === undefined)) return { title, edits: [], safe: false };
-  return { title: `export this writer's cache to ${newRef} and read it from there`, edits: edits as Edit[], safe: true };
+  const also = reads.length ? " and read it from there" : "";
+  return { title: `export this writer's cache to ${newRef}${also}`, edits: edits as Edit[], safe: true };
 }
 
 function reportTwice(t: Twice): { message: string; related: RelatedLocation[]; definite: boolean; fix: Fix } {
@@ -132,10 +133,9 @@ function reportTwice(t: Twice): { message: string; related: RelatedLocation[]; d
       ? ["another build in the same run", "other builds in the same run"]
       : ["another build on the same runner", "other builds on the same runner"];
   const parts = [collisionSentence(`${what} ${locationText(writer.location)}`, g, { sameRun }), IMPACT];
-  const definite = t.condSets.every((s) => s.length === 0);
-  const conds = definite ? [] : commonConds(t.condSets);
-  if (conds.length) parts.push(`This happens when ${conds.join(" and ")}.`);
-  const related = partnerLocations(writer, g, (w) => `also exports to ${locationText(w.location)}`);
+  const definite = t.condSets.every((s) => s.length === 0) && t.guards.size === 0;
+  parts.push(...conditionSentences(t.condSets, t.guards));
+  const related = partnerLocations(g, (w) => `also exports to ${locationText(w.location)}`);
   const fix: Fix =
     writer.location.kind === "registry"
       ? registryFix(t)
@@ -166,7 +166,7 @@ export default defineRule({
     const twice = new Map<string, Twice>();
     for (const a of writers) {
       for (const b of writers) {
-        if (a.site === b.site || a.scope !== b.scope || !sameLocation(a.location, b.location)) continue;
+        if (a.site === b.site || a.domain !== b.domain || !sameLocation(a.location, b.location)) continue;
         const key = `${spanKey(a.cache.item.span)}|${locationText(a.location)}`;
         const t: Twice = twice.get(key) ?? { writer: a, partners: new Map(), condSets: [], guards: new Set() };
         twice.set(key, t);

@@ -6,7 +6,7 @@ import { renderTemplate, type Template, templateLiteral } from "../workflow/expr
 import {
   buildSource,
   collisionSentence,
-  commonConds,
+  conditionSentences,
   distinguisher,
   firstByKey,
   groupPartners,
@@ -143,10 +143,9 @@ function describe(f: Shared): { message: string; related: RelatedLocation[]; def
     );
   }
   parts.push("Builds sharing a scope have also been reported to serve stale COPY layers (unconfirmed upstream).");
-  const definite = partners.every((p) => p.overlap === "definite") && f.condSets.every((s) => s.length === 0);
-  const conds = definite ? [] : commonConds(f.condSets);
-  if (conds.length) parts.push(`This happens when ${conds.join(" and ")}.`);
-  const related = partnerLocations(writer, g, (w) => `also exports to scope ${renderTemplate(w.scope)}`);
+  const definite = partners.every((p) => p.overlap === "definite") && f.condSets.every((s) => s.length === 0) && f.guards.size === 0;
+  parts.push(...conditionSentences(f.condSets, f.guards));
+  const related = partnerLocations(g, (w) => `also exports to scope ${renderTemplate(w.scope)}`);
   return { message: parts.join(" "), related, definite };
 }
 

@@ -132,6 +132,14 @@ describe("bake files through docker/bake-action", () => {
     ]);
   });
 
+  it("does not read the repository's files for a remote bake definition (they are only checked on their own)", () => {
+    const step = bakeStep(["source: https://github.com/acme/images.git#main", "push: true"]);
+    expect(builds([workflow(step), { path: "images.hcl", text: HCL }]).map((b) => [b.bakeTarget, b.push])).toEqual([
+      ["api", undefined],
+      ["worker", undefined],
+    ]);
+  });
+
   it("reads JSON bake files with exact spans", () => {
     const json = '{\n  "target": {\n    "default": {\n      "tags": ["ghcr.io/acme/app:latest"],\n      "cache-to": ["type=inline"]\n    }\n  }\n}\n';
     const [b] = builds([workflow(bakeStep(["push: true"])), { path: "docker-bake.json", text: json }]);
