@@ -1,3 +1,4 @@
+import { describe, expect, it } from "@jest/globals";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { collect } from "../src/cli/lint.js";
@@ -56,4 +57,31 @@ export function goldenCases(dir: string, ruleId: string): GoldenCase[] {
       };
     })
     .map((c) => ({ ...c, name: `${ruleId}: ${c.name}` }));
+}
+
+/**
+ * The golden tests of one rule: every case under `test/fixtures/rules/<ruleId>/`. `fire-*` cases must
+ * report the rule and match `expected.out`; `fire-trap-*` cases must match `expected.out` without the
+ * rule (another rule owns the location); `quiet-*` cases must report nothing at all.
+ */
+export function describeGoldenRule(ruleId: string, minimum: { fire: number; quiet: number } = { fire: 3, quiet: 3 }): void {
+  describe(`${ruleId} golden fixtures`, () => {
+    const cases = goldenCases(`test/fixtures/rules/${ruleId}`, ruleId);
+    const isTrap = (c: GoldenCase) => c.name.includes(": fire-trap-");
+    const isFire = (c: GoldenCase) => c.name.includes(": fire-") && !isTrap(c);
+
+    it("has firing and quiet cases", () => {
+      expect(cases.filter(isFire).length).toBeGreaterThanOrEqual(minimum.fire);
+      expect(cases.filter((c) => c.name.includes(": quiet-")).length).toBeGreaterThanOrEqual(minimum.quiet);
+    });
+
+    for (const c of cases) {
+      it(c.name, () => {
+        const actual = c.actual();
+        if (isTrap(c)) expect(actual).not.toContain(` ${ruleId} `);
+        else if (isFire(c)) expect(actual).toContain(` ${ruleId} `);
+        expect(actual).toBe(c.expected);
+      });
+    }
+  });
 }

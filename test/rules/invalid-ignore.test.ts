@@ -1,19 +1,3 @@
-import { describe, expect, it } from "@jest/globals";
-import { goldenCases } from "../golden.js";
+import { describeGoldenRule } from "../golden.js";
 
-describe("invalid-ignore golden fixtures", () => {
-  const cases = goldenCases("test/fixtures/rules/invalid-ignore", "invalid-ignore");
-
-  it("has firing and quiet cases", () => {
-    expect(cases.filter((c) => c.name.includes(": fire-")).length).toBeGreaterThanOrEqual(3);
-    expect(cases.filter((c) => c.name.includes(": quiet-")).length).toBeGreaterThanOrEqual(2);
-  });
-
-  for (const c of cases) {
-    it(c.name, () => {
-      const actual = c.actual();
-      if (c.name.includes(": fire-")) expect(actual).toContain("invalid-ignore");
-      expect(actual).toBe(c.expected);
-    });
-  }
-});
+describeGoldenRule("invalid-ignore", { fire: 3, quiet: 2 });

@@ -1,23 +1,8 @@
 import { describe, expect, it } from "@jest/globals";
 import { runnerArch } from "../../src/rules/steps.js";
-import { goldenCases } from "../golden.js";
+import { describeGoldenRule } from "../golden.js";
 
-describe("platform-mismatch golden fixtures", () => {
-  const cases = goldenCases("test/fixtures/rules/platform-mismatch", "platform-mismatch");
-
-  it("has firing and quiet cases", () => {
-    expect(cases.filter((c) => c.name.includes(": fire-")).length).toBeGreaterThanOrEqual(4);
-    expect(cases.filter((c) => c.name.includes(": quiet-")).length).toBeGreaterThanOrEqual(5);
-  });
-
-  for (const c of cases) {
-    it(c.name, () => {
-      const actual = c.actual();
-      if (c.name.includes(": fire-")) expect(actual).toContain("platform-mismatch");
-      expect(actual).toBe(c.expected);
-    });
-  }
-});
+describeGoldenRule("platform-mismatch", { fire: 4, quiet: 5 });
 
 describe("runner architecture from runs-on labels", () => {
   it.each([
