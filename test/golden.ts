@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@jest/globals";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { collect } from "../src/cli/lint.js";
+import { collect, readConfig } from "../src/cli/lint.js";
 import { analyze } from "../src/engine/index.js";
 import type { Finding } from "../src/report/finding.js";
 import type { Span } from "../src/workflow/span.js";
@@ -33,9 +33,9 @@ export interface GoldenCase {
 }
 
 /**
- * The cases under `dir`: each sub-directory is a repository. `fire-*` cases compare against their
- * `expected.out`; `quiet-*` cases must produce no finding at all. `UPDATE_GOLDEN=1` rewrites
- * expected files (review the diff before committing).
+ * The cases under `dir`: each sub-directory is a repository, analysed with its `.github/tagguard.yml`
+ * when it has one. `fire-*` cases compare against their `expected.out`; `quiet-*` cases must produce no
+ * finding at all. `UPDATE_GOLDEN=1` rewrites expected files (review the diff before committing).
  */
 export function goldenCases(dir: string, ruleId: string): GoldenCase[] {
   return readdirSync(dir, { withFileTypes: true })
@@ -45,7 +45,7 @@ export function goldenCases(dir: string, ruleId: string): GoldenCase[] {
     .map((name) => {
       const caseDir = join(dir, name);
       const expectedFile = join(caseDir, "expected.out");
-      const actual = () => renderGolden(analyze(collect(caseDir)).findings);
+      const actual = () => renderGolden(analyze(collect(caseDir), { config: readConfig(caseDir, undefined)?.config }).findings);
       if (name.startsWith("fire-") && process.env.UPDATE_GOLDEN === "1") writeFileSync(expectedFile, actual());
       if (name.startsWith("fire-") && !existsSync(expectedFile)) throw new Error(`${caseDir} has no expected.out`);
       if (!name.startsWith("fire-") && !name.startsWith("quiet-")) throw new Error(`${caseDir}: name must start with fire- or quiet-`);

@@ -142,7 +142,7 @@ function parseArgs(argv: string[]): LintArgs {
  * The configuration for one PATH: `--config FILE`, else `PATH/.github/tagguard.yml` when PATH is a
  * directory that has one. Its findings name the file as given (`.github/tagguard.yml` below PATH).
  */
-function readConfig(path: string, explicit: string | undefined): { config: Config; file: string; text: string } | undefined {
+export function readConfig(path: string, explicit: string | undefined): { config: Config; file: string; text: string } | undefined {
   const abs = explicit ? resolve(explicit) : join(resolve(path), CONFIG_PATH);
   if (!explicit && !(isDir(resolve(path)) && existsSync(abs))) return undefined;
   const text = readFileSync(abs, "utf8");

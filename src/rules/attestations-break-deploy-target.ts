@@ -2,7 +2,7 @@ import type { BuildInvocation } from "../build/invocation.js";
 import type { Project } from "../engine/project.js";
 import type { Edit, Fix, RelatedLocation } from "../report/finding.js";
 import type { Span } from "../workflow/span.js";
-import { type DeploySite, deploySites, deploysBuild, sameRun, TARGET_NAMES, type TargetId } from "./deploy-targets.js";
+import { type DeploySite, deploySites, deploysBuild, sameRun, type TargetId } from "./deploy-targets.js";
 import { addInputEdit, replaceValueEdit } from "./fixes/with-input.js";
 import { attestationFlag, attestations, buildSpan, multiPlatform } from "./images.js";
 import { defineRule } from "./rule.js";
@@ -18,6 +18,15 @@ const FAILURES: Partial<Record<TargetId, string>> = {
   "manifest-inspect":
     'docker manifest inspect gets an index instead of one image manifest: clients without OCI index support fail with "OCI index found, but accept header does not support OCI indexes", and scripts that read the manifest see an extra unknown/unknown entry.',
 };
+
+/** How a site's target fails on an image index; undefined when it accepts one (or is not known to reject it). */
+function failure(site: DeploySite): string | undefined {
+  if (site.acceptsIndex === true) return undefined;
+  const known = site.builtin && FAILURES[site.builtin];
+  if (known) return known;
+  if (site.acceptsIndex === false) return `${site.name} does not accept an OCI image index (acceptsIndex: false in deployTargets of .github/tagguard.yml), so the deploy fails.`;
+  return undefined;
+}
 
 interface Pairing {
   build: BuildInvocation;
@@ -58,7 +67,7 @@ export default defineRule({
     fixable: "suggestion",
   },
   check(ctx) {
-    const sites = deploySites(ctx.project).filter((s) => FAILURES[s.target] !== undefined);
+    const sites = deploySites(ctx.project, ctx.config).filter((s) => failure(s) !== undefined);
     const pairings = new Map<string, Pairing>();
     for (const build of ctx.builds) {
       if (build.push === false || multiPlatform(build) === true) continue;
@@ -79,16 +88,18 @@ export default defineRule({
     }
     for (const p of pairings.values()) {
       const sites = [...p.sites.values()];
-      const targets = [...new Set(sites.map((s) => s.target))];
-      const deployed = targets.filter((t) => t !== "manifest-inspect").map((t) => TARGET_NAMES[t]);
+      const byTarget = new Map(sites.map((s) => [s.target, s]));
+      const targets = [...byTarget.keys()];
+      const inspects = (s: DeploySite) => s.builtin === "manifest-inspect";
+      const deployed = [...byTarget.values()].filter((s) => !inspects(s)).map((s) => s.name);
       const uses = [
         ...(deployed.length ? [`deploys it to ${listOf(deployed)}`] : []),
-        ...(targets.includes("manifest-inspect") ? ["reads it with docker manifest inspect"] : []),
+        ...(sites.some(inspects) ? ["reads it with docker manifest inspect"] : []),
       ];
       const message = [
         `This image is pushed with attestations (${p.reason}), so each tag is an OCI image index with an extra unknown/unknown attestation manifest instead of a plain image manifest,`,
         `and the workflow ${uses.join(" and ")}.`,
-        ...targets.map((t) => FAILURES[t] as string),
+        ...[...byTarget.values()].map((s) => failure(s) as string),
       ].join(" ");
       ctx.report({
         message,
@@ -98,7 +109,7 @@ export default defineRule({
         related: sites.map(
           (s): RelatedLocation => ({
             span: s.span,
-            message: `${s.target === "manifest-inspect" ? "read with" : "deployed to"} ${TARGET_NAMES[s.target]} here (${s.how}; ${describeSite(s.visit)})`,
+            message: `${inspects(s) ? "read with" : "deployed to"} ${s.name} here (${s.how}; ${describeSite(s.visit)})`,
           }),
         ),
         hidden: [p.build.visit.step.span],

@@ -1,6 +1,7 @@
 import type { BuildInvocation } from "../build/invocation.js";
 import { isAction } from "../build/extract.js";
 import { subSpan } from "../build/items.js";
+import type { Config, DeployTarget } from "../config/types.js";
 import { compareRefs, parseImageRefTemplate, type RefMatch, withTag } from "../docker/image-ref.js";
 import type { Project } from "../engine/project.js";
 import type { StepVisit } from "../engine/walk.js";
@@ -8,7 +9,7 @@ import { toTemplate } from "../workflow/expr/coerce.js";
 import { isLit, splitTemplate, type Template, templateLiteral, trimTemplate } from "../workflow/expr/value.js";
 import type { Span } from "../workflow/span.js";
 import type { ScalarValue, Segment } from "../workflow/yaml.js";
-import { type Arch, stepVisits } from "./steps.js";
+import { type Arch, siteKey, stepVisits } from "./steps.js";
 
 /** Platforms that run an image a workflow pushed. */
 export type TargetId = "lambda" | "fly" | "aci" | "app-service" | "manifest-inspect" | "cloud-run" | "app-runner";
@@ -23,10 +24,34 @@ export const TARGET_NAMES: Record<TargetId, string> = {
   "app-runner": "AWS App Runner",
 };
 
+/** The names `deployTargets` in `.github/tagguard.yml` gives the built-in targets (`BUILTIN_DEPLOY_TARGETS`). */
+export const CONFIG_NAMES: Record<TargetId, string> = {
+  lambda: "aws-lambda",
+  fly: "fly",
+  aci: "azure-container-instances",
+  "app-service": "azure-app-service",
+  "manifest-inspect": "docker-manifest-inspect",
+  "cloud-run": "google-cloud-run",
+  "app-runner": "aws-app-runner",
+};
+
+function builtinOf(name: string): TargetId | undefined {
+  return (Object.keys(CONFIG_NAMES) as TargetId[]).find((id) => CONFIG_NAMES[id] === name);
+}
+
 /** One step that deploys (or reads) an image, on one evaluation of its workflow. */
 export interface DeploySite {
   visit: StepVisit;
-  target: TargetId;
+  /** The built-in target id, or the configured name of a custom target; part of finding subjects. */
+  target: string;
+  /** The built-in target, undefined for a custom one. */
+  builtin?: TargetId;
+  /** The target's name in messages. */
+  name: string;
+  /** Platforms the target runs, from `deployTargets` (overridden by an architecture the step chooses). */
+  platforms?: string[];
+  /** Whether the target accepts an OCI image index, from `deployTargets`; undefined: built-in knowledge. */
+  acceptsIndex?: boolean;
   /** How the step deploys, for messages: `aws lambda update-function-code`, `azure/webapps-deploy`. */
   how: string;
   /** The command or the input that names the image. */
@@ -184,7 +209,7 @@ function fromRun(visit: StepVisit, run: ScalarValue): DeploySite[] {
     for (const p of COMMANDS) {
       const command = p.command.exec(line.text);
       if (!command || (p.requires && !p.requires.test(line.text)) || p.unless?.test(line.text)) continue;
-      const site: DeploySite = { visit, target: p.target, how: command[0].replace(/\s+/g, " "), span: spanAt(line, command.index, command[0]) };
+      const site: DeploySite = { visit, target: p.target, builtin: p.target, name: TARGET_NAMES[p.target], how: command[0].replace(/\s+/g, " "), span: spanAt(line, command.index, command[0]) };
       const image = p.image?.exec(line.text);
       if (image) {
         const word = unquote(image[1]);
@@ -226,6 +251,8 @@ function fromAction(visit: StepVisit, uses: string): DeploySite[] {
     {
       visit,
       target: p.target,
+      builtin: p.target,
+      name: TARGET_NAMES[p.target],
       how: p.action,
       span: firstLineSpan(image),
       images: evaluateImages(visit, image.value, image.span),
@@ -238,8 +265,8 @@ function fromAction(visit: StepVisit, uses: string): DeploySite[] {
 
 const sitesCache = new WeakMap<Project, DeploySite[]>();
 
-/** Every step that deploys or inspects an image, per evaluation (event case and matrix leg). */
-export function deploySites(project: Project): DeploySite[] {
+/** Every step that deploys or inspects an image to a built-in target, as recognised without configuration. */
+function builtinSites(project: Project): DeploySite[] {
   const cached = sitesCache.get(project);
   if (cached) return cached;
   const sites = stepVisits(project).flatMap((visit) => {
@@ -248,6 +275,120 @@ export function deploySites(project: Project): DeploySite[] {
     return run ? fromRun(visit, run) : [];
   });
   sitesCache.set(project, sites);
+  return sites;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/** A `uses` pattern: `owner/repo@ref`, `*` matching anything, no `@` (or `@*`) matching any ref; case-insensitive. */
+function usesMatcher(pattern: string): RegExp {
+  const glob = pattern.split("*").map(escapeRegExp).join(".*");
+  return new RegExp(`^${glob}${pattern.includes("@") ? "" : "(?:@.*)?"}$`, "i");
+}
+
+/**
+ * A `run` prefix: its words at the start of a command (line start, after `;`, `&&`, `||`, `|`, `(`,
+ * `then`, `do`, or environment assignments), with the command's remaining words in group `args`.
+ */
+function runMatcher(prefix: string): RegExp {
+  const words = prefix.trim().split(/\s+/).map(escapeRegExp).join(String.raw`\s+`);
+  const start = String.raw`(?:^|[;&|(]|\b(?:then|do|else)\b)\s*(?:[A-Za-z_]\w*=${WORD}\s+)*`;
+  return new RegExp(String.raw`${start}(?<command>${words})(?=$|[\s;&|)])(?<args>(?:[ \t]+${WORD})*)`, "g");
+}
+
+/** A word that can only be an image reference: a registry host and a path, or a path with a tag or digest. */
+const IMAGE_WORD = /^(?:(?:[\w-]+(?:\.[\w-]+)+|localhost)(?::\d+)?\/\S|[\w.-]+(?:\/[\w.-]+)+[:@])/;
+
+/** The image references among a custom deploy command's arguments (`--image=REF`, `REF`); undefined when there are none. */
+function imagesInArgs(visit: StepVisit, line: ShellLine, args: string, at: number): Template[] | undefined {
+  const images: Template[] = [];
+  for (const m of args.matchAll(new RegExp(WORD, "g"))) {
+    const flag = m[1].startsWith("-");
+    if (flag && !m[1].includes("=")) continue;
+    const word = unquote(flag ? m[1].slice(m[1].indexOf("=") + 1) : m[1]);
+    if (!IMAGE_WORD.test(word)) continue;
+    const found = evaluateImages(visit, word, spanAt(line, at + (m.index ?? 0), m[1]));
+    if (!found) return undefined;
+    images.push(...found);
+  }
+  return images.length ? images : undefined;
+}
+
+/** Inputs of a custom deploy action that name the image. */
+const IMAGE_INPUT = /^images?(?:[-_]?(?:uri|ref|name))?$/i;
+
+function configuredSite(visit: StepVisit, t: DeployTarget, builtin: TargetId | undefined): Omit<DeploySite, "how" | "span"> {
+  return { visit, target: builtin ?? t.name, builtin, name: builtin ? TARGET_NAMES[builtin] : t.name };
+}
+
+/** Steps that `deployTargets` entries recognise by their `uses` and `run` patterns. */
+function configuredSites(project: Project, targets: DeployTarget[]): DeploySite[] {
+  const recognisers = targets.filter((t) => t.uses.length > 0 || t.run.length > 0);
+  if (recognisers.length === 0) return [];
+  return stepVisits(project).flatMap((visit) => {
+    const { uses, run } = visit.step;
+    return recognisers.flatMap((t): DeploySite[] => {
+      const builtin = builtinOf(t.name);
+      if (uses) {
+        if (!t.uses.some((p) => usesMatcher(p).test(uses.value.trim()))) return [];
+        const input = [...visit.step.with].find(([name]) => IMAGE_INPUT.test(name))?.[1];
+        const how = uses.value.trim().replace(/@.*$/, "");
+        if (!input) return [{ ...configuredSite(visit, t, builtin), how, span: uses.span }];
+        return [{ ...configuredSite(visit, t, builtin), how, span: firstLineSpan(input), images: evaluateImages(visit, input.value, input.span) }];
+      }
+      if (!run) return [];
+      const segments = run.segments.length ? run.segments : [{ text: run.value, span: run.span, exact: false }];
+      return shellLines(segments).flatMap((line) =>
+        t.run.flatMap((prefix) =>
+          [...line.text.matchAll(runMatcher(prefix))].map((m): DeploySite => {
+            const { command, args } = m.groups as { command: string; args: string };
+            const at = (m.index ?? 0) + m[0].length - args.length - command.length;
+            return {
+              ...configuredSite(visit, t, builtin),
+              how: command.replace(/\s+/g, " "),
+              span: spanAt(line, at, command),
+              images: imagesInArgs(visit, line, args, at + command.length),
+            };
+          }),
+        ),
+      );
+    });
+  });
+}
+
+/** Applies a `deployTargets` entry's `platforms` and `acceptsIndex` to a site of its target. */
+function configure(site: DeploySite, t: DeployTarget | undefined): DeploySite {
+  if (!t) return site;
+  const out: DeploySite = { ...site };
+  if (t.acceptsIndex !== undefined) out.acceptsIndex = t.acceptsIndex;
+  if (t.platforms && !site.archSpan) {
+    out.platforms = t.platforms;
+    out.arch = undefined;
+    out.archAssumed = undefined;
+  }
+  return out;
+}
+
+const configuredCache = new WeakMap<Project, WeakMap<Config, DeploySite[]>>();
+
+/**
+ * Every step that deploys or inspects an image, per evaluation (event case and matrix leg): the
+ * built-in targets' commands and actions, and those `config.deployTargets` recognise, with the
+ * configured `platforms` and `acceptsIndex` applied.
+ */
+export function deploySites(project: Project, config: Config): DeploySite[] {
+  const perConfig = configuredCache.get(project) ?? new WeakMap<Config, DeploySite[]>();
+  configuredCache.set(project, perConfig);
+  const cached = perConfig.get(config);
+  if (cached) return cached;
+  const entryOf = (site: DeploySite) => config.deployTargets.find((t) => t.name === (site.builtin ? CONFIG_NAMES[site.builtin] : site.target));
+  const builtin = builtinSites(project);
+  const known = new Set(builtin.map((s) => `${siteKey(s.visit)}|${s.target}|${s.span.start.line}`));
+  const extra = configuredSites(project, config.deployTargets).filter((s) => !known.has(`${siteKey(s.visit)}|${s.target}|${s.span.start.line}`));
+  const sites = [...builtin, ...extra].map((s) => configure(s, entryOf(s)));
+  perConfig.set(config, sites);
   return sites;
 }
 

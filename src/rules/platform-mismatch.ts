@@ -2,7 +2,7 @@ import type { BuildInvocation } from "../build/invocation.js";
 import type { Project } from "../engine/project.js";
 import type { Edit, Fix, RelatedLocation } from "../report/finding.js";
 import type { Span } from "../workflow/span.js";
-import { type DeploySite, deploySites, deploysBuild, sameRun, TARGET_NAMES, type TargetId } from "./deploy-targets.js";
+import { type DeploySite, deploySites, deploysBuild, sameRun, type TargetId } from "./deploy-targets.js";
 import { addInputEdit } from "./fixes/with-input.js";
 import { buildSpan, buildsImage, literalPlatforms, platformArch } from "./images.js";
 import { defineRule } from "./rule.js";
@@ -11,6 +11,12 @@ import { describeSite, spanKey, stepSubject } from "./util.js";
 
 /** Targets whose CPU architecture is fixed (or chosen in the deploy step, for Lambda). */
 const ARCH_TARGETS = new Set<TargetId>(["cloud-run", "app-runner", "lambda", "app-service"]);
+
+/** The platforms a site's target runs: configured in `deployTargets`, else the built-in architecture; undefined when unknown. */
+function runs(site: DeploySite): string[] | undefined {
+  if (site.platforms) return site.platforms;
+  return site.builtin && ARCH_TARGETS.has(site.builtin) && site.arch ? [`linux/${site.arch}`] : undefined;
+}
 
 /** What a build produces: the architectures, and how the message explains them. */
 interface Built {
@@ -52,16 +58,15 @@ interface Mismatch {
 }
 
 function targetText(site: DeploySite): string {
-  if (site.target === "lambda" && site.archAssumed) return "AWS Lambda (x86_64 unless the function was created for arm64)";
-  if (site.target === "lambda") return `AWS Lambda (architecture ${site.arch === "arm64" ? "arm64" : "x86_64"})`;
-  return TARGET_NAMES[site.target];
+  if (site.builtin === "lambda" && site.archAssumed) return "AWS Lambda (x86_64 unless the function was created for arm64)";
+  if (site.builtin === "lambda" && site.arch) return `AWS Lambda (architecture ${site.arch === "arm64" ? "arm64" : "x86_64"})`;
+  return site.name;
 }
 
-function fixFor(project: Project, m: Mismatch, arch: Arch): Fix {
+function fixFor(project: Project, m: Mismatch, platform: string): Fix {
   const { build } = m;
   const step = build.visit.step;
-  const platform = `linux/${arch}`;
-  const qemu = m.built.runner && m.built.runner.arch !== arch ? " (on this runner that needs docker/setup-qemu-action first, or run the job on a native runner)" : "";
+  const qemu = m.built.runner && m.built.runner.arch !== platformArch(platform) ? " (on this runner that needs docker/setup-qemu-action first, or run the job on a native runner)" : "";
   const title = `build for ${platform}: platforms: ${platform}${qemu}`;
   if (build.source === "docker-cli" || !step.uses) return { title: `pass --platform ${platform} to the build${qemu}`, edits: [], safe: false };
   const y = yamlOf(project, step.span.file);
@@ -81,14 +86,14 @@ export default defineRule({
     fixable: "suggestion",
   },
   check(ctx) {
-    const sites = deploySites(ctx.project).filter((s) => ARCH_TARGETS.has(s.target) && s.arch !== undefined);
+    const sites = deploySites(ctx.project, ctx.config).filter((s) => runs(s) !== undefined);
     const mismatches = new Map<string, Mismatch>();
     for (const build of ctx.builds) {
       if (build.push === false || !buildsImage(build)) continue;
       const b = built(ctx.project, build);
       if (!b) continue;
       for (const site of sites) {
-        if (!sameRun(site.visit, build.visit) || b.archs.has(site.arch as Arch)) continue;
+        if (!sameRun(site.visit, build.visit) || (runs(site) as string[]).some((p) => b.archs.has(platformArch(p)))) continue;
         const match = deploysBuild(site, build);
         if (match === "never") continue;
         const key = `${spanKey(b.primary)}|${build.bakeTarget ?? ""}`;
@@ -102,9 +107,10 @@ export default defineRule({
     for (const m of mismatches.values()) {
       const sites = [...m.sites.values()];
       const archs = [...m.built.archs].map((a) => `linux/${a}`).join(", ");
-      const wanted = sites[0].arch as Arch;
+      const wanted = runs(sites[0]) as string[];
       const targets = [...new Set(sites.map(targetText))];
-      const deployed = `${targets.join(" and ")}, which runs linux/${wanted} images: the deploy is rejected or the container fails to start with "exec format error".`;
+      const configured = sites[0].platforms ? ` (deployTargets in .github/tagguard.yml)` : "";
+      const deployed = `${targets.join(" and ")}, which runs ${wanted.join(" or ")} images${configured}: the deploy is rejected or the container fails to start with "exec format error".`;
       const message = m.built.runner
         ? `The image is built for ${archs} only: ${m.built.how}. It is deployed to ${deployed}`
         : `The image is built for ${archs} only (${m.built.how}), but it is deployed to ${deployed}`;
@@ -120,7 +126,7 @@ export default defineRule({
         confidence: m.definite ? "definite" : "possible",
         related,
         hidden: [m.build.visit.step.span],
-        fix: fixFor(ctx.project, m, wanted),
+        fix: fixFor(ctx.project, m, wanted[0]),
       });
     }
   },
