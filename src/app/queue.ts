@@ -8,7 +8,7 @@ export interface WorkQueueOptions {
 }
 
 export const DEFAULT_CONCURRENCY = 4;
-export const DEFAULT_CAPACITY = 256;
+export const DEFAULT_CAPACITY = 1000;
 
 /**
  * The in-process queue webhook work runs in, after the delivery was acknowledged: tasks with the same key run one
@@ -128,7 +128,7 @@ export function positiveIntegerFromEnv(env: Env, name: string, fallback: number)
   return value;
 }
 
-/** `TAGGUARD_CONCURRENCY` (default 4) and `TAGGUARD_QUEUE_CAPACITY` (default 256). */
+/** `TAGGUARD_CONCURRENCY` (default 4) and `TAGGUARD_QUEUE_CAPACITY` (default 1000). */
 export function workQueueOptionsFromEnv(env: Env): WorkQueueOptions {
   return {
     concurrency: positiveIntegerFromEnv(env, "TAGGUARD_CONCURRENCY", DEFAULT_CONCURRENCY),

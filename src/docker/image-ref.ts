@@ -25,6 +25,7 @@
  * and a hole that heads a name holds the whole host when there is one.
  */
 
+import { toUpperSpecial } from "@actions/expressions/result";
 import { unify, type Match } from "../workflow/expr/unify.js";
 import type { Template } from "../workflow/expr/value.js";
 import { normalizeTemplate, renderTemplate, templateLiteral, trimTemplate } from "../workflow/expr/value.js";
@@ -363,14 +364,31 @@ function compareWhole(x: TemplateRef, y: TemplateRef): Match {
   return hubSpellingsMayMeet(x.raw, y.raw, true) ? "possible" : "never";
 }
 
+/** Per reference: host and repository when both are hole-free, each character case-folded as `unify` compares them. */
+const literalNames = new WeakMap<TemplateRef, string | null>();
+
+function literalNameKey(r: TemplateRef): string | null {
+  let key = literalNames.get(r);
+  if (key === undefined) {
+    const host = r.kind === "split" ? templateLiteral(r.host) : undefined;
+    const repository = r.kind === "split" ? templateLiteral(r.repository) : undefined;
+    const fold = (text: string) => text.split("").map(toUpperSpecial).join("");
+    key = host === undefined || repository === undefined ? null : `${fold(host)}\n${fold(repository)}`;
+    literalNames.set(r, key);
+  }
+  return key;
+}
+
 /**
- * Two hole-free names that differ: the references never meet, whatever their tags. Checked before the
- * template comparisons below, which answer the same for them at a much higher cost.
+ * Two hole-free names that differ: the references never meet, whatever their tags. Checked (with keys
+ * computed once per reference) before the template comparisons below, which answer the same for them
+ * at a much higher cost.
  */
 function literalNamesDiffer(x: TemplateRef, y: TemplateRef): boolean {
-  if (x.kind !== "split" || y.kind !== "split") return false;
-  const literal = [x.host, x.repository, y.host, y.repository].every((t) => templateLiteral(t) !== undefined);
-  return literal && compareNames(x, y) === "never";
+  const a = literalNameKey(x);
+  if (a === null) return false;
+  const b = literalNameKey(y);
+  return b !== null && a !== b;
 }
 
 /**

@@ -125,8 +125,8 @@ describe("WorkQueue", () => {
 
 describe("work queue configuration", () => {
   it("reads TAGGUARD_CONCURRENCY and TAGGUARD_QUEUE_CAPACITY, with defaults", () => {
-    expect(workQueueOptionsFromEnv({})).toEqual({ concurrency: 4, capacity: 256 });
-    expect(workQueueOptionsFromEnv({ TAGGUARD_CONCURRENCY: " 8 ", TAGGUARD_QUEUE_CAPACITY: "" })).toEqual({ concurrency: 8, capacity: 256 });
+    expect(workQueueOptionsFromEnv({})).toEqual({ concurrency: 4, capacity: 1000 });
+    expect(workQueueOptionsFromEnv({ TAGGUARD_CONCURRENCY: " 8 ", TAGGUARD_QUEUE_CAPACITY: "" })).toEqual({ concurrency: 8, capacity: 1000 });
   });
 
   it.each(["0", "-1", "2.5", "four", "1e3"])("refuses TAGGUARD_CONCURRENCY=%s at startup", (value) => {
