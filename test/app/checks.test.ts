@@ -6,32 +6,13 @@ import type { EmitterWebhookEvent } from "@octokit/webhooks";
 import type { Probot } from "probot";
 import { createApp } from "../../src/app/app.js";
 import { annotationOf, checkOutput, CheckRun, clipBytes, conclusionOf, MAX_SUMMARY_CHARS, reportTo, type CheckReport } from "../../src/app/checks.js";
-import { Permalinks } from "../../src/app/review.js";
 import type { Finding } from "../../src/report/finding.js";
 import { CHECK_URL, checkCalls, inProgress, mockCheckRun, mockNoConfig } from "./check-mocks.js";
 import { api, fixtureRepo, HEAD, mockRepoAt, mockToken, newProbot, pullRequestPayload, recordUnmatched } from "./harness.js";
+import { file, links, sha, text, texts, url } from "./ci-workflow.js";
 import { finding, linesOf, spanOf } from "./spans.js";
 import { StubEngine } from "./stub-engine.js";
 
-const file = ".github/workflows/ci.yml";
-const text = [
-  "name: ci", // 1
-  "on: push", // 2
-  "jobs:", // 3
-  "  build:", // 4
-  "    runs-on: ubuntu-latest", // 5
-  "    steps:", // 6
-  "      - uses: docker/build-push-action@v6", // 7
-  "        with:", // 8
-  "          push: true", // 9
-  "          tags: ghcr.io/acme/app:latest", // 10
-  "          cache-to: type=registry,ref=ghcr.io/acme/app:latest,mode=max", // 11
-  "",
-].join("\n");
-const sha = "0123456789abcdef0123456789abcdef01234567";
-const links = new Permalinks("https://github.com/acme/app", sha);
-const texts = new Map([[file, text]]);
-const url = (line: string) => `https://github.com/acme/app/blob/${sha}/.github/workflows/ci.yml#${line}`;
 const docs = (id: string) => `https://github.com/tagguard/tagguard/blob/main/docs/rules/${id}.md`;
 
 function cacheFinding(overrides: Partial<Finding> = {}): Finding {

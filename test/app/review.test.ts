@@ -1,28 +1,10 @@
 import { describe, expect, it } from "@jest/globals";
 import { DiffMap } from "../../src/app/diff.js";
-import { allClearReview, buildReview, commentBody, fenced, Permalinks, withoutInlineComments } from "../../src/app/review.js";
+import { allClearReview, buildReview, commentBody, fenced, withoutInlineComments } from "../../src/app/review.js";
 import type { Finding } from "../../src/report/finding.js";
+import { file, links, sha, text, texts, url } from "./ci-workflow.js";
 import { finding, linesOf, spanOf } from "./spans.js";
 
-const file = ".github/workflows/ci.yml";
-const text = [
-  "name: ci", // 1
-  "on: push", // 2
-  "jobs:", // 3
-  "  build:", // 4
-  "    runs-on: ubuntu-latest", // 5
-  "    steps:", // 6
-  "      - uses: docker/build-push-action@v6", // 7
-  "        with:", // 8
-  "          push: true", // 9
-  "          tags: ghcr.io/acme/app:latest", // 10
-  "          cache-to: type=registry,ref=ghcr.io/acme/app:latest,mode=max", // 11
-  "",
-].join("\n");
-const sha = "0123456789abcdef0123456789abcdef01234567";
-const links = new Permalinks("https://github.com/acme/app", sha);
-const texts = new Map([[file, text]]);
-const url = (line: string) => `https://github.com/acme/app/blob/${sha}/.github/workflows/ci.yml#${line}`;
 
 function cacheFinding(overrides: Partial<Finding> = {}): Finding {
   return finding({
