@@ -9,25 +9,11 @@ import { annotationOf, checkOutput, CheckRun, clipBytes, conclusionOf, MAX_SUMMA
 import type { Finding } from "../../src/report/finding.js";
 import { CHECK_URL, checkCalls, inProgress, mockCheckRun, mockNoConfig } from "./check-mocks.js";
 import { api, fixtureRepo, HEAD, mockRepoAt, mockToken, newProbot, pullRequestPayload, recordUnmatched } from "./harness.js";
-import { file, links, sha, text, texts, url } from "./ci-workflow.js";
+import { cacheFinding, file, links, sha, text, texts, url } from "./ci-workflow.js";
 import { finding, linesOf, spanOf } from "./spans.js";
 import { StubEngine } from "./stub-engine.js";
 
 const docs = (id: string) => `https://github.com/tagguard/tagguard/blob/main/docs/rules/${id}.md`;
-
-function cacheFinding(overrides: Partial<Finding> = {}): Finding {
-  return finding({
-    primary: spanOf(file, text, 11, "ref=ghcr.io/acme/app:latest"),
-    related: [{ span: spanOf(file, text, 10, "ghcr.io/acme/app:latest"), message: "the image tag pushed here" }],
-    fix: {
-      title: "Export the cache to a dedicated tag",
-      safe: true,
-      edits: [{ span: spanOf(file, text, 11, "ghcr.io/acme/app:latest"), text: "ghcr.io/acme/app:buildcache" }],
-    },
-    fingerprint: "f00d",
-    ...overrides,
-  });
-}
 
 function report(findings: Finding[], extra: Partial<CheckReport> = {}): CheckReport {
   return { headSha: sha, findings, fileCount: 1, texts, links, notes: [], configProblems: [], ...extra };

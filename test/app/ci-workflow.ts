@@ -1,4 +1,6 @@
 import { Permalinks } from "../../src/app/review.js";
+import type { Finding } from "../../src/report/finding.js";
+import { finding, spanOf } from "./spans.js";
 
 /** One workflow whose cache export collides with its pushed tag; line numbers are in the comments. */
 export const file = ".github/workflows/ci.yml";
@@ -20,3 +22,18 @@ export const sha = "0123456789abcdef0123456789abcdef01234567";
 export const links = new Permalinks("https://github.com/acme/app", sha);
 export const texts = new Map([[file, text]]);
 export const url = (line: string) => `https://github.com/acme/app/blob/${sha}/.github/workflows/ci.yml#${line}`;
+
+/** A cache-overwrites-tag finding on line 11 of the workflow, with its related push and fix. */
+export function cacheFinding(overrides: Partial<Finding> = {}): Finding {
+  return finding({
+    primary: spanOf(file, text, 11, "ref=ghcr.io/acme/app:latest"),
+    related: [{ span: spanOf(file, text, 10, "ghcr.io/acme/app:latest"), message: "the image tag pushed here" }],
+    fix: {
+      title: "Export the cache to a dedicated tag",
+      safe: true,
+      edits: [{ span: spanOf(file, text, 11, "ghcr.io/acme/app:latest"), text: "ghcr.io/acme/app:buildcache" }],
+    },
+    fingerprint: "f00d",
+    ...overrides,
+  });
+}

@@ -1,24 +1,8 @@
 import { describe, expect, it } from "@jest/globals";
 import { DiffMap } from "../../src/app/diff.js";
 import { allClearReview, buildReview, commentBody, fenced, withoutInlineComments } from "../../src/app/review.js";
-import type { Finding } from "../../src/report/finding.js";
-import { file, links, sha, text, texts, url } from "./ci-workflow.js";
+import { cacheFinding, file, links, sha, text, texts, url } from "./ci-workflow.js";
 import { finding, linesOf, spanOf } from "./spans.js";
-
-
-function cacheFinding(overrides: Partial<Finding> = {}): Finding {
-  return finding({
-    primary: spanOf(file, text, 11, "ref=ghcr.io/acme/app:latest"),
-    related: [{ span: spanOf(file, text, 10, "ghcr.io/acme/app:latest"), message: "the image tag pushed here" }],
-    fix: {
-      title: "Export the cache to a dedicated tag",
-      safe: true,
-      edits: [{ span: spanOf(file, text, 11, "ghcr.io/acme/app:latest"), text: "ghcr.io/acme/app:buildcache" }],
-    },
-    fingerprint: "f00d",
-    ...overrides,
-  });
-}
 
 describe("fenced", () => {
   it("uses three backticks for plain content", () => {
