@@ -1,5 +1,6 @@
 // A stateful GitHub API stand-in for the benchmarks: repositories with trees and blobs, pull requests with their
-// files, reviews and review comments, check runs, issues and labels. It records every request (method, route,
+// files, reviews and review comments, check runs, issues and labels, read through REST and through the GraphQL
+// fields the App asks for (`src/app/repo-files.ts`). It records every request (method, route,
 // read/write/auth) and serves either in-process (`fetch`, zero latency) or over HTTP on 127.0.0.1 with a fixed
 // latency per response (the request takes effect on arrival, the answer is sent `latencyMs` later). Unknown routes
 // answer 404 and are recorded as unrouted.
@@ -34,6 +35,12 @@ export function appendedPatch(text) {
 }
 
 const json = (status, body, headers = {}) => ({ status, body, headers });
+/** `sha:path` of a GraphQL object expression. */
+const splitExpression = (expression) => {
+  const text = String(expression);
+  const colon = text.indexOf(":");
+  return [text.slice(0, colon), text.slice(colon + 1)];
+};
 const notFound = () => json(404, { message: "Not Found", documentation_url: "https://docs.github.com/rest" });
 
 export class FakeGitHub {
@@ -131,7 +138,7 @@ export class FakeGitHub {
 
   begin(method, rawUrl, rawBody, origin) {
     const url = new URL(rawUrl, "http://fake");
-    const path = url.pathname.replace(/^\/api\/v3(?=\/)/, "");
+    const path = url.pathname.replace(/^\/api\/v3(?=\/)/, "").replace(/^\/api\/graphql$/, "/graphql");
     let body;
     try {
       body = rawBody ? JSON.parse(rawBody) : undefined;
@@ -165,6 +172,74 @@ export class FakeGitHub {
     return json(200, slice, { link: `<${record.origin}${record.path}?${next}>; rel="next"` });
   }
 
+  /** A GraphQL blob for `sha:path`, or null. */
+  blobAt(expression) {
+    const [sha, path] = splitExpression(expression);
+    const entry = this.trees.get(sha)?.find((e) => e.path === path);
+    if (!entry) return null;
+    const text = this.blobs.get(entry.sha);
+    return { oid: entry.sha, byteSize: entry.size, isBinary: false, isTruncated: false, text: text ?? null };
+  }
+
+  /** A GraphQL tree for `sha:dir`, `depth` levels deep, or null. */
+  treeAt(expression, depth) {
+    const [sha, dir] = splitExpression(expression);
+    const entries = this.trees.get(sha);
+    if (!entries) return null;
+    const prefix = `${dir}/`;
+    const names = new Map();
+    for (const e of entries) {
+      if (!e.path.startsWith(prefix)) continue;
+      const rest = e.path.slice(prefix.length);
+      const slash = rest.indexOf("/");
+      names.set(slash < 0 ? rest : rest.slice(0, slash), slash >= 0);
+    }
+    if (names.size === 0) return null;
+    return {
+      entries: [...names].sort(([a], [b]) => a.localeCompare(b)).map(([name, isTree]) =>
+        isTree
+          ? { name, type: "tree", mode: 16384, object: depth > 1 ? this.treeAt(`${sha}:${prefix}${name}`, depth - 1) : {} }
+          : { name, type: "blob", mode: 33188, object: this.blobAt(`${sha}:${prefix}${name}`) },
+      ),
+    };
+  }
+
+  /** Answers the App's GraphQL reads: the aliased fields of its queries, from the stored trees and pull requests. */
+  graphql(body) {
+    const query = String(body?.query ?? "");
+    const v = body?.variables ?? {};
+    const r = this.repos.get(`${v.owner}/${v.name}`);
+    if (!r) return json(200, { data: { repository: null }, errors: [{ type: "NOT_FOUND", path: ["repository"], message: "Could not resolve to a Repository" }] });
+    const repository = {};
+    if (/\bhead: object\(expression: \$head\)/.test(query)) repository.head = this.trees.has(v.head) ? { oid: v.head } : null;
+    if (/\bworkflows: object\(/.test(query)) repository.workflows = this.treeAt(v.workflows, 1);
+    if (/\bactions: object\(/.test(query)) repository.actions = this.treeAt(v.actions, 2);
+    for (const m of query.matchAll(/\b(f\d+): object\(expression: \$(p\d+)\)/g)) repository[m[1]] = this.blobAt(v[m[2]]);
+    if (/\bconfig: object\(expression: "HEAD:/.test(query)) repository.config = null;
+    if (/\bpullRequest\(number: \$number\)/.test(query)) {
+      const pull = r.pulls.get(Number(v.number));
+      const bot = { __typename: "Bot", login: BOT_LOGIN.replace(/\[bot\]$/, "") };
+      repository.pullRequest = pull
+        ? {
+            state: pull.state.toUpperCase(),
+            headRefOid: pull.head,
+            reviews: {
+              pageInfo: { hasPreviousPage: false, startCursor: null },
+              nodes: pull.reviews.map((rv, i) => ({
+                author: bot,
+                body: rv.body,
+                submittedAt: rv.submitted_at,
+                comments: { nodes: i === 0 ? pull.reviewComments.map((c) => ({ author: bot, body: c.body, createdAt: c.created_at })) : [] },
+              })),
+            },
+          }
+        : null;
+    }
+    const data = { repository };
+    if (!/\bownerConfig: repository\(/.test(query)) return json(200, { data });
+    return json(200, { data: { ...data, ownerConfig: null }, errors: [{ type: "NOT_FOUND", path: ["ownerConfig"], message: "Could not resolve to a Repository" }] });
+  }
+
   route(record) {
     const { method, path } = record;
     const on = (m, re, name, kind, fn) => {
@@ -182,6 +257,7 @@ export class FakeGitHub {
         json(201, { token: `ghs_${randomBytes(8).toString("hex")}`, expires_at: "2099-01-01T00:00:00Z", permissions: {}, repository_selection: "all" }),
       ) ??
       on("GET", /^\/app$/, "GET /app", "auth", () => json(200, { id: 123, slug: "tagguard", name: "tagguard" })) ??
+      on("POST", /^\/graphql$/, "POST graphql", "read", () => this.graphql(record.body)) ??
       on("GET", new RegExp(`${R}/pulls/(\\d+)/files$`), "GET pull files", "read", (m) => {
         const pull = repoOf(m)?.pulls.get(Number(m[3]));
         return pull ? this.page(record, pull.files.map((f) => ({ status: "modified", additions: 1, deletions: 0, changes: 1, ...f }))) : notFound();

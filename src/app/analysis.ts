@@ -1,11 +1,16 @@
 import type { Context, ProbotOctokit } from "probot";
-import { type Config, CONFIG_PATH, configFromValue, defaultConfig } from "../config/index.js";
+import { type Config, CONFIG_PATH, configFromValue, defaultConfig, parseConfig } from "../config/index.js";
 import type { AnalysisResult, Engine, SourceFile } from "./engine-port.js";
 import type { PullRequestFile } from "./diff.js";
-import type { PullRef } from "./posted.js";
-import { type BlobCache, readRepositoryFiles, type RepoRevision } from "./repo-files.js";
+import { type ConfigFile, type PullSnapshot, readRepositoryFiles, type RepoRevision } from "./repo-files.js";
 
 type Octokit = InstanceType<typeof ProbotOctokit>;
+
+export type PullRef = {
+  owner: string;
+  repo: string;
+  pull_number: number;
+};
 
 export interface ChangedFiles {
   /** The changed files as listed by GitHub (with their patches). */
@@ -23,6 +28,9 @@ export interface RepoConfig {
   problems: string[];
 }
 
+/** A top-level `_extends:` key: the file inherits from another repository's configuration. */
+const EXTENDS = /^_extends\s*:/m;
+
 function hasHttpStatus(err: unknown): boolean {
   return typeof err === "object" && err !== null && typeof (err as { status?: unknown }).status === "number";
 }
@@ -38,31 +46,41 @@ function reasonOf(err: unknown): string {
   return `${line(err)}${cause}`;
 }
 
+/** The problems a parsed configuration reports, one line each, named after the file. */
+function problemsOf(config: Config): RepoConfig {
+  const { diagnostics, ...rest } = config;
+  const named = (message: string) => (message.startsWith(CONFIG_PATH) ? message : `${CONFIG_PATH}: ${message}`);
+  return {
+    config: { ...rest, diagnostics: [] },
+    problems: diagnostics.flatMap((d) => [d.message, ...d.related.map((r) => r.message)]).map(named),
+  };
+}
+
 /**
- * Reads `.github/tagguard.yml` through Probot's `context.config`: from the default branch only, so a
- * pull request cannot change the rules it is checked by, falling back to the owner's `.github`
- * repository, and following `_extends`. A file that cannot be parsed or is invalid gives the defaults
- * and a problem to report; a failed request is thrown (retried like any other).
+ * The configuration in effect, from `.github/tagguard.yml` as read from the default branch (see
+ * `readRepositoryFiles`): the repository's own file, or else the owner's `.github` repository's, so a
+ * pull request cannot change the rules it is checked by. A file that uses `_extends` is read again
+ * through Probot's `context.config`, which follows and merges it. A file that cannot be parsed or is
+ * invalid gives the defaults and a problem to report; a failed request is thrown (retried like any other).
  *
  * The problems are reported as one "Configuration" message in the check run and the review, not as
  * findings: the file is the default branch's (or another repository's), so its positions would point
  * into a file other than the head commit being annotated, and a mistake in it is not the pull
  * request's to fix, so it must not fail every pull request's check (including the one that fixes it).
  */
-export async function loadRepoConfig(context: Pick<Context, "config">): Promise<RepoConfig> {
+export async function loadRepoConfig(file: ConfigFile | undefined, context: Pick<Context, "config">): Promise<RepoConfig> {
+  if (!file) return { config: defaultConfig(), problems: [] };
+  const ignored = `${CONFIG_PATH} could not be read, so tagguard ignores it and uses its defaults`;
+  if ("problem" in file) return { config: defaultConfig(), problems: [`${ignored}: ${file.problem}`] };
+  if (!EXTENDS.test(file.text)) return problemsOf(parseConfig(file.text));
   let value: unknown;
   try {
     value = await context.config("tagguard.yml");
   } catch (err) {
     if (hasHttpStatus(err)) throw err;
-    return { config: defaultConfig(), problems: [`${CONFIG_PATH} could not be read, so tagguard ignores it and uses its defaults: ${reasonOf(err)}`] };
+    return { config: defaultConfig(), problems: [`${ignored}: ${reasonOf(err)}`] };
   }
-  const { diagnostics, ...config } = configFromValue(value);
-  const named = (message: string) => (message.startsWith(CONFIG_PATH) ? message : `${CONFIG_PATH}: ${message}`);
-  return {
-    config: { ...config, diagnostics: [] },
-    problems: diagnostics.flatMap((d) => [d.message, ...d.related.map((r) => r.message)]).map(named),
-  };
+  return problemsOf(configFromValue(value));
 }
 
 /** Lists the changed files of a pull request and tells whether any workflow-related path is among them. */
@@ -96,27 +114,39 @@ export interface RevisionAnalysis {
   result: AnalysisResult;
   /** Notes on what could not be read, followed by the engine's notes. */
   notes: string[];
+  /** What is wrong with `.github/tagguard.yml` (see `loadRepoConfig`). */
+  configProblems: string[];
+  /** The pull request as read with the files, when one was given. */
+  pull?: PullSnapshot;
+}
+
+/** What to read besides the files: the pull request, and where `_extends` configurations are followed. */
+export interface RevisionContext {
+  config: Pick<Context, "config">;
+  /** Analyzable paths the pull request adds or modifies (read wherever they are). */
+  changedPaths: readonly string[];
+  pull?: number;
 }
 
 /**
- * Analyses every workflow-related file of the base repository at one commit (the head SHA of a pull
- * request, which also works for forks). `changedPaths` are read directly when the tree listing is
- * truncated.
+ * Reads the configuration and every workflow-related file of the base repository at one commit (the
+ * head SHA of a pull request, which also works for forks) and analyses them.
  */
-export async function analyzeRevision(
-  octokit: Octokit,
-  rev: RepoRevision,
-  engine: Engine,
-  blobs: BlobCache,
-  changedPaths: readonly string[],
-  config: Config,
-): Promise<RevisionAnalysis> {
+export async function analyzeRevision(octokit: Octokit, rev: RepoRevision, engine: Engine, context: RevisionContext): Promise<RevisionAnalysis> {
   const read = await readRepositoryFiles(octokit, rev, {
     isAnalyzablePath: (p) => engine.isAnalyzablePath(p),
     referencedPaths: (files) => engine.referencedPaths(files),
-    changedPaths,
-    cache: blobs,
+    changedPaths: context.changedPaths,
+    config: true,
+    ...(context.pull === undefined ? {} : { pull: context.pull }),
   });
+  const { config, problems } = await loadRepoConfig(read.config, context.config);
   const result = engine.analyze(read.files, { config });
-  return { files: read.files, result, notes: [...read.notes, ...result.notes] };
+  return {
+    files: read.files,
+    result,
+    notes: [...read.notes, ...result.notes],
+    configProblems: problems,
+    ...(read.pull ? { pull: read.pull } : {}),
+  };
 }

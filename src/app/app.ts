@@ -9,7 +9,6 @@ import { parsePackageEvent } from "./package-event.js";
 import { PULL_REQUEST_EVENTS, pullRequestHandler } from "./pull-request.js";
 import { imageTagKey, positiveIntegerFromEnv, repositoryKey, WorkQueue, workQueueOptionsFromEnv } from "./queue.js";
 import { PACKAGE_EVENTS, publishWatcherDeps, registryPackageHandler } from "./registry-package.js";
-import { BlobCache } from "./repo-files.js";
 import { describeError, KeyedQueue, RecentSet, summarizeError } from "./runtime.js";
 
 type Handler<E extends EmitterWebhookEventName> = (context: Context<E>) => Promise<void>;
@@ -132,13 +131,12 @@ export function createApp(engine: Engine, options: AppOptions = {}): TagguardApp
         botLogin,
         deliveries: new RecentSet(),
         queue: new KeyedQueue(),
-        blobs: new BlobCache(),
       }),
     );
     on(
       [...CHECK_RERUN_EVENTS],
       byRepository,
-      checkRerunHandler({ engine, deliveries: new RecentSet(), queue: new KeyedQueue(), blobs: new BlobCache() }),
+      checkRerunHandler({ engine, deliveries: new RecentSet(), queue: new KeyedQueue() }),
     );
     on(
       [...PACKAGE_EVENTS],

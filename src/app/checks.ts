@@ -13,10 +13,10 @@
 import type { Context, ProbotOctokit } from "probot";
 import type { Finding, Severity } from "../report/finding.js";
 import { docsUrlFor } from "../rules/rule.js";
-import { analyzeRevision, loadRepoConfig } from "./analysis.js";
+import { analyzeRevision } from "./analysis.js";
 import type { Engine } from "./engine-port.js";
 import { isNoOp, lastLine, toLineReplacement } from "./fix.js";
-import type { BlobCache } from "./repo-files.js";
+import type { PullSnapshot } from "./repo-files.js";
 import { byImportance, heading, markdownText, Permalinks, plural, uniqueByFingerprint } from "./review.js";
 import { describeError, type KeyedQueue, type RecentSet } from "./runtime.js";
 
@@ -272,8 +272,14 @@ export class CheckRun {
    * Re-run button is offered. A failure to say so is logged, not thrown: the caller rethrows the cause.
    */
   async abort(cause: unknown, log: Log): Promise<void> {
-    const status = (cause as { status?: unknown } | null)?.status;
-    const why = typeof status === "number" ? `a GitHub API request failed with status ${status}` : "an internal error";
+    const { status, errors } = (cause ?? {}) as { status?: unknown; errors?: { type?: unknown }[] };
+    const graphqlType = Array.isArray(errors) && typeof errors[0]?.type === "string" ? errors[0].type : undefined;
+    const why =
+      typeof status === "number"
+        ? `a GitHub API request failed with status ${status}`
+        : graphqlType
+          ? `a GitHub GraphQL query failed (${graphqlType})`
+          : "an internal error";
     try {
       await this.update({
         status: "completed",
@@ -306,19 +312,25 @@ export interface AnalysisSource {
   headSha: string;
 }
 
+/** A check report with the pull request as read with the files, when there is one. */
+export type HeadAnalysis = CheckReport & { pull?: PullSnapshot };
+
 /**
  * Reads the configuration and every workflow-related file at the head commit and analyses them.
- * `changedPaths` (read directly when the tree listing is truncated) and `notes` come from the pull
- * request, when there is one.
+ * `changed.paths` (read wherever they are), `changed.notes` and `changed.pull` (read with the files)
+ * come from the pull request, when there is one.
  */
 export async function analyzeHead(
   source: AnalysisSource,
-  deps: { engine: Engine; blobs: BlobCache },
-  changed: { paths: readonly string[]; notes: readonly string[] },
-): Promise<CheckReport> {
-  const { config, problems } = await loadRepoConfig(source);
+  deps: { engine: Engine },
+  changed: { paths: readonly string[]; notes: readonly string[]; pull?: number },
+): Promise<HeadAnalysis> {
   const rev = { ...source.repo, sha: source.headSha };
-  const analysis = await analyzeRevision(source.octokit, rev, deps.engine, deps.blobs, changed.paths, config);
+  const analysis = await analyzeRevision(source.octokit, rev, deps.engine, {
+    config: { config: source.config },
+    changedPaths: changed.paths,
+    ...(changed.pull === undefined ? {} : { pull: changed.pull }),
+  });
   return {
     headSha: source.headSha,
     findings: uniqueByFingerprint(analysis.result.findings),
@@ -326,7 +338,8 @@ export async function analyzeHead(
     texts: new Map(analysis.files.map((f) => [f.path, f.text])),
     links: new Permalinks(source.repoHtmlUrl, source.headSha),
     notes: [...changed.notes, ...analysis.notes],
-    configProblems: problems,
+    configProblems: analysis.configProblems,
+    ...(analysis.pull ? { pull: analysis.pull } : {}),
   };
 }
 
@@ -334,7 +347,7 @@ export async function analyzeHead(
  * Runs `analyse` for a check run: completes the check run with the report, or concludes failure and
  * rethrows when the analysis or the completion fails. Without a check run, only analyses.
  */
-export async function reportTo(check: CheckRun | undefined, log: Log, analyse: () => Promise<CheckReport>): Promise<CheckReport> {
+export async function reportTo<R extends CheckReport>(check: CheckRun | undefined, log: Log, analyse: () => Promise<R>): Promise<R> {
   try {
     const report = await analyse();
     await check?.complete(report);
@@ -355,7 +368,6 @@ export interface CheckRerunDeps {
   deliveries: RecentSet;
   /** Serialises work per head commit. */
   queue: KeyedQueue;
-  blobs: BlobCache;
 }
 
 /** Re-runs the analysis of a head SHA when someone asks GitHub to re-run the tagguard check (or its suite). */

@@ -85,6 +85,13 @@ export function classifyGitHubFault(err: unknown, now: number): GitHubFault {
 
 const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE"]);
 
+/** Whether a request only reads: an idempotent method, or a GraphQL query (a POST to /graphql whose `query` is not a mutation). */
+function isRepeatable(method: string, url: unknown, body: unknown): boolean {
+  if (IDEMPOTENT_METHODS.has(method)) return true;
+  const query = (body as { query?: unknown } | null | undefined)?.query;
+  return method === "POST" && String(url).endsWith("/graphql") && typeof query === "string" && /^\s*query\b/.test(query);
+}
+
 /** Exponential backoff before retry number `retry` (1 for the first), with ±20 % jitter. */
 function backoffMs(policy: GitHubRetryPolicy, retry: number): number {
   const base = Math.min(policy.backoffMs * 2 ** (retry - 1), policy.maxBackoffMs);
@@ -144,13 +151,13 @@ export function retryGitHubFaults(octokit: Octokit, policy: GitHubRetryPolicy, l
     // The inner hooks see this very options object (before-after-hook binds it), so its `request` is replaced here;
     // the object itself may be shared with the instance defaults. `retries: 0` turns off Probot's retry plugin.
     options.request = { ...options.request, retries: 0, fetch: timedFetch(fetchImpl, policy.timeoutMs) };
-    const method = options.method.toUpperCase();
+    const repeatable = isRepeatable(options.method.toUpperCase(), options.url, options);
     for (let attempt = 1; ; attempt += 1) {
       try {
         return await request(options);
       } catch (err) {
         const fault = classifyGitHubFault(err, policy.now());
-        const pause = attempt < policy.attempts ? retryPause(fault, attempt, IDEMPOTENT_METHODS.has(method), policy) : undefined;
+        const pause = attempt < policy.attempts ? retryPause(fault, attempt, repeatable, policy) : undefined;
         if (pause === undefined) throw err;
         log.warn({ attempt, pauseMs: pause, fault: fault.kind, error: summarizeError(err) }, "tagguard: GitHub request failed, retrying");
         await policy.sleep(pause);

@@ -8,7 +8,7 @@ import cacheOverwritesTag from "../rules/cache-overwrites-tag.js";
 import type { Engine, SourceFile } from "./engine-port.js";
 import type { WorkflowEvidence } from "./incident.js";
 import type { LinkedRepository } from "./package-event.js";
-import { type BlobCache, decodeBase64Text, readRepositoryFiles } from "./repo-files.js";
+import { decodeBase64Text, readRepositoryFiles } from "./repo-files.js";
 import { Permalinks } from "./review.js";
 import { describeError } from "./runtime.js";
 
@@ -18,7 +18,6 @@ export interface WorkflowReader {
   engine: Engine;
   /** The pushed and cache refs of the workflows (`imageRefUsage` from the engine). */
   refUsage(files: SourceFile[]): ImageRefUsage;
-  blobs: BlobCache;
 }
 
 export interface WorkflowFindings {
@@ -77,7 +76,6 @@ export async function examineWorkflows(
         isAnalyzablePath: (p) => reader.engine.isAnalyzablePath(p),
         referencedPaths: (files) => reader.engine.referencedPaths(files),
         changedPaths: [],
-        cache: reader.blobs,
       },
     );
     const causes = reader.engine

@@ -1,10 +1,9 @@
 import type { Context } from "probot";
-import { changedAnalyzablePaths, listChangedFiles } from "./analysis.js";
+import { changedAnalyzablePaths, listChangedFiles, type PullRef } from "./analysis.js";
 import { type AnalysisSource, analyzeHead, CheckRun, reportTo } from "./checks.js";
 import { DiffMap } from "./diff.js";
 import type { Engine } from "./engine-port.js";
-import { type PullRef, postedFingerprints } from "./posted.js";
-import type { BlobCache } from "./repo-files.js";
+import { openFingerprints } from "./markers.js";
 import { allClearReview, buildReview, type ReviewDraft, type ReviewInput, withoutInlineComments } from "./review.js";
 import type { KeyedQueue, RecentSet } from "./runtime.js";
 
@@ -25,7 +24,6 @@ export interface PullRequestDeps {
   deliveries: RecentSet;
   /** Serialises work per pull request. */
   queue: KeyedQueue;
-  blobs: BlobCache;
 }
 
 function isUnprocessable(err: unknown): boolean {
@@ -75,10 +73,11 @@ async function reviewPullRequest(context: PullRequestContext, pull: PullRef, dep
   const check = await CheckRun.start(octokit, repo, headSha, log);
   const source: AnalysisSource = { octokit, config: context.config.bind(context), repo, repoHtmlUrl: context.payload.repository.html_url, headSha };
   const paths = changedAnalyzablePaths(changes.prFiles, deps.engine);
-  const report = await reportTo(check, log, () => analyzeHead(source, deps, { paths, notes: changes.notes }));
+  const report = await reportTo(check, log, () => analyzeHead(source, deps, { paths, notes: changes.notes, pull: pull.pull_number }));
   const { findings } = report;
 
-  const open = await postedFingerprints(octokit, pull, await deps.botLogin());
+  const slug = (await deps.botLogin()).replace(/\[bot\]$/, "");
+  const open = openFingerprints((report.pull?.posted ?? []).filter((p) => p.author === slug));
   const fresh = findings.filter((f) => !open.has(f.fingerprint));
   log.info({ files: report.fileCount, findings: findings.length, new: fresh.length }, "tagguard: analysed");
 
@@ -96,9 +95,9 @@ async function reviewPullRequest(context: PullRequestContext, pull: PullRef, dep
   else if (findings.length === 0 && open.size > 0) draft = allClearReview(headSha);
   else return;
 
-  const { data: current } = await octokit.rest.pulls.get(pull);
-  if (current.head.sha !== headSha || current.state !== "open") {
-    log.info({ currentHead: current.head.sha, state: current.state }, "tagguard: pull request moved on, not posting");
+  const current = report.pull;
+  if (current?.headSha !== headSha || current.state !== "OPEN") {
+    log.info({ currentHead: current?.headSha, state: current?.state }, "tagguard: pull request moved on, not posting");
     return;
   }
   const post = (d: ReviewDraft) =>

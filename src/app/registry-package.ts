@@ -36,7 +36,6 @@ import {
 import { IncidentIssues } from "./incident-issues.js";
 import { type PackageEvent, parsePackageEvent, type PublishedVersion } from "./package-event.js";
 import { examineWorkflows, imageRefOf, type WorkflowReader } from "./publish-workflows.js";
-import { BlobCache } from "./repo-files.js";
 import { describeError, KeyedQueue, RecentSet } from "./runtime.js";
 
 export { PACKAGE_EVENTS } from "./package-event.js";
@@ -77,7 +76,6 @@ export function publishWatcherDeps(engine: Engine, botLogin: () => Promise<strin
   return {
     engine,
     refUsage: imageRefUsage,
-    blobs: new BlobCache(),
     botLogin,
     registry,
     registryHost: registry.host,

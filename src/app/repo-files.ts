@@ -1,4 +1,15 @@
+/**
+ * Reads what one analysis needs from GitHub in as few requests as GitHub allows: one GraphQL query
+ * returns the workflows (`.github/workflows`), the local actions under `.github/actions`, the default
+ * bake and Compose files at the root, the changed paths, and — when asked — the configuration and the
+ * pull request's state with the App's earlier reviews. Further queries follow only what those files
+ * reference and was not read yet (local actions elsewhere, reusable workflows, bake files), one query
+ * per level. The number of requests therefore does not grow with the repository; the GraphQL point
+ * cost and the response size do, bounded by `maxFiles` and `maxFileBytes`.
+ */
+
 import type { ProbotOctokit } from "probot";
+import type { PostedItem } from "./markers.js";
 import type { SourceFile } from "./engine-port.js";
 
 type Octokit = InstanceType<typeof ProbotOctokit>;
@@ -9,7 +20,22 @@ export const MAX_FILE_BYTES = 1024 * 1024;
 export const MAX_FILES = 300;
 /** Upper bound on rounds of following local actions and reusable workflows. */
 export const MAX_REFERENCE_ROUNDS = 10;
-const CONCURRENCY = 4;
+/** Reviews read per request when looking for the App's earlier findings. */
+export const REVIEWS_PER_PAGE = 100;
+
+const CONFIG_FILE = ".github/tagguard.yml";
+/** The files `docker buildx bake` reads by default from the repository root. */
+const ROOT_BAKE_FILES = [
+  "docker-bake.hcl",
+  "docker-bake.json",
+  "docker-bake.override.hcl",
+  "docker-bake.override.json",
+  "compose.yaml",
+  "compose.yml",
+  "docker-compose.yml",
+  "docker-compose.yaml",
+];
+const SYMLINK_MODE = 40960;
 
 export interface RepoRevision {
   owner: string;
@@ -21,57 +47,85 @@ export interface RepoRevision {
 export interface ReadOptions {
   isAnalyzablePath(path: string): boolean;
   referencedPaths(files: SourceFile[]): string[];
-  /** Analyzable paths the pull request adds or modifies (read directly when the tree listing is truncated). */
+  /** Analyzable paths the pull request adds or modifies: read wherever they are. */
   changedPaths: readonly string[];
-  cache: BlobCache;
+  /** Also read `.github/tagguard.yml` from the default branch, and from the owner's `.github` repository. */
+  config?: boolean;
+  /** Also read this pull request's state, head and the reviews on it. */
+  pull?: number;
   maxFileBytes?: number;
   maxFiles?: number;
   maxRounds?: number;
 }
 
+/** `.github/tagguard.yml` as found on the default branch: in the repository itself or in the owner's `.github` repository. */
+export type ConfigFile = { repository: string; text: string } | { repository: string; problem: string };
+
+export interface PullSnapshot {
+  /** `OPEN`, `CLOSED` or `MERGED`. */
+  state: string;
+  headSha: string;
+  /** Review bodies and review comments written by GitHub Apps (`author` is the App's slug, without `[bot]`). */
+  posted: (PostedItem & { author: string })[];
+}
+
 export interface RepoFiles {
   files: SourceFile[];
   notes: string[];
+  /** Present when `config` was asked for and a file exists. */
+  config?: ConfigFile;
+  /** Present when `pull` was asked for. */
+  pull?: PullSnapshot;
 }
 
-/** Decoded file texts by blob SHA, bounded by total size (least recently used entries go first). */
-export class BlobCache {
-  private readonly entries = new Map<string, string>();
-  private size = 0;
+interface BlobNode {
+  oid: string;
+  byteSize: number;
+  isBinary: boolean | null;
+  isTruncated: boolean;
+  text: string | null;
+}
 
-  constructor(private readonly maxChars = 16 * 1024 * 1024) {}
+interface TreeEntryNode {
+  name: string;
+  type: string;
+  mode: number;
+  object: (Partial<BlobNode> & { entries?: TreeEntryNode[] }) | null;
+}
 
-  get(key: string): string | undefined {
-    const text = this.entries.get(key);
-    if (text !== undefined) {
-      this.entries.delete(key);
-      this.entries.set(key, text);
-    }
-    return text;
-  }
+interface AuthorNode {
+  __typename: string;
+  login: string;
+}
 
-  set(key: string, text: string): void {
-    if (text.length > this.maxChars || this.entries.has(key)) return;
-    this.entries.set(key, text);
-    this.size += text.length;
-    for (const [k, v] of this.entries) {
-      if (this.size <= this.maxChars) break;
-      this.entries.delete(k);
-      this.size -= v.length;
-    }
-  }
+interface ReviewNode {
+  author: AuthorNode | null;
+  body: string | null;
+  submittedAt: string | null;
+  comments: { nodes: { author: AuthorNode | null; body: string | null; createdAt: string }[] };
+}
+
+interface ReviewPage {
+  pageInfo: { hasPreviousPage: boolean; startCursor: string | null };
+  nodes: ReviewNode[];
+}
+
+/** The commit to read does not exist (any more): like GitHub's 404 for it, the run is not retried. */
+export class CommitNotFound extends Error {
+  override readonly name = "CommitNotFound";
+  readonly status = 404;
 }
 
 type Loaded = { kind: "missing" } | { kind: "too-large"; size: number } | { kind: "not-text" } | { kind: "text"; text: string };
 
-interface Source {
-  initialPaths(): Promise<string[]>;
-  load(path: string): Promise<Loaded>;
-}
+const BLOB_FRAGMENT = "fragment blob on Blob { oid byteSize isBinary isTruncated text }";
+const REVIEW_FIELDS =
+  "pageInfo { hasPreviousPage startCursor } nodes { author { __typename login } body submittedAt " +
+  "comments(first: 100) { nodes { author { __typename login } body createdAt } } }";
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
-/** Decodes GitHub's base64 (with embedded newlines) as UTF-8; a leading BOM is dropped. */
+/** Decodes GitHub's base64 (with embedded newlines) as UTF-8; undefined when it is not UTF-8. */
 export function decodeBase64Text(content: string): string | undefined {
   try {
     return utf8.decode(Buffer.from(content, "base64"));
@@ -80,140 +134,263 @@ export function decodeBase64Text(content: string): string | undefined {
   }
 }
 
-function isNotFound(err: unknown): boolean {
-  return typeof err === "object" && err !== null && (err as { status?: unknown }).status === 404;
+/** Aliased `object(expression:)` fields for `paths`, with their variables. */
+function blobFields(sha: string, paths: readonly string[], offset = 0): { fields: string[]; variables: Record<string, string>; params: string[] } {
+  const fields: string[] = [];
+  const params: string[] = [];
+  const variables: Record<string, string> = {};
+  paths.forEach((path, i) => {
+    const n = i + offset;
+    fields.push(`f${n}: object(expression: $p${n}) { ...blob }`);
+    params.push(`$p${n}: String!`);
+    variables[`p${n}`] = `${sha}:${path}`;
+  });
+  return { fields, variables, params };
 }
 
-/** Reads through one recursive tree listing and blobs by SHA. */
-class TreeSource implements Source {
+/** The errors GitHub returns next to partial data: only a missing owner `.github` repository is expected. */
+interface GraphqlFailure {
+  errors?: { type?: string; path?: (string | number)[] }[];
+  data?: Record<string, unknown>;
+}
+
+async function query<T>(octokit: Octokit, text: string, variables: Record<string, unknown>): Promise<T> {
+  try {
+    return await octokit.graphql<T>(text, variables);
+  } catch (err) {
+    const failure = err as GraphqlFailure;
+    const onlyOwnerRepoMissing =
+      Array.isArray(failure.errors) &&
+      failure.errors.length > 0 &&
+      failure.errors.every((e) => e.type === "NOT_FOUND" && e.path?.[0] === "ownerConfig") &&
+      failure.data !== undefined;
+    if (onlyOwnerRepoMissing) return failure.data as T;
+    throw err;
+  }
+}
+
+function loaded(node: Partial<BlobNode> | null | undefined, maxBytes: number): Loaded | { kind: "truncated"; oid: string } {
+  if (!node || typeof node.byteSize !== "number") return { kind: "missing" };
+  if (node.byteSize > maxBytes) return { kind: "too-large", size: node.byteSize };
+  if (node.isBinary || node.text === null || node.text === undefined) return { kind: "not-text" };
+  if (node.isTruncated) return { kind: "truncated", oid: node.oid ?? "" };
+  return { kind: "text", text: node.text };
+}
+
+function botItems(page: ReviewPage | undefined): PullSnapshot["posted"] {
+  const out: PullSnapshot["posted"] = [];
+  for (const r of page?.nodes ?? []) {
+    if (r.author?.__typename === "Bot") out.push({ author: r.author.login, at: r.submittedAt ?? new Date(0).toISOString(), body: r.body });
+    for (const c of r.comments.nodes) {
+      if (c.author?.__typename === "Bot") out.push({ author: c.author.login, at: c.createdAt, body: c.body });
+    }
+  }
+  return out;
+}
+
+class Reader {
+  private readonly maxBytes: number;
+  readonly texts = new Map<string, string>();
+  readonly notes: string[] = [];
+  private readonly attempted = new Set<string>();
+
   constructor(
     private readonly octokit: Octokit,
     private readonly rev: RepoRevision,
-    private readonly blobs: Map<string, { sha: string; size: number }>,
     private readonly opts: ReadOptions,
-  ) {}
-
-  async initialPaths(): Promise<string[]> {
-    return [...this.blobs.keys()].filter((p) => this.opts.isAnalyzablePath(p));
+  ) {
+    this.maxBytes = opts.maxFileBytes ?? MAX_FILE_BYTES;
   }
 
-  async load(path: string): Promise<Loaded> {
-    const entry = this.blobs.get(path);
-    if (!entry) return { kind: "missing" };
-    if (entry.size > (this.opts.maxFileBytes ?? MAX_FILE_BYTES)) return { kind: "too-large", size: entry.size };
-    const key = `${this.rev.owner}/${this.rev.repo}:${entry.sha}`;
-    const cached = this.opts.cache.get(key);
-    if (cached !== undefined) return { kind: "text", text: cached };
-    const { data } = await this.octokit.rest.git.getBlob({ owner: this.rev.owner, repo: this.rev.repo, file_sha: entry.sha });
-    const text = data.encoding === "base64" ? decodeBase64Text(data.content) : undefined;
-    if (text === undefined) return { kind: "not-text" };
-    this.opts.cache.set(key, text);
-    return { kind: "text", text };
+  private get repoVars() {
+    return { owner: this.rev.owner, name: this.rev.repo };
   }
-}
 
-/** Reads path by path through the contents API; used when the tree listing is truncated. */
-class ContentsSource implements Source {
-  constructor(
-    private readonly octokit: Octokit,
-    private readonly rev: RepoRevision,
-    private readonly opts: ReadOptions,
-  ) {}
+  /** The first query: directories, root bake files, changed paths, and the config and pull request when asked. */
+  async first(): Promise<{ candidates: Map<string, Partial<BlobNode> | null>; config?: ConfigFile; pull?: PullSnapshot }> {
+    const { sha } = this.rev;
+    const direct = [...new Set([...ROOT_BAKE_FILES, ...this.opts.changedPaths])].filter((p) => this.opts.isAnalyzablePath(p)).sort();
+    const blobs = blobFields(sha, direct);
+    const variables: Record<string, unknown> = {
+      ...this.repoVars,
+      ...blobs.variables,
+      head: sha,
+      workflows: `${sha}:.github/workflows`,
+      actions: `${sha}:.github/actions`,
+    };
+    const params = ["$owner: String!", "$name: String!", "$head: String!", "$workflows: String!", "$actions: String!", ...blobs.params];
+    const entry = "name type mode object { ...blob }";
+    const repoFields = [
+      "head: object(expression: $head) { oid }",
+      `workflows: object(expression: $workflows) { ... on Tree { entries { ${entry} } } }`,
+      `actions: object(expression: $actions) { ... on Tree { entries { name type object { ... on Tree { entries { ${entry} } } } } } }`,
+      ...blobs.fields,
+    ];
+    const rootFields: string[] = [];
+    if (this.opts.config) {
+      repoFields.push(`config: object(expression: "HEAD:${CONFIG_FILE}") { ...blob }`);
+      rootFields.push(`ownerConfig: repository(owner: $owner, name: ".github") { config: object(expression: "HEAD:${CONFIG_FILE}") { ...blob } }`);
+    }
+    if (this.opts.pull !== undefined) {
+      params.push("$number: Int!");
+      variables.number = this.opts.pull;
+      repoFields.push(`pullRequest(number: $number) { state headRefOid reviews(last: ${REVIEWS_PER_PAGE}) { ${REVIEW_FIELDS} } }`);
+    }
+    const text = `query tagguardSnapshot(${params.join(", ")}) { repository(owner: $owner, name: $name) { ${repoFields.join(" ")} } ${rootFields.join(" ")} } ${BLOB_FRAGMENT}`;
+    type Data = {
+      repository: Record<string, unknown> & {
+        head: { oid: string } | null;
+        workflows: { entries?: TreeEntryNode[] } | null;
+        actions: { entries?: TreeEntryNode[] } | null;
+        config?: Partial<BlobNode> | null;
+        pullRequest?: { state: string; headRefOid: string; reviews: ReviewPage } | null;
+      };
+      ownerConfig?: { config: Partial<BlobNode> | null } | null;
+    };
+    const data = await query<Data>(this.octokit, text, variables);
+    const repo = data.repository;
+    if (!repo.head) throw new CommitNotFound(`${this.rev.owner}/${this.rev.repo} has no commit ${sha}`);
 
-  async initialPaths(): Promise<string[]> {
-    const paths = new Set(this.opts.changedPaths);
-    try {
-      const { data } = await this.octokit.rest.repos.getContent({ ...this.repo(), path: ".github/workflows" });
-      if (Array.isArray(data)) {
-        for (const item of data) if (item.type === "file" && this.opts.isAnalyzablePath(item.path)) paths.add(item.path);
+    const candidates = new Map<string, Partial<BlobNode> | null>();
+    const addEntries = (dir: string, entries: TreeEntryNode[] | undefined) => {
+      for (const e of entries ?? []) {
+        const path = `${dir}/${e.name}`;
+        if (e.type === "blob" && e.mode !== SYMLINK_MODE && this.opts.isAnalyzablePath(path)) candidates.set(path, e.object);
       }
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
+    };
+    addEntries(".github/workflows", repo.workflows?.entries);
+    for (const d of repo.actions?.entries ?? []) {
+      if (d.type === "tree") addEntries(`.github/actions/${d.name}`, d.object?.entries);
     }
-    return [...paths];
+    direct.forEach((path, i) => {
+      const node = repo[`f${i}`] as Partial<BlobNode> | null | undefined;
+      if (node) candidates.set(path, node);
+    });
+
+    const out: { candidates: typeof candidates; config?: ConfigFile; pull?: PullSnapshot } = { candidates };
+    if (this.opts.config) out.config = await this.configFrom(repo.config, data.ownerConfig?.config);
+    const pr = repo.pullRequest;
+    if (this.opts.pull !== undefined && pr) {
+      out.pull = { state: pr.state, headSha: pr.headRefOid, posted: [...botItems(pr.reviews), ...(await this.olderReviews(pr.reviews))] };
+    } else if (this.opts.pull !== undefined) {
+      out.pull = { state: "MISSING", headSha: "", posted: [] };
+    }
+    return out;
   }
 
-  async load(path: string): Promise<Loaded> {
-    let data;
-    try {
-      ({ data } = await this.octokit.rest.repos.getContent({ ...this.repo(), path }));
-    } catch (err) {
-      if (isNotFound(err)) return { kind: "missing" };
-      throw err;
+  private async configFrom(own: Partial<BlobNode> | null | undefined, owners: Partial<BlobNode> | null | undefined): Promise<ConfigFile | undefined> {
+    for (const [repository, node] of [
+      [`${this.rev.owner}/${this.rev.repo}`, own],
+      [`${this.rev.owner}/.github`, owners],
+    ] as const) {
+      const l = loaded(node, this.maxBytes);
+      if (l.kind === "missing") continue;
+      if (l.kind === "too-large") return { repository, problem: `it is larger than ${this.maxBytes} bytes` };
+      const text = l.kind === "text" ? l.text : l.kind === "truncated" ? await this.blobText(l.oid, repository) : undefined;
+      return text === undefined ? { repository, problem: "it is not UTF-8 text" } : { repository, text };
     }
-    if (Array.isArray(data) || data.type !== "file") return { kind: "missing" };
-    if (data.size > (this.opts.maxFileBytes ?? MAX_FILE_BYTES)) return { kind: "too-large", size: data.size };
-    const text = data.encoding === "base64" ? decodeBase64Text(data.content) : undefined;
-    return text === undefined ? { kind: "not-text" } : { kind: "text", text };
+    return undefined;
   }
 
-  private repo() {
-    return { owner: this.rev.owner, repo: this.rev.repo, ref: this.rev.sha };
-  }
-}
-
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]);
+  /** Reviews before the last page, page by page (only pull requests with more than 100 reviews need it). */
+  private async olderReviews(page: ReviewPage): Promise<PullSnapshot["posted"]> {
+    const out: PullSnapshot["posted"] = [];
+    let info = page.pageInfo;
+    while (info.hasPreviousPage && info.startCursor) {
+      const text =
+        "query tagguardReviews($owner: String!, $name: String!, $number: Int!, $before: String!) { repository(owner: $owner, name: $name) { " +
+        `pullRequest(number: $number) { reviews(last: ${REVIEWS_PER_PAGE}, before: $before) { ${REVIEW_FIELDS} } } } }`;
+      const data = await query<{ repository: { pullRequest: { reviews: ReviewPage } | null } }>(this.octokit, text, {
+        ...this.repoVars,
+        number: this.opts.pull,
+        before: info.startCursor,
+      });
+      const reviews = data.repository.pullRequest?.reviews;
+      if (!reviews) break;
+      out.push(...botItems(reviews));
+      info = reviews.pageInfo;
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
+    return out;
+  }
+
+  /** Paths by blob node, for a later level: one query with an aliased field per path. */
+  async fetch(paths: readonly string[]): Promise<Map<string, Partial<BlobNode> | null>> {
+    const blobs = blobFields(this.rev.sha, paths);
+    const text = `query tagguardFiles(${["$owner: String!", "$name: String!", ...blobs.params].join(", ")}) { repository(owner: $owner, name: $name) { ${blobs.fields.join(" ")} } } ${BLOB_FRAGMENT}`;
+    const data = await query<{ repository: Record<string, Partial<BlobNode> | null> }>(this.octokit, text, { ...this.repoVars, ...blobs.variables });
+    return new Map(paths.map((p, i) => [p, data.repository[`f${i}`] ?? null]));
+  }
+
+  /** A blob GraphQL returned truncated, read whole through the REST API. */
+  private async blobText(oid: string, repository = `${this.rev.owner}/${this.rev.repo}`): Promise<string | undefined> {
+    const [owner, repo] = repository.split("/");
+    const { data } = await this.octokit.rest.git.getBlob({ owner, repo, file_sha: oid });
+    return data.encoding === "base64" ? decodeBase64Text(data.content) : undefined;
+  }
+
+  /** Keeps what `nodes` hold for `batch`, with a note for each file that cannot be analysed. */
+  async take(batch: readonly string[], nodes: Map<string, Partial<BlobNode> | null>): Promise<void> {
+    for (const path of batch) {
+      this.attempted.add(path);
+      let l = loaded(nodes.get(path), this.maxBytes);
+      if (l.kind === "truncated") {
+        const text = await this.blobText(l.oid);
+        l = text === undefined ? { kind: "not-text" } : { kind: "text", text };
+      }
+      if (l.kind === "text") this.texts.set(path, l.text);
+      else if (l.kind === "too-large") this.notes.push(`\`${path}\` is larger than ${this.maxBytes} bytes (${l.size} bytes) and was not analysed.`);
+      else if (l.kind === "not-text") this.notes.push(`\`${path}\` is not UTF-8 text and was not analysed.`);
+    }
+  }
+
+  wasAttempted(path: string): boolean {
+    return this.attempted.has(path);
+  }
+
+  get attemptedCount(): number {
+    return this.attempted.size;
+  }
+
+  current(): SourceFile[] {
+    return [...this.texts.keys()].sort().map((path) => ({ path, text: this.texts.get(path) ?? "" }));
+  }
 }
 
 /**
- * Reads every workflow-related file of the repository at one commit: all analyzable paths of the
- * recursive tree, then the local actions and reusable workflows they reference, until nothing new is
- * referenced (bounded by `maxRounds` and `maxFiles`).
+ * Reads every workflow-related file of the repository at one commit (see the module comment), then the
+ * local actions, reusable workflows and bake files they reference, until nothing new is referenced
+ * (bounded by `maxRounds` and `maxFiles`).
  */
 export async function readRepositoryFiles(octokit: Octokit, rev: RepoRevision, opts: ReadOptions): Promise<RepoFiles> {
-  const notes: string[] = [];
   const maxFiles = opts.maxFiles ?? MAX_FILES;
   const maxRounds = opts.maxRounds ?? MAX_REFERENCE_ROUNDS;
-  const maxBytes = opts.maxFileBytes ?? MAX_FILE_BYTES;
+  const reader = new Reader(octokit, rev, opts);
+  const first = await reader.first();
 
-  const { data: tree } = await octokit.rest.git.getTree({ owner: rev.owner, repo: rev.repo, tree_sha: rev.sha, recursive: "1" });
-  let source: Source;
-  if (tree.truncated) {
-    notes.push(
-      "The repository tree is too large to list in one request; only `.github/workflows`, the changed files and what they reference were analysed.",
-    );
-    source = new ContentsSource(octokit, rev, opts);
-  } else {
-    const blobs = new Map<string, { sha: string; size: number }>();
-    for (const e of tree.tree) {
-      if (e.type === "blob" && e.mode !== "120000" && e.path && e.sha) blobs.set(e.path, { sha: e.sha, size: e.size ?? 0 });
-    }
-    source = new TreeSource(octokit, rev, blobs, opts);
-  }
-
-  const texts = new Map<string, string>();
-  const attempted = new Set<string>();
-  const current = (): SourceFile[] => [...texts.keys()].sort().map((path) => ({ path, text: texts.get(path) ?? "" }));
-  let pending = [...new Set(await source.initialPaths())].sort();
-  let rounds = 0;
-  while (pending.length > 0) {
-    if (rounds === maxRounds) {
-      notes.push(`Stopped following local actions and reusable workflows after ${maxRounds} levels.`);
+  const limit = (pending: string[]): string[] => {
+    const batch = pending.slice(0, Math.max(0, maxFiles - reader.attemptedCount));
+    if (batch.length < pending.length) reader.notes.push(`Only ${maxFiles} workflow-related files were analysed.`);
+    return batch;
+  };
+  const initial = [...first.candidates.keys()].sort();
+  const batch = limit(initial);
+  await reader.take(batch, first.candidates);
+  let complete = batch.length === initial.length;
+  for (let round = 1; complete; round++) {
+    const pending = [...new Set(opts.referencedPaths(reader.current()))].filter((p) => !reader.wasAttempted(p)).sort();
+    if (pending.length === 0) break;
+    if (round === maxRounds) {
+      reader.notes.push(`Stopped following local actions and reusable workflows after ${maxRounds} levels.`);
       break;
     }
-    rounds++;
-    const batch = pending.filter((p) => !attempted.has(p)).slice(0, Math.max(0, maxFiles - attempted.size));
-    if (batch.length < pending.length) notes.push(`Only ${maxFiles} workflow-related files were analysed.`);
-    for (const p of batch) attempted.add(p);
-    const loaded = await mapLimit(batch, CONCURRENCY, (p) => source.load(p));
-    batch.forEach((path, i) => {
-      const l = loaded[i];
-      if (l.kind === "text") texts.set(path, l.text);
-      else if (l.kind === "too-large") notes.push(`\`${path}\` is larger than ${maxBytes} bytes (${l.size} bytes) and was not analysed.`);
-      else if (l.kind === "not-text") notes.push(`\`${path}\` is not UTF-8 text and was not analysed.`);
-    });
-    if (batch.length < pending.length) break;
-    pending = [...new Set(opts.referencedPaths(current()))].filter((p) => !attempted.has(p)).sort();
+    const next = limit(pending);
+    await reader.take(next, await reader.fetch(next));
+    complete = next.length === pending.length;
   }
-  return { files: current(), notes };
+  return {
+    files: reader.current(),
+    notes: reader.notes,
+    ...(first.config ? { config: first.config } : {}),
+    ...(first.pull ? { pull: first.pull } : {}),
+  };
 }

@@ -10,7 +10,6 @@ import {
   HEAD,
   hunkPatch,
   mockBotLogin,
-  mockHead,
   mockPosted,
   mockPrFiles,
   mockRepoAt,
@@ -20,7 +19,7 @@ import {
   pullRequestPayload,
   recordUnmatched,
 } from "./harness.js";
-import { checkCalls, inProgress, mockCheckRun, mockNoConfig } from "./check-mocks.js";
+import { checkCalls, inProgress, mockCheckRun } from "./check-mocks.js";
 
 /** The App as `probot run` loads it (default export of src/app/index.ts), with the real engine. */
 
@@ -49,11 +48,9 @@ describe("tagguard app with the analysis engine", () => {
     mockToken(scope);
     mockPrFiles(scope, [{ filename: CI, patch: ciPatch }]);
     mockCheckRun(scope, checks);
-    mockNoConfig(scope);
     mockRepoAt(scope, HEAD, repo);
     mockBotLogin(scope);
     mockPosted(scope);
-    mockHead(scope);
     mockReview(scope, reviews);
 
     await deliver(probot, "delivery-1", pullRequestPayload());
@@ -78,16 +75,13 @@ describe("tagguard app with the analysis engine", () => {
     mockToken(scope);
     mockPrFiles(scope, [{ filename: CI, patch: ciPatch }]);
     mockCheckRun(scope, checks);
-    mockNoConfig(scope);
     mockRepoAt(scope, HEAD, repo);
     mockBotLogin(scope);
     mockPosted(scope);
-    mockHead(scope);
     mockReview(scope, reviews);
     mockPrFiles(scope, [{ filename: CI, patch: ciPatch }]);
     mockCheckRun(scope, checks, 1, 556);
-    mockNoConfig(scope);
-    mockRepoAt(scope, HEAD, repo, []);
+    mockRepoAt(scope, HEAD, repo);
     mockPosted(scope, [{ body: ciComment() }], [{ body: repoReviewBody() }]);
 
     await deliver(probot, "delivery-1", pullRequestPayload());
@@ -110,11 +104,9 @@ describe("tagguard app with the analysis engine", () => {
     mockToken(scope);
     mockPrFiles(scope, [{ filename: CI, patch: ciPatch }]);
     mockCheckRun(scope, checks);
-    mockNoConfig(scope);
     mockRepoAt(scope, forkHead, repo);
     mockBotLogin(scope);
     mockPosted(scope);
-    mockHead(scope, forkHead);
     mockReview(scope, reviews);
 
     await deliver(probot, "delivery-1", pullRequestPayload({ headSha: forkHead, headRepo: { owner: "contributor", name: "app-fork" } }));
@@ -152,7 +144,6 @@ describe("tagguard app with the analysis engine", () => {
     mockToken(scope);
     mockPrFiles(scope, [{ filename: CI, status: "added", patch: addedPatch(clean[CI]) }]);
     mockCheckRun(scope, checks);
-    mockNoConfig(scope);
     mockRepoAt(scope, HEAD, clean);
     mockBotLogin(scope);
     mockPosted(scope);
@@ -177,11 +168,9 @@ describe("tagguard app with the analysis engine", () => {
     mockToken(scope);
     mockPrFiles(scope, [{ filename: CI, status: "added", patch: addedPatch(malformed[CI]) }]);
     mockCheckRun(scope, checks);
-    mockNoConfig(scope);
     mockRepoAt(scope, HEAD, malformed);
     mockBotLogin(scope);
     mockPosted(scope);
-    mockHead(scope);
     mockReview(scope, reviews);
 
     await deliver(probot, "delivery-1", pullRequestPayload());
@@ -213,11 +202,9 @@ describe("tagguard app with the analysis engine", () => {
     mockToken(scope);
     mockPrFiles(scope, [{ filename: CI, patch: hunkPatch(malformed[CI], 1, 3, 2) }]);
     mockCheckRun(scope, checks);
-    mockNoConfig(scope);
     mockRepoAt(scope, HEAD, malformed);
     mockBotLogin(scope);
     mockPosted(scope);
-    mockHead(scope);
     mockReview(scope, reviews);
 
     await deliver(probot, "delivery-1", pullRequestPayload());

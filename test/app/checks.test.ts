@@ -7,7 +7,7 @@ import type { Probot } from "probot";
 import { createApp } from "../../src/app/app.js";
 import { annotationOf, checkOutput, CheckRun, clipBytes, conclusionOf, MAX_SUMMARY_CHARS, reportTo, type CheckReport } from "../../src/app/checks.js";
 import type { Finding } from "../../src/report/finding.js";
-import { CHECK_URL, checkCalls, inProgress, mockCheckRun, mockNoConfig } from "./check-mocks.js";
+import { CHECK_URL, checkCalls, inProgress, mockCheckRun } from "./check-mocks.js";
 import { api, fixtureRepo, HEAD, mockRepoAt, mockToken, newProbot, pullRequestPayload, recordUnmatched } from "./harness.js";
 import { cacheFinding, file, links, sha, text, texts, url } from "./ci-workflow.js";
 import { finding, linesOf, spanOf } from "./spans.js";
@@ -269,7 +269,6 @@ describe("re-runs", () => {
     const scope = api();
     mockToken(scope);
     mockCheckRun(scope, checks, 1, 556);
-    mockNoConfig(scope);
     mockRepoAt(scope, HEAD, repo);
 
     await deliverEvent(probot, event, "delivery-rerun", rerunPayload(event));

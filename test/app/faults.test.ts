@@ -1,11 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from "@jest/globals";
 import type { EmitterWebhookEvent } from "@octokit/webhooks";
 import nock from "nock";
+import { answerGraphql, type GraphqlRequest } from "../support/graphql-repo.js";
 import { createApp } from "../../src/app/app.js";
 import { classifyGitHubFault, DEFAULT_GITHUB_RETRY_POLICY, type GitHubRetryPolicy, retryPause } from "../../src/app/octokit.js";
 import { WorkQueue } from "../../src/app/queue.js";
 import * as engine from "../../src/engine/index.js";
-import { checkCalls, type CheckCalls, inProgress, mockCheckRun, mockNoConfig } from "./check-mocks.js";
+import { checkCalls, type CheckCalls, inProgress, mockCheckRun } from "./check-mocks.js";
 import { CI, ciComment, repoCheck, repoReviewBody } from "./engine-expectations.js";
 import {
   api,
@@ -15,7 +16,6 @@ import {
   hunkPatch,
   type LogLines,
   mockBotLogin,
-  mockHead,
   mockPosted,
   mockPrFiles,
   mockRepoAt,
@@ -85,8 +85,7 @@ interface Flow {
 function mockReads(scope: nock.Scope, checks: CheckCalls, flow: Flow = {}): void {
   mockPrFiles(scope, [{ filename: CI, patch: ciPatch }]);
   mockCheckRun(scope, checks, 1, flow.checkId);
-  mockNoConfig(scope);
-  mockRepoAt(scope, HEAD, repo, flow.blobs === false ? [] : undefined);
+  mockRepoAt(scope, HEAD, repo);
   mockPosted(scope, flow.posted?.comments, flow.posted?.reviews);
 }
 
@@ -112,10 +111,9 @@ describe("GitHub API faults during a review", () => {
     const scope = api();
     mockToken(scope);
     mockBotLogin(scope);
-    scope.get(`${REPO_PATH}/git/trees/${HEAD}`).query({ recursive: "1" }).reply(500, { message: "Server Error" });
-    scope.get(`${REPO_PATH}/git/trees/${HEAD}`).query({ recursive: "1" }).reply(502, "<html>Bad Gateway</html>", { "content-type": "text/html" });
+    scope.post("/graphql").reply(500, { message: "Server Error" });
+    scope.post("/graphql").reply(502, "<html>Bad Gateway</html>", { "content-type": "text/html" });
     mockReads(scope, checks);
-    mockHead(scope);
     mockReview(scope, reviews);
 
     await deliver(probot, "delivery-1", pullRequestPayload());
@@ -154,7 +152,6 @@ describe("GitHub API faults during a review", () => {
 
     mockBotLogin(scope);
     mockReads(scope, checks);
-    mockHead(scope);
     mockReview(scope, reviews);
     await deliver(probot, "delivery-1", pullRequestPayload());
 
@@ -170,7 +167,6 @@ describe("GitHub API faults during a review", () => {
     mockToken(scope);
     mockBotLogin(scope);
     mockReads(scope, checks);
-    mockHead(scope);
     mockReview(scope, attempts, 502);
     // GitHub created the review before the gateway gave up: the second run reads it and has nothing new to post.
     mockReads(scope, checks, { checkId: 556, blobs: false, posted: { comments: [{ body: ciComment() }], reviews: [{ body: repoReviewBody() }] } });
@@ -195,7 +191,6 @@ describe("GitHub API faults during a review", () => {
     mockToken(scope);
     mockBotLogin(scope);
     mockReads(scope, checks);
-    mockHead(scope);
     scope
       .post(`${REPO_PATH}/pulls/${NUMBER}/reviews`, (body: unknown) => {
         attempts.push(body);
@@ -221,7 +216,6 @@ describe("GitHub API faults during a review", () => {
     mockToken(scope);
     mockBotLogin(scope);
     mockReads(scope, checks);
-    mockHead(scope);
     scope.post(`${REPO_PATH}/pulls/${NUMBER}/reviews`).reply(403, SECONDARY, { "retry-after": "3600" });
 
     await deliver(probot, "delivery-1", pullRequestPayload());
@@ -232,7 +226,6 @@ describe("GitHub API faults during a review", () => {
     ]);
 
     mockReads(scope, checks, { checkId: 556, blobs: false });
-    mockHead(scope);
     mockReview(scope, reviews);
     await deliver(probot, "delivery-1", pullRequestPayload());
 
@@ -248,8 +241,7 @@ describe("GitHub API faults during a review", () => {
     for (const checkId of [555, 556]) {
       mockPrFiles(scope, [{ filename: CI, patch: ciPatch }]);
       mockCheckRun(scope, checks, 1, checkId);
-      mockNoConfig(scope);
-      scope.get(`${REPO_PATH}/git/trees/${HEAD}`).query({ recursive: "1" }).reply(404, { message: "Not Found" });
+      scope.post("/graphql").reply(200, (_uri, body) => answerGraphql({ trees: new Map() }, body as GraphqlRequest));
     }
 
     await deliver(probot, "delivery-1", pullRequestPayload());
@@ -279,7 +271,6 @@ describe("GitHub API faults during a review", () => {
     mockToken(scope);
     mockBotLogin(scope);
     mockReads(scope, checks);
-    mockHead(scope);
     mockReview(scope, reviews, 422);
     mockReview(scope, reviews);
 
@@ -301,9 +292,8 @@ describe("GitHub API faults during a review", () => {
     const scope = api();
     mockToken(scope);
     mockBotLogin(scope);
-    scope.get(`${REPO_PATH}/git/trees/${HEAD}`).query({ recursive: "1" }).delay(60_000).reply(200, {});
+    scope.post("/graphql").delay(60_000).reply(200, {});
     mockReads(scope, checks);
-    mockHead(scope);
     mockReview(scope, reviews);
 
     await deliver(probot, "delivery-1", pullRequestPayload());
@@ -313,8 +303,8 @@ describe("GitHub API faults during a review", () => {
     expect(retries()).toEqual([{ deliveryId: "delivery-1", attempt: 1, pauseMs: 1000, fault: "server", status: 500 }]);
     expect(logs.find((l) => l.msg === "tagguard: GitHub request failed, retrying")?.error).toMatchObject({
       message: "GitHub did not answer within 300 ms",
-      method: "GET",
-      url: `https://api.github.com${REPO_PATH}/git/trees/${HEAD}?recursive=1`,
+      method: "POST",
+      url: "https://api.github.com/graphql",
     });
   });
 });

@@ -1,4 +1,4 @@
-import { createHash, generateKeyPairSync } from "node:crypto";
+import { generateKeyPairSync } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -8,6 +8,9 @@ import { pino } from "pino";
 import { type ApplicationFunction, Probot, ProbotOctokit } from "probot";
 import type { EmitterWebhookEvent } from "@octokit/webhooks";
 import type { WorkQueue } from "../../src/app/queue.js";
+import { answerGraphql, type GraphqlRepo, type GraphqlRequest, type ListedFile, type PostedByApp, type PullState, type RepoFile } from "../support/graphql-repo.js";
+
+export { blobSha } from "../support/graphql-repo.js";
 
 export const OWNER = "acme";
 export const REPO = "app";
@@ -136,38 +139,54 @@ export function mockPrFiles(scope: nock.Scope, files: PrFile[]): nock.Scope {
     );
 }
 
-/** Git's blob id for a text. */
-export function blobSha(text: string): string {
-  const body = Buffer.from(text, "utf8");
-  return createHash("sha1").update(`blob ${body.length}\0`).update(body).digest("hex");
-}
-
-/** Extra tree entries that are listed without being fetched (e.g. files over the size cap). */
+/** A file listed at its size whose content is not served (e.g. over the size cap). */
 export interface ExtraEntry {
   path: string;
   size: number;
 }
 
-/** Mocks the recursive tree at `sha` and one blob request per file in `fetched`. */
-export function mockRepoAt(
-  scope: nock.Scope,
-  sha: string,
-  files: Record<string, string>,
-  fetched: string[] = Object.keys(files),
-  extra: ExtraEntry[] = [],
-): nock.Scope {
-  const tree = [
-    ...Object.entries(files).map(([path, text]) => ({ path, mode: "100644", type: "blob", sha: blobSha(text), size: Buffer.byteLength(text) })),
-    ...extra.map((e) => ({ path: e.path, mode: "100644", type: "blob", sha: blobSha(e.path), size: e.size })),
-    { path: ".github", mode: "040000", type: "tree", sha: "3333333333333333333333333333333333333333" },
-  ];
-  scope.get(`${REPO_PATH}/git/trees/${sha}`).query({ recursive: "1" }).reply(200, { sha, truncated: false, tree });
-  for (const path of fetched) {
-    const text = files[path];
-    scope
-      .get(`${REPO_PATH}/git/blobs/${blobSha(text)}`)
-      .reply(200, { sha: blobSha(text), size: Buffer.byteLength(text), encoding: "base64", content: base64Lines(text) });
+/** What one analysis reads through GraphQL: files at a commit, the configuration, the pull request. */
+interface Snapshot extends GraphqlRepo {
+  pull: PullState;
+}
+
+/** Per scope: the configuration for the next `mockRepoAt`, and the snapshot the last one serves. */
+const snapshots = new WeakMap<nock.Scope, { nextConfig?: string; current?: Snapshot }>();
+
+function snapshotState(scope: nock.Scope): { nextConfig?: string; current?: Snapshot } {
+  let state = snapshots.get(scope);
+  if (!state) {
+    state = {};
+    snapshots.set(scope, state);
   }
+  return state;
+}
+
+/**
+ * Mocks the App's GraphQL reads of the repository at `sha`: `queries` requests (the first one, plus one per level of
+ * references it follows), answered from `files` (and `extra`, listed at their size). The configuration set by
+ * `mockConfig` before, and the reviews and head set by `mockPosted` and `mockHead` after, go into the same answers.
+ */
+export function mockRepoAt(scope: nock.Scope, sha: string, files: Record<string, RepoFile>, extra: ExtraEntry[] = [], queries = 1): nock.Scope {
+  const state = snapshotState(scope);
+  const listed: Record<string, ListedFile> = Object.fromEntries(extra.map((e) => [e.path, { size: e.size }]));
+  const snapshot: Snapshot = {
+    trees: new Map([[sha, { ...files, ...listed }]]),
+    ...(state.nextConfig === undefined ? {} : { config: state.nextConfig }),
+    ownerConfig: null,
+    pull: { headSha: sha },
+  };
+  state.nextConfig = undefined;
+  state.current = snapshot;
+  return scope
+    .post("/graphql", (body: GraphqlRequest) => Object.values(body.variables).some((v) => typeof v === "string" && v.startsWith(`${sha}:`)))
+    .times(queries)
+    .reply(200, (_uri, body) => answerGraphql(snapshot, body as GraphqlRequest));
+}
+
+/** `.github/tagguard.yml` on the default branch, for the next `mockRepoAt`. */
+export function mockConfig(scope: nock.Scope, text: string): nock.Scope {
+  snapshotState(scope).nextConfig = text;
   return scope;
 }
 
@@ -177,30 +196,33 @@ export function base64Lines(text: string): string {
 }
 
 export interface Posted {
+  /** Someone other than the App (a user), when given. */
   login?: string;
   at?: string;
   body: string;
 }
 
-export function mockPosted(scope: nock.Scope, comments: Posted[] = [], reviews: Posted[] = []): nock.Scope {
-  scope
-    .get(`${REPO_PATH}/pulls/${NUMBER}/comments`)
-    .query({ per_page: 100 })
-    .reply(
-      200,
-      comments.map((c, i) => ({ id: i + 1, user: { login: c.login ?? BOT }, created_at: c.at ?? "2024-05-01T10:00:00Z", body: c.body })),
-    );
-  return scope
-    .get(`${REPO_PATH}/pulls/${NUMBER}/reviews`)
-    .query({ per_page: 100 })
-    .reply(
-      200,
-      reviews.map((r, i) => ({ id: i + 1, user: { login: r.login ?? BOT }, submitted_at: r.at ?? "2024-05-01T10:00:00Z", body: r.body, state: "COMMENTED" })),
-    );
+function currentSnapshot(scope: nock.Scope): Snapshot {
+  const current = snapshotState(scope).current;
+  if (!current) throw new Error("mockRepoAt first: the pull request is read with the files");
+  return current;
 }
 
-export function mockHead(scope: nock.Scope, sha = HEAD, state = "open"): nock.Scope {
-  return scope.get(`${REPO_PATH}/pulls/${NUMBER}`).reply(200, { number: NUMBER, state, head: { sha } });
+/** The App's earlier review comments and reviews, as the last `mockRepoAt`'s query returns them. */
+export function mockPosted(scope: nock.Scope, comments: Posted[] = [], reviews: Posted[] = []): nock.Scope {
+  const asGraphql = (p: Posted): PostedByApp => ({ body: p.body, ...(p.at ? { at: p.at } : {}), ...(p.login ? { login: p.login, type: "User" } : {}) });
+  const pull = currentSnapshot(scope).pull;
+  pull.comments = comments.map(asGraphql);
+  pull.reviews = reviews.map(asGraphql);
+  return scope;
+}
+
+/** The pull request moved on (another head) or is no longer open, as the last `mockRepoAt`'s query returns it. */
+export function mockHead(scope: nock.Scope, sha: string, state: PullState["state"] = "OPEN"): nock.Scope {
+  const pull = currentSnapshot(scope).pull;
+  pull.headSha = sha;
+  pull.state = state;
+  return scope;
 }
 
 /** Captures the body of the review POST. */

@@ -5,6 +5,7 @@ import { allClearMarker, findingMarker } from "../../src/app/markers.js";
 import { DEFAULT_CACHE_TAGS, defaultConfig } from "../../src/config/index.js";
 import type { Finding } from "../../src/report/finding.js";
 import {
+  addedPatch,
   api,
   base64Lines,
   blobSha,
@@ -14,6 +15,7 @@ import {
   hunkPatch,
   type LogLines,
   mockBotLogin,
+  mockConfig,
   mockHead,
   mockPosted,
   mockPrFiles,
@@ -26,7 +28,7 @@ import {
   recordUnmatched,
   REPO_PATH,
 } from "./harness.js";
-import { CHECK_URL, checkCalls, inProgress, mockCheckRun, mockConfig, mockNoConfig } from "./check-mocks.js";
+import { CHECK_URL, checkCalls, inProgress, mockCheckRun } from "./check-mocks.js";
 import { finding, spanOf } from "./spans.js";
 import { StubEngine } from "./stub-engine.js";
 
@@ -240,11 +242,9 @@ describe("pull_request handler", () => {
     mockToken(scope);
     mockPrFiles(scope, [{ filename: CI, patch: ciPatch }]);
     mockCheckRun(scope, checks);
-    mockNoConfig(scope);
     mockRepoAt(scope, HEAD, repo);
     mockBotLogin(scope);
     mockPosted(scope);
-    mockHead(scope);
     mockReview(scope, reviews);
 
     await deliver(probot, "delivery-1", pullRequestPayload());
@@ -278,11 +278,9 @@ describe("pull_request handler", () => {
     mockToken(scope);
     mockPrFiles(scope, [{ filename: CI, patch: ciPatch }]);
     mockCheckRun(scope, checks);
-    mockNoConfig(scope);
-    mockRepoAt(scope, HEAD, { ...repo, "README.md": "# app\n" }, [CI, RELEASE, ACTION], [{ path: ".github/workflows/huge.yml", size: 2_000_000 }]);
+    mockRepoAt(scope, HEAD, { ...repo, "README.md": "# app\n" }, [{ path: ".github/workflows/huge.yml", size: 2_000_000 }]);
     mockBotLogin(scope);
     mockPosted(scope);
-    mockHead(scope);
     mockReview(scope, reviews);
 
     await deliver(probot, "delivery-1", pullRequestPayload());
@@ -324,7 +322,6 @@ describe("pull_request handler", () => {
     const scope = api();
     mockToken(scope);
     mockCheckRun(scope, checks);
-    mockNoConfig(scope);
     const page1 = Array.from({ length: 100 }, (_, i) => ({ filename: `src/f${i}.ts`, status: "modified", patch: "@@ -1 +1 @@\n-a\n+b" }));
     scope
       .get(`${REPO_PATH}/pulls/${NUMBER}/files`)
@@ -354,11 +351,9 @@ describe("pull_request handler", () => {
     mockToken(scope);
     mockPrFiles(scope, [{ filename: "src/a.ts", patch: "@@ -1 +1 @@\n-a\n+b" }]);
     mockCheckRun(scope, checks);
-    mockNoConfig(scope);
     mockRepoAt(scope, HEAD, repo);
     mockBotLogin(scope);
     mockPosted(scope);
-    mockHead(scope);
     mockReview(scope, reviews);
 
     await deliver(probot, "delivery-1", pullRequestPayload({ changedFiles: 3500 }));
@@ -408,11 +403,9 @@ describe("pull_request handler", () => {
     mockToken(scope);
     mockPrFiles(scope, [{ filename: CI, patch: ciPatch }]);
     mockCheckRun(scope, checks);
-    mockNoConfig(scope);
     mockRepoAt(scope, forkHead, repo);
     mockBotLogin(scope);
     mockPosted(scope);
-    mockHead(scope, forkHead);
     mockReview(scope, reviews);
 
     await deliver(probot, "delivery-1", pullRequestPayload({ headSha: forkHead, headRepo: { owner: "contributor", name: "app-fork" } }));
@@ -431,7 +424,6 @@ describe("pull_request handler", () => {
     mockToken(scope);
     mockPrFiles(scope, [{ filename: CI, patch: ciPatch }]);
     mockCheckRun(scope, checks);
-    mockNoConfig(scope);
     mockRepoAt(scope, HEAD, repo);
     mockBotLogin(scope);
     mockPosted(scope);
@@ -451,7 +443,6 @@ describe("pull_request handler", () => {
     mockToken(scope);
     mockPrFiles(scope, [{ filename: CI, patch: ciPatch }]);
     mockCheckRun(scope, checks);
-    mockNoConfig(scope);
     mockRepoAt(scope, HEAD, repo);
     mockBotLogin(scope);
     mockPosted(scope, [{ login: "octocat", body: `copied ${findingMarker("fp-old", "cache-overwrites-tag")}` }]);
@@ -472,11 +463,9 @@ describe("pull_request handler", () => {
     mockToken(scope);
     mockPrFiles(scope, [{ filename: CI, patch: ciPatch }]);
     mockCheckRun(scope, checks);
-    mockNoConfig(scope);
     mockRepoAt(scope, HEAD, repo);
     mockBotLogin(scope);
     mockPosted(scope);
-    mockHead(scope);
     mockReview(scope, reviews);
 
     await deliver(probot, "delivery-1", pullRequestPayload());
@@ -496,7 +485,6 @@ describe("pull_request handler", () => {
     mockToken(scope);
     mockPrFiles(scope, [{ filename: CI, patch: ciPatch }]);
     mockCheckRun(scope, checks);
-    mockNoConfig(scope);
     mockRepoAt(scope, HEAD, repo);
     mockBotLogin(scope);
     mockPosted(scope, [{ body: CI_COMMENT }], [{ body: `**tagguard** found 2 new problems\n\n${PUBLISH_ITEM}` }]);
@@ -508,7 +496,7 @@ describe("pull_request handler", () => {
     expect(checks.updates).toEqual([bothFindingsCheck()]);
   });
 
-  it("reuses cached blobs and posts only the new finding on a later push", async () => {
+  it("posts only the new finding on a later push", async () => {
     const engine: StubEngine = new StubEngine(() => ({ findings: [ciFinding(), ...(engine.analyzed.length > 1 ? [publishFinding()] : [])], notes: [] }));
     const probot = await newProbot(createApp(engine));
     const reviews: unknown[] = [];
@@ -518,18 +506,14 @@ describe("pull_request handler", () => {
     mockToken(scope);
     mockPrFiles(scope, [{ filename: CI, patch: ciPatch }]);
     mockCheckRun(scope, checks);
-    mockNoConfig(scope);
     mockRepoAt(scope, HEAD, repo);
     mockBotLogin(scope);
     mockPosted(scope);
-    mockHead(scope);
     mockReview(scope, reviews);
     mockPrFiles(scope, [{ filename: CI, patch: ciPatch }]);
     mockCheckRun(scope, checks, 1, 556);
-    mockNoConfig(scope);
-    mockRepoAt(scope, second, repo, []);
+    mockRepoAt(scope, second, repo);
     mockPosted(scope, [{ body: CI_COMMENT }]);
-    mockHead(scope, second);
     mockReview(scope, reviews);
 
     await deliver(probot, "delivery-1", pullRequestPayload());
@@ -560,16 +544,13 @@ describe("pull_request handler", () => {
     mockToken(scope);
     mockPrFiles(scope, [{ filename: CI, patch: ciPatch }]);
     mockCheckRun(scope, checks);
-    mockNoConfig(scope);
     mockRepoAt(scope, HEAD, repo);
     mockBotLogin(scope);
     mockPosted(scope, [{ body: CI_COMMENT, at: "2024-05-01T10:00:00Z" }]);
-    mockHead(scope);
     mockReview(scope, reviews);
     mockPrFiles(scope, [{ filename: CI, patch: ciPatch }]);
     mockCheckRun(scope, checks, 1, 556);
-    mockNoConfig(scope);
-    mockRepoAt(scope, HEAD, repo, []);
+    mockRepoAt(scope, HEAD, repo);
     mockPosted(scope, [{ body: CI_COMMENT, at: "2024-05-01T10:00:00Z" }], [{ body: allClearMarker(), at: "2024-05-01T11:00:00Z" }]);
 
     await deliver(probot, "delivery-1", pullRequestPayload({ action: "synchronize" }));
@@ -594,7 +575,6 @@ describe("pull_request handler", () => {
     mockToken(scope);
     mockPrFiles(scope, [{ filename: CI, patch: ciPatch }]);
     mockCheckRun(scope, checks);
-    mockNoConfig(scope);
     mockRepoAt(scope, HEAD, repo);
     mockBotLogin(scope);
     mockPosted(scope);
@@ -619,11 +599,9 @@ describe("pull_request handler", () => {
     mockToken(scope);
     mockPrFiles(scope, [{ filename: CI, patch: ciPatch }]);
     mockCheckRun(scope, checks);
-    mockNoConfig(scope);
     mockRepoAt(scope, HEAD, repo);
     mockBotLogin(scope);
     mockPosted(scope);
-    mockHead(scope);
     mockReview(scope, reviews);
 
     await deliver(probot, "delivery-1", pullRequestPayload());
@@ -691,11 +669,9 @@ describe("pull_request handler", () => {
     mockToken(scope);
     mockPrFiles(scope, [{ filename: CI, patch: ciPatch }]);
     mockCheckRun(scope, checks);
-    mockNoConfig(scope);
     mockRepoAt(scope, HEAD, repo);
     mockBotLogin(scope);
     mockPosted(scope);
-    mockHead(scope);
     mockReview(scope, reviews, 422);
     mockReview(scope, reviews);
 
@@ -723,40 +699,33 @@ describe("pull_request handler", () => {
     expect(checks.updates).toEqual([ciCheck()]);
   });
 
-  it("falls back to the contents API when the tree listing is truncated", async () => {
+  it("follows a local action outside .github/actions with one more query, and reads a truncated text as a blob", async () => {
     const engine = new StubEngine();
     const probot = await newProbot(createApp(engine));
     const checks = checkCalls();
     const scope = api();
+    const ci = "on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: ./ci/build\n";
+    const action = "name: build\nruns:\n  using: composite\n  steps: []\n";
     mockToken(scope);
-    mockPrFiles(scope, [{ filename: CI, patch: ciPatch }]);
+    mockPrFiles(scope, [{ filename: CI, patch: addedPatch(ci) }]);
     mockCheckRun(scope, checks);
-    mockNoConfig(scope);
-    scope.get(`${REPO_PATH}/git/trees/${HEAD}`).query({ recursive: "1" }).reply(200, { sha: HEAD, truncated: true, tree: [] });
+    mockRepoAt(scope, HEAD, { [CI]: ci, [RELEASE]: { truncated: repo[RELEASE] }, "ci/build/action.yml": action }, [], 2);
     scope
-      .get(`${REPO_PATH}/contents/.github%2Fworkflows`)
-      .query({ ref: HEAD })
-      .reply(200, [
-        { type: "file", path: CI, name: "ci.yml", size: 10 },
-        { type: "file", path: RELEASE, name: "release.yml", size: 10 },
-        { type: "file", path: ".github/workflows/README.md", name: "README.md", size: 10 },
-        { type: "dir", path: ".github/workflows/sub", name: "sub", size: 0 },
-      ]);
-    for (const path of [CI, RELEASE, ACTION]) {
-      scope
-        .get(`${REPO_PATH}/contents/${encodeURIComponent(path)}`)
-        .query({ ref: HEAD })
-        .reply(200, { type: "file", path, size: Buffer.byteLength(repo[path]), encoding: "base64", content: base64Lines(repo[path]), sha: blobSha(repo[path]) });
-    }
-    scope.get(`${REPO_PATH}/contents/${encodeURIComponent(".github/actions/publish/action.yaml")}`).query({ ref: HEAD }).reply(404, { message: "Not Found" });
+      .get(`${REPO_PATH}/git/blobs/${blobSha(repo[RELEASE])}`)
+      .reply(200, { sha: blobSha(repo[RELEASE]), size: Buffer.byteLength(repo[RELEASE]), encoding: "base64", content: base64Lines(repo[RELEASE]) });
     mockBotLogin(scope);
     mockPosted(scope);
 
     await deliver(probot, "delivery-1", pullRequestPayload());
 
-    expect(engine.analyzed[0]).toEqual([ACTION, CI, RELEASE].map((path) => ({ path, text: repo[path] })));
-    expect(checks.created).toEqual([inProgress(HEAD)]);
-    expect(checks.updates).toEqual([cleanCheck(["The repository tree is too large to list in one request; only `.github/workflows`, the changed files and what they reference were analysed."])]);
+    expect(engine.analyzed).toEqual([
+      [
+        { path: CI, text: ci },
+        { path: RELEASE, text: repo[RELEASE] },
+        { path: "ci/build/action.yml", text: action },
+      ],
+    ]);
+    expect(checks.updates).toEqual([cleanCheck()]);
   });
 
   it("logs API errors with the delivery id and event name, without tokens, and keeps going", async () => {
@@ -790,7 +759,6 @@ describe("pull_request handler", () => {
     mockToken(scope);
     mockPrFiles(scope, [{ filename: ".github/workflows/old.yml", status: "removed", patch: "@@ -1,1 +0,0 @@\n-a" }]);
     mockCheckRun(scope, checks);
-    mockNoConfig(scope);
     mockRepoAt(scope, HEAD, repo);
     mockBotLogin(scope);
     mockPosted(scope);
@@ -811,11 +779,9 @@ describe("pull_request handler", () => {
     mockToken(scope);
     mockPrFiles(scope, [{ filename: CI, patch: ciPatch }]);
     mockCheckRun(scope, checks);
-    mockNoConfig(scope);
     mockRepoAt(scope, HEAD, repo);
     mockBotLogin(scope);
     mockPosted(scope);
-    mockHead(scope);
     mockReview(scope, reviews);
 
     await deliver(probot, "delivery-1", pullRequestPayload());
@@ -847,11 +813,9 @@ describe("pull_request handler", () => {
     mockToken(scope);
     mockPrFiles(scope, [{ filename: CI, patch: ciPatch }]);
     mockCheckRun(scope, checks, 3);
-    mockNoConfig(scope);
     mockRepoAt(scope, HEAD, repo);
     mockBotLogin(scope);
     mockPosted(scope);
-    mockHead(scope);
     mockReview(scope, reviews);
 
     await deliver(probot, "delivery-1", pullRequestPayload());
@@ -882,11 +846,9 @@ describe("pull_request handler", () => {
     mockToken(scope);
     mockPrFiles(scope, [{ filename: CI, patch: ciPatch }]);
     scope.post(`${REPO_PATH}/check-runs`).reply(403, { message: "Resource not accessible by integration" });
-    mockNoConfig(scope);
     mockRepoAt(scope, HEAD, repo);
     mockBotLogin(scope);
     mockPosted(scope);
-    mockHead(scope);
     mockReview(scope, reviews);
 
     await deliver(probot, "delivery-1", pullRequestPayload());
@@ -916,8 +878,10 @@ describe("pull_request handler", () => {
     mockToken(scope);
     mockPrFiles(scope, [{ filename: CI, patch: ciPatch }]);
     mockCheckRun(scope, checks);
-    mockNoConfig(scope);
-    scope.get(`${REPO_PATH}/git/trees/${HEAD}`).query({ recursive: "1" }).reply(404, { message: "Not Found" });
+    scope.post("/graphql").reply(200, {
+      data: { repository: null },
+      errors: [{ type: "NOT_FOUND", path: ["repository"], message: "Could not resolve to a Repository with the name 'acme/app'." }],
+    });
 
     await deliver(probot, "delivery-1", pullRequestPayload());
 
@@ -928,11 +892,13 @@ describe("pull_request handler", () => {
         conclusion: "failure",
         output: {
           title: "Analysis failed",
-          summary: "**tagguard** could not finish the analysis: a GitHub API request failed with status 404. Re-run the check to try again.",
+          summary: "**tagguard** could not finish the analysis: a GitHub GraphQL query failed (NOT_FOUND). Re-run the check to try again.",
         },
       },
     ]);
-    expect(logs.filter((l) => l.msg === "tagguard: handling the event failed")).toMatchObject([{ deliveryId: "delivery-1", error: { status: 404 } }]);
+    expect(logs.filter((l) => l.msg === "tagguard: handling the event failed")).toMatchObject([
+      { deliveryId: "delivery-1", error: { type: "GraphqlResponseError", message: expect.stringContaining("Could not resolve to a Repository") } },
+    ]);
   });
 
   it("concludes neutral when the only finding is a possible warning", async () => {
@@ -943,11 +909,9 @@ describe("pull_request handler", () => {
     mockToken(scope);
     mockPrFiles(scope, [{ filename: CI, patch: ciPatch }]);
     mockCheckRun(scope, checks);
-    mockNoConfig(scope);
     mockRepoAt(scope, HEAD, repo);
     mockBotLogin(scope);
     mockPosted(scope);
-    mockHead(scope);
     mockReview(scope, reviews);
 
     await deliver(probot, "delivery-1", pullRequestPayload());
@@ -964,7 +928,11 @@ describe("pull_request handler", () => {
     mockToken(scope);
     mockPrFiles(scope, [{ filename: CI, patch: ciPatch }]);
     mockCheckRun(scope, checks);
-    mockConfig(scope, "_extends: shared\nrules:\n  cache-overwrites-tag:\n    severity: warning\n");
+    const extending = "_extends: shared\nrules:\n  cache-overwrites-tag:\n    severity: warning\n";
+    const raw = { "content-type": "application/vnd.github.raw; charset=utf-8" };
+    mockConfig(scope, extending);
+    // Probot's context.config reads the file again and follows _extends.
+    scope.get(`${REPO_PATH}/contents/.github%2Ftagguard.yml`).reply(200, extending, raw);
     scope
       .get("/repos/acme/shared/contents/.github%2Ftagguard.yml")
       .reply(200, "ignore:\n  - legacy/**\n", { "content-type": "application/vnd.github.raw; charset=utf-8" });
@@ -1001,7 +969,6 @@ describe("pull_request handler", () => {
     mockRepoAt(scope, HEAD, repo);
     mockBotLogin(scope);
     mockPosted(scope);
-    mockHead(scope);
     mockReview(scope, reviews);
 
     await deliver(probot, "delivery-1", pullRequestPayload());
@@ -1047,7 +1014,7 @@ describe("pull_request handler", () => {
             "",
             "**Configuration**",
             "",
-            "- .github/tagguard.yml could not be read, so tagguard ignores it and uses its defaults: Configuration could not be parsed from https://api.github.com/repos/acme/app/contents/.github%2Ftagguard.yml (invalid YAML): Flow sequence in block collection must be sufficiently indented and end with a ] at line 2, column 1",
+            "- .github/tagguard.yml is not valid YAML, so tagguard ignores it and uses its defaults: Flow sequence in block collection must be sufficiently indented and end with a ]",
           ].join("\n"),
         },
       },

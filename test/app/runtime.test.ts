@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@jest/globals";
-import { BlobCache, decodeBase64Text } from "../../src/app/repo-files.js";
+import { decodeBase64Text } from "../../src/app/repo-files.js";
 import { describeError, KeyedQueue, RecentSet } from "../../src/app/runtime.js";
 
 describe("RecentSet", () => {
@@ -65,19 +65,6 @@ describe("describeError", () => {
 
   it("describes thrown non-errors", () => {
     expect(describeError("plain")).toEqual({ message: "plain" });
-  });
-});
-
-describe("BlobCache", () => {
-  it("evicts the least recently used entries beyond its size", () => {
-    const cache = new BlobCache(10);
-    cache.set("a", "aaaa");
-    cache.set("b", "bbbb");
-    expect(cache.get("a")).toBe("aaaa");
-    cache.set("c", "cccc");
-    expect([cache.get("a"), cache.get("b"), cache.get("c")]).toEqual(["aaaa", undefined, "cccc"]);
-    cache.set("huge", "x".repeat(11));
-    expect(cache.get("huge")).toBeUndefined();
   });
 });
 

@@ -1,9 +1,9 @@
 import type { AnalysisResult, AnalyzeOptions, Engine, SourceFile } from "../../src/app/engine-port.js";
 
 /**
- * A stand-in for the analysis engine: workflows under `.github/workflows` are analyzable, local
- * `uses: ./dir` references point at `dir/action.yml` or `dir/action.yaml`, and the findings come
- * from the test. Every call to `analyze` is recorded.
+ * A stand-in for the analysis engine: workflows under `.github/workflows` and `action.yml` files are
+ * analyzable, a local `uses: ./dir` reference that is not loaded points at `dir/action.yml` or
+ * `dir/action.yaml`, and the findings come from the test. Every call to `analyze` is recorded.
  */
 export class StubEngine implements Engine {
   readonly analyzed: SourceFile[][] = [];
@@ -13,7 +13,7 @@ export class StubEngine implements Engine {
   constructor(private readonly result: (files: SourceFile[]) => AnalysisResult = () => ({ findings: [], notes: [] })) {}
 
   isAnalyzablePath(path: string): boolean {
-    return /^\.github\/workflows\/[^/]+\.ya?ml$/.test(path);
+    return /^\.github\/workflows\/[^/]+\.ya?ml$/.test(path) || /(^|\/)action\.ya?ml$/.test(path);
   }
 
   referencedPaths(files: SourceFile[]): string[] {
@@ -21,10 +21,9 @@ export class StubEngine implements Engine {
     const out: string[] = [];
     for (const f of files) {
       for (const m of f.text.matchAll(/uses:\s*\.\/(\S+)/g)) {
-        for (const name of ["action.yml", "action.yaml"]) {
-          const path = `${m[1].replace(/\/$/, "")}/${name}`;
-          if (!have.has(path) && !out.includes(path)) out.push(path);
-        }
+        const paths = ["action.yml", "action.yaml"].map((name) => `${m[1].replace(/\/$/, "")}/${name}`);
+        if (paths.some((p) => have.has(p))) continue;
+        for (const path of paths) if (!out.includes(path)) out.push(path);
       }
     }
     return out;

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { CACHE, ciCause, fromRegistry, incidentBody } from "../app/package-expectations.js";
-import { base64Lines, blobSha, fixtureRepo } from "../app/harness.js";
+import { fixtureRepo } from "../app/harness.js";
+import { answerGraphql, type GraphqlRequest } from "../support/graphql-repo.js";
 import { manifestSummary, pointTag, publishPayload, startRegistry } from "../app/package-harness.js";
 import type { FakeRegistry } from "../registry/fake-registry.js";
 import { FakeGitHub, type RecordedRequest } from "./fake-github.js";
@@ -16,7 +17,6 @@ const SECRET = "e2e-webhook-secret";
 const MAIN = "cafebabecafebabecafebabecafebabecafebabe";
 const API = "/api/v3/repos/acme/app";
 const repo = fixtureRepo("repo");
-const tree = Object.entries(repo).map(([path, text]) => ({ path, mode: "100644", type: "blob", sha: blobSha(text), size: Buffer.byteLength(text) }));
 
 const github = new FakeGitHub({
   "POST /api/v3/app/installations/42/access_tokens": {
@@ -26,13 +26,7 @@ const github = new FakeGitHub({
   "GET /api/v3/app": { status: 200, body: { id: 123, slug: "tagguard", name: "tagguard" } },
   [`GET ${API}/issues?state=open&labels=tagguard-incident&per_page=100`]: { status: 200, body: [] },
   [`GET ${API}/branches/main`]: { status: 200, body: { name: "main", commit: { sha: MAIN } } },
-  [`GET ${API}/git/trees/${MAIN}?recursive=1`]: { status: 200, body: { sha: MAIN, truncated: false, tree } },
-  ...Object.fromEntries(
-    Object.values(repo).map((text) => [
-      `GET ${API}/git/blobs/${blobSha(text)}`,
-      { status: 200, body: { sha: blobSha(text), size: Buffer.byteLength(text), encoding: "base64", content: base64Lines(text) } },
-    ]),
-  ),
+  "POST /api/graphql": (req) => ({ status: 200, body: answerGraphql({ trees: new Map([[MAIN, repo]]) }, req.body as GraphqlRequest) }),
   [`POST ${API}/labels`]: { status: 201, body: { name: "tagguard-incident" } },
   [`POST ${API}/issues`]: { status: 201, body: { number: 1 } },
 });
@@ -66,13 +60,12 @@ describe("probot run ./lib/app/index.js: the publish watcher", () => {
       labels: ["tagguard-incident"],
       body: incidentBody({ decidedBy: fromRegistry(registry.host), cause: ciCause(MAIN) }),
     });
-    expect(github.requests.map((r) => `${r.method} ${r.url.replace(/\/blobs\/[0-9a-f]{40}$/, "/blobs/<sha>")}`)).toEqual([
+    expect(github.requests.map((r) => `${r.method} ${r.url}`)).toEqual([
       "GET /api/v3/app",
       "POST /api/v3/app/installations/42/access_tokens",
       `GET ${API}/issues?state=open&labels=tagguard-incident&per_page=100`,
       `GET ${API}/branches/main`,
-      `GET ${API}/git/trees/${MAIN}?recursive=1`,
-      ...Object.keys(repo).map(() => `GET ${API}/git/blobs/<sha>`),
+      "POST /api/graphql",
       `GET ${API}/contents/.github%2Ftagguard.yml?ref=${MAIN}`,
       `GET ${API}/labels/tagguard-incident`,
       `POST ${API}/labels`,

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { ciComment, repoReviewBody } from "../app/engine-expectations.js";
-import { base64Lines, blobSha, BOT, fixtureRepo, hunkPatch } from "../app/harness.js";
+import { fixtureRepo, hunkPatch } from "../app/harness.js";
+import { answerGraphql, type GraphqlRequest } from "../support/graphql-repo.js";
 import { FakeGitHub, type RecordedRequest, type Reply, type Route } from "./fake-github.js";
 import { FaultProxy } from "./faults-proxy.js";
 import { ProbotProcess } from "./probot-process.js";
@@ -15,7 +16,6 @@ const HEAD = "abcdefabcdefabcdefabcdefabcdefabcdefabcd";
 const CI = ".github/workflows/ci.yml";
 const API = "/api/v3/repos/acme/app";
 const repo = fixtureRepo("repo");
-const tree = Object.entries(repo).map(([path, text]) => ({ path, mode: "100644", type: "blob", sha: blobSha(text), size: Buffer.byteLength(text) }));
 
 interface PostedReview {
   body: string;
@@ -32,17 +32,6 @@ function pullRoutes(n: number): Record<string, Route | Reply> {
       status: 200,
       body: [{ filename: CI, status: "modified", additions: 1, deletions: 0, changes: 1, patch: hunkPatch(repo[CI], 17, 21, 21) }],
     },
-    [`GET ${API}/pulls/${n}/comments?per_page=100`]: () => ({
-      status: 200,
-      body: reviewsOn(n)
-        .flatMap((r) => r.comments ?? [])
-        .map((c, i) => ({ id: i + 1, user: { login: BOT }, created_at: "2024-05-01T10:00:00Z", body: c.body })),
-    }),
-    [`GET ${API}/pulls/${n}/reviews?per_page=100`]: () => ({
-      status: 200,
-      body: reviewsOn(n).map((r, i) => ({ id: i + 1, user: { login: BOT }, submitted_at: "2024-05-01T10:00:00Z", body: r.body, state: "COMMENTED" })),
-    }),
-    [`GET ${API}/pulls/${n}`]: { status: 200, body: { number: n, state: "open", head: { sha: HEAD } } },
     [`POST ${API}/pulls/${n}/reviews`]: { status: 200, body: { id: n } },
   };
 }
@@ -53,13 +42,14 @@ const fake = new FakeGitHub({
     body: { token: "ghs_e2e_installation_token", expires_at: "2099-01-01T00:00:00Z", permissions: {}, repository_selection: "all" },
   },
   "GET /api/v3/app": { status: 200, body: { id: 123, slug: "tagguard", name: "tagguard" } },
-  [`GET ${API}/git/trees/${HEAD}?recursive=1`]: { status: 200, body: { sha: HEAD, truncated: false, tree } },
-  ...Object.fromEntries(
-    Object.values(repo).map((text) => [
-      `GET ${API}/git/blobs/${blobSha(text)}`,
-      { status: 200, body: { sha: blobSha(text), size: Buffer.byteLength(text), encoding: "base64", content: base64Lines(text) } },
-    ]),
-  ),
+  // Each pull request's earlier reviews are the ones the fake accepted on it.
+  "POST /api/graphql": (req) => {
+    const body = req.body as GraphqlRequest;
+    const n = Number(body.variables.number);
+    const reviews = reviewsOn(n);
+    const pull = { headSha: HEAD, reviews: reviews.map((r) => ({ body: r.body })), comments: reviews.flatMap((r) => r.comments ?? []).map((c) => ({ body: c.body })) };
+    return { status: 200, body: answerGraphql({ trees: new Map([[HEAD, repo]]), ownerConfig: null, pull }, body) };
+  },
   [`POST ${API}/check-runs`]: { status: 201, body: { id: 9, html_url: "https://github.com/acme/app/runs/9" } },
   [`PATCH ${API}/check-runs/9`]: { status: 200, body: { id: 9 } },
   ...Object.assign({}, ...[7, 8, 9, 10, 11].map(pullRoutes)),

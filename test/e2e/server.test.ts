@@ -7,7 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ciComment, repoCheck, repoReviewBody } from "../app/engine-expectations.js";
-import { base64Lines, blobSha, fixtureRepo, hunkPatch, privateKey } from "../app/harness.js";
+import { fixtureRepo, hunkPatch, privateKey } from "../app/harness.js";
+import { answerGraphql, type GraphqlRequest } from "../support/graphql-repo.js";
 import { FakeGitHub, type RecordedRequest } from "./fake-github.js";
 
 /**
@@ -23,7 +24,6 @@ const CI = ".github/workflows/ci.yml";
 const repo = fixtureRepo("repo");
 const API = "/api/v3/repos/acme/app";
 
-const tree = Object.entries(repo).map(([path, text]) => ({ path, mode: "100644", type: "blob", sha: blobSha(text), size: Buffer.byteLength(text) }));
 const fake = new FakeGitHub({
   "POST /api/v3/app/installations/42/access_tokens": {
     status: 201,
@@ -34,16 +34,10 @@ const fake = new FakeGitHub({
     status: 200,
     body: [{ filename: CI, status: "modified", additions: 1, deletions: 0, changes: 1, patch: hunkPatch(repo[CI], 17, 21, 21) }],
   },
-  [`GET ${API}/git/trees/${HEAD}?recursive=1`]: { status: 200, body: { sha: HEAD, truncated: false, tree } },
-  ...Object.fromEntries(
-    Object.values(repo).map((text) => [
-      `GET ${API}/git/blobs/${blobSha(text)}`,
-      { status: 200, body: { sha: blobSha(text), size: Buffer.byteLength(text), encoding: "base64", content: base64Lines(text) } },
-    ]),
-  ),
-  [`GET ${API}/pulls/7/comments?per_page=100`]: { status: 200, body: [] },
-  [`GET ${API}/pulls/7/reviews?per_page=100`]: { status: 200, body: [] },
-  [`GET ${API}/pulls/7`]: { status: 200, body: { number: 7, state: "open", head: { sha: HEAD } } },
+  "POST /api/graphql": (req) => ({
+    status: 200,
+    body: answerGraphql({ trees: new Map([[HEAD, repo]]), ownerConfig: null, pull: { headSha: HEAD } }, req.body as GraphqlRequest),
+  }),
   [`POST ${API}/pulls/7/reviews`]: { status: 200, body: { id: 1 } },
   [`POST ${API}/check-runs`]: { status: 201, body: { id: 9, html_url: "https://github.com/acme/app/runs/9" } },
   [`PATCH ${API}/check-runs/9`]: { status: 200, body: { id: 9 } },
@@ -168,19 +162,13 @@ describe("probot run ./lib/app/index.js", () => {
       body: repoReviewBody(HEAD),
       comments: [{ path: CI, line: 21, side: "RIGHT", body: ciComment(HEAD) }],
     });
-    expect(fake.requests.map((r) => `${r.method} ${r.url.replace(/\/blobs\/[0-9a-f]{40}$/, "/blobs/<sha>")}`)).toEqual([
+    expect(fake.requests.map((r) => `${r.method} ${r.url}`)).toEqual([
       "POST /api/v3/app/installations/42/access_tokens",
       `GET ${API}/pulls/7/files?per_page=100`,
       `POST ${API}/check-runs`,
-      `GET ${API}/contents/.github%2Ftagguard.yml`,
-      "GET /api/v3/repos/acme/.github/contents/.github%2Ftagguard.yml",
-      `GET ${API}/git/trees/${HEAD}?recursive=1`,
-      ...Object.keys(repo).map(() => `GET ${API}/git/blobs/<sha>`),
+      "POST /api/graphql",
       `PATCH ${API}/check-runs/9`,
       "GET /api/v3/app",
-      `GET ${API}/pulls/7/comments?per_page=100`,
-      `GET ${API}/pulls/7/reviews?per_page=100`,
-      `GET ${API}/pulls/7`,
       `POST ${API}/pulls/7/reviews`,
     ]);
     expect(fake.requests.filter((r) => r.url.startsWith(`${API}/check-runs`)).map((r) => r.body)).toEqual([
