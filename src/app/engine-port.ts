@@ -8,7 +8,8 @@ export type { AnalysisResult, AnalyzeOptions, SourceFile };
  * engine module.
  */
 export interface Engine {
-  analyze(files: SourceFile[], options?: AnalyzeOptions): AnalysisResult;
+  /** In process, or in a worker thread (`WorkerEngine`). */
+  analyze(files: SourceFile[], options?: AnalyzeOptions): AnalysisResult | Promise<AnalysisResult>;
   isAnalyzablePath(path: string): boolean;
   referencedPaths(files: SourceFile[]): string[];
 }

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "@jest/globals";
 import nock from "nock";
-import app from "../../src/app/index.js";
+import { createApp } from "../../src/app/app.js";
+import * as engine from "../../src/engine/index.js";
 import { ACTION_FP, CI, CI_FP, ciComment, malformedCheck, PARSE_FP, PARSE_MESSAGE, repoCheck, repoReviewBody } from "./engine-expectations.js";
 import {
   addedPatch,
@@ -21,7 +22,8 @@ import {
 } from "./harness.js";
 import { checkCalls, inProgress, mockCheckRun } from "./check-mocks.js";
 
-/** The App as `probot run` loads it (default export of src/app/index.ts), with the real engine. */
+/** The App with the analysis engine in process (`src/app/index.ts` runs it in a worker thread; test/e2e runs that). */
+const app = createApp(engine);
 
 const repo = fixtureRepo("repo");
 const ciPatch = hunkPatch(repo[CI], 17, 21, 21);

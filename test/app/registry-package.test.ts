@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "@jest/globals";
 import nock from "nock";
-import app from "../../src/app/index.js";
+import { createApp } from "../../src/app/app.js";
+import * as engine from "../../src/engine/index.js";
 import type { FakeRegistry } from "../registry/fake-registry.js";
 import { documentJson, fixture } from "../registry/fixtures.js";
 import { CACHE, CACHE_INDEX, ciCause, fromRegistry, GOOD, incidentBody, MARKER, OTHER_GOOD, restore } from "./package-expectations.js";
@@ -23,9 +24,10 @@ import {
 } from "./package-harness.js";
 
 /**
- * The publish watcher as `probot run` loads it (src/app/index.ts, real engine), against nock for the
- * GitHub API and the fake registry on 127.0.0.1 (`TAGGUARD_REGISTRY_URL`).
+ * The publish watcher with the real engine in process (`src/app/index.ts` runs it in a worker thread, which
+ * test/e2e exercises), against nock for the GitHub API and the fake registry on 127.0.0.1 (`TAGGUARD_REGISTRY_URL`).
  */
+const app = createApp(engine);
 
 let registry: FakeRegistry;
 let unmatched: ReturnType<typeof recordUnmatched>;

@@ -1,0 +1,102 @@
+/**
+ * Runs `analyze()` off the event loop. The analysis is pure and synchronous and can take a few hundred
+ * milliseconds on a large repository; on the main thread it would hold up every other delivery's
+ * acknowledgement. One worker thread (by default) takes the analyses in turn; the main thread keeps
+ * answering webhooks, and the other engine functions (path checks, reference discovery) stay in process.
+ * A worker that dies is replaced, and the analyses it held fail with the reason (the run is then failed
+ * and logged like any other, and completes on redelivery).
+ */
+
+import { Worker } from "node:worker_threads";
+import * as engine from "../engine/index.js";
+import type { AnalysisResult, AnalyzeOptions, Engine, SourceFile } from "./engine-port.js";
+
+export interface AnalysisJob {
+  id: number;
+  files: SourceFile[];
+  options?: AnalyzeOptions;
+}
+
+export type AnalysisReply = { id: number; result: AnalysisResult } | { id: number; error: string };
+
+interface Pending {
+  resolve(result: AnalysisResult): void;
+  reject(err: Error): void;
+}
+
+class AnalysisThread {
+  private worker: Worker | undefined;
+  private readonly pending = new Map<number, Pending>();
+
+  constructor(private readonly script: URL) {}
+
+  get load(): number {
+    return this.pending.size;
+  }
+
+  run(job: AnalysisJob): Promise<AnalysisResult> {
+    return new Promise((resolve, reject) => {
+      this.pending.set(job.id, { resolve, reject });
+      const worker = this.started();
+      worker.ref();
+      worker.postMessage(job);
+    });
+  }
+
+  async stop(): Promise<void> {
+    const worker = this.worker;
+    this.worker = undefined;
+    await worker?.terminate();
+  }
+
+  private started(): Worker {
+    if (this.worker) return this.worker;
+    const worker = new Worker(this.script);
+    worker.unref();
+    worker.on("message", (reply: AnalysisReply) => {
+      const p = this.pending.get(reply.id);
+      if (!p) return;
+      this.pending.delete(reply.id);
+      if (this.pending.size === 0) worker.unref();
+      if ("error" in reply) p.reject(new Error(`the analysis failed: ${reply.error}`));
+      else p.resolve(reply.result);
+    });
+    const fail = (reason: string) => {
+      if (this.worker === worker) this.worker = undefined;
+      for (const p of this.pending.values()) p.reject(new Error(`the analysis thread ${reason}`));
+      this.pending.clear();
+    };
+    worker.on("error", (err) => fail(`failed: ${err.message}`));
+    worker.on("exit", (code) => fail(`exited with code ${code}`));
+    this.worker = worker;
+    return worker;
+  }
+}
+
+/** The engine with `analyze` in worker threads (`threads` of them, jobs to the least loaded). */
+export class WorkerEngine implements Engine {
+  private readonly threads: AnalysisThread[];
+  private nextId = 1;
+
+  constructor(threads = 1, script = new URL("./engine-worker.js", import.meta.url)) {
+    this.threads = Array.from({ length: Math.max(1, threads) }, () => new AnalysisThread(script));
+  }
+
+  analyze(files: SourceFile[], options?: AnalyzeOptions): Promise<AnalysisResult> {
+    const thread = this.threads.reduce((a, b) => (b.load < a.load ? b : a));
+    return thread.run({ id: this.nextId++, files, ...(options === undefined ? {} : { options }) });
+  }
+
+  isAnalyzablePath(path: string): boolean {
+    return engine.isAnalyzablePath(path);
+  }
+
+  referencedPaths(files: SourceFile[]): string[] {
+    return engine.referencedPaths(files);
+  }
+
+  /** Ends the worker threads. Idle threads do not keep the process alive. */
+  async stop(): Promise<void> {
+    await Promise.all(this.threads.map((t) => t.stop()));
+  }
+}
