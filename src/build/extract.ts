@@ -10,11 +10,15 @@ import type { BuildInvocation, CacheItem } from "./invocation.js";
 import { booleanInput, type Item, listItems } from "./items.js";
 import { runScript } from "./script.js";
 
-/** `docker/build-push-action@…`, any version or SHA. */
+/**
+ * `docker/build-push-action@…`, any version or SHA; `name` is lowercase ASCII. Lowercasing never turns text
+ * of another length into ASCII, so a `uses` of another length is told apart without lowercasing it.
+ */
 export function isAction(uses: string | undefined, name: string): boolean {
   if (!uses) return false;
   const at = uses.indexOf("@");
-  return (at < 0 ? uses : uses.slice(0, at)).toLowerCase() === name;
+  const end = at < 0 ? uses.length : at;
+  return end === name.length && uses.slice(0, end).toLowerCase() === name;
 }
 
 function evaluator(visit: StepVisit): (text: string, span: Span) => Sym {

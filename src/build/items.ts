@@ -43,7 +43,7 @@ export function listItems(
   split: ListSplit,
   evaluate: (text: string, span: Span) => Sym,
 ): Item[] {
-  const segments = balanced(value.segments) ? value.segments : [{ text: value.value, span: value.span, exact: false }];
+  const segments = balanced(value) ? value.segments : [{ text: value.value, span: value.span, exact: false }];
   const out: Item[] = [];
   for (const segment of segments) {
     const derived = segment.text.includes("${{");
@@ -59,13 +59,23 @@ export function listItems(
   return out;
 }
 
-/** True when no `${{` opened on a line is left unclosed on it (else the scalar is evaluated whole). */
-function balanced(segments: Segment[]): boolean {
-  return segments.every((s) => {
-    const opens = s.text.split("${{").length - 1;
-    const closes = s.text.split("}}").length - 1;
-    return opens <= closes;
-  });
+const balance = new WeakMap<ScalarValue, boolean>();
+
+/**
+ * True when no `${{` opened on a line is left unclosed on it (else the scalar is evaluated whole); found once
+ * per scalar, which is evaluated for every event and matrix leg.
+ */
+function balanced(value: ScalarValue): boolean {
+  let ok = balance.get(value);
+  if (ok === undefined) {
+    ok = value.segments.every((s) => {
+      const opens = s.text.split("${{").length - 1;
+      const closes = s.text.split("}}").length - 1;
+      return opens <= closes;
+    });
+    balance.set(value, ok);
+  }
+  return ok;
 }
 
 /** A boolean input as the action reads it: `true`/`false` (case-insensitive), else unknown. */

@@ -3,7 +3,7 @@ import { basename, join, relative, resolve, sep } from "node:path";
 import { parseConfig } from "../config/load.js";
 import { CONFIG_PATH, type Config } from "../config/types.js";
 import { analyze } from "../engine/index.js";
-import { isBakePath, referencedPaths, type SourceFile } from "../engine/project.js";
+import { isBakePath, Project, type SourceFile } from "../engine/project.js";
 import type { Finding } from "../report/finding.js";
 import { toGithubCommands } from "../report/github.js";
 import { toJson } from "../report/json.js";
@@ -61,28 +61,38 @@ function yamlFilesUnder(dir: string, depth = 0): string[] {
     });
 }
 
+/** Source files and the project they make, each file parsed once. */
+interface Loaded {
+  files: SourceFile[];
+  project: Project;
+}
+
 /** Adds the local actions and reusable workflows the loaded files use, read from `root`. */
-function withReferences(root: string, files: SourceFile[]): SourceFile[] {
+function withReferences(root: string, files: SourceFile[]): Loaded {
   const all = [...files];
+  const project = new Project(all);
   const tried = new Set(all.map((f) => f.path));
   for (let round = 0; round < MAX_DEPTH; round++) {
-    const wanted = referencedPaths(all).filter((p) => !tried.has(p));
+    const wanted = project.missingReferences().filter((p) => !tried.has(p));
     if (wanted.length === 0) break;
+    const added: SourceFile[] = [];
     for (const p of wanted) {
       tried.add(p);
       const abs = join(root, p);
       try {
-        if (statSync(abs).isFile()) all.push(readSource(abs, p));
+        if (statSync(abs).isFile()) added.push(readSource(abs, p));
       } catch {
         continue;
       }
     }
+    all.push(...added);
+    project.add(added);
   }
-  return all;
+  return { files: all, project };
 }
 
-/** The files one PATH argument stands for, with paths relative to it. */
-export function collect(path: string): SourceFile[] {
+/** The files one PATH argument stands for, with paths relative to it, and the project they make. */
+function load(path: string): Loaded {
   const abs = resolve(path);
   if (isDir(abs)) {
     const workflows = join(abs, ".github", "workflows");
@@ -104,7 +114,13 @@ export function collect(path: string): SourceFile[] {
     return withReferences(abs, files);
   }
   const kind = /^action\.ya?ml$/.test(basename(abs)) ? "action" : isBakePath(basename(abs)) ? "bake" : "workflow";
-  return [readSource(abs, toPosix(path), kind)];
+  const files = [readSource(abs, toPosix(path), kind)];
+  return { files, project: new Project(files) };
+}
+
+/** The files one PATH argument stands for, with paths relative to it. */
+export function collect(path: string): SourceFile[] {
+  return load(path).files;
 }
 
 interface LintArgs {
@@ -180,19 +196,19 @@ export function runLint(argv: string[], io: CliIo): number {
   const findings: Finding[] = [];
   const sources = new Map<string, LineIndex>();
   for (const p of args.paths) {
-    let files: SourceFile[];
+    let loaded: Loaded;
     let config: ReturnType<typeof readConfig>;
     try {
-      files = collect(p);
+      loaded = load(p);
       config = readConfig(p, args.config);
     } catch (err) {
       const { code, path } = err as NodeJS.ErrnoException;
       io.stderr.write(`tagguard lint: cannot read ${path ?? p}: ${code ?? (err as Error).message}\n`);
       return 2;
     }
-    for (const f of files) sources.set(f.path, new LineIndex(f.text));
+    for (const f of loaded.files) sources.set(f.path, new LineIndex(f.text));
     if (config) sources.set(config.file, new LineIndex(config.text));
-    findings.push(...analyze(files, config ? { config: config.config } : {}).findings);
+    findings.push(...analyze(loaded.project, config ? { config: config.config } : {}).findings);
   }
   io.stdout.write(render(args.format, findings, sources));
   return findings.some((f) => f.severity === "error") ? 1 : 0;

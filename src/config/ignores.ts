@@ -22,6 +22,8 @@ export interface IgnoreDirective {
 }
 
 const DIRECTIVE = /^#\s*tagguard\s*:/i;
+/** Text that every directive contains: files without it are not parsed for comments. */
+const MENTION = /tagguard\s*:/i;
 const IGNORE = /^#\s*tagguard\s*:\s*ignore\s*\[([^\]]*)\](.*)$/is;
 export const IGNORE_SYNTAX = "# tagguard: ignore[rule-id,...] reason";
 
@@ -56,6 +58,7 @@ function reasonOf(rest: string): string {
 
 /** The ignore directives among the comments of one YAML file. */
 export function scanIgnoreDirectives(file: string, text: string): IgnoreDirective[] {
+  if (!MENTION.test(text)) return [];
   const index = new LineIndex(text);
   const out: IgnoreDirective[] = [];
   for (const c of comments(text)) {

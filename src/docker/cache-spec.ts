@@ -11,7 +11,7 @@
  */
 
 import type { Template } from "../workflow/expr/value.js";
-import { renderTemplate, templateLiteral, trimTemplate } from "../workflow/expr/value.js";
+import { isLit, renderTemplate, templateLiteral, trimTemplate } from "../workflow/expr/value.js";
 import { csvFields, csvQuote } from "./csv.js";
 import { parseImageRefTemplate, type TemplateRef } from "./image-ref.js";
 import { fromTokens, hasHoles, holesMayContain, isHoleTok, toTokens } from "./template-tokens.js";
@@ -63,6 +63,18 @@ function keyValue(line: Template): CacheEntry {
   const attrs: Record<string, Template> = {};
   const unknown: Template[] = [];
   for (const field of record.fields) {
+    const text = templateLiteral(field);
+    if (text !== undefined) {
+      // Hole-free: the same split on the text itself.
+      const eq = text.indexOf("=");
+      if (eq < 0) return failed(line, `invalid value ${text}`);
+      const name = text.slice(0, eq).toLowerCase();
+      const rest = text.slice(eq + 1);
+      const value: Template = rest === "" ? [] : [{ lit: rest }];
+      if (name === "type") type = value;
+      else attrs[name] = value;
+      continue;
+    }
     const toks = toTokens(field);
     const eq = toks.indexOf("=");
     const key = toks.slice(0, Math.max(eq, 0));
@@ -91,8 +103,7 @@ function keyValue(line: Template): CacheEntry {
 export function parseCacheLine(line: Template): CacheEntry[] {
   const raw = trimTemplate(line);
   if (raw.length === 0) return [];
-  const toks = toTokens(raw);
-  if (toks.includes("=")) return [keyValue(raw)];
+  if (raw.some((p) => isLit(p) && p.lit.includes("="))) return [keyValue(raw)];
   if (hasHoles(raw) && csvFields(raw).fields.some(mayBeKeyValue)) return [{ type: undefined, attrs: {}, bare: false, raw }];
   return refOnly(raw);
 }

@@ -26,7 +26,7 @@
  */
 
 import { toUpperSpecial } from "@actions/expressions/result";
-import { unify, type Match } from "../workflow/expr/unify.js";
+import { type Match, sameTemplate, unify } from "../workflow/expr/unify.js";
 import type { Template } from "../workflow/expr/value.js";
 import { normalizeTemplate, renderTemplate, templateLiteral, trimTemplate } from "../workflow/expr/value.js";
 import {
@@ -222,11 +222,23 @@ function splitName(name: Tok[]): NameSplit {
   return "unknown";
 }
 
+/** Parsed references per template array: every rule reads the same build items. */
+const parsedRefs = new WeakMap<Template, TemplateRef | null>();
+
 /**
  * Normalises a reference template; undefined when it is empty or a literal that is not a valid
- * reference. See the module comment for how holes are handled.
+ * reference. See the module comment for how holes are handled. One template gives one (shared) reference.
  */
 export function parseImageRefTemplate(t: Template): TemplateRef | undefined {
+  let ref = parsedRefs.get(t);
+  if (ref === undefined) {
+    ref = parseRefTemplate(t) ?? null;
+    parsedRefs.set(t, ref);
+  }
+  return ref ?? undefined;
+}
+
+function parseRefTemplate(t: Template): TemplateRef | undefined {
   const raw = trimTemplate(normalizeTemplate(t));
   if (raw.length === 0) return undefined;
   const text = templateLiteral(raw);
@@ -264,8 +276,11 @@ function toTemplateRef(r: ImageRef | TemplateRef): TemplateRef {
   return "kind" in r ? r : templateRefOf(r);
 }
 
+/** The implied tag, one template for every reference (comparisons of a template are cached per array). */
+const LATEST: Template = lit("latest");
+
 function effectiveTag(tag: Template | null): Template {
-  return tag ?? lit("latest");
+  return tag ?? LATEST;
 }
 
 function all(verdicts: Match[]): Match {
@@ -355,7 +370,7 @@ function compareWhole(x: TemplateRef, y: TemplateRef): Match {
     const [split, other] = x.kind === "split" ? [x, y] : [y as SplitRef, x];
     return best(
       refSpellings(split).map((s) => {
-        if (unify(other.raw, s) === "definite") return "definite";
+        if (sameTemplate(other.raw, s)) return "definite";
         return unify(other.raw, s, { caseInsensitive: true }) === "never" ? "never" : "possible";
       }),
     );
@@ -367,16 +382,35 @@ function compareWhole(x: TemplateRef, y: TemplateRef): Match {
 /** Per reference: host and repository when both are hole-free, each character case-folded as `unify` compares them. */
 const literalNames = new WeakMap<TemplateRef, string | null>();
 
-function literalNameKey(r: TemplateRef): string | null {
+const ASCII = /^[\x00-\x7f]*$/;
+
+/** Upper-cases each UTF-16 unit on its own, as `unify` compares characters; ASCII text in one call. */
+function fold(text: string): string {
+  return ASCII.test(text) ? text.toUpperCase() : text.split("").map(toUpperSpecial).join("");
+}
+
+/**
+ * Key of a reference's name when host and repository are both hole-free, else null: two references with
+ * different keys never name the same image (`compareRefs` answers `never` for them, whatever their tags).
+ */
+export function literalNameKey(r: TemplateRef): string | null {
   let key = literalNames.get(r);
   if (key === undefined) {
     const host = r.kind === "split" ? templateLiteral(r.host) : undefined;
     const repository = r.kind === "split" ? templateLiteral(r.repository) : undefined;
-    const fold = (text: string) => text.split("").map(toUpperSpecial).join("");
     key = host === undefined || repository === undefined ? null : `${fold(host)}\n${fold(repository)}`;
     literalNames.set(r, key);
   }
   return key;
+}
+
+/**
+ * Key of a reference's tag when its name is split, its tag hole-free (`latest` when none is written) and it
+ * has no digest, else null: two such references of one literal name with different keys never meet.
+ */
+export function literalTagKey(r: TemplateRef): string | null {
+  if (r.kind !== "split" || r.digest) return null;
+  return templateLiteral(effectiveTag(r.tag)) ?? null;
 }
 
 /**
@@ -401,7 +435,7 @@ export function compareRefs(a: ImageRef | TemplateRef, b: ImageRef | TemplateRef
   const y = toTemplateRef(b);
   if (x.digest || y.digest) return "never";
   if (literalNamesDiffer(x, y)) return "never";
-  if (unify(x.raw, y.raw) === "definite") return "definite";
+  if (sameTemplate(x.raw, y.raw)) return "definite";
   if (x.kind === "opaque" || y.kind === "opaque") return compareWhole(x, y);
   const tag = unify(effectiveTag(x.tag), effectiveTag(y.tag));
   if (tag === "never") return "never";
@@ -443,11 +477,23 @@ function familiarName(host: Template, repository: Template): Template {
   return official && !toTokens(official).includes("/") && !holesMayContain(toTokens(official), "/") ? official : repository;
 }
 
+/** Formatted references: rules name the same references in many messages and keys. */
+const formatted = new WeakMap<ImageRef | TemplateRef, string>();
+
 /**
  * A reference for messages and fixes, in Docker's familiar form with the tag always shown:
  * `app:latest`, `user/app:1.0`, `ghcr.io/o/app:buildcache`; holes as `${{ source }}`.
  */
 export function formatRef(ref: ImageRef | TemplateRef): string {
+  let text = formatted.get(ref);
+  if (text === undefined) {
+    text = formatOnce(ref);
+    formatted.set(ref, text);
+  }
+  return text;
+}
+
+function formatOnce(ref: ImageRef | TemplateRef): string {
   const r = toTemplateRef(ref);
   const suffix = (tag: Template | null, digest: Template | null) =>
     `${tag || !digest ? `:${renderTemplate(effectiveTag(tag))}` : ""}${digest ? `@${renderTemplate(digest)}` : ""}`;

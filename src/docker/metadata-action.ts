@@ -20,7 +20,16 @@
 import { toTemplate } from "../workflow/expr/coerce.js";
 import { holeAccepts, unify } from "../workflow/expr/unify.js";
 import type { Sym, Template, Val } from "../workflow/expr/value.js";
-import { isLit, normalizeTemplate, renderTemplate, splitTemplate, templateLiteral, trimTemplate } from "../workflow/expr/value.js";
+import {
+  isLit,
+  jsonEqual,
+  normalizeTemplate,
+  renderTemplate,
+  splitTemplate,
+  TemplateWriter,
+  templateLiteral,
+  trimTemplate,
+} from "../workflow/expr/value.js";
 import { csvFields } from "./csv.js";
 import { concat, fromTokens, holeWithin, lowerLiterals, toTokens } from "./template-tokens.js";
 import { parsePep440, parseSemver } from "./versions.js";
@@ -69,10 +78,13 @@ export interface MetadataOutcome {
   warnings: string[];
   /** Step outputs (`steps.<id>.outputs.<name>`). */
   outputs: Record<string, Val>;
-  /** The same outputs as `DOCKER_METADATA_OUTPUT_<NAME>` job environment variables. */
-  env: Record<string, Val>;
-  /** Content of the bake definition files, by the output naming their path (`bake-file`, `bake-file-tags`, …). */
-  bakeFiles: Record<string, Val>;
+  /** The same outputs as `DOCKER_METADATA_OUTPUT_<NAME>` job environment variables (built on first read). */
+  readonly env: Record<string, Val>;
+  /**
+   * Content of the bake definition files, by the output naming their path (`bake-file`, `bake-file-tags`, …);
+   * built on first read (the step outputs only name the files).
+   */
+  readonly bakeFiles: Record<string, Val>;
 }
 
 export interface MetadataResult {
@@ -95,6 +107,9 @@ export const OUTPUT_NAMES = [
   "bake-file-annotations",
   "bake-file",
 ] as const;
+
+/** The outputs that name a bake definition file the action writes. */
+const BAKE_FILE_OUTPUTS = ["bake-file-tags", "bake-file-labels", "bake-file-annotations", "bake-file"] as const;
 
 /** `DOCKER_METADATA_OUTPUT_<NAME>` for an output name. */
 export function outputEnvName(name: string): string {
@@ -153,18 +168,21 @@ class InputError extends Error {}
 const lit = (s: string): Template => (s === "" ? [] : [{ lit: s }]);
 const str = (parts: Template): Val => ({ kind: "str", parts: normalizeTemplate(parts) });
 const holeT = (source: string, pattern?: string): Template => [{ hole: pattern === undefined ? { source } : { source, pattern } }];
-const same = (a: Template, b: Template) => JSON.stringify(normalizeTemplate(a)) === JSON.stringify(normalizeTemplate(b));
+const same = (a: Template, b: Template) => jsonEqual(normalizeTemplate(a), normalizeTemplate(b));
 
 // ---------------------------------------------------------------------------------------------
 // Input parsing (world-independent)
 
 /** Cuts a line at its first `#` outside double quotes (csv-parse `comment`). */
 function stripComment(line: Template): Template {
-  const toks = toTokens(line);
   let quoted = false;
-  for (let i = 0; i < toks.length; i++) {
-    if (toks[i] === '"') quoted = !quoted;
-    else if (toks[i] === "#" && !quoted) return fromTokens(toks.slice(0, i));
+  for (let j = 0; j < line.length; j++) {
+    const p = line[j];
+    if (!isLit(p)) continue;
+    for (let k = 0; k < p.lit.length; k++) {
+      if (p.lit[k] === '"') quoted = !quoted;
+      else if (p.lit[k] === "#" && !quoted) return concat(line.slice(0, j), p.lit.slice(0, k));
+    }
   }
   return line;
 }
@@ -258,6 +276,12 @@ function parseFlavor(t: Template | undefined): FlavorInput {
 
 /** `key=value` at the first `=` that has a key before it (tag.ts `split(/(?<=^[^=]+?)=/)`), both trimmed. */
 function splitFirst(field: Template): [Template, Template] | [Template] {
+  const text = templateLiteral(field);
+  if (text !== undefined) {
+    const eq = text.indexOf("=", 1);
+    if (eq < 0 || text[0] === "=") return [trimTemplate(field)];
+    return [trimTemplate(lit(text.slice(0, eq))), trimTemplate(lit(text.slice(eq + 1)))];
+  }
   const toks = toTokens(field);
   const eq = toks.indexOf("=", 1);
   if (eq < 0 || toks.slice(0, eq).includes("=")) return [trimTemplate(field)];
@@ -809,10 +833,37 @@ class Leaf {
 
 type Shape = Leaf | Shape[] | { [key: string]: Shape };
 
+/** The JSON text of a shape: leaves as JSON strings, each literal piece escaped on its own. */
 function toJsonShapeText(v: Shape): Template {
-  if (v instanceof Leaf) return concat('"', v.t.map((p) => (isLit(p) ? { lit: JSON.stringify(p.lit).slice(1, -1) } : p)), '"');
-  if (Array.isArray(v)) return concat("[", ...v.map(toJsonShapeText).flatMap((t, i) => (i ? [",", t] : [t])), "]");
-  return concat("{", ...Object.entries(v).flatMap(([k, x], i) => [i ? "," : "", JSON.stringify(k), ":", toJsonShapeText(x)]), "}");
+  const out = new TemplateWriter();
+  writeJsonShape(v, out);
+  return out.done();
+}
+
+function writeJsonShape(v: Shape, out: TemplateWriter): void {
+  if (v instanceof Leaf) {
+    out.text('"');
+    for (const p of v.t) {
+      if (isLit(p)) out.text(JSON.stringify(p.lit).slice(1, -1));
+      else out.part(p);
+    }
+    out.text('"');
+  } else if (Array.isArray(v)) {
+    out.text("[");
+    v.forEach((x, i) => {
+      if (i) out.text(",");
+      writeJsonShape(x, out);
+    });
+    out.text("]");
+  } else {
+    out.text("{");
+    Object.entries(v).forEach(([k, x], i) => {
+      if (i) out.text(",");
+      out.text(`${JSON.stringify(k)}:`);
+      writeJsonShape(x, out);
+    });
+    out.text("}");
+  }
 }
 
 function toJsonShapeVal(v: Shape): Val {
@@ -850,12 +901,12 @@ function outcomeOf(run: Run, images: Template[], version: Version, flavor: Flavo
   const args: Record<string, Shape> = { DOCKER_META_IMAGES: new Leaf(join(images, lit(","))) };
   if (main !== undefined) args.DOCKER_META_VERSION = new Leaf(main);
   const bake = (body: Record<string, Shape>): Shape => ({ target: { [bakeTarget]: body } });
-  const bakeFiles: Record<string, Val> = {
+  const bakeFiles = (): Record<string, Val> => ({
     "bake-file-tags": shapeString(bake({ tags: leaves(tags), args })),
     "bake-file-labels": shapeString(bake({ labels: labelShape })),
     "bake-file-annotations": shapeString(bake({ annotations: leaves(annotationLines) })),
     "bake-file": shapeString(bake({ tags: leaves(tags), labels: labelShape, args })),
-  };
+  });
   const outputs: Record<string, Val> = {
     version: str(versionText),
     tags: str(join(tags, sep)),
@@ -864,11 +915,29 @@ function outcomeOf(run: Run, images: Template[], version: Version, flavor: Flavo
     annotations: str(join(annotationLines, lit("\n"))),
     json: shapeString({ tags: leaves(tags), "tag-names": leaves(tagNames), labels: labelShape, annotations: leaves(annotationLines) }),
   };
-  for (const name of Object.keys(bakeFiles)) {
+  for (const name of BAKE_FILE_OUTPUTS) {
     outputs[name] = str(holeT(`docker-metadata-action.${name}`));
   }
-  const env = Object.fromEntries(Object.entries(outputs).map(([k, v]) => [outputEnvName(k), v]));
-  return { conds, images, version: versionText, latest: version.latest ?? false, tagNames, tags, warnings, outputs, env, bakeFiles };
+  let env: Record<string, Val> | undefined;
+  let files: Record<string, Val> | undefined;
+  return {
+    conds,
+    images,
+    version: versionText,
+    latest: version.latest ?? false,
+    tagNames,
+    tags,
+    warnings,
+    outputs,
+    get env() {
+      env ??= Object.fromEntries(Object.entries(outputs).map(([k, v]) => [outputEnvName(k), v]));
+      return env;
+    },
+    get bakeFiles() {
+      files ??= bakeFiles();
+      return files;
+    },
+  };
 }
 
 /** Evaluates docker/metadata-action for one event: every possible outcome, or the input errors. */
@@ -934,12 +1003,9 @@ function inputCombinations(inputs: Map<string, Sym>): { inputs: MetadataInputs; 
 
 function mergeAlternatives(alts: Sym): Sym {
   const out: Sym = [];
-  const keys: string[] = [];
   for (const alt of alts) {
-    const key = JSON.stringify(alt.value);
-    const at = keys.indexOf(key);
+    const at = out.findIndex((o) => jsonEqual(o.value, alt.value));
     if (at < 0) {
-      keys.push(key);
       out.push({ value: alt.value, conds: [...alt.conds] });
     } else {
       out[at] = { value: out[at].value, conds: out[at].conds.filter((c) => alt.conds.includes(c)) };
@@ -951,15 +1017,16 @@ function mergeAlternatives(alts: Sym): Sym {
 /**
  * The step's outputs for expression scopes: `outputs` for `steps.<id>.outputs.<name>`, `env` for the
  * `DOCKER_METADATA_OUTPUT_*` variables of later steps. Each is a set of alternatives, one per outcome
- * (identical values merged, keeping the conditions they share). Inputs in error yield no outputs; when
- * the worlds were truncated an unknown alternative stands for the ones not evaluated.
+ * (identical values merged, keeping the conditions they share); a variable holds the same alternatives as its
+ * output. Inputs in error yield no outputs; when the worlds were truncated an unknown alternative stands for the
+ * ones not evaluated.
  */
 export function metadataActionOutputs(inputs: Map<string, Sym>, event: MetadataEvent): { outputs: Map<string, Sym>; env: Map<string, Sym> } {
   const outputs = new Map<string, Sym>();
-  const env = new Map<string, Sym>();
   const add = (name: string, value: Val, conds: string[]) => {
-    outputs.set(name, [...(outputs.get(name) ?? []), { value, conds }]);
-    env.set(outputEnvName(name), [...(env.get(outputEnvName(name)) ?? []), { value, conds }]);
+    const alts = outputs.get(name);
+    if (alts) alts.push({ value, conds });
+    else outputs.set(name, [{ value, conds }]);
   };
   for (const combo of inputCombinations(inputs)) {
     const result = evaluateMetadataAction(combo.inputs, event);
@@ -970,7 +1037,11 @@ export function metadataActionOutputs(inputs: Map<string, Sym>, event: MetadataE
       for (const name of OUTPUT_NAMES) add(name, { kind: "unknown", hole: { source: `docker-metadata-action.${name}`, multiline: true } }, combo.conds);
     }
   }
-  for (const [k, v] of outputs) outputs.set(k, mergeAlternatives(v));
-  for (const [k, v] of env) env.set(k, mergeAlternatives(v));
+  const env = new Map<string, Sym>();
+  for (const [k, v] of outputs) {
+    const merged = mergeAlternatives(v);
+    outputs.set(k, merged);
+    env.set(outputEnvName(k), merged);
+  }
   return { outputs, env };
 }

@@ -4,7 +4,7 @@
  */
 
 import type { Hole, Template } from "../workflow/expr/value.js";
-import { isLit, normalizeTemplate } from "../workflow/expr/value.js";
+import { isLit, normalizeTemplate, TemplateWriter } from "../workflow/expr/value.js";
 
 export type Tok = string | Hole;
 
@@ -13,11 +13,16 @@ export function isHoleTok(t: Tok): t is Hole {
 }
 
 export function toTokens(t: Template): Tok[] {
-  return normalizeTemplate(t).flatMap((p): Tok[] => (isLit(p) ? p.lit.split("") : [p.hole]));
+  return t.flatMap((p): Tok[] => (isLit(p) ? p.lit.split("") : [p.hole]));
 }
 
 export function fromTokens(toks: Tok[]): Template {
-  return normalizeTemplate(toks.map((t) => (typeof t === "string" ? { lit: t } : { hole: t })));
+  const out = new TemplateWriter();
+  for (const t of toks) {
+    if (typeof t === "string") out.text(t);
+    else out.part({ hole: t });
+  }
+  return out.done();
 }
 
 export function hasHoles(t: Template): boolean {
@@ -30,7 +35,12 @@ export function lowerLiterals(t: Template): Template {
 }
 
 export function concat(...ts: (Template | string)[]): Template {
-  return normalizeTemplate(ts.flatMap((t) => (typeof t === "string" ? [{ lit: t }] : t)));
+  const out = new TemplateWriter();
+  for (const t of ts) {
+    if (typeof t === "string") out.text(t);
+    else out.template(t);
+  }
+  return out.done();
 }
 
 /** Whether the template starts with the literal text `prefix`; returns the rest, or undefined. */
@@ -146,14 +156,27 @@ export function holesMayContain(toks: Tok[], chars: string): boolean {
   return toks.some((t) => isHoleTok(t) && holeMayContain(t, chars));
 }
 
+/** The ASCII characters of a charset, listed once per charset. */
+const asciiMembers = new WeakMap<CharTest, string>();
+
+function asciiOf(set: CharTest): string {
+  let members = asciiMembers.get(set);
+  if (members === undefined) {
+    members = "";
+    for (let code = 0; code < 128; code++) {
+      const c = String.fromCharCode(code);
+      if (set(c)) members += c;
+    }
+    asciiMembers.set(set, members);
+  }
+  return members;
+}
+
 /** Whether every character a hole may contain matches `allowed` (a one-character test). */
 export function holeWithin(hole: Hole, allowed: RegExp): boolean {
   if (hole.pattern === undefined || /[^\x00-\x7f]/.test(hole.pattern)) return false;
   const set = patternCharset(hole.pattern);
   if (set === undefined) return false;
-  for (let code = 0; code < 128; code++) {
-    const c = String.fromCharCode(code);
-    if (set(c) && !allowed.test(c)) return false;
-  }
+  for (const c of asciiOf(set)) if (!allowed.test(c)) return false;
   return true;
 }

@@ -13,9 +13,9 @@ import { runRule } from "../rules/rule.js";
 import type { Workflow } from "../workflow/model.js";
 import type { Span } from "../workflow/span.js";
 import { Project, type SourceFile } from "./project.js";
-import { Walker } from "./walk.js";
+import { type StepVisit, Walker } from "./walk.js";
 
-export { isAnalyzablePath, referencedPaths, type SourceFile } from "./project.js";
+export { isAnalyzablePath, Project, referencedPaths, type SourceFile } from "./project.js";
 
 export interface AnalysisResult {
   findings: Finding[];
@@ -52,36 +52,53 @@ function byPosition(a: Finding, b: Finding): number {
   );
 }
 
+/** What one walk of a project finds. */
+export interface Collected {
+  builds: BuildInvocation[];
+  walker: Walker;
+  /**
+   * Every reachable step of the workflows (not of the local actions no workflow calls), per workflow ×
+   * event × matrix leg, with local composite actions and reusable workflows expanded, in walk order.
+   */
+  visits: StepVisit[];
+}
+
 /**
  * Walks every workflow, then the reusable workflows and local actions no workflow calls, and collects
- * the builds they declare, plus those of the bake files no step builds.
+ * the builds they declare, plus those of the bake files no step builds, and the workflows' step visits.
  */
-export function collectBuilds(project: Project): { builds: BuildInvocation[]; walker: Walker } {
+export function collectBuilds(project: Project): Collected {
   const builds: BuildInvocation[] = [];
+  const visits: StepVisit[] = [];
+  let record = true;
   const bakeFiles = new BakeFiles(project);
-  const walker = new Walker(project, (visit) => extractBuild(visit, builds, bakeFiles));
+  const walker = new Walker(project, (visit) => {
+    if (record) visits.push(visit);
+    return extractBuild(visit, builds, bakeFiles);
+  });
   const reusableOnly = (w: Workflow) => w.triggers.length > 0 && w.triggers.every((t) => t.event === "workflow_call");
   const workflows = [...project.workflows.values()];
   for (const workflow of workflows.filter((w) => !reusableOnly(w))) walker.walkWorkflow(workflow);
   for (const workflow of workflows.filter(reusableOnly)) {
     if (!walker.calledWorkflows.has(workflow.file)) walker.walkWorkflow(workflow);
   }
+  record = false;
   for (const action of project.actions.values()) {
     if (!walker.calledActions.has(action.file)) walker.walkAction(action);
   }
   builds.push(...bakeFiles.standalone());
-  return { builds, walker };
+  return { builds, walker, visits };
 }
 
 /**
- * Analyses a set of repository files. Pure: no I/O, deterministic output order. The configuration's
- * rule settings, path ignores and the inline `# tagguard: ignore[...]` comments are applied here, so
- * the CLI and the App report the same findings.
+ * Analyses a set of repository files, or a project already built from them. Pure: no I/O, deterministic
+ * output order. The configuration's rule settings, path ignores and the inline `# tagguard: ignore[...]`
+ * comments are applied here, so the CLI and the App report the same findings.
  */
-export function analyze(files: SourceFile[], options: AnalyzeOptions = {}): AnalysisResult {
+export function analyze(input: SourceFile[] | Project, options: AnalyzeOptions = {}): AnalysisResult {
   const config = options.config ?? defaultConfig();
-  const project = new Project(files);
-  const { builds, walker } = collectBuilds(project);
+  const project = input instanceof Project ? input : new Project(input);
+  const { builds, walker, visits } = collectBuilds(project);
 
   const findings: Finding[] = [];
   for (const y of project.yamlFiles) {
@@ -94,7 +111,7 @@ export function analyze(files: SourceFile[], options: AnalyzeOptions = {}): Anal
     if (p.kind === "syntax") findings.push(parseError(p.message, p.span));
   }
   for (const rule of rules) {
-    if (config.rules[rule.meta.id]?.enabled !== false) findings.push(...runRule(rule, project, builds, config));
+    if (config.rules[rule.meta.id]?.enabled !== false) findings.push(...runRule(rule, { project, builds, visits, config }));
   }
   const directives = project.yamlFiles.flatMap((y) => scanIgnoreDirectives(y.file, y.text));
   const reported = [

@@ -62,6 +62,29 @@ export function normalizeLocalPath(uses: string): string | undefined {
   return parts.join("/");
 }
 
+/** One source file as read: its parsed YAML, or why it was not read; workflow and action models are parsed when first needed. */
+interface LoadedFile {
+  path: string;
+  kind: SourceFile["kind"];
+  yaml?: YamlFile;
+  bake?: BakeFile;
+  note?: string;
+  workflow?: Workflow;
+  action?: CompositeAction;
+}
+
+function loadFile(f: SourceFile): LoadedFile {
+  const kind = f.kind ?? kindOf(f.path);
+  if (f.oversized) return { path: f.path, kind, note: `${f.path}: skipped, larger than ${MAX_FILE_BYTES} bytes` };
+  if (kind === undefined) return { path: f.path, kind };
+  if (kind === "bake") {
+    const loaded = loadBakeFile(f.path, f.text);
+    return { path: f.path, kind, yaml: loaded.yaml, bake: loaded.file, note: loaded.note && `${f.path}: ${loaded.note}` };
+  }
+  const yaml = new YamlFile(f.path, f.text);
+  return yaml.skipped ? { path: f.path, kind, note: `${f.path}: skipped, ${yaml.skipped}` } : { path: f.path, kind, yaml };
+}
+
 export class Project {
   readonly workflows = new Map<string, Workflow>();
   readonly actions = new Map<string, CompositeAction>();
@@ -70,36 +93,57 @@ export class Project {
   readonly yamlFiles: YamlFile[] = [];
   /** Files that were not analysed, with the reason. */
   readonly notes: string[] = [];
+  /** Every file added, in the order added; each is parsed once. */
+  private readonly loaded: LoadedFile[] = [];
+  private readonly yamlByFile = new Map<string, YamlFile>();
+  private readonly actionByFile = new Map<string, CompositeAction>();
 
   constructor(files: SourceFile[]) {
-    for (const f of [...files].sort((a, b) => a.path.localeCompare(b.path))) {
-      const kind = f.kind ?? kindOf(f.path);
-      if (f.oversized) {
-        this.notes.push(`${f.path}: skipped, larger than ${MAX_FILE_BYTES} bytes`);
+    this.add(files);
+  }
+
+  /**
+   * Reads more files (parsing only the new ones). The project is then the one all the files given so
+   * far make together: files are taken in path order, and the first of two actions in one directory wins.
+   */
+  add(files: SourceFile[]): void {
+    for (const f of files) this.loaded.push(loadFile(f));
+    this.workflows.clear();
+    this.actions.clear();
+    this.bakeFiles.clear();
+    this.yamlFiles.length = 0;
+    this.notes.length = 0;
+    this.yamlByFile.clear();
+    this.actionByFile.clear();
+    for (const f of [...this.loaded].sort((a, b) => a.path.localeCompare(b.path))) {
+      if (f.note) this.notes.push(f.note);
+      if (f.bake) this.bakeFiles.set(f.path, f.bake);
+      const y = f.yaml;
+      if (!y) continue;
+      this.yamlFiles.push(y);
+      if (!this.yamlByFile.has(y.file)) this.yamlByFile.set(y.file, y);
+      if (f.kind === "bake" || !y.doc) continue;
+      if (f.kind === "workflow") {
+        f.workflow ??= parseWorkflow(y);
+        this.workflows.set(f.path, f.workflow);
         continue;
       }
-      if (kind === undefined) continue;
-      if (kind === "bake") {
-        const loaded = loadBakeFile(f.path, f.text);
-        if (loaded.yaml) this.yamlFiles.push(loaded.yaml);
-        if (loaded.note) this.notes.push(`${f.path}: ${loaded.note}`);
-        if (loaded.file) this.bakeFiles.set(f.path, loaded.file);
-        continue;
-      }
-      const y = new YamlFile(f.path, f.text);
-      if (y.skipped) {
-        this.notes.push(`${f.path}: skipped, ${y.skipped}`);
-        continue;
-      }
-      if (kind === "workflow") {
-        this.yamlFiles.push(y);
-        if (y.doc) this.workflows.set(f.path, parseWorkflow(y));
-      } else {
-        this.yamlFiles.push(y);
-        const dir = f.path.includes("/") ? f.path.slice(0, f.path.lastIndexOf("/")) : "";
-        if (y.doc && !this.actions.has(dir)) this.actions.set(dir, parseAction(y));
-      }
+      const dir = f.path.includes("/") ? f.path.slice(0, f.path.lastIndexOf("/")) : "";
+      if (this.actions.has(dir)) continue;
+      f.action ??= parseAction(y);
+      this.actions.set(dir, f.action);
+      if (!this.actionByFile.has(f.path)) this.actionByFile.set(f.path, f.action);
     }
+  }
+
+  /** The parsed YAML file at a repository path (the first one loaded for it). */
+  yamlFile(file: string): YamlFile | undefined {
+    return this.yamlByFile.get(file);
+  }
+
+  /** The composite action whose metadata file is at a repository path. */
+  actionAt(file: string): CompositeAction | undefined {
+    return this.actionByFile.get(file);
   }
 
   /** The composite action a `uses: ./dir` names. */

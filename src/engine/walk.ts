@@ -1,6 +1,7 @@
 import {
   evaluateCondition,
   evaluateInterpolated,
+  ExpressionCache,
   ExpressionSyntaxError,
   type Scope,
 } from "../workflow/expr/evaluate.js";
@@ -71,6 +72,10 @@ export class Walker {
   /** Files of the reusable workflows reached from another workflow. */
   readonly calledWorkflows = new Set<string>();
   private readonly reported = new Set<string>();
+  /** Every expression text is parsed once per walk, however many events and legs evaluate it. */
+  private readonly expressions = new ExpressionCache();
+  /** Each job's matrix is expanded once per walk, not once per event case. */
+  private readonly legs = new Map<Job, Leg[]>();
 
   constructor(
     private readonly project: Project,
@@ -102,7 +107,7 @@ export class Walker {
   /** Evaluates a string value; syntax errors become problems and an unknown value. */
   evaluate(value: Pick<ScalarValue, "value" | "span">, scope: Scope): Sym {
     try {
-      return evaluateInterpolated(value.value, scope);
+      return evaluateInterpolated(value.value, scope, this.expressions);
     } catch (err) {
       if (!(err instanceof ExpressionSyntaxError)) throw err;
       this.problem("syntax", `invalid expression: ${err.message}`, value.span);
@@ -117,7 +122,10 @@ export class Walker {
     this.problems.push({ kind, message, span });
   }
 
-  private evalMap(map: ScalarMap, frame: Frame, into = new Map(frame.env)): Map<string, Sym> {
+  /** The frame's env plus `map`'s variables, each evaluated seeing those before it; the frame's env when `map` is empty. */
+  private evalMap(map: ScalarMap, frame: Frame): Map<string, Sym> {
+    if (map.size === 0) return frame.env;
+    const into = new Map(frame.env);
     for (const [name, value] of map) {
       into.set(name, this.evaluate(value, frameScope({ ...frame, env: into })));
     }
@@ -128,7 +136,7 @@ export class Walker {
   private reachable(cond: ScalarValue | undefined, scope: Scope): boolean {
     if (!cond) return true;
     try {
-      return evaluateCondition(cond.value, scope).some((a) => !(a.value.kind === "bool" && !a.value.value));
+      return evaluateCondition(cond.value, scope, this.expressions).some((a) => !(a.value.kind === "bool" && !a.value.value));
     } catch (err) {
       if (!(err instanceof ExpressionSyntaxError)) throw err;
       this.problem("syntax", `invalid expression: ${err.message}`, cond.span);
@@ -148,7 +156,12 @@ export class Walker {
 
   private walkJob(top: Workflow, workflow: Workflow, job: Job, base: Frame, calls: CallSite[]): Outputs {
     const outputs: Outputs = new Map();
-    for (const leg of matrixLegs(job.matrix)) {
+    let legs = this.legs.get(job);
+    if (!legs) {
+      legs = matrixLegs(job.matrix);
+      this.legs.set(job, legs);
+    }
+    for (const leg of legs) {
       const legFrame: Frame = { ...base, matrix: leg.values, matrixDynamic: leg.dynamic, steps: new Map() };
       if (!this.reachable(job.if, frameScope(legFrame))) continue;
       const frame: Frame = { ...legFrame, env: this.evalMap(job.env, legFrame) };
@@ -181,9 +194,10 @@ export class Walker {
     const stepOutputs = jobFrame.steps;
     let jobEnv = jobFrame.env;
     for (const step of steps) {
-      const before: Frame = { ...jobFrame, env: jobEnv, steps: stepOutputs };
-      if (!this.reachable(step.if, frameScope(before))) continue;
-      const frame: Frame = { ...before, env: this.evalMap(step.env, before) };
+      // Frames are only derived where something changes: the job env after a step exported to it, the step env.
+      const before: Frame = jobEnv === jobFrame.env ? jobFrame : { ...jobFrame, env: jobEnv };
+      if (step.if && !this.reachable(step.if, frameScope(before))) continue;
+      const frame: Frame = step.env.size ? { ...before, env: this.evalMap(step.env, before) } : before;
       const scope = frameScope(frame);
       const uses = step.uses?.value ?? "";
       let result: StepResult | undefined;

@@ -67,7 +67,7 @@ export default defineRule({
     fixable: "suggestion",
   },
   check(ctx) {
-    const sites = deploySites(ctx.project, ctx.config).filter((s) => failure(s) !== undefined);
+    const sites = deploySites(ctx.visits, ctx.config).filter((s) => failure(s) !== undefined);
     const pairings = new Map<string, Pairing>();
     for (const build of ctx.builds) {
       if (build.push === false || multiPlatform(build) === true) continue;

@@ -1,12 +1,12 @@
-import { toUpperSpecial } from "@actions/expressions/result";
 import type { CacheItem } from "../build/invocation.js";
 import type { Item } from "../build/items.js";
 import { compareRefs, formatRef, parseImageRefTemplate, type TemplateRef } from "../docker/image-ref.js";
 import { registryCacheRef } from "../docker/cache-spec.js";
+import { RefIndex } from "../docker/ref-index.js";
 import type { RelatedLocation } from "../report/finding.js";
 import { concat } from "../docker/template-tokens.js";
 import { type Template, templateLiteral } from "../workflow/expr/value.js";
-import { unify } from "../workflow/expr/unify.js";
+import { sameTemplate, unify } from "../workflow/expr/unify.js";
 import type { Span } from "../workflow/span.js";
 import { cacheRefFix } from "./fixes/dedicated-cache-ref.js";
 import { defineRule } from "./rule.js";
@@ -23,8 +23,6 @@ interface Push {
   /** Pushed on every evaluation of its build: push is true and every alternative of its line names it. */
   always: boolean;
   site: string;
-  /** Position in push order, so candidate lists keep the order every push was found in. */
-  order: number;
 }
 
 interface Collision {
@@ -74,48 +72,9 @@ function coincidental(cache: TemplateRef, pushed: TemplateRef): boolean {
   const [cacheName, pushedName] = [nameOf(cache), nameOf(pushed)];
   if (!cacheTag || !pushedTag || !cacheName || !pushedName) return false;
   if (templateLiteral(cacheTag) !== undefined && templateLiteral(pushedTag) === undefined) return true;
-  const sameTag = unify(cacheTag, pushedTag) === "definite";
+  const sameTag = sameTemplate(cacheTag, pushedTag);
   const sameName = unify(cacheName, pushedName, { caseInsensitive: true }) === "definite";
   return !sameTag && !sameName;
-}
-
-/**
- * Key of a reference whose host and repository are both hole-free: two such references with different keys
- * never name the same image (`compareRefs` compares literal names character by character, ignoring case).
- */
-function literalNameKey(ref: TemplateRef): string | undefined {
-  if (ref.kind !== "split") return undefined;
-  const host = templateLiteral(ref.host);
-  const repository = templateLiteral(ref.repository);
-  if (host === undefined || repository === undefined) return undefined;
-  return `${host}/${repository}`.split("").map(toUpperSpecial).join("");
-}
-
-/**
- * Pushes grouped by literal name, so each cache write is compared only with pushes that may name the same
- * image instead of with every push in the repository.
- */
-class PushIndex {
-  private readonly byName = new Map<string, Push[]>();
-  /** Pushes whose name has holes: any write may match them. */
-  private readonly open: Push[] = [];
-
-  constructor(private readonly all: Push[]) {
-    for (const p of all) {
-      const key = literalNameKey(p.ref);
-      const bucket = key === undefined ? this.open : this.byName.get(key);
-      if (bucket) bucket.push(p);
-      else this.byName.set(key as string, [p]);
-    }
-  }
-
-  /** Every push that may name the same image as `ref`, in push order. */
-  candidates(ref: TemplateRef): Push[] {
-    const key = literalNameKey(ref);
-    if (key === undefined) return this.all;
-    const named = this.byName.get(key) ?? [];
-    return [...named, ...this.open].sort((a, b) => a.order - b.order);
-  }
 }
 
 function common(sets: string[][]): string[] {
@@ -143,10 +102,11 @@ export default defineRule({
         const ref = refs.get(item);
         if (!ref) continue;
         const everyAlt = seen.get(`${spanKey(item.segment.span)}|${formatRef(ref)}`)?.size === item.alts;
-        pushes.push({ item, ref, always: b.push === true && everyAlt, site: describeSite(b.visit), order: pushes.length });
+        pushes.push({ item, ref, always: b.push === true && everyAlt, site: describeSite(b.visit) });
       }
     }
-    const index = new PushIndex(pushes);
+    // Each cache write is compared only with the pushes that may name the same image, in push order.
+    const index = new RefIndex(pushes, (p) => p.ref);
     const collisions = new Map<string, Collision>();
     for (const b of ctx.builds) {
       const writes = b.cacheTo.flatMap((c) => {

@@ -34,7 +34,7 @@ interface Verdict {
   related: RelatedLocation[];
 }
 
-function verdict(ref: TemplateRef, written: string, pushes: PushedRef[]): Verdict | undefined {
+function verdict(ref: TemplateRef, written: string, pushes: readonly PushedRef[]): Verdict | undefined {
   const latest = formatRef(ref);
   const head = `cache-to names ${written} without a tag, so the BuildKit cache is exported to ${latest}.`;
   const sameRepo = pushes.filter((p) => sameRepository(ref, p.ref));
@@ -93,7 +93,7 @@ export default defineRule({
         if (reported.has(key)) continue;
         reported.add(key);
         const written = renderTemplate(refTemplate).trim();
-        const v = verdict(ref, written, pushes);
+        const v = verdict(ref, written, pushes.all);
         if (!v) continue;
         ctx.report({
           message: v.message,

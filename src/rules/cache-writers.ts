@@ -8,6 +8,7 @@
 import type { BuildInvocation, CacheItem } from "../build/invocation.js";
 import type { Item } from "../build/items.js";
 import { compareRefs, parseImageRefTemplate, type TemplateRef } from "../docker/image-ref.js";
+import { RefIndex } from "../docker/ref-index.js";
 import type { EventCase } from "../engine/events.js";
 import type { CallSite, StepVisit } from "../engine/walk.js";
 import type { RelatedLocation } from "../report/finding.js";
@@ -22,23 +23,31 @@ export interface PushedRef {
   ref: TemplateRef;
 }
 
-/** Image refs of every build that may push (`push` true or unknown). */
-export function pushedRefs(builds: BuildInvocation[]): PushedRef[] {
-  return builds.flatMap((build) => {
+const pushedCache = new WeakMap<BuildInvocation[], RefIndex<PushedRef>>();
+
+/** Image refs of every build that may push (`push` true or unknown), indexed by image name; computed once per build list. */
+export function pushedRefs(builds: BuildInvocation[]): RefIndex<PushedRef> {
+  const cached = pushedCache.get(builds);
+  if (cached) return cached;
+  const pushes = builds.flatMap((build) => {
     if (build.push === false) return [];
     return build.tags.flatMap((item) => {
       const ref = parseImageRefTemplate(item.value);
       return ref ? [{ build, item, ref }] : [];
     });
   });
+  const index = new RefIndex(pushes, (p) => p.ref);
+  pushedCache.set(builds, index);
+  return index;
 }
 
 /**
  * Whether `cache-overwrites-tag` reports a registry cache write to `ref`: it may be a pushed ref
- * (a possible match counts only when the cache ref itself has holes, as there).
+ * (a possible match counts only when the cache ref itself has holes, as there). Only the pushes that
+ * may name the same image are compared.
  */
-export function overwritesPush(ref: TemplateRef, pushes: PushedRef[]): boolean {
-  return pushes.some((p) => {
+export function overwritesPush(ref: TemplateRef, pushes: RefIndex<PushedRef>): boolean {
+  return pushes.candidates(ref).some((p) => {
     const match = compareRefs(ref, p.ref);
     return match === "definite" || (match === "possible" && ref.hasHoles);
   });
@@ -89,13 +98,8 @@ export function buildSource(build: BuildInvocation): string {
 }
 
 /** The target stage a build builds: `target`, else the bake target; '' for the last stage. */
-function buildTarget(build: BuildInvocation): string {
+export function buildTarget(build: BuildInvocation): string {
   return itemText(build.target) || (build.bakeTarget ?? "");
-}
-
-/** True when two builds build different stages of the same Dockerfile and context. */
-export function targetsOfOneImage(a: BuildInvocation, b: BuildInvocation): boolean {
-  return buildSource(a) === buildSource(b) && buildTarget(a) !== buildTarget(b);
 }
 
 /** A literal target stage name, for suggested scopes and tags; undefined when unknown or unset. */
@@ -302,13 +306,21 @@ export function collisionSentence<W extends SiteWriter>(
 /** Related locations for the partners: their own lines, or for calls of the same line both call sites. */
 export function partnerLocations<W extends SiteWriter>(g: Partners<W>, what: (w: W) => string): RelatedLocation[] {
   const { primary } = g;
-  const lines = [...g.sameRun, ...g.otherRuns].map((p) => ({ span: p.cache.item.span, message: `${what(p)} (${describeSite(p.build.visit)})` }));
   const calls = g.sameLine.length ? [primary, ...g.sameLine] : [];
   const callSites = calls.flatMap((w) => {
     const call = differingCall(w === primary ? g.sameLine[0] : primary, w);
     return call ? [{ span: call.span, message: `${call.uses} is called here and runs the step (job ${w.build.visit.jobId})` }] : [];
   });
-  return firstByKey([...callSites, ...lines], (r) => spanKey(r.span));
+  const out = firstByKey(callSites, (r) => spanKey(r.span));
+  const seen = new Set(out.map((r) => spanKey(r.span)));
+  // The first partner per line, its message written only for the lines kept.
+  for (const p of [...g.sameRun, ...g.otherRuns]) {
+    const key = spanKey(p.cache.item.span);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push({ span: p.cache.item.span, message: `${what(p)} (${describeSite(p.build.visit)})` });
+  }
+  return out;
 }
 
 /** Keeps the first value per key, in input order. */

@@ -2,7 +2,8 @@ import type { BuildInvocation, CacheItem } from "../build/invocation.js";
 import { CACHE_TAG, registryCacheRef } from "../docker/cache-spec.js";
 import { compareRefs, formatRef, parseImageRefTemplate, type TemplateRef } from "../docker/image-ref.js";
 import type { Edit, Fix, RelatedLocation } from "../report/finding.js";
-import { unify } from "../workflow/expr/unify.js";
+import { RefIndex } from "../docker/ref-index.js";
+import { sameTemplate, templateKey } from "../workflow/expr/unify.js";
 import { isLit, renderTemplate, type Template, templateLiteral, trimTemplate } from "../workflow/expr/value.js";
 import {
   collisionSentence,
@@ -72,8 +73,44 @@ function writersOf(builds: BuildInvocation[]): Writer[] {
 
 function sameLocation(a: Location, b: Location): boolean {
   if (a.kind === "registry" && b.kind === "registry") return compareRefs(a.ref, b.ref) === "definite";
-  if (a.kind === "local" && b.kind === "local") return unify(a.dest, b.dest) === "definite";
+  if (a.kind === "local" && b.kind === "local") return sameTemplate(a.dest, b.dest);
   return false;
+}
+
+/**
+ * The writers that may write `a`'s location, in writer order: only writers of the same domain, and of
+ * those the registry writers that may name the same image (`RefIndex`) or the local writers whose directory
+ * template is the same (`templateKey`: local directories are the same only when their templates are).
+ */
+class WriterIndex {
+  private readonly registry = new Map<string, RefIndex<Writer>>();
+  private readonly local = new Map<string, Map<string, Writer[]>>();
+
+  constructor(writers: Writer[]) {
+    const registry = new Map<string, Writer[]>();
+    for (const w of writers) {
+      if (w.location.kind === "registry") {
+        const list = registry.get(w.domain);
+        if (list) list.push(w);
+        else registry.set(w.domain, [w]);
+        continue;
+      }
+      const byDest = this.local.get(w.domain) ?? new Map<string, Writer[]>();
+      this.local.set(w.domain, byDest);
+      const key = templateKey(w.location.dest);
+      const list = byDest.get(key);
+      if (list) list.push(w);
+      else byDest.set(key, [w]);
+    }
+    for (const [domain, list] of registry) {
+      this.registry.set(domain, new RefIndex(list, (w) => (w.location as Extract<Location, { kind: "registry" }>).ref));
+    }
+  }
+
+  candidates(a: Writer): readonly Writer[] {
+    if (a.location.kind === "registry") return this.registry.get(a.domain)?.candidates(a.location.ref) ?? [];
+    return this.local.get(a.domain)?.get(templateKey(a.location.dest)) ?? [];
+  }
 }
 
 function locationText(l: Location): string {
@@ -149,7 +186,7 @@ function growsForever(build: BuildInvocation, cache: CacheItem): { read: CacheIt
   if (!dest) return undefined;
   const read = validEntries(build.cacheFrom).find((c) => {
     const src = c.entry.type === "local" ? c.entry.attrs.src : undefined;
-    return src !== undefined && unify(normalisePath(src), normalisePath(dest)) === "definite";
+    return src !== undefined && sameTemplate(normalisePath(src), normalisePath(dest));
   });
   return read && { read, dest: renderTemplate(normalisePath(dest)) };
 }
@@ -163,10 +200,11 @@ export default defineRule({
   },
   check(ctx) {
     const writers = writersOf(ctx.builds);
+    const index = new WriterIndex(writers);
     const twice = new Map<string, Twice>();
     for (const a of writers) {
-      for (const b of writers) {
-        if (a.site === b.site || a.domain !== b.domain || !sameLocation(a.location, b.location)) continue;
+      for (const b of index.candidates(a)) {
+        if (a.site === b.site || !sameLocation(a.location, b.location)) continue;
         const key = `${spanKey(a.cache.item.span)}|${locationText(a.location)}`;
         const t: Twice = twice.get(key) ?? { writer: a, partners: new Map(), condSets: [], guards: new Set() };
         twice.set(key, t);

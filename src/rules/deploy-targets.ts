@@ -3,13 +3,12 @@ import { isAction } from "../build/extract.js";
 import { subSpan } from "../build/items.js";
 import type { Config, DeployTarget } from "../config/types.js";
 import { compareRefs, parseImageRefTemplate, type RefMatch, withTag } from "../docker/image-ref.js";
-import type { Project } from "../engine/project.js";
 import type { StepVisit } from "../engine/walk.js";
 import { toTemplate } from "../workflow/expr/coerce.js";
 import { isLit, splitTemplate, type Template, templateLiteral, trimTemplate } from "../workflow/expr/value.js";
 import type { Span } from "../workflow/span.js";
 import type { ScalarValue, Segment } from "../workflow/yaml.js";
-import { type Arch, siteKey, stepVisits } from "./steps.js";
+import { type Arch, siteKey } from "./steps.js";
 
 /** Platforms that run an image a workflow pushed. */
 export type TargetId = "lambda" | "fly" | "aci" | "app-service" | "manifest-inspect" | "cloud-run" | "app-runner";
@@ -263,18 +262,18 @@ function fromAction(visit: StepVisit, uses: string): DeploySite[] {
   ];
 }
 
-const sitesCache = new WeakMap<Project, DeploySite[]>();
+const sitesCache = new WeakMap<StepVisit[], DeploySite[]>();
 
 /** Every step that deploys or inspects an image to a built-in target, as recognised without configuration. */
-function builtinSites(project: Project): DeploySite[] {
-  const cached = sitesCache.get(project);
+function builtinSites(visits: StepVisit[]): DeploySite[] {
+  const cached = sitesCache.get(visits);
   if (cached) return cached;
-  const sites = stepVisits(project).flatMap((visit) => {
+  const sites = visits.flatMap((visit) => {
     const { uses, run } = visit.step;
     if (uses) return fromAction(visit, uses.value);
     return run ? fromRun(visit, run) : [];
   });
-  sitesCache.set(project, sites);
+  sitesCache.set(visits, sites);
   return sites;
 }
 
@@ -324,10 +323,10 @@ function configuredSite(visit: StepVisit, t: DeployTarget, builtin: TargetId | u
 }
 
 /** Steps that `deployTargets` entries recognise by their `uses` and `run` patterns. */
-function configuredSites(project: Project, targets: DeployTarget[]): DeploySite[] {
+function configuredSites(visits: StepVisit[], targets: DeployTarget[]): DeploySite[] {
   const recognisers = targets.filter((t) => t.uses.length > 0 || t.run.length > 0);
   if (recognisers.length === 0) return [];
-  return stepVisits(project).flatMap((visit) => {
+  return visits.flatMap((visit) => {
     const { uses, run } = visit.step;
     return recognisers.flatMap((t): DeploySite[] => {
       const builtin = builtinOf(t.name);
@@ -371,22 +370,22 @@ function configure(site: DeploySite, t: DeployTarget | undefined): DeploySite {
   return out;
 }
 
-const configuredCache = new WeakMap<Project, WeakMap<Config, DeploySite[]>>();
+const configuredCache = new WeakMap<StepVisit[], WeakMap<Config, DeploySite[]>>();
 
 /**
- * Every step that deploys or inspects an image, per evaluation (event case and matrix leg): the
- * built-in targets' commands and actions, and those `config.deployTargets` recognise, with the
- * configured `platforms` and `acceptsIndex` applied.
+ * Every step among `visits` (the rule context's step visits) that deploys or inspects an image, per
+ * evaluation (event case and matrix leg): the built-in targets' commands and actions, and those
+ * `config.deployTargets` recognise, with the configured `platforms` and `acceptsIndex` applied.
  */
-export function deploySites(project: Project, config: Config): DeploySite[] {
-  const perConfig = configuredCache.get(project) ?? new WeakMap<Config, DeploySite[]>();
-  configuredCache.set(project, perConfig);
+export function deploySites(visits: StepVisit[], config: Config): DeploySite[] {
+  const perConfig = configuredCache.get(visits) ?? new WeakMap<Config, DeploySite[]>();
+  configuredCache.set(visits, perConfig);
   const cached = perConfig.get(config);
   if (cached) return cached;
   const entryOf = (site: DeploySite) => config.deployTargets.find((t) => t.name === (site.builtin ? CONFIG_NAMES[site.builtin] : site.target));
-  const builtin = builtinSites(project);
+  const builtin = builtinSites(visits);
   const known = new Set(builtin.map((s) => `${siteKey(s.visit)}|${s.target}|${s.span.start.line}`));
-  const extra = configuredSites(project, config.deployTargets).filter((s) => !known.has(`${siteKey(s.visit)}|${s.target}|${s.span.start.line}`));
+  const extra = configuredSites(visits, config.deployTargets).filter((s) => !known.has(`${siteKey(s.visit)}|${s.target}|${s.span.start.line}`));
   const sites = [...builtin, ...extra].map((s) => configure(s, entryOf(s)));
   perConfig.set(config, sites);
   return sites;

@@ -1,10 +1,11 @@
 import type { BuildInvocation, CacheItem } from "../build/invocation.js";
 import { ignoredAttrs } from "../docker/cache-spec.js";
 import type { Edit, Fix, RelatedLocation } from "../report/finding.js";
-import { unify } from "../workflow/expr/unify.js";
+import { sameTemplate, templateKey } from "../workflow/expr/unify.js";
 import { renderTemplate, type Template, templateLiteral } from "../workflow/expr/value.js";
 import {
   buildSource,
+  buildTarget,
   collisionSentence,
   conditionSentences,
   distinguisher,
@@ -18,7 +19,6 @@ import {
   sourceText,
   spanWithin,
   stepGuard,
-  targetsOfOneImage,
   validEntries,
   writerSite,
 } from "./cache-writers.js";
@@ -32,10 +32,19 @@ interface Writer {
   build: BuildInvocation;
   cache: CacheItem;
   scope: Template;
+  /** `templateKey` of the scope: writers overlap only when their scope templates are the same tokens. */
+  scopeKey: string;
   site: string;
   /** The same site in another matrix leg. */
   siteWithoutLeg: string;
   run: string;
+  /** The cache line (`spanKey`): writers of one line share a finding. */
+  line: string;
+  /** `buildSource` and `buildTarget` of the build. */
+  source: string;
+  target: string;
+  /** `stepGuard` of the writer's step. */
+  guards: string[];
 }
 
 function scopeOf(c: CacheItem): Template {
@@ -46,27 +55,40 @@ function writersOf(builds: BuildInvocation[]): Writer[] {
   return builds.flatMap((build) =>
     validEntries(build.cacheTo)
       .filter((c) => c.entry.type === "gha")
-      .map((cache) => ({
-        build,
-        cache,
-        scope: scopeOf(cache),
-        site: writerSite(build, cache.item),
-        siteWithoutLeg: writerSite(build, cache.item, false),
-        run: runKey(build.visit),
-      })),
+      .map((cache): Writer => {
+        const scope = scopeOf(cache);
+        const siteWithoutLeg = writerSite(build, cache.item, false);
+        return {
+          build,
+          cache,
+          scope,
+          scopeKey: templateKey(scope),
+          site: writerSite(build, cache.item),
+          siteWithoutLeg,
+          run: runKey(build.visit),
+          line: spanKey(cache.item.span),
+          source: buildSource(build),
+          target: buildTarget(build),
+          guards: stepGuard({ build, siteWithoutLeg }),
+        };
+      }),
   );
 }
 
 type Overlap = "definite" | "possible";
 
-/** Whether two writers overwrite each other's cache: same scope, same branch, and not on purpose. */
+/**
+ * Whether two writers of the same scope (equal `scopeKey`: their scopes unify `definite`ly) overwrite each
+ * other's cache: same branch, and not on purpose.
+ */
 function overlap(a: Writer, b: Writer): Overlap | undefined {
-  if (a.site === b.site || unify(a.scope, b.scope) !== "definite") return undefined;
-  if (a.run === b.run) return targetsOfOneImage(a.build, b.build) ? undefined : "definite";
+  if (a.site === b.site) return undefined;
+  // Different stages of one Dockerfile and context, built in one run, are one image's cache on purpose.
+  if (a.run === b.run) return a.source === b.source && a.target !== b.target ? undefined : "definite";
   const ea = a.build.visit.event;
   const eb = b.build.visit.event;
   // Runs of other workflows share the branch's cache; that matters when they build something else.
-  if (!mayShareRef(ea, eb) || buildSource(a.build) === buildSource(b.build)) return undefined;
+  if (!mayShareRef(ea, eb) || a.source === b.source) return undefined;
   const sameTrigger = ea.ref !== undefined ? ea.ref === eb.ref : eb.ref === undefined && ea.eventName === eb.eventName;
   return sameTrigger ? "definite" : "possible";
 }
@@ -74,7 +96,13 @@ function overlap(a: Writer, b: Writer): Overlap | undefined {
 interface Shared {
   writer: Writer;
   partners: Map<string, { writer: Writer; overlap: Overlap }>;
+  /**
+   * Branch conditions of the colliding pairs in the order found, a set repeated by another pair kept once (the
+   * conditions common to all and whether there are any are the same).
+   */
   condSets: string[][];
+  /** The pairs' conditions in `condSets`, as keys. */
+  condKeys: Set<string>;
   /** `if:` conditions of the colliding steps. */
   guards: Set<string>;
 }
@@ -112,7 +140,7 @@ function fixFor(f: Shared): Fix {
   const own = scopeEdit(f.writer.cache, newScope);
   if (!own) return { title, edits: [], safe: false };
   const reads = validEntries(f.writer.build.cacheFrom).filter(
-    (c) => c.entry.type === "gha" && unify(scopeOf(c), f.writer.scope) === "definite",
+    (c) => c.entry.type === "gha" && sameTemplate(scopeOf(c), f.writer.scope),
   );
   const edits = [own, ...reads.map((c) => scopeEdit(c, newScope))];
   if (edits.some((e) => e === undefined)) return { title, edits: [], safe: false };
@@ -158,18 +186,34 @@ export default defineRule({
   },
   check(ctx) {
     const writers = writersOf(ctx.builds);
+    // Bucketed by scope key: only writers with identical scope templates can overlap.
+    const byScope = new Map<string, Writer[]>();
+    for (const w of writers) {
+      const bucket = byScope.get(w.scopeKey);
+      if (bucket) bucket.push(w);
+      else byScope.set(w.scopeKey, [w]);
+    }
     const findings = new Map<string, Shared>();
     for (const a of writers) {
-      for (const b of writers) {
+      let f: Shared | undefined;
+      for (const b of byScope.get(a.scopeKey) as Writer[]) {
         const o = overlap(a, b);
         if (!o) continue;
-        const key = spanKey(a.cache.item.span);
-        const f: Shared = findings.get(key) ?? { writer: a, partners: new Map(), condSets: [], guards: new Set() };
-        findings.set(key, f);
+        if (!f) {
+          f = findings.get(a.line) ?? { writer: a, partners: new Map(), condSets: [], condKeys: new Set(), guards: new Set() };
+          findings.set(a.line, f);
+        }
         const prev = f.partners.get(b.site);
         if (!prev || (prev.overlap === "possible" && o === "definite")) f.partners.set(b.site, { writer: b, overlap: o });
-        f.condSets.push([...a.cache.item.conds, ...b.cache.item.conds]);
-        for (const g of [...stepGuard(a), ...stepGuard(b)]) f.guards.add(g);
+        const ca = a.cache.item.conds;
+        const cb = b.cache.item.conds;
+        const condKey = ca.length + cb.length ? JSON.stringify([ca, cb]) : "";
+        if (!f.condKeys.has(condKey)) {
+          f.condKeys.add(condKey);
+          f.condSets.push([...ca, ...cb]);
+        }
+        for (const g of a.guards) f.guards.add(g);
+        for (const g of b.guards) f.guards.add(g);
       }
     }
     for (const f of findings.values()) {

@@ -86,7 +86,7 @@ export default defineRule({
     fixable: "suggestion",
   },
   check(ctx) {
-    const sites = deploySites(ctx.project, ctx.config).filter((s) => runs(s) !== undefined);
+    const sites = deploySites(ctx.visits, ctx.config).filter((s) => runs(s) !== undefined);
     const mismatches = new Map<string, Mismatch>();
     for (const build of ctx.builds) {
       if (build.push === false || !buildsImage(build)) continue;

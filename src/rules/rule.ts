@@ -2,6 +2,7 @@ import type { BuildInvocation } from "../build/invocation.js";
 import type { Config } from "../config/types.js";
 import type { TemplateRef } from "../docker/image-ref.js";
 import type { Project } from "../engine/project.js";
+import type { StepVisit } from "../engine/walk.js";
 import type { Confidence, Finding, Fix, RelatedLocation, Severity } from "../report/finding.js";
 import { fingerprint } from "../report/fingerprint.js";
 import type { Span } from "../workflow/span.js";
@@ -36,11 +37,21 @@ export interface Report {
   refs?: TemplateRef[];
 }
 
-export interface RuleContext {
+/** What the engine's walk of a repository gives every rule. */
+export interface RuleInput {
   project: Project;
   builds: BuildInvocation[];
+  /**
+   * Every reachable step of the repository's workflows, visited the way the engine visits builds: per
+   * workflow × event × matrix leg, with local composite actions and reusable workflows expanded. Rules
+   * use it to find the steps around a build (deploys, registry cleanups).
+   */
+  visits: StepVisit[];
   /** The repository configuration (`.github/tagguard.yml`), defaults applied. */
   config: Config;
+}
+
+export interface RuleContext extends RuleInput {
   report(r: Report): void;
 }
 
@@ -54,12 +65,10 @@ export function defineRule(rule: Rule): Rule {
 }
 
 /** Runs one rule and turns its reports into findings. */
-export function runRule(rule: Rule, project: Project, builds: BuildInvocation[], config: Config): Finding[] {
+export function runRule(rule: Rule, input: RuleInput): Finding[] {
   const findings: Finding[] = [];
   rule.check({
-    project,
-    builds,
-    config,
+    ...input,
     report(r) {
       findings.push({
         ruleId: rule.meta.id,

@@ -1,36 +1,10 @@
-import { extractBuild } from "../build/extract.js";
 import type { Project } from "../engine/project.js";
-import { type StepVisit, Walker } from "../engine/walk.js";
+import type { StepVisit } from "../engine/walk.js";
 import { toTemplate } from "../workflow/expr/coerce.js";
 import { templateLiteral } from "../workflow/expr/value.js";
-import type { CompositeAction, Step, Workflow } from "../workflow/model.js";
+import type { Step } from "../workflow/model.js";
 import type { NodePath, Span } from "../workflow/span.js";
 import type { ScalarValue, YamlFile } from "../workflow/yaml.js";
-
-const visitsCache = new WeakMap<Project, StepVisit[]>();
-
-/**
- * Every reachable step of the repository's workflows, visited the way the engine visits builds: per
- * workflow × event × matrix leg, with local composite actions and reusable workflows expanded. Rules
- * use it to find the steps around a build (deploys, registry cleanups). Computed once per project.
- */
-export function stepVisits(project: Project): StepVisit[] {
-  const cached = visitsCache.get(project);
-  if (cached) return cached;
-  const visits: StepVisit[] = [];
-  const walker = new Walker(project, (visit) => {
-    visits.push(visit);
-    return extractBuild(visit, []);
-  });
-  const reusableOnly = (w: Workflow) => w.triggers.length > 0 && w.triggers.every((t) => t.event === "workflow_call");
-  const workflows = [...project.workflows.values()];
-  for (const workflow of workflows.filter((w) => !reusableOnly(w))) walker.walkWorkflow(workflow);
-  for (const workflow of workflows.filter(reusableOnly)) {
-    if (!walker.calledWorkflows.has(workflow.file)) walker.walkWorkflow(workflow);
-  }
-  visitsCache.set(project, visits);
-  return visits;
-}
 
 /** Identity of one step of one expansion: the call chain and the step, never line numbers of unrelated code. */
 export function siteKey(visit: StepVisit): string {
@@ -44,10 +18,6 @@ function stepIndexIn(path: NodePath): number | undefined {
   const at = path.lastIndexOf("steps");
   const index = path[at + 1];
   return at >= 0 && typeof index === "number" ? index : undefined;
-}
-
-function actionByFile(project: Project, file: string): CompositeAction | undefined {
-  return [...project.actions.values()].find((a) => a.file === file);
 }
 
 /** Steps as they run: a local composite action's steps replace the step that calls it. */
@@ -67,7 +37,7 @@ function expand(project: Project, steps: Step[], depth: number): Step[] {
  */
 export function precedingSteps(project: Project, visit: StepVisit): Step[] {
   const composite = visit.calls.filter((c) => c.span.path.includes("steps"));
-  let steps: Step[] | undefined = visit.job?.steps ?? (composite.length === 0 ? actionByFile(project, visit.file)?.steps : undefined);
+  let steps: Step[] | undefined = visit.job?.steps ?? (composite.length === 0 ? project.actionAt(visit.file)?.steps : undefined);
   if (!steps) return [];
   const out: Step[] = [];
   for (const call of composite) {
@@ -83,7 +53,7 @@ export function precedingSteps(project: Project, visit: StepVisit): Step[] {
 
 /** The parsed YAML file at `file`. */
 export function yamlOf(project: Project, file: string): YamlFile | undefined {
-  return project.yamlFiles.find((y) => y.file === file);
+  return project.yamlFile(file);
 }
 
 export interface RunnerLabel {

@@ -7,14 +7,14 @@ import type { Project } from "../engine/project.js";
 import type { StepVisit } from "../engine/walk.js";
 import type { Fix, RelatedLocation } from "../report/finding.js";
 import { toTemplate } from "../workflow/expr/coerce.js";
-import { unify } from "../workflow/expr/unify.js";
+import { sameTemplate, unify } from "../workflow/expr/unify.js";
 import { renderTemplate, splitTemplate, type Template, templateLiteral, trimTemplate } from "../workflow/expr/value.js";
 import type { Span } from "../workflow/span.js";
 import type { ScalarValue } from "../workflow/yaml.js";
 import { attestations, createsIndex, literalPlatforms, multiPlatform, pushesByDigest } from "./images.js";
 import { defineRule } from "./rule.js";
 import { replaceValueEdit } from "./fixes/with-input.js";
-import { siteKey, stepVisits, yamlOf } from "./steps.js";
+import { siteKey, yamlOf } from "./steps.js";
 import { describeSite, spanKey, stepSubject } from "./util.js";
 
 const GHCR = "ghcr.io";
@@ -206,7 +206,7 @@ function listOf(items: string[]): string {
 function describePackages(packages: Packages): string {
   if (packages.kind === "any") return "every package it can reach";
   if (packages.kind === "globs") return `the packages matching ${listOf(packages.include)}${packages.exclude.length ? ` except ${listOf(packages.exclude)}` : ""}`;
-  const names = packages.names.map((n) => (unify(n, REPO_NAME) === "definite" ? "named after the repository" : renderTemplate(n)));
+  const names = packages.names.map((n) => (sameTemplate(n, REPO_NAME) ? "named after the repository" : renderTemplate(n)));
   return names.length === 1 ? `the package ${names[0]}` : `the packages ${listOf(names)}`;
 }
 
@@ -219,7 +219,7 @@ export default defineRule({
   },
   check(ctx) {
     const cleanups = new Map<string, Cleanup>();
-    for (const visit of stepVisits(ctx.project)) {
+    for (const visit of ctx.visits) {
       const key = siteKey(visit);
       if (cleanups.has(key)) continue;
       const c = cleanupOf(ctx.project, visit);

@@ -50,7 +50,7 @@ function mayHoldUppercase(h: Hole): boolean {
 }
 
 function offence(ref: TemplateRef): Offence | undefined {
-  const sources = casedHoles(ref);
+  const sources = ref.hasHoles ? casedHoles(ref) : [];
   if (ref.hadUppercase) return { literal: true, sources };
   return sources.length ? { literal: false, sources } : undefined;
 }

@@ -61,6 +61,24 @@ export interface Scope {
 /** Most alternatives kept for one expression (or one interpolated string); beyond it they collapse into a hole. */
 export const MAX_ALTERNATIVES = 64;
 
+/**
+ * Parsed expressions by text and position, so that text evaluated in many scopes (every event case and matrix
+ * leg of a workflow) is parsed once. One belongs to one analysis; evaluations without one parse every time.
+ */
+export class ExpressionCache {
+  private readonly parsed = new Map<string, ParsedExpression>();
+
+  parse(expr: string, base: number): ParsedExpression {
+    const key = `${base}:${expr}`;
+    let parsed = this.parsed.get(key);
+    if (!parsed) {
+      parsed = new ParsedExpression(expr, base);
+      this.parsed.set(key, parsed);
+    }
+    return parsed;
+  }
+}
+
 /** Evaluates the text inside `${{ }}`. */
 export function evaluateExpression(expr: string, scope: Scope): Sym {
   return finish(run(expr, 0, scope));
@@ -70,15 +88,17 @@ export function evaluateExpression(expr: string, scope: Scope): Sym {
  * Evaluates a YAML string that may contain any number of `${{ }}` segments; every alternative is a string.
  * A string that is exactly one segment keeps the segment's string value as is (including its `json`).
  */
-export function evaluateInterpolated(text: string, scope: Scope): Sym {
+export function evaluateInterpolated(text: string, scope: Scope, cache?: ExpressionCache): Sym {
+  // Text without expressions is itself, in every scope.
+  if (!text.includes("${{")) return [{ value: str(text === "" ? [] : [{ lit: text }]), conds: [] }];
   const pieces = splitInterpolation(text);
   if (pieces.length === 1 && "expr" in pieces[0]) {
-    const whole = run(pieces[0].expr, pieces[0].offset, scope);
+    const whole = run(pieces[0].expr, pieces[0].offset, scope, cache);
     return finish(whole.map((b) => ({ value: asString(b.value), conds: b.conds })));
   }
   const segments = pieces.map((p) => {
     if (!("expr" in p)) return { source: "", alts: [{ value: [{ lit: p.lit }], conds: [] }] };
-    const alts = finish(run(p.expr, p.offset, scope));
+    const alts = finish(run(p.expr, p.offset, scope, cache));
     return { source: p.expr.trim(), alts: alts.map((a) => ({ value: toTemplate(a.value), conds: a.conds })) };
   });
   const combos = product(segments.map((s) => s.alts));
@@ -99,16 +119,16 @@ export function evaluateInterpolated(text: string, scope: Scope): Sym {
  * is a string (truthy unless empty), as in Actions. Values are booleans, or unknown when undecided.
  * `success()` and `always()` are taken as true; `failure()` and `cancelled()` are undecided.
  */
-export function evaluateCondition(text: string, scope: Scope): Sym {
+export function evaluateCondition(text: string, scope: Scope, cache?: ExpressionCache): Sym {
   const pieces = splitInterpolation(text);
   const exprs = pieces.filter((p) => "expr" in p);
   let branches: Branch[];
   let source = text.trim();
-  if (exprs.length === 0) branches = run(text, 0, scope);
+  if (exprs.length === 0) branches = run(text, 0, scope, cache);
   else if (exprs.length === 1 && pieces.every((p) => "expr" in p || p.lit.trim() === "")) {
-    branches = run(exprs[0].expr, exprs[0].offset, scope);
+    branches = run(exprs[0].expr, exprs[0].offset, scope, cache);
     source = exprs[0].expr.trim();
-  } else branches = evaluateInterpolated(text, scope);
+  } else branches = evaluateInterpolated(text, scope, cache);
   return finish(
     branches.map((b) => {
       const t = truthOf(b);
@@ -143,8 +163,8 @@ type Item = Branch | { ref: Ref; conds: string[] };
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 
-function run(expr: string, base: number, scope: Scope): Branch[] {
-  const parsed = new ParsedExpression(expr, base);
+function run(expr: string, base: number, scope: Scope, cache?: ExpressionCache): Branch[] {
+  const parsed = cache ? cache.parse(expr, base) : new ParsedExpression(expr, base);
   return new Evaluation(parsed, scope).eval(parsed.ast);
 }
 
@@ -152,7 +172,9 @@ function finish(branches: Branch[]): Sym {
   return dedupe(branches.map(({ value, conds }) => ({ value, conds })));
 }
 
+/** Drops repeated alternatives (same value, conditions and truth); a single alternative is returned as is. */
 function dedupe<T extends Branch>(branches: T[]): T[] {
+  if (branches.length < 2) return branches;
   const seen = new Set<string>();
   return branches.filter((b) => {
     const key = JSON.stringify([b.value, b.conds, b.truth]);

@@ -8,12 +8,17 @@
  * and text taken from another hole counts as unknown. Holes are matched independently (the same source on both
  * sides is not forced to the same value), so the search over-approximates: `never` is only answered when it is
  * certain.
+ *
+ * What a comparison needs of a template (its canonical key, its text, its tokens) is computed once per template
+ * array, and the common cases are answered before any search, with the answers the search would give: the same
+ * tokens are `definite`, differing characters at either end are `never`, one hole against literal text is a
+ * pattern test.
  */
 
 import { toUpperSpecial } from "@actions/expressions/result";
 import type { Progress } from "./pattern.js";
 import { progressOf } from "./pattern.js";
-import type { Hole, Template } from "./value.js";
+import type { Hole, Part, Template } from "./value.js";
 import { isLit, templateLiteral } from "./value.js";
 
 export type Match = "definite" | "possible" | "never";
@@ -30,11 +35,18 @@ type Tok = string | Hole;
 
 export function unify(a: Template, b: Template, opts: UnifyOptions = {}): Match {
   const ci = opts.caseInsensitive ?? false;
-  const litA = templateLiteral(a);
-  const litB = templateLiteral(b);
-  if (litA !== undefined && litB !== undefined) return sameText(litA, litB, ci) ? "definite" : "never";
-  const x = tokens(a);
-  const y = tokens(b);
+  const sa = shapeOf(a);
+  const sb = shapeOf(b);
+  if (sa.literal !== undefined && sb.literal !== undefined) return sameText(sa.literal, sb.literal, ci) ? "definite" : "never";
+  // One hole against literal text must take all of it, as the search below finds (text this short cannot
+  // exhaust its budget).
+  if (sa.hole && sb.literal !== undefined && sb.literal.length < SEARCH_BUDGET - 1) return takes(sa, sb.literal, ci) ? "possible" : "never";
+  if (sb.hole && sa.literal !== undefined && sa.literal.length < SEARCH_BUDGET - 1) return takes(sb, sa.literal, ci) ? "possible" : "never";
+  if (sa.key === sb.key) return "definite";
+  const x = sa.tokens;
+  const y = sb.tokens;
+  // Characters facing each other at either end that differ: no alignment can get past them.
+  if (differentChars(x[0], y[0], ci) || differentChars(x[x.length - 1], y[y.length - 1], ci)) return "never";
   const same = (p: Tok, q: Tok) => {
     if (typeof p === "string") return typeof q === "string" && sameChar(p, q, ci);
     return typeof q !== "string" && p.source === q.source;
@@ -52,6 +64,92 @@ export function unify(a: Template, b: Template, opts: UnifyOptions = {}): Match 
   if (isChar(restX[0]) && isChar(restY[0])) return "never";
   if (isChar(restX[restX.length - 1]) && isChar(restY[restY.length - 1])) return "never";
   return new Alignment(restX, restY, ci).possible() ? "possible" : "never";
+}
+
+/**
+ * What `unify` needs of a template, computed once per template: its text when it has no holes, its hole when
+ * it is one; its canonical key and its tokens when first needed.
+ */
+class Shape {
+  readonly literal: string | undefined;
+  readonly hole: Hole | undefined;
+  /** `holeAccepts` answers for the hole, by case mode and text. */
+  accepts?: Map<string, boolean>;
+  private canonical?: string;
+  private cut?: Tok[];
+
+  constructor(private readonly template: Template) {
+    this.literal = templateLiteral(template);
+    let count = 0;
+    let last: Part | undefined;
+    for (const p of template) {
+      if (isLit(p) && p.lit === "") continue;
+      count++;
+      last = p;
+    }
+    this.hole = count === 1 && last && !isLit(last) ? last.hole : undefined;
+  }
+
+  get key(): string {
+    this.canonical ??= templateKey(this.template);
+    return this.canonical;
+  }
+
+  get tokens(): Tok[] {
+    this.cut ??= tokens(this.template);
+    return this.cut;
+  }
+}
+
+/** Shapes per template array: templates are not modified once built, and rules compare the same ones many times. */
+const shapes = new WeakMap<Template, Shape>();
+
+function shapeOf(t: Template): Shape {
+  let shape = shapes.get(t);
+  if (shape === undefined) {
+    shape = new Shape(t);
+    shapes.set(t, shape);
+  }
+  return shape;
+}
+
+/**
+ * A string that is equal for two templates exactly when their tokens are: the same characters and holes
+ * with the same sources in the same order, however the literal text is split. Such templates unify
+ * `definite`ly (with or without case), and two templates unify `definite`ly case-sensitively only then.
+ * Literal NULs are doubled; a hole is a NUL, `h`, the length of its source and the source.
+ */
+export function templateKey(t: Template): string {
+  let key = "";
+  for (const p of t) {
+    if (isLit(p)) key += p.lit.includes("\0") ? p.lit.replaceAll("\0", "\0\0") : p.lit;
+    else key += `\0h${p.hole.source.length}:${p.hole.source}`;
+  }
+  return key;
+}
+
+/**
+ * Whether two templates are the same tokens (equal `templateKey`s): exactly when `unify(a, b)` is
+ * `definite` case-sensitively, answered without searching alignments when they are not.
+ */
+export function sameTemplate(a: Template, b: Template): boolean {
+  return shapeOf(a).key === shapeOf(b).key;
+}
+
+/** Whether a one-hole template's hole may take `text`, remembered per template (one tag meets many others). */
+function takes(shape: Shape, text: string, ci: boolean): boolean {
+  shape.accepts ??= new Map();
+  const key = `${ci ? "i" : "c"}${text}`;
+  let ok = shape.accepts.get(key);
+  if (ok === undefined) {
+    ok = holeAccepts(shape.hole as Hole, text, ci);
+    shape.accepts.set(key, ok);
+  }
+  return ok;
+}
+
+function differentChars(p: Tok | undefined, q: Tok | undefined, ci: boolean): boolean {
+  return typeof p === "string" && typeof q === "string" && !sameChar(p, q, ci);
 }
 
 /** Whether a hole may take the value `text` (pattern fully matched, no newline unless multiline). */

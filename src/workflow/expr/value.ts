@@ -54,20 +54,45 @@ export function isLit(p: Part): p is { lit: string } {
   return "lit" in p;
 }
 
+/**
+ * Builds a normalised template from pieces: literal text is collected until a hole comes, so adjacent
+ * literals end up merged and empty ones dropped (holes are kept as they are).
+ */
+export class TemplateWriter {
+  private readonly parts: Template = [];
+  private pending = "";
+
+  text(s: string): void {
+    this.pending += s;
+  }
+
+  part(p: Part): void {
+    if (isLit(p)) {
+      this.pending += p.lit;
+      return;
+    }
+    if (this.pending !== "") this.parts.push({ lit: this.pending });
+    this.pending = "";
+    this.parts.push(p);
+  }
+
+  template(t: Template): void {
+    for (const p of t) this.part(p);
+  }
+
+  /** The template written; the writer is not used afterwards. */
+  done(): Template {
+    if (this.pending !== "") this.parts.push({ lit: this.pending });
+    this.pending = "";
+    return this.parts;
+  }
+}
+
 /** Merges adjacent literals and drops empty ones. */
 export function normalizeTemplate(parts: Template): Template {
-  const out: Template = [];
-  for (const p of parts) {
-    if (isLit(p)) {
-      if (p.lit === "") continue;
-      const last = out[out.length - 1];
-      if (last && isLit(last)) out[out.length - 1] = { lit: last.lit + p.lit };
-      else out.push({ lit: p.lit });
-    } else {
-      out.push(p);
-    }
-  }
-  return out;
+  const out = new TemplateWriter();
+  out.template(parts);
+  return out.done();
 }
 
 /** The literal string when the template has no holes, otherwise undefined. */
@@ -78,6 +103,54 @@ export function templateLiteral(parts: Template): string | undefined {
     s += p.lit;
   }
   return s;
+}
+
+/** Values `JSON.stringify` leaves out of objects and writes as `null` in arrays. */
+function omitted(v: unknown): boolean {
+  return v === undefined || typeof v === "function" || typeof v === "symbol";
+}
+
+/** A written non-object as `JSON.stringify` sees it: non-finite numbers are `null`. */
+function jsonLeaf(v: unknown): unknown {
+  return typeof v === "number" && !Number.isFinite(v) ? null : v;
+}
+
+/**
+ * Whether `JSON.stringify(a) === JSON.stringify(b)` for plain data (no `toJSON`, no bigints), without
+ * building the texts: differences are found at the first one, equal values are walked once.
+ */
+export function jsonEqual(a: unknown, b: unknown): boolean {
+  const aObject = typeof a === "object" && a !== null;
+  const bObject = typeof b === "object" && b !== null;
+  if (!aObject || !bObject) {
+    if (aObject || bObject) return false;
+    // An omitted value has no text at all.
+    if (omitted(a) || omitted(b)) return omitted(a) && omitted(b);
+    return jsonLeaf(a) === jsonLeaf(b);
+  }
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) {
+      const x = omitted(a[i]) ? null : a[i];
+      const y = omitted(b[i]) ? null : b[i];
+      if (!jsonEqual(x, y)) return false;
+    }
+    return true;
+  }
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  const kx = Object.keys(x);
+  const ky = Object.keys(y);
+  let i = 0;
+  let j = 0;
+  for (;;) {
+    while (i < kx.length && omitted(x[kx[i]])) i++;
+    while (j < ky.length && omitted(y[ky[j]])) j++;
+    if (i === kx.length || j === ky.length) return i === kx.length && j === ky.length;
+    if (kx[i] !== ky[j] || !jsonEqual(x[kx[i]], y[ky[j]])) return false;
+    i++;
+    j++;
+  }
 }
 
 /** Renders a template for messages: holes as `${{ source }}`. */

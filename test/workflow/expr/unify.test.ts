@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@jest/globals";
-import { holeAccepts, unify } from "../../../src/workflow/expr/unify.js";
+import { holeAccepts, sameTemplate, templateKey, unify } from "../../../src/workflow/expr/unify.js";
 import type { Hole, Part, Template } from "../../../src/workflow/expr/value.js";
 
 const L = (lit: string): Part => ({ lit });
@@ -144,5 +144,50 @@ describe("holeAccepts", () => {
   it("rejects newlines unless multiline", () => {
     expect(holeAccepts({ source: "x" }, "a\nb")).toBe(false);
     expect(holeAccepts({ source: "x", multiline: true }, "a\nb")).toBe(true);
+  });
+});
+
+describe("unify: answers given before the search", () => {
+  // Same-source holes around both sides cancel first, so the wrapped pair goes through the search (and the
+  // original code paths) with the same question.
+  const searched = (a: Template, b: Template, caseInsensitive: boolean) =>
+    unify([H("wrap.start"), ...a, H("wrap.end")], [H("wrap.start"), ...b, H("wrap.end")], { caseInsensitive });
+  const pairs: [Template, Template][] = [
+    [[H("tag", { pattern: "[0-9]+" })], [L("123")]],
+    [[H("tag", { pattern: "[0-9]+" })], [L("latest")]],
+    [[H("tag", { pattern: "[0-9]+" })], []],
+    [[H("tag", { pattern: "[a-z]+" })], [L("Main")]],
+    [[H("tag")], [L("a\nb")]],
+    [[H("tag", { multiline: true })], [L("a\nb")]],
+    [[L("buildcache")], [L(""), H("semver", { pattern: "(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)" }), L("")]],
+    [[L("App:"), H("v")], [L("app:"), H("v")]],
+    [[L("a:"), H("v"), L("X")], [L("a:"), H("v"), L("x")]],
+    [[L("ghcr.io/o/"), L("app")], [L("ghcr.io/o/app")]],
+    [[H("x", { pattern: "[0-9]+" })], [H("x")]],
+    [[L("x-"), H("a")], [L("y-"), H("a")]],
+    [[H("a"), L(":cache")], [H("b"), L(":latest")]],
+    [[L("ı")], [L("I")]],
+  ];
+
+  it.each(pairs)("%j ~ %j", (a, b) => {
+    for (const ci of [false, true]) {
+      expect(unify(a, b, { caseInsensitive: ci })).toBe(searched(a, b, ci));
+      expect(unify(b, a, { caseInsensitive: ci })).toBe(searched(b, a, ci));
+    }
+    expect(sameTemplate(a, b)).toBe(unify(a, b) === "definite");
+  });
+});
+
+describe("templateKey", () => {
+  it("is the same however literal text is split, and differs with the tokens", () => {
+    expect(templateKey([L("ab"), L(""), L("c")])).toBe(templateKey([L("abc")]));
+    expect(templateKey([H("x", { pattern: "[0-9]+" })])).toBe(templateKey([H("x")]));
+    expect(templateKey([L("a"), H("x")])).not.toBe(templateKey([L("a"), H("y")]));
+    expect(templateKey([H("x"), H("y")])).not.toBe(templateKey([H("x")]));
+  });
+
+  it("cannot be spelled by literal text", () => {
+    expect(templateKey([L("a\0h1:x")])).not.toBe(templateKey([L("a"), H("x")]));
+    expect(templateKey([L("\0"), H("x")])).not.toBe(templateKey([H("x"), L("\0")]));
   });
 });

@@ -1,0 +1,92 @@
+import { describe, expect, it } from "@jest/globals";
+import { analyze, collectBuilds } from "../../src/engine/index.js";
+import { Project, type SourceFile } from "../../src/engine/project.js";
+
+const step = (uses: string) => `      - uses: ${uses}\n`;
+const workflow = (path: string, steps: string): SourceFile => ({
+  path,
+  text: `on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n${steps}`,
+});
+const action = (path: string, steps: string): SourceFile => ({
+  path,
+  text: `runs:\n  using: composite\n  steps:\n${steps.replaceAll("      - ", "    - ")}`,
+});
+
+const FILES: SourceFile[] = [
+  workflow(".github/workflows/b.yml", step("./.github/actions/build") + step("actions/checkout@v4")),
+  workflow(".github/workflows/a.yml", step("actions/checkout@v4")),
+  action(".github/actions/build/action.yml", step("docker/setup-buildx-action@v3")),
+  action(".github/actions/build/action.yaml", step("docker/login-action@v3")),
+  action(".github/actions/unused/action.yml", step("docker/setup-qemu-action@v3")),
+  { path: ".github/workflows/big.yml", text: "", oversized: true },
+  { path: "docker-bake.hcl", text: 'target "x" {\n  tags = [\n}\n' },
+];
+
+function summary(p: Project) {
+  return {
+    workflows: [...p.workflows.keys()],
+    actions: [...p.actions].map(([dir, a]) => [dir, a.file]),
+    yaml: p.yamlFiles.map((y) => y.file),
+    notes: p.notes,
+    bake: [...p.bakeFiles.keys()],
+  };
+}
+
+describe("Project", () => {
+  it("added to file by file is the project of all files at once", () => {
+    const incremental = new Project(FILES.slice(0, 2));
+    incremental.add(FILES.slice(2, 4));
+    incremental.add([]);
+    incremental.add(FILES.slice(4));
+    expect(summary(incremental)).toEqual(summary(new Project(FILES)));
+    expect(summary(incremental)).toEqual({
+      workflows: [".github/workflows/a.yml", ".github/workflows/b.yml"],
+      actions: [
+        [".github/actions/build", ".github/actions/build/action.yaml"],
+        [".github/actions/unused", ".github/actions/unused/action.yml"],
+      ],
+      yaml: [
+        ".github/actions/build/action.yaml",
+        ".github/actions/build/action.yml",
+        ".github/actions/unused/action.yml",
+        ".github/workflows/a.yml",
+        ".github/workflows/b.yml",
+      ],
+      notes: [".github/workflows/big.yml: skipped, larger than 1048576 bytes", "docker-bake.hcl: skipped, not a valid HCL bake file"],
+      bake: [],
+    });
+  });
+
+  it("parses each file once, keeping the models it already made", () => {
+    const project = new Project(FILES.slice(0, 1));
+    const before = project.workflows.get(".github/workflows/b.yml");
+    project.add(FILES.slice(1));
+    expect(project.workflows.get(".github/workflows/b.yml")).toBe(before);
+  });
+
+  it("finds YAML files and actions by path", () => {
+    const project = new Project(FILES);
+    expect(project.yamlFile(".github/actions/build/action.yml")?.file).toBe(".github/actions/build/action.yml");
+    expect(project.yamlFile(".github/workflows/big.yml")).toBeUndefined();
+    expect(project.actionAt(".github/actions/build/action.yaml")?.steps.map((s) => s.uses?.value)).toEqual(["docker/login-action@v3"]);
+    expect(project.actionAt(".github/actions/build/action.yml")).toBeUndefined();
+  });
+
+  it("can be analysed as built", () => {
+    expect(analyze(new Project(FILES))).toEqual(analyze(FILES));
+  });
+});
+
+describe("collectBuilds", () => {
+  it("records the step visits of the workflows, with called actions expanded, but not of actions no workflow calls", () => {
+    const { visits } = collectBuilds(new Project(FILES));
+    expect(visits.map((v) => [v.workflow.file, v.event.label, v.file, v.step.uses?.value])).toEqual([
+      [".github/workflows/a.yml", "push to a branch", ".github/workflows/a.yml", "actions/checkout@v4"],
+      [".github/workflows/a.yml", "push of a tag", ".github/workflows/a.yml", "actions/checkout@v4"],
+      [".github/workflows/b.yml", "push to a branch", ".github/actions/build/action.yaml", "docker/login-action@v3"],
+      [".github/workflows/b.yml", "push to a branch", ".github/workflows/b.yml", "actions/checkout@v4"],
+      [".github/workflows/b.yml", "push of a tag", ".github/actions/build/action.yaml", "docker/login-action@v3"],
+      [".github/workflows/b.yml", "push of a tag", ".github/workflows/b.yml", "actions/checkout@v4"],
+    ]);
+  });
+});
