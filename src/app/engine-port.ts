@@ -11,5 +11,6 @@ export interface Engine {
   /** In process, or in a worker thread (`WorkerEngine`). */
   analyze(files: SourceFile[], options?: AnalyzeOptions): AnalysisResult | Promise<AnalysisResult>;
   isAnalyzablePath(path: string): boolean;
-  referencedPaths(files: SourceFile[]): string[];
+  /** Parses every file: in process, or in a worker thread (`WorkerEngine`). */
+  referencedPaths(files: SourceFile[]): string[] | Promise<string[]>;
 }

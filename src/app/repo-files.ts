@@ -46,7 +46,7 @@ export interface RepoRevision {
 
 export interface ReadOptions {
   isAnalyzablePath(path: string): boolean;
-  referencedPaths(files: SourceFile[]): string[];
+  referencedPaths(files: SourceFile[]): string[] | Promise<string[]>;
   /** Analyzable paths the pull request adds or modifies: read wherever they are. */
   changedPaths: readonly string[];
   /** Also read `.github/tagguard.yml` from the default branch, and from the owner's `.github` repository. */
@@ -377,7 +377,7 @@ export async function readRepositoryFiles(octokit: Octokit, rev: RepoRevision, o
   await reader.take(batch, first.candidates);
   let complete = batch.length === initial.length;
   for (let round = 1; complete; round++) {
-    const pending = [...new Set(opts.referencedPaths(reader.current()))].filter((p) => !reader.wasAttempted(p)).sort();
+    const pending = [...new Set(await opts.referencedPaths(reader.current()))].filter((p) => !reader.wasAttempted(p)).sort();
     if (pending.length === 0) break;
     if (round === maxRounds) {
       reader.notes.push(`Stopped following local actions and reusable workflows after ${maxRounds} levels.`);

@@ -1,8 +1,8 @@
 /**
- * Runs `analyze()` off the event loop. The analysis is pure and synchronous and can take a few hundred
- * milliseconds on a large repository; on the main thread it would hold up every other delivery's
- * acknowledgement. One worker thread (by default) takes the analyses in turn; the main thread keeps
- * answering webhooks, and the other engine functions (path checks, reference discovery) stay in process.
+ * Runs the engine's parsing work off the event loop. An analysis is pure and synchronous and can take a
+ * few hundred milliseconds on a large repository, and finding the files a set of files references parses
+ * them all; on the main thread either would hold up every other delivery's acknowledgement. One worker
+ * thread (by default) takes the jobs in turn; the main thread keeps answering webhooks and only checks paths.
  * A worker that dies is replaced, and the analyses it held fail with the reason (the run is then failed
  * and logged like any other, and completes on redelivery).
  */
@@ -11,16 +11,12 @@ import { Worker } from "node:worker_threads";
 import * as engine from "../engine/index.js";
 import type { AnalysisResult, AnalyzeOptions, Engine, SourceFile } from "./engine-port.js";
 
-export interface AnalysisJob {
-  id: number;
-  files: SourceFile[];
-  options?: AnalyzeOptions;
-}
+export type AnalysisJob = { id: number; kind: "analyze"; files: SourceFile[]; options?: AnalyzeOptions } | { id: number; kind: "references"; files: SourceFile[] };
 
-export type AnalysisReply = { id: number; result: AnalysisResult } | { id: number; error: string };
+export type AnalysisReply = { id: number; result: AnalysisResult | string[] } | { id: number; error: string };
 
 interface Pending {
-  resolve(result: AnalysisResult): void;
+  resolve(result: AnalysisResult | string[]): void;
   reject(err: Error): void;
 }
 
@@ -34,7 +30,7 @@ class AnalysisThread {
     return this.pending.size;
   }
 
-  run(job: AnalysisJob): Promise<AnalysisResult> {
+  run(job: AnalysisJob): Promise<AnalysisResult | string[]> {
     return new Promise((resolve, reject) => {
       this.pending.set(job.id, { resolve, reject });
       const worker = this.started();
@@ -73,7 +69,7 @@ class AnalysisThread {
   }
 }
 
-/** The engine with `analyze` in worker threads (`threads` of them, jobs to the least loaded). */
+/** The engine with `analyze` and `referencedPaths` in worker threads (`threads` of them, jobs to the least loaded). */
 export class WorkerEngine implements Engine {
   private readonly threads: AnalysisThread[];
   private nextId = 1;
@@ -82,17 +78,20 @@ export class WorkerEngine implements Engine {
     this.threads = Array.from({ length: Math.max(1, threads) }, () => new AnalysisThread(script));
   }
 
-  analyze(files: SourceFile[], options?: AnalyzeOptions): Promise<AnalysisResult> {
-    const thread = this.threads.reduce((a, b) => (b.load < a.load ? b : a));
-    return thread.run({ id: this.nextId++, files, ...(options === undefined ? {} : { options }) });
+  async analyze(files: SourceFile[], options?: AnalyzeOptions): Promise<AnalysisResult> {
+    return (await this.leastLoaded().run({ id: this.nextId++, kind: "analyze", files, ...(options === undefined ? {} : { options }) })) as AnalysisResult;
   }
 
   isAnalyzablePath(path: string): boolean {
     return engine.isAnalyzablePath(path);
   }
 
-  referencedPaths(files: SourceFile[]): string[] {
-    return engine.referencedPaths(files);
+  async referencedPaths(files: SourceFile[]): Promise<string[]> {
+    return (await this.leastLoaded().run({ id: this.nextId++, kind: "references", files })) as string[];
+  }
+
+  private leastLoaded(): AnalysisThread {
+    return this.threads.reduce((a, b) => (b.load < a.load ? b : a));
   }
 
   /** Ends the worker threads. Idle threads do not keep the process alive. */

@@ -16,13 +16,16 @@ const dir = mkdtempSync(join(tmpdir(), "tagguard-worker-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("WorkerEngine", () => {
-  it("gives the findings the in-process engine gives, for analyses in flight at once", async () => {
+  it("gives the findings and references the in-process engine gives, for analyses in flight at once", async () => {
     const workers = new WorkerEngine(2, BUILT_WORKER);
     try {
       const config = { ...defaultConfig(), ignore: [".github/workflows/release.yml"] };
       const results = await Promise.all([workers.analyze(files), workers.analyze(files, { config }), workers.analyze([])]);
       expect(results).toEqual([engine.analyze(files), engine.analyze(files, { config }), { findings: [], notes: [] }]);
       expect(results[0].findings.map((f) => f.ruleId)).toContain("cache-overwrites-tag");
+      const callers = files.filter((f) => f.path.startsWith(".github/workflows/"));
+      expect(await workers.referencedPaths(callers)).toEqual(engine.referencedPaths(callers));
+      expect(engine.referencedPaths(callers)).toEqual([".github/actions/publish/action.yaml", ".github/actions/publish/action.yml"]);
     } finally {
       await workers.stop();
     }
