@@ -52,7 +52,6 @@ describe("tagguard app with the analysis engine", () => {
     mockCheckRun(scope, checks);
     mockRepoAt(scope, HEAD, repo);
     mockBotLogin(scope);
-    mockPosted(scope);
     mockReview(scope, reviews);
 
     await deliver(probot, "delivery-1", pullRequestPayload());
@@ -79,7 +78,6 @@ describe("tagguard app with the analysis engine", () => {
     mockCheckRun(scope, checks);
     mockRepoAt(scope, HEAD, repo);
     mockBotLogin(scope);
-    mockPosted(scope);
     mockReview(scope, reviews);
     mockPrFiles(scope, [{ filename: CI, patch: ciPatch }]);
     mockCheckRun(scope, checks, 1, 556);
@@ -108,7 +106,6 @@ describe("tagguard app with the analysis engine", () => {
     mockCheckRun(scope, checks);
     mockRepoAt(scope, forkHead, repo);
     mockBotLogin(scope);
-    mockPosted(scope);
     mockReview(scope, reviews);
 
     await deliver(probot, "delivery-1", pullRequestPayload({ headSha: forkHead, headRepo: { owner: "contributor", name: "app-fork" } }));
@@ -148,7 +145,6 @@ describe("tagguard app with the analysis engine", () => {
     mockCheckRun(scope, checks);
     mockRepoAt(scope, HEAD, clean);
     mockBotLogin(scope);
-    mockPosted(scope);
 
     await deliver(probot, "delivery-1", pullRequestPayload());
     expect(checks.created).toEqual([inProgress(HEAD)]);
@@ -172,7 +168,6 @@ describe("tagguard app with the analysis engine", () => {
     mockCheckRun(scope, checks);
     mockRepoAt(scope, HEAD, malformed);
     mockBotLogin(scope);
-    mockPosted(scope);
     mockReview(scope, reviews);
 
     await deliver(probot, "delivery-1", pullRequestPayload());
@@ -206,7 +201,6 @@ describe("tagguard app with the analysis engine", () => {
     mockCheckRun(scope, checks);
     mockRepoAt(scope, HEAD, malformed);
     mockBotLogin(scope);
-    mockPosted(scope);
     mockReview(scope, reviews);
 
     await deliver(probot, "delivery-1", pullRequestPayload());

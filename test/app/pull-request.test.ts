@@ -244,7 +244,6 @@ describe("pull_request handler", () => {
     mockCheckRun(scope, checks);
     mockRepoAt(scope, HEAD, repo);
     mockBotLogin(scope);
-    mockPosted(scope);
     mockReview(scope, reviews);
 
     await deliver(probot, "delivery-1", pullRequestPayload());
@@ -280,7 +279,6 @@ describe("pull_request handler", () => {
     mockCheckRun(scope, checks);
     mockRepoAt(scope, HEAD, { ...repo, "README.md": "# app\n" }, [{ path: ".github/workflows/huge.yml", size: 2_000_000 }]);
     mockBotLogin(scope);
-    mockPosted(scope);
     mockReview(scope, reviews);
 
     await deliver(probot, "delivery-1", pullRequestPayload());
@@ -333,7 +331,6 @@ describe("pull_request handler", () => {
       .reply(200, [{ filename: CI, status: "modified", patch: ciPatch }]);
     mockRepoAt(scope, HEAD, repo);
     mockBotLogin(scope);
-    mockPosted(scope);
 
     await deliver(probot, "delivery-1", pullRequestPayload({ changedFiles: 101 }));
 
@@ -353,7 +350,6 @@ describe("pull_request handler", () => {
     mockCheckRun(scope, checks);
     mockRepoAt(scope, HEAD, repo);
     mockBotLogin(scope);
-    mockPosted(scope);
     mockReview(scope, reviews);
 
     await deliver(probot, "delivery-1", pullRequestPayload({ changedFiles: 3500 }));
@@ -405,7 +401,6 @@ describe("pull_request handler", () => {
     mockCheckRun(scope, checks);
     mockRepoAt(scope, forkHead, repo);
     mockBotLogin(scope);
-    mockPosted(scope);
     mockReview(scope, reviews);
 
     await deliver(probot, "delivery-1", pullRequestPayload({ headSha: forkHead, headRepo: { owner: "contributor", name: "app-fork" } }));
@@ -426,7 +421,6 @@ describe("pull_request handler", () => {
     mockCheckRun(scope, checks);
     mockRepoAt(scope, HEAD, repo);
     mockBotLogin(scope);
-    mockPosted(scope);
 
     await deliver(probot, "delivery-1", pullRequestPayload({ headRepo: null }));
 
@@ -465,7 +459,6 @@ describe("pull_request handler", () => {
     mockCheckRun(scope, checks);
     mockRepoAt(scope, HEAD, repo);
     mockBotLogin(scope);
-    mockPosted(scope);
     mockReview(scope, reviews);
 
     await deliver(probot, "delivery-1", pullRequestPayload());
@@ -508,7 +501,6 @@ describe("pull_request handler", () => {
     mockCheckRun(scope, checks);
     mockRepoAt(scope, HEAD, repo);
     mockBotLogin(scope);
-    mockPosted(scope);
     mockReview(scope, reviews);
     mockPrFiles(scope, [{ filename: CI, patch: ciPatch }]);
     mockCheckRun(scope, checks, 1, 556);
@@ -577,7 +569,6 @@ describe("pull_request handler", () => {
     mockCheckRun(scope, checks);
     mockRepoAt(scope, HEAD, repo);
     mockBotLogin(scope);
-    mockPosted(scope);
     mockHead(scope, "6666666666666666666666666666666666666666");
 
     await deliver(probot, "delivery-1", pullRequestPayload());
@@ -601,7 +592,6 @@ describe("pull_request handler", () => {
     mockCheckRun(scope, checks);
     mockRepoAt(scope, HEAD, repo);
     mockBotLogin(scope);
-    mockPosted(scope);
     mockReview(scope, reviews);
 
     await deliver(probot, "delivery-1", pullRequestPayload());
@@ -671,7 +661,6 @@ describe("pull_request handler", () => {
     mockCheckRun(scope, checks);
     mockRepoAt(scope, HEAD, repo);
     mockBotLogin(scope);
-    mockPosted(scope);
     mockReview(scope, reviews, 422);
     mockReview(scope, reviews);
 
@@ -714,7 +703,6 @@ describe("pull_request handler", () => {
       .get(`${REPO_PATH}/git/blobs/${blobSha(repo[RELEASE])}`)
       .reply(200, { sha: blobSha(repo[RELEASE]), size: Buffer.byteLength(repo[RELEASE]), encoding: "base64", content: base64Lines(repo[RELEASE]) });
     mockBotLogin(scope);
-    mockPosted(scope);
 
     await deliver(probot, "delivery-1", pullRequestPayload());
 
@@ -761,7 +749,6 @@ describe("pull_request handler", () => {
     mockCheckRun(scope, checks);
     mockRepoAt(scope, HEAD, repo);
     mockBotLogin(scope);
-    mockPosted(scope);
 
     await deliver(probot, "delivery-1", pullRequestPayload());
 
@@ -781,7 +768,6 @@ describe("pull_request handler", () => {
     mockCheckRun(scope, checks);
     mockRepoAt(scope, HEAD, repo);
     mockBotLogin(scope);
-    mockPosted(scope);
     mockReview(scope, reviews);
 
     await deliver(probot, "delivery-1", pullRequestPayload());
@@ -815,7 +801,6 @@ describe("pull_request handler", () => {
     mockCheckRun(scope, checks, 3);
     mockRepoAt(scope, HEAD, repo);
     mockBotLogin(scope);
-    mockPosted(scope);
     mockReview(scope, reviews);
 
     await deliver(probot, "delivery-1", pullRequestPayload());
@@ -848,7 +833,6 @@ describe("pull_request handler", () => {
     scope.post(`${REPO_PATH}/check-runs`).reply(403, { message: "Resource not accessible by integration" });
     mockRepoAt(scope, HEAD, repo);
     mockBotLogin(scope);
-    mockPosted(scope);
     mockReview(scope, reviews);
 
     await deliver(probot, "delivery-1", pullRequestPayload());
@@ -911,7 +895,6 @@ describe("pull_request handler", () => {
     mockCheckRun(scope, checks);
     mockRepoAt(scope, HEAD, repo);
     mockBotLogin(scope);
-    mockPosted(scope);
     mockReview(scope, reviews);
 
     await deliver(probot, "delivery-1", pullRequestPayload());
@@ -938,7 +921,6 @@ describe("pull_request handler", () => {
       .reply(200, "ignore:\n  - legacy/**\n", { "content-type": "application/vnd.github.raw; charset=utf-8" });
     mockRepoAt(scope, HEAD, repo);
     mockBotLogin(scope);
-    mockPosted(scope);
 
     await deliver(probot, "delivery-1", pullRequestPayload());
 
@@ -968,7 +950,6 @@ describe("pull_request handler", () => {
     mockConfig(scope, "rules:\n  cache-overwrites-tag:\n    severity: fatal\n");
     mockRepoAt(scope, HEAD, repo);
     mockBotLogin(scope);
-    mockPosted(scope);
     mockReview(scope, reviews);
 
     await deliver(probot, "delivery-1", pullRequestPayload());
@@ -998,7 +979,6 @@ describe("pull_request handler", () => {
     mockConfig(scope, "rules: [cache-overwrites-tag\n");
     mockRepoAt(scope, HEAD, repo);
     mockBotLogin(scope);
-    mockPosted(scope);
 
     await deliver(probot, "delivery-1", pullRequestPayload());
 
