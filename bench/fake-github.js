@@ -1,6 +1,6 @@
 // A stateful GitHub API stand-in for the benchmarks: repositories with trees and blobs, pull requests with their
 // files, reviews and review comments, check runs, issues and labels, read through REST and through the GraphQL
-// fields the App asks for (`src/app/repo-files.ts`). It records every request (method, route,
+// fields the App asks for (`src/app/github/repo-files.ts`). It records every request (method, route,
 // read/write/auth) and serves either in-process (`fetch`, zero latency) or over HTTP on 127.0.0.1 with a fixed
 // latency per response (the request takes effect on arrival, the answer is sent `latencyMs` later). Unknown routes
 // answer 404 and are recorded as unrouted.

@@ -1,15 +1,15 @@
 import type { ApplicationFunction, Context, Probot } from "probot";
 import type { EmitterWebhookEventName } from "@octokit/webhooks";
 import type { Logger } from "pino";
-import { botLoginOf } from "./bot.js";
-import { CHECK_RERUN_EVENTS, checkRerunHandler } from "./checks.js";
-import type { Engine } from "./engine-port.js";
-import { classifyGitHubFault, type GitHubRetryPolicy, githubRetryPolicyFromEnv, retryGitHubFaults, retryPause } from "./octokit.js";
-import { parsePackageEvent } from "./package-event.js";
-import { PULL_REQUEST_EVENTS, pullRequestHandler } from "./pull-request.js";
-import { imageTagKey, positiveIntegerFromEnv, repositoryKey, WorkQueue, workQueueOptionsFromEnv } from "./queue.js";
-import { PACKAGE_EVENTS, publishWatcherDeps, registryPackageHandler } from "./registry-package.js";
-import { describeError, KeyedQueue, RecentSet, summarizeError } from "./runtime.js";
+import { botLoginOf } from "./github/bot.js";
+import { CHECK_RERUN_EVENTS, checkRerunHandler } from "./review/checks.js";
+import type { Engine } from "./runtime/engine-port.js";
+import { classifyGitHubFault, type GitHubRetryPolicy, githubRetryPolicyFromEnv, retryGitHubFaults, retryPause } from "./github/octokit.js";
+import { parsePackageEvent } from "./watch/package-event.js";
+import { PULL_REQUEST_EVENTS, pullRequestHandler } from "./review/pull-request.js";
+import { imageTagKey, positiveIntegerFromEnv, repositoryKey, WorkQueue, workQueueOptionsFromEnv } from "./runtime/queue.js";
+import { PACKAGE_EVENTS, publishWatcherDeps, registryPackageHandler } from "./watch/registry-package.js";
+import { describeError, KeyedQueue, RecentSet, summarizeError } from "./runtime/keyed.js";
 
 type Handler<E extends EmitterWebhookEventName> = (context: Context<E>) => Promise<void>;
 

@@ -1,6 +1,6 @@
 import { createApp } from "./app.js";
-import { positiveIntegerFromEnv } from "./queue.js";
-import { WorkerEngine } from "./worker-engine.js";
+import { positiveIntegerFromEnv } from "./runtime/queue.js";
+import { WorkerEngine } from "./runtime/worker-engine.js";
 
 /**
  * The tagguard GitHub App (`probot run ./lib/app/index.js`). Event handlers live in their own

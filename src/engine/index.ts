@@ -1,6 +1,6 @@
-import { BakeFiles } from "../build/bake.js";
-import { extractBuild } from "../build/extract.js";
-import type { BuildInvocation } from "../build/invocation.js";
+import { BakeFiles } from "../builds/bake.js";
+import { extractBuild } from "../builds/extract.js";
+import type { BuildInvocation } from "../builds/invocation.js";
 import { applyConfig } from "../config/apply.js";
 import { PARSE_ERROR } from "../config/diagnostics.js";
 import { scanIgnoreDirectives } from "../config/ignores.js";
@@ -9,7 +9,7 @@ import type { Config } from "../config/types.js";
 import type { Finding } from "../report/finding.js";
 import { fingerprint } from "../report/fingerprint.js";
 import { rules } from "../rules/index.js";
-import { runRule } from "../rules/rule.js";
+import { runRule } from "../rule-kit/rule.js";
 import type { Workflow } from "../workflow/model.js";
 import type { Span } from "../workflow/span.js";
 import { Project, type SourceFile } from "./project.js";

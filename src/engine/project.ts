@@ -1,8 +1,8 @@
-import { bakeActionReferences } from "../build/bake-action.js";
-import type { BakeFile } from "../build/bake.js";
-import { loadBakeFile } from "../build/bake-load.js";
-import { isAction } from "../build/extract.js";
-import { scriptBakeReferences, workingDirectory } from "../build/script.js";
+import { bakeActionReferences } from "../builds/bake-action.js";
+import type { BakeFile } from "../builds/bake.js";
+import { loadBakeFile } from "../builds/bake-load.js";
+import { isAction } from "../builds/extract.js";
+import { scriptBakeReferences, workingDirectory } from "../builds/script.js";
 import { type CompositeAction, parseAction, parseWorkflow, type Step, type Workflow } from "../workflow/model.js";
 import { MAX_FILE_BYTES, YamlFile } from "../workflow/yaml.js";
 

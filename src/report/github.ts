@@ -1,4 +1,4 @@
-import { docsUrlFor } from "../rules/rule.js";
+import { docsUrlFor } from "../rule-kit/rule.js";
 import type { Finding, Severity } from "./finding.js";
 
 /** Workflow command per severity: GitHub has no "info" annotation, `notice` is the closest. */

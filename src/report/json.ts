@@ -1,5 +1,5 @@
 import type { Finding } from "./finding.js";
-import { docsUrlFor } from "../rules/rule.js";
+import { docsUrlFor } from "../rule-kit/rule.js";
 
 /** The CLI's JSON document. Lines and columns are 1-based; end positions are exclusive columns. */
 export function toJson(findings: Finding[]): string {

@@ -1,6 +1,6 @@
 import { DIAGNOSTICS } from "../config/diagnostics.js";
 import { rules } from "../rules/index.js";
-import { docsUrlFor } from "../rules/rule.js";
+import { docsUrlFor } from "../rule-kit/rule.js";
 import type { Span } from "../workflow/span.js";
 import type { Finding, Severity } from "./finding.js";
 

@@ -1,6 +1,6 @@
 import type { LineIndex } from "../workflow/span.js";
 import type { Finding } from "./finding.js";
-import { docsUrlFor } from "../rules/rule.js";
+import { docsUrlFor } from "../rule-kit/rule.js";
 
 /** Renders findings the way compilers do: `file:line:col: severity message [rule]` plus a snippet. */
 export function toText(findings: Finding[], sources: Map<string, LineIndex>): string {

@@ -1,13 +1,13 @@
-import type { BuildInvocation } from "../build/invocation.js";
+import type { BuildInvocation } from "../builds/invocation.js";
 import type { Project } from "../engine/project.js";
 import type { Edit, Fix, RelatedLocation } from "../report/finding.js";
 import type { Span } from "../workflow/span.js";
-import { type DeploySite, deploySites, deploysBuild, sameRun, type TargetId } from "./deploy-targets.js";
-import { addInputEdit, replaceValueEdit } from "./fixes/with-input.js";
-import { attestationFlag, attestations, buildSpan, multiPlatform } from "./images.js";
-import { defineRule } from "./rule.js";
-import { siteKey, yamlOf } from "./steps.js";
-import { describeSite, spanKey, stepSubject } from "./util.js";
+import { type DeploySite, deploySites, deploysBuild, sameRun, type TargetId } from "../rule-kit/deploy-targets.js";
+import { addInputEdit, replaceValueEdit } from "../rule-kit/fixes/with-input.js";
+import { attestationFlag, attestations, buildSpan, multiPlatform } from "../rule-kit/images.js";
+import { defineRule } from "../rule-kit/rule.js";
+import { siteKey, yamlOf } from "../rule-kit/steps.js";
+import { describeSite, spanKey, stepSubject } from "../rule-kit/util.js";
 
 /** Consumers that fail on an image index with attestation manifests, and how they fail. */
 const FAILURES: Partial<Record<TargetId, string>> = {

@@ -1,13 +1,13 @@
-import { isAction } from "../build/extract.js";
-import type { BuildInvocation, CacheItem } from "../build/invocation.js";
+import { isAction } from "../builds/extract.js";
+import type { BuildInvocation, CacheItem } from "../builds/invocation.js";
 import type { Project } from "../engine/project.js";
 import type { Edit, RelatedLocation } from "../report/finding.js";
 import type { Step } from "../workflow/model.js";
 import type { Span } from "../workflow/span.js";
 import type { Segment } from "../workflow/yaml.js";
-import { firstByKey, validEntries } from "./cache-writers.js";
-import { defineRule } from "./rule.js";
-import { describeSite, spanKey } from "./util.js";
+import { firstByKey, validEntries } from "../rule-kit/cache-writers.js";
+import { defineRule } from "../rule-kit/rule.js";
+import { describeSite, spanKey } from "../rule-kit/util.js";
 
 type Version = [number, number, number];
 

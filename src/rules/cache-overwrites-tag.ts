@@ -1,5 +1,5 @@
-import type { CacheItem } from "../build/invocation.js";
-import type { Item } from "../build/items.js";
+import type { CacheItem } from "../builds/invocation.js";
+import type { Item } from "../builds/items.js";
 import { compareRefs, formatRef, parseImageRefTemplate, type TemplateRef } from "../docker/image-ref.js";
 import { registryCacheRef } from "../docker/cache-spec.js";
 import { RefIndex } from "../docker/ref-index.js";
@@ -8,9 +8,9 @@ import { concat } from "../docker/template-tokens.js";
 import { type Template, templateLiteral } from "../workflow/expr/value.js";
 import { sameTemplate, unify } from "../workflow/expr/unify.js";
 import type { Span } from "../workflow/span.js";
-import { cacheRefFix } from "./fixes/dedicated-cache-ref.js";
-import { defineRule } from "./rule.js";
-import { describeSite, spanKey } from "./util.js";
+import { cacheRefFix } from "../rule-kit/fixes/dedicated-cache-ref.js";
+import { defineRule } from "../rule-kit/rule.js";
+import { describeSite, spanKey } from "../rule-kit/util.js";
 
 const IMPACT =
   "The export replaces the image: the tag then holds a BuildKit cache manifest (config application/vnd.buildkit.cacheconfig.v0), " +

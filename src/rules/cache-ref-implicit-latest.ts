@@ -1,11 +1,11 @@
-import type { CacheItem } from "../build/invocation.js";
+import type { CacheItem } from "../builds/invocation.js";
 import { CACHE_TAG, registryCacheRef } from "../docker/cache-spec.js";
 import { compareRefs, formatRef, parseImageRefTemplate, type TemplateRef, withTag } from "../docker/image-ref.js";
 import type { Confidence, Fix, RelatedLocation, Severity } from "../report/finding.js";
 import { renderTemplate } from "../workflow/expr/value.js";
-import { firstByKey, overwritesPush, type PushedRef, pushedRefs, siteSubject, spanWithin } from "./cache-writers.js";
-import { defineRule } from "./rule.js";
-import { describeSite, spanKey } from "./util.js";
+import { firstByKey, overwritesPush, type PushedRef, pushedRefs, siteSubject, spanWithin } from "../rule-kit/cache-writers.js";
+import { defineRule } from "../rule-kit/rule.js";
+import { describeSite, spanKey } from "../rule-kit/util.js";
 
 /** Any tag: comparing two refs both retagged with it compares their names only. */
 const PROBE_TAG = "tagguard-name-probe";

@@ -1,10 +1,10 @@
-import type { CacheItem } from "../build/invocation.js";
+import type { CacheItem } from "../builds/invocation.js";
 import { formatRef, parseImageRefTemplate, type TemplateRef } from "../docker/image-ref.js";
 import type { Fix } from "../report/finding.js";
 import { renderTemplate, templateLiteral } from "../workflow/expr/value.js";
-import { overwritesPush, pushedRefs, siteSubject, sourceText, spanWithin } from "./cache-writers.js";
-import { defineRule } from "./rule.js";
-import { spanKey } from "./util.js";
+import { overwritesPush, pushedRefs, siteSubject, sourceText, spanWithin } from "../rule-kit/cache-writers.js";
+import { defineRule } from "../rule-kit/rule.js";
+import { spanKey } from "../rule-kit/util.js";
 
 /** Cache backend names; written alone they are read as image names. */
 const BACKENDS = ["registry", "inline", "gha", "local", "s3", "azblob"];

@@ -1,4 +1,4 @@
-import type { BuildInvocation, CacheItem } from "../build/invocation.js";
+import type { BuildInvocation, CacheItem } from "../builds/invocation.js";
 import { CACHE_TAG, registryCacheRef } from "../docker/cache-spec.js";
 import { compareRefs, formatRef, parseImageRefTemplate, type TemplateRef } from "../docker/image-ref.js";
 import type { Edit, Fix, RelatedLocation } from "../report/finding.js";
@@ -20,9 +20,9 @@ import {
   stepGuard,
   validEntries,
   writerSite,
-} from "./cache-writers.js";
-import { defineRule } from "./rule.js";
-import { spanKey } from "./util.js";
+} from "../rule-kit/cache-writers.js";
+import { defineRule } from "../rule-kit/rule.js";
+import { spanKey } from "../rule-kit/util.js";
 
 const IMPACT =
   'A cache location holds one cache ("No location can be written to twice, without overwriting the previously cached data"): ' +

@@ -1,14 +1,14 @@
-import { isAction } from "../build/extract.js";
-import type { BuildInvocation, CacheItem } from "../build/invocation.js";
+import { isAction } from "../builds/extract.js";
+import type { BuildInvocation, CacheItem } from "../builds/invocation.js";
 import type { Project } from "../engine/project.js";
 import type { StepVisit } from "../engine/walk.js";
 import type { Fix } from "../report/finding.js";
 import { renderTemplate } from "../workflow/expr/value.js";
 import type { Span } from "../workflow/span.js";
-import { siteSubject } from "./cache-writers.js";
-import { defineRule } from "./rule.js";
-import { precedingSteps, yamlOf } from "./steps.js";
-import { describeSite, spanKey } from "./util.js";
+import { siteSubject } from "../rule-kit/cache-writers.js";
+import { defineRule } from "../rule-kit/rule.js";
+import { precedingSteps, yamlOf } from "../rule-kit/steps.js";
+import { describeSite, spanKey } from "../rule-kit/util.js";
 
 const RUNTIME_ACTION = "crazy-max/ghaction-github-runtime";
 /** The variables buildx fills the `gha` cache's `token` and `url` from (docker/buildx `build/opt.go`). */

@@ -1,4 +1,4 @@
-import type { BuildInvocation, CacheItem } from "../build/invocation.js";
+import type { BuildInvocation, CacheItem } from "../builds/invocation.js";
 import { ignoredAttrs } from "../docker/cache-spec.js";
 import type { Edit, Fix, RelatedLocation } from "../report/finding.js";
 import { sameTemplate, templateKey } from "../workflow/expr/unify.js";
@@ -21,9 +21,9 @@ import {
   stepGuard,
   validEntries,
   writerSite,
-} from "./cache-writers.js";
-import { defineRule } from "./rule.js";
-import { spanKey } from "./util.js";
+} from "../rule-kit/cache-writers.js";
+import { defineRule } from "../rule-kit/rule.js";
+import { spanKey } from "../rule-kit/util.js";
 
 /** The scope BuildKit uses when `scope=` is not set (moby/buildkit `cache/remotecache/gha`). */
 const DEFAULT_SCOPE = "buildkit";

@@ -1,12 +1,12 @@
-import { isAction } from "../build/extract.js";
-import { subSpan } from "../build/items.js";
+import { isAction } from "../builds/extract.js";
+import { subSpan } from "../builds/items.js";
 import type { RelatedLocation } from "../report/finding.js";
 import type { Step } from "../workflow/model.js";
 import type { Span } from "../workflow/span.js";
-import { addInputEdit } from "./fixes/with-input.js";
-import { defineRule } from "./rule.js";
-import { precedingSteps, siteKey, yamlOf } from "./steps.js";
-import { spanKey, stepSubject } from "./util.js";
+import { addInputEdit } from "../rule-kit/fixes/with-input.js";
+import { defineRule } from "../rule-kit/rule.js";
+import { precedingSteps, siteKey, yamlOf } from "../rule-kit/steps.js";
+import { spanKey, stepSubject } from "../rule-kit/util.js";
 
 /** A workspace change found in an earlier step. */
 interface Change {

@@ -11,7 +11,7 @@ import platformMismatch from "./platform-mismatch.js";
 import tagPushedByMultipleBuilds from "./tag-pushed-by-multiple-builds.js";
 import untaggedCleanupBreaksIndex from "./untagged-cleanup-breaks-index.js";
 import uppercaseImageRef from "./uppercase-image-ref.js";
-import type { Rule } from "./rule.js";
+import type { Rule } from "../rule-kit/rule.js";
 
 /** Every rule, in documentation order. Adding a rule means adding it here and a page in docs/rules/. */
 export const rules: Rule[] = [

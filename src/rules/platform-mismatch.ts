@@ -1,13 +1,13 @@
-import type { BuildInvocation } from "../build/invocation.js";
+import type { BuildInvocation } from "../builds/invocation.js";
 import type { Project } from "../engine/project.js";
 import type { Edit, Fix, RelatedLocation } from "../report/finding.js";
 import type { Span } from "../workflow/span.js";
-import { type DeploySite, deploySites, deploysBuild, sameRun, type TargetId } from "./deploy-targets.js";
-import { addInputEdit } from "./fixes/with-input.js";
-import { buildSpan, buildsImage, literalPlatforms, platformArch } from "./images.js";
-import { defineRule } from "./rule.js";
-import { type Arch, runnerArch, runnerLabels, siteKey, yamlOf } from "./steps.js";
-import { describeSite, spanKey, stepSubject } from "./util.js";
+import { type DeploySite, deploySites, deploysBuild, sameRun, type TargetId } from "../rule-kit/deploy-targets.js";
+import { addInputEdit } from "../rule-kit/fixes/with-input.js";
+import { buildSpan, buildsImage, literalPlatforms, platformArch } from "../rule-kit/images.js";
+import { defineRule } from "../rule-kit/rule.js";
+import { type Arch, runnerArch, runnerLabels, siteKey, yamlOf } from "../rule-kit/steps.js";
+import { describeSite, spanKey, stepSubject } from "../rule-kit/util.js";
 
 /** Targets whose CPU architecture is fixed (or chosen in the deploy step, for Lambda). */
 const ARCH_TARGETS = new Set<TargetId>(["cloud-run", "app-runner", "lambda", "app-service"]);

@@ -1,6 +1,6 @@
-import { isAction } from "../build/extract.js";
-import type { BuildInvocation } from "../build/invocation.js";
-import { type Item, listItems } from "../build/items.js";
+import { isAction } from "../builds/extract.js";
+import type { BuildInvocation } from "../builds/invocation.js";
+import { type Item, listItems } from "../builds/items.js";
 import { formatRef, parseImageRefTemplate } from "../docker/image-ref.js";
 import type { Project } from "../engine/project.js";
 import type { StepVisit } from "../engine/walk.js";
@@ -8,10 +8,10 @@ import type { Edit, Fix, RelatedLocation } from "../report/finding.js";
 import { renderTemplate } from "../workflow/expr/value.js";
 import type { Span } from "../workflow/span.js";
 import type { Segment } from "../workflow/yaml.js";
-import { buildsImage, pushesByDigest } from "./images.js";
-import { defineRule, type RuleContext } from "./rule.js";
-import { precedingSteps, runnerArch, runnerLabels, siteKey } from "./steps.js";
-import { describeSite, spanKey, stepSubject } from "./util.js";
+import { buildsImage, pushesByDigest } from "../rule-kit/images.js";
+import { defineRule, type RuleContext } from "../rule-kit/rule.js";
+import { precedingSteps, runnerArch, runnerLabels, siteKey } from "../rule-kit/steps.js";
+import { describeSite, spanKey, stepSubject } from "../rule-kit/util.js";
 
 /** What makes two builds of one tag produce different images. */
 interface Signature {

@@ -1,6 +1,6 @@
-import { isAction } from "../build/extract.js";
-import type { BuildInvocation } from "../build/invocation.js";
-import { booleanInput, type Item } from "../build/items.js";
+import { isAction } from "../builds/extract.js";
+import type { BuildInvocation } from "../builds/invocation.js";
+import { booleanInput, type Item } from "../builds/items.js";
 import { formatRef, parseImageRefTemplate, type RefMatch, type TemplateRef } from "../docker/image-ref.js";
 import { concat, fromTokens, holeMayContain, isHoleTok, toTokens } from "../docker/template-tokens.js";
 import type { Project } from "../engine/project.js";
@@ -11,11 +11,11 @@ import { sameTemplate, unify } from "../workflow/expr/unify.js";
 import { renderTemplate, splitTemplate, type Template, templateLiteral, trimTemplate } from "../workflow/expr/value.js";
 import type { Span } from "../workflow/span.js";
 import type { ScalarValue } from "../workflow/yaml.js";
-import { attestations, createsIndex, literalPlatforms, multiPlatform, pushesByDigest } from "./images.js";
-import { defineRule } from "./rule.js";
-import { replaceValueEdit } from "./fixes/with-input.js";
-import { siteKey, yamlOf } from "./steps.js";
-import { describeSite, spanKey, stepSubject } from "./util.js";
+import { attestations, createsIndex, literalPlatforms, multiPlatform, pushesByDigest } from "../rule-kit/images.js";
+import { defineRule } from "../rule-kit/rule.js";
+import { replaceValueEdit } from "../rule-kit/fixes/with-input.js";
+import { siteKey, yamlOf } from "../rule-kit/steps.js";
+import { describeSite, spanKey, stepSubject } from "../rule-kit/util.js";
 
 const GHCR = "ghcr.io";
 /** The hole standing for the repository's name (the package name GHCR links to a repository by default). */

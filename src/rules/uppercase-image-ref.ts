@@ -1,15 +1,15 @@
-import type { BuildInvocation } from "../build/invocation.js";
-import { isAction } from "../build/extract.js";
-import type { Item } from "../build/items.js";
+import type { BuildInvocation } from "../builds/invocation.js";
+import { isAction } from "../builds/extract.js";
+import type { Item } from "../builds/items.js";
 import { registryCacheRef } from "../docker/cache-spec.js";
 import { parseImageRefTemplate, type TemplateRef } from "../docker/image-ref.js";
 import { holeWithin, isHoleTok, type Tok, toTokens } from "../docker/template-tokens.js";
 import type { Project } from "../engine/project.js";
 import type { Fix } from "../report/finding.js";
 import { type Hole, renderTemplate, type Template } from "../workflow/expr/value.js";
-import { siteSubject, spanWithin, validEntries } from "./cache-writers.js";
-import { defineRule } from "./rule.js";
-import { spanKey } from "./util.js";
+import { siteSubject, spanWithin, validEntries } from "../rule-kit/cache-writers.js";
+import { defineRule } from "../rule-kit/rule.js";
+import { spanKey } from "../rule-kit/util.js";
 
 /** Contexts that carry GitHub names with their original case. */
 const CASED_SOURCES = ["github.repository", "github.repository_owner", "github.actor"];

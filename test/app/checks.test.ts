@@ -5,7 +5,7 @@ import { parse } from "yaml";
 import type { EmitterWebhookEvent } from "@octokit/webhooks";
 import type { Probot } from "probot";
 import { createApp } from "../../src/app/app.js";
-import { annotationOf, checkOutput, CheckRun, clipBytes, conclusionOf, MAX_SUMMARY_CHARS, reportTo, type CheckReport } from "../../src/app/checks.js";
+import { annotationOf, checkOutput, CheckRun, clipBytes, conclusionOf, MAX_SUMMARY_CHARS, reportTo, type CheckReport } from "../../src/app/review/checks.js";
 import type { Finding } from "../../src/report/finding.js";
 import { CHECK_URL, checkCalls, inProgress, mockCheckRun } from "./check-mocks.js";
 import { api, fixtureRepo, HEAD, mockRepoAt, mockToken, newProbot, pullRequestPayload, recordUnmatched } from "./harness.js";

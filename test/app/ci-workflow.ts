@@ -1,4 +1,4 @@
-import { Permalinks } from "../../src/app/review.js";
+import { Permalinks } from "../../src/app/review/review.js";
 import type { Finding } from "../../src/report/finding.js";
 import { finding, spanOf } from "./spans.js";
 

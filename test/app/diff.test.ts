@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@jest/globals";
-import { DiffMap, parsePatch } from "../../src/app/diff.js";
+import { DiffMap, parsePatch } from "../../src/app/review/diff.js";
 
 describe("parsePatch", () => {
   it("returns the RIGHT-side line range of every hunk", () => {

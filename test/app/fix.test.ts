@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@jest/globals";
-import { isNoOp, lastLine, toLineReplacement } from "../../src/app/fix.js";
+import { isNoOp, lastLine, toLineReplacement } from "../../src/app/review/fix.js";
 import { linesOf, spanOf } from "./spans.js";
 
 const file = ".github/workflows/ci.yml";

@@ -7,7 +7,7 @@ import nock from "nock";
 import { pino } from "pino";
 import { type ApplicationFunction, Probot, ProbotOctokit } from "probot";
 import type { EmitterWebhookEvent } from "@octokit/webhooks";
-import type { WorkQueue } from "../../src/app/queue.js";
+import type { WorkQueue } from "../../src/app/runtime/queue.js";
 import { answerGraphql, type GraphqlRepo, type GraphqlRequest, type ListedFile, type PostedByApp, type PullState, type RepoFile } from "../support/graphql-repo.js";
 
 export { blobSha } from "../support/graphql-repo.js";

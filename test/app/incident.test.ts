@@ -7,7 +7,7 @@ import {
   renderView,
   reportedDigests,
   viewOfSummary,
-} from "../../src/app/incident.js";
+} from "../../src/app/watch/incident.js";
 
 const A = `sha256:${"a".repeat(64)}`;
 const B = `sha256:${"b".repeat(64)}`;

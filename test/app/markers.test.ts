@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@jest/globals";
-import { allClearMarker, findingMarker, openFingerprints, parseMarkers } from "../../src/app/markers.js";
+import { allClearMarker, findingMarker, openFingerprints, parseMarkers } from "../../src/app/review/markers.js";
 
 describe("markers", () => {
   it("formats and parses finding markers", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@jest/globals";
-import { parsePackageEvent } from "../../src/app/package-event.js";
+import { parsePackageEvent } from "../../src/app/watch/package-event.js";
 
 const DIGEST = `sha256:${"a".repeat(64)}`;
 

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "@jest/globals";
 import nock from "nock";
 import { createApp } from "../../src/app/app.js";
-import { allClearMarker, findingMarker } from "../../src/app/markers.js";
+import { allClearMarker, findingMarker } from "../../src/app/review/markers.js";
 import { DEFAULT_CACHE_TAGS, defaultConfig } from "../../src/config/index.js";
 import type { Finding } from "../../src/report/finding.js";
 import {

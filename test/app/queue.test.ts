@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@jest/globals";
-import { imageTagKey, repositoryKey, WorkQueue, workQueueOptionsFromEnv } from "../../src/app/queue.js";
+import { imageTagKey, repositoryKey, WorkQueue, workQueueOptionsFromEnv } from "../../src/app/runtime/queue.js";
 
 /** A task that records its start and end and finishes when the test opens its gate. */
 function gated(events: string[], name: string) {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "@jest/globals";
 import nock from "nock";
 import { ProbotOctokit } from "probot";
-import { CommitNotFound, readRepositoryFiles } from "../../src/app/repo-files.js";
+import { CommitNotFound, readRepositoryFiles } from "../../src/app/github/repo-files.js";
 import { answerGraphql, type GraphqlRequest } from "../support/graphql-repo.js";
 import { StubEngine } from "./stub-engine.js";
 

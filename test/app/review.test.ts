@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@jest/globals";
-import { DiffMap } from "../../src/app/diff.js";
-import { allClearReview, buildReview, commentBody, fenced, withoutInlineComments } from "../../src/app/review.js";
+import { DiffMap } from "../../src/app/review/diff.js";
+import { allClearReview, buildReview, commentBody, fenced, withoutInlineComments } from "../../src/app/review/review.js";
 import { cacheFinding, file, links, sha, text, texts, url } from "./ci-workflow.js";
 import { finding, linesOf, spanOf } from "./spans.js";
 

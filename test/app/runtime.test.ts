@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@jest/globals";
-import { decodeBase64Text } from "../../src/app/repo-files.js";
-import { describeError, KeyedQueue, RecentSet } from "../../src/app/runtime.js";
+import { decodeBase64Text } from "../../src/app/github/repo-files.js";
+import { describeError, KeyedQueue, RecentSet } from "../../src/app/runtime/keyed.js";
 
 describe("RecentSet", () => {
   it("forgets the oldest keys beyond its capacity", () => {

@@ -1,4 +1,4 @@
-import type { AnalysisResult, AnalyzeOptions, Engine, SourceFile } from "../../src/app/engine-port.js";
+import type { AnalysisResult, AnalyzeOptions, Engine, SourceFile } from "../../src/app/runtime/engine-port.js";
 
 /**
  * A stand-in for the analysis engine: workflows under `.github/workflows` and `action.yml` files are

@@ -3,13 +3,13 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { WorkerEngine } from "../../src/app/worker-engine.js";
+import { WorkerEngine } from "../../src/app/runtime/worker-engine.js";
 import { defaultConfig } from "../../src/config/index.js";
 import * as engine from "../../src/engine/index.js";
 import { fixtureRepo } from "./harness.js";
 
 // The worker runs the built engine (`npm test` builds lib/ before Jest runs).
-const BUILT_WORKER = new URL("../../lib/app/engine-worker.js", import.meta.url);
+const BUILT_WORKER = new URL("../../lib/app/runtime/engine-worker.js", import.meta.url);
 const files = Object.entries(fixtureRepo("repo")).map(([path, text]) => ({ path, text }));
 const dir = mkdtempSync(join(tmpdir(), "tagguard-worker-"));
 

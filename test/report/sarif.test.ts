@@ -8,7 +8,7 @@ import { analyze } from "../../src/engine/index.js";
 import type { Finding } from "../../src/report/finding.js";
 import { toSarif } from "../../src/report/sarif.js";
 import { rules } from "../../src/rules/index.js";
-import { docsUrlFor } from "../../src/rules/rule.js";
+import { docsUrlFor } from "../../src/rule-kit/rule.js";
 import type { Span } from "../../src/workflow/span.js";
 
 const schema = JSON.parse(readFileSync("test/fixtures/sarif/sarif-schema-2.1.0.json", "utf8")) as object;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@jest/globals";
-import { attestationFlag } from "../../src/rules/images.js";
+import { attestationFlag } from "../../src/rule-kit/images.js";
 import { describeGoldenRule } from "../golden.js";
 
 describeGoldenRule("attestations-break-deploy-target", { fire: 6, quiet: 7 });

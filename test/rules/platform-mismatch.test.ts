@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@jest/globals";
-import { runnerArch } from "../../src/rules/steps.js";
+import { runnerArch } from "../../src/rule-kit/steps.js";
 import { describeGoldenRule } from "../golden.js";
 
 describeGoldenRule("platform-mismatch", { fire: 4, quiet: 5 });

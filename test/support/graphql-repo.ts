@@ -1,5 +1,5 @@
 /**
- * Answers the App's GraphQL reads (`src/app/repo-files.ts`) from an in-memory repository, the way
+ * Answers the App's GraphQL reads (`src/app/github/repo-files.ts`) from an in-memory repository, the way
  * GitHub would: trees at commits, `.github/tagguard.yml` on the default branch of the repository and of
  * the owner's `.github` repository, and the pull request's state and reviews. Used by the nock
  * harness and the end-to-end fake GitHub.

@@ -9,8 +9,8 @@
  */
 
 import type { ProbotOctokit } from "probot";
-import type { PostedItem } from "./markers.js";
-import type { SourceFile } from "./engine-port.js";
+import type { PostedItem } from "../review/markers.js";
+import type { SourceFile } from "../runtime/engine-port.js";
 
 type Octokit = InstanceType<typeof ProbotOctokit>;
 

@@ -1,8 +1,8 @@
 import type { Logger } from "pino";
 import type { ProbotOctokit } from "probot";
-import { parseRetryAfterHeader } from "../registry/durations.js";
-import { positiveIntegerFromEnv } from "./queue.js";
-import { summarizeError } from "./runtime.js";
+import { parseRetryAfterHeader } from "../../registry/durations.js";
+import { positiveIntegerFromEnv } from "../runtime/queue.js";
+import { summarizeError } from "../runtime/keyed.js";
 
 type Octokit = InstanceType<typeof ProbotOctokit>;
 type Env = Readonly<Record<string, string | undefined>>;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@jest/globals";
-import { assignment, dropPrefix, parseShell, type ShellCommand, type ShellWord } from "../../src/build/shell-words.js";
+import { assignment, dropPrefix, parseShell, type ShellCommand, type ShellWord } from "../../src/builds/shell-words.js";
 
 /** A word as text: literal characters as they are, expansions in ⟨⟩ with their kind. */
 function word(w: ShellWord): string {

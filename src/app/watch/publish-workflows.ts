@@ -1,16 +1,16 @@
 import type { ProbotOctokit } from "probot";
-import { compareRefs, type ImageRef, isRefError, parseImageRef } from "../docker/image-ref.js";
-import { cacheTagMatcher } from "../config/cache-tags.js";
-import { parseConfig } from "../config/load.js";
-import { CONFIG_PATH } from "../config/types.js";
-import { type ImageRefUsage, refRole } from "../engine/image-refs.js";
-import cacheOverwritesTag from "../rules/cache-overwrites-tag.js";
-import type { Engine, SourceFile } from "./engine-port.js";
+import { compareRefs, type ImageRef, isRefError, parseImageRef } from "../../docker/image-ref.js";
+import { cacheTagMatcher } from "../../config/cache-tags.js";
+import { parseConfig } from "../../config/load.js";
+import { CONFIG_PATH } from "../../config/types.js";
+import { type ImageRefUsage, refRole } from "../../engine/image-refs.js";
+import cacheOverwritesTag from "../../rules/cache-overwrites-tag.js";
+import type { Engine, SourceFile } from "../runtime/engine-port.js";
 import type { WorkflowEvidence } from "./incident.js";
 import type { LinkedRepository } from "./package-event.js";
-import { decodeBase64Text, readRepositoryFiles } from "./repo-files.js";
-import { Permalinks } from "./review.js";
-import { describeError } from "./runtime.js";
+import { decodeBase64Text, readRepositoryFiles } from "../github/repo-files.js";
+import { Permalinks } from "../review/review.js";
+import { describeError } from "../runtime/keyed.js";
 
 type Octokit = InstanceType<typeof ProbotOctokit>;
 

@@ -1,6 +1,6 @@
-import type { BuildInvocation } from "../build/invocation.js";
-import { isAction } from "../build/extract.js";
-import { subSpan } from "../build/items.js";
+import type { BuildInvocation } from "../builds/invocation.js";
+import { isAction } from "../builds/extract.js";
+import { subSpan } from "../builds/items.js";
 import type { Config, DeployTarget } from "../config/types.js";
 import { compareRefs, parseImageRefTemplate, type RefMatch, withTag } from "../docker/image-ref.js";
 import type { StepVisit } from "../engine/walk.js";

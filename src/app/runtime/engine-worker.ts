@@ -4,7 +4,7 @@
  */
 
 import { parentPort } from "node:worker_threads";
-import { analyze, referencedPaths } from "../engine/index.js";
+import { analyze, referencedPaths } from "../../engine/index.js";
 import type { AnalysisJob, AnalysisReply } from "./worker-engine.js";
 
 const port = parentPort;

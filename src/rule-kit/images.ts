@@ -1,6 +1,6 @@
-import type { BuildInvocation } from "../build/invocation.js";
-import { type Item, listItems } from "../build/items.js";
-import { parseOutputLine } from "../build/outputs.js";
+import type { BuildInvocation } from "../builds/invocation.js";
+import { type Item, listItems } from "../builds/items.js";
+import { parseOutputLine } from "../builds/outputs.js";
 import { toTemplate } from "../workflow/expr/coerce.js";
 import { type Template, templateLiteral } from "../workflow/expr/value.js";
 import type { Project } from "../engine/project.js";

@@ -1,8 +1,8 @@
 import type { Context, ProbotOctokit } from "probot";
-import { type Config, CONFIG_PATH, configFromValue, defaultConfig, parseConfig } from "../config/index.js";
-import type { AnalysisResult, Engine, SourceFile } from "./engine-port.js";
+import { type Config, CONFIG_PATH, configFromValue, defaultConfig, parseConfig } from "../../config/index.js";
+import type { AnalysisResult, Engine, SourceFile } from "../runtime/engine-port.js";
 import type { PullRequestFile } from "./diff.js";
-import { type ConfigFile, type PullSnapshot, readRepositoryFiles, type RepoRevision } from "./repo-files.js";
+import { type ConfigFile, type PullSnapshot, readRepositoryFiles, type RepoRevision } from "../github/repo-files.js";
 
 type Octokit = InstanceType<typeof ProbotOctokit>;
 

@@ -8,7 +8,7 @@
  */
 
 import { Worker } from "node:worker_threads";
-import * as engine from "../engine/index.js";
+import * as engine from "../../engine/index.js";
 import type { AnalysisResult, AnalyzeOptions, Engine, SourceFile } from "./engine-port.js";
 
 export type AnalysisJob = { id: number; kind: "analyze"; files: SourceFile[]; options?: AnalyzeOptions } | { id: number; kind: "references"; files: SourceFile[] };

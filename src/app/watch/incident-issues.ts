@@ -1,5 +1,5 @@
 import type { ProbotOctokit } from "probot";
-import type { BoundedMap } from "./bounded-map.js";
+import type { BoundedMap } from "../runtime/bounded-map.js";
 import { hasIncidentMarker, incidentTitle, reportedDigests, type TagKey, tagRef } from "./incident.js";
 
 type Octokit = InstanceType<typeof ProbotOctokit>;

@@ -1,6 +1,6 @@
 import type { Context } from "probot";
-import { cacheTagMatcher } from "../config/cache-tags.js";
-import { imageRefUsage } from "../engine/image-refs.js";
+import { cacheTagMatcher } from "../../config/cache-tags.js";
+import { imageRefUsage } from "../../engine/image-refs.js";
 import {
   type BlobDescriptor,
   cannotInspectReason,
@@ -17,9 +17,9 @@ import {
   type PayloadClassification,
   RegistryClient,
   registryOptionsFromEnv,
-} from "../registry/index.js";
-import { BoundedMap } from "./bounded-map.js";
-import type { Engine } from "./engine-port.js";
+} from "../../registry/index.js";
+import { BoundedMap } from "../runtime/bounded-map.js";
+import type { Engine } from "../runtime/engine-port.js";
 import {
   type Evidence,
   incidentBody,
@@ -36,7 +36,7 @@ import {
 import { IncidentIssues } from "./incident-issues.js";
 import { type PackageEvent, parsePackageEvent, type PublishedVersion } from "./package-event.js";
 import { examineWorkflows, imageRefOf, type WorkflowReader } from "./publish-workflows.js";
-import { describeError, KeyedQueue, RecentSet } from "./runtime.js";
+import { describeError, KeyedQueue, RecentSet } from "../runtime/keyed.js";
 
 export { PACKAGE_EVENTS } from "./package-event.js";
 

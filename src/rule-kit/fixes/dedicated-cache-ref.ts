@@ -1,5 +1,5 @@
 import { Lexer, TokenType, type Token } from "@actions/expressions/lexer";
-import type { CacheItem } from "../../build/invocation.js";
+import type { CacheItem } from "../../builds/invocation.js";
 import { type TemplateRef, withTag, formatRef } from "../../docker/image-ref.js";
 import { renderTemplate } from "../../workflow/expr/value.js";
 import type { Fix } from "../../report/finding.js";

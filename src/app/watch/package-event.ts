@@ -1,4 +1,4 @@
-import { isReferrerTag, isValidDigest, isValidName, isValidTag } from "../registry/index.js";
+import { isReferrerTag, isValidDigest, isValidName, isValidTag } from "../../registry/index.js";
 
 /** The events the publish watcher handles: GitHub sends `registry_package` to Apps, `package` is its newer twin. */
 export const PACKAGE_EVENTS = ["registry_package.published", "package.published"] as const;

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "@jest/globals";
-import { HclLocator } from "../../src/build/bake-load.js";
-import { evaluateHclTemplate, interpolateCompose } from "../../src/build/bake-template.js";
+import { HclLocator } from "../../src/builds/bake-load.js";
+import { evaluateHclTemplate, interpolateCompose } from "../../src/builds/bake-template.js";
 import { renderTemplate } from "../../src/workflow/expr/value.js";
-import type { TemplateAlt } from "../../src/build/alternatives.js";
+import type { TemplateAlt } from "../../src/builds/alternatives.js";
 
 const lit = (s: string): TemplateAlt[] => [{ value: [{ lit: s }], conds: [] }];
 const vars: Record<string, TemplateAlt[]> = {

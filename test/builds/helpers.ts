@@ -1,5 +1,5 @@
-import type { BuildInvocation } from "../../src/build/invocation.js";
-import type { Item } from "../../src/build/items.js";
+import type { BuildInvocation } from "../../src/builds/invocation.js";
+import type { Item } from "../../src/builds/items.js";
 import { collectBuilds } from "../../src/engine/index.js";
 import { Project, type SourceFile } from "../../src/engine/project.js";
 import { renderTemplate } from "../../src/workflow/expr/value.js";

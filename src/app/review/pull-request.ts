@@ -2,10 +2,10 @@ import type { Context } from "probot";
 import { changedAnalyzablePaths, listChangedFiles, type PullRef } from "./analysis.js";
 import { type AnalysisSource, analyzeHead, CheckRun, reportTo } from "./checks.js";
 import { DiffMap } from "./diff.js";
-import type { Engine } from "./engine-port.js";
+import type { Engine } from "../runtime/engine-port.js";
 import { openFingerprints } from "./markers.js";
 import { allClearReview, buildReview, type ReviewDraft, type ReviewInput, withoutInlineComments } from "./review.js";
-import type { KeyedQueue, RecentSet } from "./runtime.js";
+import type { KeyedQueue, RecentSet } from "../runtime/keyed.js";
 
 export const PULL_REQUEST_EVENTS = [
   "pull_request.opened",

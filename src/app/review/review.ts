@@ -1,5 +1,5 @@
-import type { Finding, Severity } from "../report/finding.js";
-import type { Span } from "../workflow/span.js";
+import type { Finding, Severity } from "../../report/finding.js";
+import type { Span } from "../../workflow/span.js";
 import { DiffMap } from "./diff.js";
 import { isNoOp, lastLine, type LineReplacement, toLineReplacement } from "./fix.js";
 import { allClearMarker, findingMarker } from "./markers.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@jest/globals";
-import { loadBakeFile } from "../../src/build/bake-load.js";
+import { loadBakeFile } from "../../src/builds/bake-load.js";
 import { Project, referencedPaths } from "../../src/engine/project.js";
 import { builds, workflow } from "./helpers.js";
 

@@ -1,10 +1,10 @@
-import type { AnalysisResult, AnalyzeOptions, SourceFile } from "../engine/index.js";
+import type { AnalysisResult, AnalyzeOptions, SourceFile } from "../../engine/index.js";
 
 export type { AnalysisResult, AnalyzeOptions, SourceFile };
 
 /**
  * The part of the analysis engine (`src/engine/index.ts`) the App uses. Handlers receive it as a
- * value so tests can drive the delivery logic with hand-built findings; `index.ts` passes the real
+ * value so tests can drive the delivery logic with hand-built findings; `src/app/index.ts` passes the real
  * engine module.
  */
 export interface Engine {

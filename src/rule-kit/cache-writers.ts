@@ -5,8 +5,8 @@
  * event cases and matrix legs the build model is evaluated for.
  */
 
-import type { BuildInvocation, CacheItem } from "../build/invocation.js";
-import type { Item } from "../build/items.js";
+import type { BuildInvocation, CacheItem } from "../builds/invocation.js";
+import type { Item } from "../builds/items.js";
 import { compareRefs, parseImageRefTemplate, type TemplateRef } from "../docker/image-ref.js";
 import { RefIndex } from "../docker/ref-index.js";
 import type { EventCase } from "../engine/events.js";

@@ -1,4 +1,4 @@
-import { KeyedQueue } from "./runtime.js";
+import { KeyedQueue } from "./keyed.js";
 
 export interface WorkQueueOptions {
   /** Tasks running at once, all keys together. */

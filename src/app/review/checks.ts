@@ -11,14 +11,14 @@
  * `pull_request` event. The head SHA is all a re-run needs.
  */
 import type { Context, ProbotOctokit } from "probot";
-import type { Finding, Severity } from "../report/finding.js";
-import { docsUrlFor } from "../rules/rule.js";
+import type { Finding, Severity } from "../../report/finding.js";
+import { docsUrlFor } from "../../rule-kit/rule.js";
 import { analyzeRevision } from "./analysis.js";
-import type { Engine } from "./engine-port.js";
+import type { Engine } from "../runtime/engine-port.js";
 import { isNoOp, lastLine, toLineReplacement } from "./fix.js";
-import type { PullSnapshot } from "./repo-files.js";
+import type { PullSnapshot } from "../github/repo-files.js";
 import { byImportance, heading, markdownText, Permalinks, plural, uniqueByFingerprint } from "./review.js";
-import { describeError, type KeyedQueue, type RecentSet } from "./runtime.js";
+import { describeError, type KeyedQueue, type RecentSet } from "../runtime/keyed.js";
 
 type Octokit = InstanceType<typeof ProbotOctokit>;
 

@@ -1,4 +1,4 @@
-import type { BuildInvocation } from "../build/invocation.js";
+import type { BuildInvocation } from "../builds/invocation.js";
 import type { Config } from "../config/types.js";
 import type { TemplateRef } from "../docker/image-ref.js";
 import type { Project } from "../engine/project.js";

@@ -1,7 +1,7 @@
-import { formatRef } from "../docker/image-ref.js";
-import type { ContainerMetadataManifest, Document } from "../registry/index.js";
-import type { Finding } from "../report/finding.js";
-import { fenced, markdownText, type Permalinks } from "./review.js";
+import { formatRef } from "../../docker/image-ref.js";
+import type { ContainerMetadataManifest, Document } from "../../registry/index.js";
+import type { Finding } from "../../report/finding.js";
+import { fenced, markdownText, type Permalinks } from "../review/review.js";
 
 /**
  * Incident issues for image tags that hold a BuildKit cache: the issue text and the hidden markers
