@@ -235,6 +235,11 @@ class Evaluator implements BakeScope {
     private readonly env: (name: string) => TemplateAlt[] | undefined,
     /** Compose variables the environment does not set: unset ('') in a workflow, unknown in a standalone file. */
     private readonly unsetCompose: (name: string) => TemplateAlt[] | undefined,
+    /**
+     * The invocation, as the identity of what bake computes that tagguard does not (functions, expressions it
+     * does not evaluate): the same text in another invocation may be another value (`Hole.scope`).
+     */
+    private readonly instance: string,
   ) {}
 
   variable(name: string): TemplateAlt[] | undefined {
@@ -285,7 +290,7 @@ class Evaluator implements BakeScope {
 
   private toItems(alts: TemplateAlt[], span: Span, segment: Segment, derived: boolean): Item[] {
     return alts.flatMap((a, alt) => {
-      const value = trimTemplate(a.value);
+      const value = trimTemplate(a.value).map((p) => ("hole" in p && p.hole.scope === undefined ? { hole: { ...p.hole, scope: this.instance } } : p));
       return value.length ? [{ value, conds: a.conds, span, segment, derived, alt, alts: alts.length }] : [];
     });
   }
@@ -356,6 +361,7 @@ function invocation(name: string, attrs: Attrs, overrides: Override[], ev: Evalu
     push: opts.standalone && push !== true ? undefined : push,
     load: load === true || outputs.loads ? true : load,
     tags: opts.standalone ? tags.map((t) => ({ ...t, conds: [...t.conds, STANDALONE_PUSH] })) : tags,
+    byDigest: outputs.byDigest,
     cacheTo: cache("cache-to"),
     cacheFrom: cache("cache-from"),
     platforms: ev.items(attrs.get("platforms")),
@@ -385,7 +391,7 @@ function standaloneVisit(file: string): StepVisit {
       return known(hole(text));
     }
   };
-  return { step, file, workflow, jobId: "(bake file)", event, frame, scope, calls: [], evaluate };
+  return { step, file, workflow, jobId: "(bake file)", event, frame, scope, calls: [], instance: file, evaluate };
 }
 
 function dirOf(path: string): string {
@@ -424,7 +430,7 @@ export class BakeFiles {
     const files = this.files(req);
     if (files.length === 0) return [];
     const def = new Definition(files);
-    const ev = new Evaluator(def, (n) => req.env(n), () => undefined);
+    const ev = new Evaluator(def, (n) => req.env(n), () => undefined, `${req.visit.instance}|bake`);
     const overrides = req.overrides.flatMap((o) => parseOverride(o) ?? []);
     const opts: InvocationOptions = { ...req, standalone: false };
     return def.expand(req.targets.length ? req.targets : ["default"], ev.names).flatMap((name) => {
@@ -452,7 +458,7 @@ export class BakeFiles {
     return [...byDir.keys()].sort().flatMap((dir) => {
       const files = (byDir.get(dir) as BakeFile[]).sort((a, b) => order(a) - order(b) || a.path.localeCompare(b.path));
       const def = new Definition(files);
-      const ev = new Evaluator(def, () => undefined, (n) => only([{ hole: { source: `$${n}` } }]));
+      const ev = new Evaluator(def, () => undefined, (n) => only([{ hole: { source: `$${n}` } }]), `${dir}|bake`);
       const hasDefault = def.groups.has("default") || def.targets.has("default");
       const names = hasDefault ? def.expand(["default"], ev.names) : def.leaves(ev.names);
       const opts: InvocationOptions = { visit: standaloneVisit(files[0].path), push: undefined, load: undefined, inputs: new Map(), standalone: true };

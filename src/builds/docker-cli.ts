@@ -125,6 +125,7 @@ function build(ctx: ShellContext, args: Args): BuildInvocation {
     push,
     load: has(args, "load") || outputs.loads,
     tags: [...values(args, "tag").flatMap((w) => wordItems(w, ctx)), ...outputs.names],
+    byDigest: outputs.byDigest,
     cacheTo: cacheItems(ctx, values(args, "cache-to")),
     cacheFrom: cacheItems(ctx, values(args, "cache-from")),
     platforms: values(args, "platform").flatMap((w) => wordItems(w, ctx, true)),

@@ -1,6 +1,6 @@
 import { parseCacheLine } from "../docker/cache-spec.js";
 import { metadataActionOutputs } from "../docker/metadata-action.js";
-import { imageOutputs } from "./outputs.js";
+import { type ImageOutputs, imageOutputs } from "./outputs.js";
 import type { StepResult, StepVisit } from "../engine/walk.js";
 import type { Span } from "../workflow/span.js";
 import type { Sym } from "../workflow/expr/value.js";
@@ -34,7 +34,7 @@ function cacheItems(visit: StepVisit, input: string): CacheItem[] {
 }
 
 /** Image names of `outputs: type=image,name=…,push=true` and `type=registry,name=…` lines. */
-function outputItems(visit: StepVisit): { names: Item[]; pushes: boolean | undefined } {
+function outputItems(visit: StepVisit): ImageOutputs {
   const value = visit.step.with.get("outputs");
   return imageOutputs(value ? listItems(value, "newline", evaluator(visit)) : []);
 }
@@ -83,6 +83,7 @@ export function extractBuild(visit: StepVisit, builds: BuildInvocation[], bakeFi
     push,
     load: booleanInput(loadValue ? visit.evaluate(loadValue.value, loadValue.span) : undefined),
     tags: [...tags, ...outputs.names],
+    byDigest: outputs.byDigest,
     cacheTo: cacheItems(visit, "cache-to"),
     cacheFrom: cacheItems(visit, "cache-from"),
     platforms: platformsValue ? listItems(platformsValue, "newline-and-comma", evaluate) : [],

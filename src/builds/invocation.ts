@@ -24,6 +24,11 @@ export interface BuildInvocation {
   load: boolean | undefined;
   /** Image refs the build names: `tags` plus `name=` of image/registry outputs. */
   tags: Item[];
+  /**
+   * True when the image is pushed by digest only (`push-by-digest=true` on its outputs): `tags` then name the
+   * repository the untagged image goes to, and no tag is written (a later `imagetools create` tags it).
+   */
+  byDigest?: boolean;
   cacheTo: CacheItem[];
   cacheFrom: CacheItem[];
   platforms: Item[];

@@ -10,6 +10,8 @@ export interface OutputSpec {
   names: Template[];
   /** The `push=` value when written. */
   push?: Template;
+  /** The `push-by-digest=` value when written. */
+  pushByDigest?: Template;
 }
 
 function splitKey(field: Template): [string, Template] | undefined {
@@ -31,26 +33,41 @@ export function parseOutputLine(line: Template): OutputSpec {
     if (key === "type") spec.type = templateLiteral(value)?.trim().toLowerCase();
     else if (key === "name") spec.names.push(...csvFields(value).fields.filter((n) => n.length > 0));
     else if (key === "push") spec.push = value;
+    else if (key === "push-by-digest") spec.pushByDigest = value;
   }
   return spec;
 }
 
-/**
- * What a list of output entries does with the image: the names it pushes (`name=` of `image`/`registry`
- * outputs), whether it pushes (true, false, or undefined when `push=` is not literal) and whether it
- * loads the image into Docker (`type=docker`).
- */
-export function imageOutputs(items: Item[]): { names: Item[]; pushes: boolean | undefined; loads: boolean } {
+/** What a list of output entries does with the image. */
+export interface ImageOutputs {
+  /** Image names from `name=` of `image`/`registry` outputs. */
+  names: Item[];
+  /** Whether they push: true, false, or undefined when `push=` is not literal. */
+  pushes: boolean | undefined;
+  /** Whether the image is loaded into Docker (`type=docker`). */
+  loads: boolean;
+  /**
+   * True when every image output pushes by digest only (`push-by-digest=true`): the image goes to the
+   * repository untagged, and its names (and `tags`) name no tag that is written.
+   */
+  byDigest: boolean;
+}
+
+export function imageOutputs(items: Item[]): ImageOutputs {
   const names: Item[] = [];
   let pushes: boolean | undefined = false;
   let loads = false;
+  let images = 0;
+  let byDigest = 0;
   for (const item of items) {
     const out = parseOutputLine(item.value);
     if (out.type === "docker") loads = true;
     if (out.type !== "image" && out.type !== "registry") continue;
+    images++;
+    if (out.pushByDigest && booleanInput(known({ kind: "str", parts: out.pushByDigest })) === true) byDigest++;
     const push = out.type === "registry" ? true : booleanInput(out.push ? known({ kind: "str", parts: out.push }) : undefined);
     if (push !== false) pushes = push === true && pushes !== undefined ? true : undefined;
     for (const name of out.names) names.push({ ...item, value: name });
   }
-  return { names, pushes, loads };
+  return { names, pushes, loads, byDigest: images > 0 && byDigest === images };
 }

@@ -141,10 +141,10 @@ function literalLine(line: Line): string | undefined {
  * Parses the runner's file format: `NAME=value` lines and `NAME<<DELIM … DELIM` blocks. A value the shell
  * computes in part (command substitution, `${NAME…}` operators) is a hole named after the variable or output.
  */
-function fileValues(chunks: Chunk[], holeName: (name: string) => string): Map<string, Sym> {
+function fileValues(chunks: Chunk[], holeName: (name: string) => string, scope: string): Map<string, Sym> {
   const out = new Map<string, Sym>();
   const all = lines(chunks);
-  const unknown = (name: string, multiline: boolean): Sym => [{ value: hole(holeName(name), multiline ? { multiline } : {}), conds: [] }];
+  const unknown = (name: string, multiline: boolean): Sym => [{ value: hole(holeName(name), multiline ? { multiline, scope } : { scope }), conds: [] }];
   const value = (name: string, alts: TemplateAlt[], multiline: boolean): Sym =>
     alts.some((a) => a.value.some((p) => "hole" in p && isShellHole(p.hole)))
       ? unknown(name, multiline)
@@ -163,7 +163,7 @@ function fileValues(chunks: Chunk[], holeName: (name: string) => string): Map<st
     const known = delimiter !== undefined && end < all.length && !all[i].conditional && body.every((l) => l.alts && !l.conditional);
     if (known) {
       const pieces = body.flatMap((l, k) => (k ? [only([{ lit: "\n" }]), l.alts as TemplateAlt[]] : [l.alts as TemplateAlt[]]));
-      out.set(h.name, value(h.name, concatAlternatives(pieces, () => ({ source: holeName(h.name), multiline: true })), true));
+      out.set(h.name, value(h.name, concatAlternatives(pieces, () => ({ source: holeName(h.name), multiline: true, scope })), true));
     } else out.set(h.name, unknown(h.name, true));
     i = end;
   }
@@ -237,8 +237,8 @@ export function runScript(visit: StepVisit, bakeFiles: BakeFiles | undefined): S
       if (target) chunks[target].push({ alts: output(prev, ctx), conditional: prev.conditional || cmd.conditional });
     }
   });
-  const env = fileValues(chunks.GITHUB_ENV, (n) => `env.${n}`);
-  const outputs = fileValues(chunks.GITHUB_OUTPUT, (n) => `steps.${visit.step.id ?? "(step)"}.outputs.${n}`);
+  const env = fileValues(chunks.GITHUB_ENV, (n) => `env.${n}`, visit.instance);
+  const outputs = fileValues(chunks.GITHUB_OUTPUT, (n) => `steps.${visit.step.id ?? "(step)"}.outputs.${n}`, visit.instance);
   const result: StepResult = {};
   if (env.size) result.env = env;
   if (outputs.size) result.outputs = outputs;

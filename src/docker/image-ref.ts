@@ -493,6 +493,17 @@ export function formatRef(ref: ImageRef | TemplateRef): string {
   return text;
 }
 
+/**
+ * A key equal for two references exactly when they name the same string: the formatted reference plus the
+ * evaluation each unknown part comes from (`Hole.scope`), so `${{ steps.meta.outputs.tags }}` of two jobs
+ * are two keys although they print alike.
+ */
+export function refIdentity(ref: ImageRef | TemplateRef): string {
+  const r = toTemplateRef(ref);
+  const scopes = r.raw.flatMap((p) => ("hole" in p ? [p.hole.scope ?? ""] : []));
+  return scopes.some((s) => s !== "") ? `${formatRef(ref)}\0${scopes.join("\0")}` : formatRef(ref);
+}
+
 function formatOnce(ref: ImageRef | TemplateRef): string {
   const r = toTemplateRef(ref);
   const suffix = (tag: Template | null, digest: Template | null) =>

@@ -17,6 +17,52 @@ export interface Frame {
   matrixDynamic?: boolean;
   steps: Map<string, Outputs>;
   needs: Map<string, Outputs>;
+  /** Which evaluation this is, for the identity of unknown values; absent outside workflows (bake files). */
+  origin?: Origin;
+}
+
+/**
+ * Where a frame is evaluated: the keys that give unknown values their identity (`Hole.scope`). Two reads of
+ * an unknown value are the same string only when they come from the same evaluation: one run for workflow
+ * inputs, one job instance (one matrix leg) for `needs.*` and a computed matrix, one step instance for a
+ * step's unknown outputs.
+ */
+export interface Origin {
+  /** The top-level workflow and the event case: one run. */
+  run: string;
+  /** The workflow instance within the run: the run plus the calls of reusable workflows that led here. */
+  instance: string;
+  /** The job instance: the workflow instance, the job and the matrix leg. */
+  job?: string;
+  /** The job without the leg: steps that read nothing of the leg produce the same values in every leg. */
+  jobBase?: string;
+  /** The matrix leg's label, when the job has several legs. */
+  leg?: string;
+  /** True when every step of the job sees values of the leg (job env or runner from the matrix, env written from them). */
+  legDependent: boolean;
+  /** The composite action calls inside the job that led to these steps. */
+  calls: string;
+  /** Scopes of the steps seen so far, by step id. */
+  stepScopes: Map<string, string>;
+}
+
+const RUN_WIDE = new Set(["github", "vars", "secrets"]);
+
+/** The identity of an unknown value read at `path` in `frame` (see `Hole.scope`). */
+function holeScope(frame: Frame, path: string[]): string | undefined {
+  const origin = frame.origin;
+  const [ctx, name] = path;
+  if (!origin || RUN_WIDE.has(ctx)) return undefined;
+  switch (ctx) {
+    case "steps":
+      return origin.stepScopes.get(name) ?? `${origin.job ?? origin.instance}|${origin.calls}|steps.${name}`;
+    case "needs":
+      return `${origin.instance}|${name}`;
+    case "inputs":
+      return origin.instance;
+    default:
+      return origin.job ?? origin.instance;
+  }
 }
 
 const NAME = "[a-zA-Z0-9._-]+";
@@ -64,6 +110,7 @@ function githubValue(event: EventCase, key: string): Sym | undefined {
 
 export function frameScope(frame: Frame): Scope {
   return {
+    holeScope: (path) => holeScope(frame, path),
     resolve(path: string[]): Sym | undefined {
       const [ctx, a, b, c] = path;
       switch (ctx) {

@@ -11,7 +11,7 @@ import type { Span } from "../workflow/span.js";
 import type { ScalarValue } from "../workflow/yaml.js";
 import { type EventCase, eventCases } from "./events.js";
 import type { Project } from "./project.js";
-import { type Frame, frameScope, type Outputs } from "./scope.js";
+import { type Frame, frameScope, type Origin, type Outputs } from "./scope.js";
 
 /** The job whose runner executes a step list. */
 interface JobRef {
@@ -42,6 +42,8 @@ export interface StepVisit {
   scope: Scope;
   /** Outermost first. */
   calls: CallSite[];
+  /** The step instance: the identity of the unknown values this step computes (`Hole.scope`). */
+  instance: string;
   /** Evaluates text in the step's scope; an invalid expression is reported at `span`. */
   evaluate(text: string, span: Span): Sym;
 }
@@ -84,10 +86,14 @@ export class Walker {
 
   walkWorkflow(workflow: Workflow): void {
     for (const event of eventCases(workflow.triggers)) {
-      const env = this.evalMap(workflow.env, { event, env: new Map(), steps: new Map(), needs: new Map() });
+      const run = `${workflow.file}|${event.eventName}|${event.refKind}|${event.ref ?? ""}`;
+      const origin: Origin = { run, instance: run, legDependent: false, calls: "", stepScopes: new Map() };
+      const env = this.evalMap(workflow.env, { event, env: new Map(), steps: new Map(), needs: new Map(), origin });
+      // The inputs context is filled only for workflow_dispatch and workflow_call; on other events it is empty.
+      const hasInputs = event.eventName === "workflow_dispatch" || event.eventName === "workflow_call";
       const inputs = new Map<string, Sym>();
-      for (const name of workflow.inputs.keys()) inputs.set(name, known(hole(`inputs.${name}`)));
-      this.walkJobs(workflow, workflow, { event, env, inputs, steps: new Map(), needs: new Map() }, []);
+      for (const name of workflow.inputs.keys()) inputs.set(name, known(hasInputs ? hole(`inputs.${name}`, { scope: run }) : { kind: "null" }));
+      this.walkJobs(workflow, workflow, { event, env, inputs, steps: new Map(), needs: new Map(), origin }, []);
     }
   }
 
@@ -97,9 +103,11 @@ export class Walker {
    */
   walkAction(action: CompositeAction): void {
     const event: EventCase = { eventName: "push", refKind: "other", label: "any event" };
+    const run = `${action.file}|action`;
     const inputs = new Map<string, Sym>();
-    for (const name of action.inputs.keys()) inputs.set(name, known(hole(`inputs.${name}`)));
-    const frame: Frame = { event, env: new Map(), inputs, steps: new Map(), needs: new Map() };
+    for (const name of action.inputs.keys()) inputs.set(name, known(hole(`inputs.${name}`, { scope: run })));
+    const origin: Origin = { run, instance: run, job: run, jobBase: run, legDependent: false, calls: "", stepScopes: new Map() };
+    const frame: Frame = { event, env: new Map(), inputs, steps: new Map(), needs: new Map(), origin };
     const top = { kind: "workflow", file: action.file, yaml: action.yaml, triggers: [], inputs: new Map(), env: new Map(), jobs: [] } satisfies Workflow;
     this.walkSteps(top, action.file, { id: "(composite)" }, action.steps, frame, undefined, []);
   }
@@ -161,8 +169,21 @@ export class Walker {
       legs = matrixLegs(job.matrix);
       this.legs.set(job, legs);
     }
+    const instance = base.origin?.instance ?? workflow.file;
+    const jobBase = `${instance}|${job.id}`;
+    // Every step sees the leg when the job's env or runner is computed from the matrix.
+    const legDependent = legs.length > 1 && [...job.env.values(), ...(job.runsOn ? [job.runsOn] : [])].some((v) => readsMatrix(v.value));
     for (const leg of legs) {
-      const legFrame: Frame = { ...base, matrix: leg.values, matrixDynamic: leg.dynamic, steps: new Map() };
+      const origin: Origin | undefined = base.origin && {
+        ...base.origin,
+        job: `${jobBase}|${leg.label ?? ""}`,
+        jobBase,
+        leg: legs.length > 1 ? leg.label : undefined,
+        legDependent,
+        calls: "",
+        stepScopes: new Map(),
+      };
+      const legFrame: Frame = { ...base, matrix: leg.values, matrixDynamic: leg.dynamic, steps: new Map(), origin };
       if (!this.reachable(job.if, frameScope(legFrame))) continue;
       const frame: Frame = { ...legFrame, env: this.evalMap(job.env, legFrame) };
       if (job.uses) {
@@ -177,7 +198,7 @@ export class Walker {
     }
     for (const name of job.outputs.keys()) {
       const value = outputs.get(name);
-      if (!value || value.every((a) => isOpaque(a.value))) outputs.set(name, known(hole(`needs.${job.id}.outputs.${name}`)));
+      if (!value || value.every((a) => isOpaque(a.value))) outputs.set(name, known(hole(`needs.${job.id}.outputs.${name}`, { scope: jobBase })));
     }
     return outputs;
   }
@@ -193,22 +214,35 @@ export class Walker {
   ): Map<string, Outputs> {
     const stepOutputs = jobFrame.steps;
     let jobEnv = jobFrame.env;
+    let origin = jobFrame.origin;
     for (const step of steps) {
       // Frames are only derived where something changes: the job env after a step exported to it, the step env.
-      const before: Frame = jobEnv === jobFrame.env ? jobFrame : { ...jobFrame, env: jobEnv };
+      const base: Frame = jobEnv === jobFrame.env && origin === jobFrame.origin ? jobFrame : { ...jobFrame, env: jobEnv, origin };
+      const before = base;
       if (step.if && !this.reachable(step.if, frameScope(before))) continue;
       const frame: Frame = step.env.size ? { ...before, env: this.evalMap(step.env, before) } : before;
       const scope = frameScope(frame);
       const uses = step.uses?.value ?? "";
+      // The step instance: the same in every leg unless the step reads the leg's values.
+      const readsLeg = origin !== undefined && origin.leg !== undefined && (origin.legDependent || stepReadsMatrix(step));
+      const instance = `${origin?.jobBase ?? origin?.instance ?? file}|${origin?.calls ?? ""}|${step.span.file}:${step.span.start.offset}${readsLeg ? `|${origin?.leg}` : ""}`;
       let result: StepResult | undefined;
       if (uses.startsWith("./") && step.uses) {
-        result = { outputs: this.callAction(top, owner, step, frame, leg, [...calls, { file, span: step.uses.span, uses }]) };
+        const callFrame = readsLeg && origin && !origin.legDependent ? { ...frame, origin: { ...origin, legDependent: true } } : frame;
+        result = { outputs: this.callAction(top, owner, step, callFrame, leg, [...calls, { file, span: step.uses.span, uses }]) };
       } else {
         const evaluate = (text: string, span: Span) => this.evaluate({ value: text, span }, scope);
-        result = this.visitor({ step, file, workflow: top, jobId: owner.id, job: owner.job, event: frame.event, leg, frame, scope, calls, evaluate });
+        result = this.visitor({ step, file, workflow: top, jobId: owner.id, job: owner.job, event: frame.event, leg, frame, scope, calls, instance, evaluate });
       }
-      if (result?.env) jobEnv = new Map([...jobEnv, ...result.env]);
-      if (step.id) stepOutputs.set(step.id, result?.outputs ?? new Map());
+      if (result?.env) {
+        jobEnv = new Map([...jobEnv, ...result.env]);
+        // Variables a leg-dependent step exports make every later step of the job leg-dependent.
+        if (readsLeg && origin && !origin.legDependent) origin = { ...origin, legDependent: true };
+      }
+      if (step.id) {
+        stepOutputs.set(step.id, result?.outputs ?? new Map());
+        origin?.stepScopes.set(step.id, instance);
+      }
     }
     return stepOutputs;
   }
@@ -234,12 +268,18 @@ export class Walker {
       return undefined;
     }
     const callerScope = frameScope(frame);
+    const origin = frame.origin && {
+      ...frame.origin,
+      calls: `${frame.origin.calls}>${uses.span.file}:${uses.span.start.offset}`,
+      stepScopes: new Map<string, string>(),
+    };
     const actionFrame: Frame = {
       event: frame.event,
       env: frame.env,
       inputs: this.bindInputs(action, step.with, callerScope, frame),
       steps: new Map(),
       needs: new Map(),
+      origin,
     };
     const own = this.walkSteps(top, action.file, owner, action.steps, actionFrame, leg, calls);
     const outputs: Outputs = new Map();
@@ -278,12 +318,29 @@ export class Walker {
     }
     this.calledWorkflows.add(called.file);
     const inputs = this.bindInputs(called, job.with, frameScope(frame), frame);
-    const env = this.evalMap(called.env, { ...frame, env: new Map(), inputs });
-    this.walkJobs(top, called, { event: frame.event, env, inputs, steps: new Map(), needs: new Map() }, [
+    const origin: Origin | undefined = frame.origin && {
+      run: frame.origin.run,
+      instance: `${frame.origin.job ?? frame.origin.instance}>${uses.span.file}:${uses.span.start.offset}`,
+      legDependent: false,
+      calls: "",
+      stepScopes: new Map(),
+    };
+    const env = this.evalMap(called.env, { ...frame, env: new Map(), inputs, origin });
+    this.walkJobs(top, called, { event: frame.event, env, inputs, steps: new Map(), needs: new Map(), origin }, [
       ...calls,
       { file: caller.file, span: uses.span, uses: uses.value },
     ]);
   }
+}
+
+/** Whether text reads the matrix context. */
+function readsMatrix(text: string): boolean {
+  return /\bmatrix\b/.test(text);
+}
+
+/** Whether a step's inputs, env or script read the matrix context. */
+function stepReadsMatrix(step: Step): boolean {
+  return [...step.with.values(), ...step.env.values(), ...(step.run ? [step.run] : [])].some((v) => readsMatrix(v.value));
 }
 
 /** A value that is one unknown hole: better named after the job output that carries it. */

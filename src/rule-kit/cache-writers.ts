@@ -30,7 +30,7 @@ export function pushedRefs(builds: BuildInvocation[]): RefIndex<PushedRef> {
   const cached = pushedCache.get(builds);
   if (cached) return cached;
   const pushes = builds.flatMap((build) => {
-    if (build.push === false) return [];
+    if (build.push === false || build.byDigest) return [];
     return build.tags.flatMap((item) => {
       const ref = parseImageRefTemplate(item.value);
       return ref ? [{ build, item, ref }] : [];
@@ -42,15 +42,11 @@ export function pushedRefs(builds: BuildInvocation[]): RefIndex<PushedRef> {
 }
 
 /**
- * Whether `cache-overwrites-tag` reports a registry cache write to `ref`: it may be a pushed ref
- * (a possible match counts only when the cache ref itself has holes, as there). Only the pushes that
- * may name the same image are compared.
+ * Whether `cache-overwrites-tag` reports a registry cache write to `ref`: it is a pushed ref (the same
+ * string, unknown parts from the same evaluation). Only the pushes that may name the same image are compared.
  */
 export function overwritesPush(ref: TemplateRef, pushes: RefIndex<PushedRef>): boolean {
-  return pushes.candidates(ref).some((p) => {
-    const match = compareRefs(ref, p.ref);
-    return match === "definite" || (match === "possible" && ref.hasHoles);
-  });
+  return pushes.candidates(ref).some((p) => compareRefs(ref, p.ref) === "definite");
 }
 
 function eventKey(e: EventCase): string {
@@ -328,4 +324,79 @@ export function firstByKey<T>(values: T[], key: (v: T) => string): T[] {
   const seen = new Map<string, T>();
   for (const v of values) if (!seen.has(key(v))) seen.set(key(v), v);
   return [...seen.values()];
+}
+
+/** An `if:` condition as comparable text: without `${{ }}` and with white space folded. */
+function conditionText(text: string): string {
+  return text
+    .trim()
+    .replace(/^\$\{\{([\s\S]*)\}\}$/, "$1")
+    .replace(/\s+/g, " ")
+    .trim();
+}
+
+/** The top-level `&&` operands of a condition (outside parentheses, quotes and calls). */
+function conjuncts(text: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let quote = false;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === "'") quote = !quote;
+    else if (quote) continue;
+    else if (ch === "(") depth++;
+    else if (ch === ")") depth--;
+    else if (depth === 0 && text.startsWith("&&", i)) {
+      out.push(stripParens(text.slice(start, i).trim()));
+      start = i + 2;
+      i++;
+    }
+  }
+  out.push(stripParens(text.slice(start).trim()));
+  return out;
+}
+
+/** `(x)` as `x` when the parentheses enclose the whole text. */
+function stripParens(text: string): string {
+  if (!text.startsWith("(") || !text.endsWith(")")) return text;
+  let depth = 0;
+  for (let i = 0; i < text.length - 1; i++) {
+    if (text[i] === "(") depth++;
+    else if (text[i] === ")") depth--;
+    if (depth === 0) return text;
+  }
+  return stripParens(text.slice(1, -1).trim());
+}
+
+/** Whether one condition is the negation of the other: `!x` / `x`, `a == b` / `a != b`. */
+function complementary(p: string, q: string): boolean {
+  const negated = (x: string, y: string) => x.startsWith("!") && !x.startsWith("!=") && stripParens(x.slice(1).trim()) === y;
+  if (negated(p, q) || negated(q, p)) return true;
+  const eq = /^(.+?)\s*(==|!=)\s*(.+)$/;
+  const [mp, mq] = [eq.exec(p), eq.exec(q)];
+  return mp !== null && mq !== null && mp[2] !== mq[2] && mp[1] === mq[1] && mp[3] === mq[3];
+}
+
+/** The guards a step runs under, each with the evaluation its values belong to. */
+function guardsOf(visit: StepVisit): { text: string; where: string }[] {
+  const run = [runKey(visit), ...visit.calls.filter((c) => /\.ya?ml(@.*)?$/.test(c.uses)).map((c) => spanKey(c.span))].join("|");
+  const out: { text: string; where: string }[] = [];
+  const add = (text: string | undefined, where: string) => {
+    if (text) for (const c of conjuncts(conditionText(text))) out.push({ text: c, where });
+  };
+  // A job's condition reads run-wide values and needs; a step's also its job's steps and env, one runner's.
+  add(visit.job?.if?.value, run);
+  add(visit.step.if?.value, runnerKey(visit));
+  return out;
+}
+
+/**
+ * Whether two steps can never both run in one run: one runs only when a condition holds and the other only when
+ * it does not (`steps.fork.outputs.is_fork == 'true'` against `!= 'true'`, `contains(…)` against `!contains(…)`),
+ * read in the same evaluation.
+ */
+export function exclusive(a: StepVisit, b: StepVisit): boolean {
+  const gb = guardsOf(b);
+  return guardsOf(a).some((x) => gb.some((y) => x.where === y.where && complementary(x.text, y.text)));
 }

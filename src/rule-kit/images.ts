@@ -111,11 +111,6 @@ export function buildsImage(build: BuildInvocation): boolean {
   return build.source !== "docker-cli" || build.context !== undefined;
 }
 
-/** True when the build pushes by digest (`push-by-digest=true` on the output that names the image): no tag is pushed. */
-export function pushesByDigest(build: BuildInvocation): boolean {
-  return build.tags.some((item) => /(^|[,\s"])push-by-digest\s*=\s*true\b/i.test(item.segment.text));
-}
-
 /** The shell command line an item of a `run:` script sits on, with the lines it continues (`\` at their end). */
 function commandText(y: YamlFile, line: number): string {
   let start = line;

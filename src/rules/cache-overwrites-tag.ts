@@ -1,15 +1,13 @@
-import type { CacheItem } from "../builds/invocation.js";
+import type { BuildInvocation, CacheItem } from "../builds/invocation.js";
 import type { Item } from "../builds/items.js";
 import { compareRefs, formatRef, parseImageRefTemplate, type TemplateRef } from "../docker/image-ref.js";
 import { registryCacheRef } from "../docker/cache-spec.js";
 import { RefIndex } from "../docker/ref-index.js";
 import type { RelatedLocation } from "../report/finding.js";
-import { concat } from "../docker/template-tokens.js";
-import { type Template, templateLiteral } from "../workflow/expr/value.js";
-import { sameTemplate, unify } from "../workflow/expr/unify.js";
 import type { Span } from "../workflow/span.js";
 import { cacheRefFix } from "../rule-kit/fixes/dedicated-cache-ref.js";
 import { defineRule } from "../rule-kit/rule.js";
+import { runKey, writerSite } from "../rule-kit/cache-writers.js";
 import { describeSite, spanKey } from "../rule-kit/util.js";
 
 const IMPACT =
@@ -27,7 +25,10 @@ interface Push {
 
 interface Collision {
   write: CacheItem;
+  /** The pushed refs the export overwrites. */
   refs: Map<string, TemplateRef>;
+  /** The cache refs as the export writes them (the destination the message names). */
+  cacheRefs: Set<string>;
   /** Push sites by span, with the refs each pushes. */
   related: Map<string, { span: Span; refs: Set<string>; site: string }>;
   /** Branch conditions of each colliding pair; the message names those common to all. */
@@ -49,34 +50,6 @@ function coverage<T extends { item: Item }>(entries: T[], refOf: (e: T) => strin
   return out;
 }
 
-/** The tag a ref names: `latest` when none is written; undefined when the tag cannot be separated. */
-function tagOf(ref: TemplateRef): Template | undefined {
-  if (ref.kind === "opaque") return undefined;
-  return ref.tag ?? [{ lit: "latest" }];
-}
-
-/** The image name (host and repository) of a ref; undefined when it cannot be separated. */
-function nameOf(ref: TemplateRef): Template | undefined {
-  if (ref.kind === "split") return concat(ref.host, "/", ref.repository);
-  return ref.kind === "name" ? ref.name : undefined;
-}
-
-/**
- * A possible match that only chance would make real, not reported: an unknown pushed tag spelling
- * a fixed cache tag (a branch named `buildcache`, the hazard catalogue's trap), or a name and a tag
- * that both depend on unrelated unknowns.
- */
-function coincidental(cache: TemplateRef, pushed: TemplateRef): boolean {
-  if (!cache.hasHoles) return true;
-  const [cacheTag, pushedTag] = [tagOf(cache), tagOf(pushed)];
-  const [cacheName, pushedName] = [nameOf(cache), nameOf(pushed)];
-  if (!cacheTag || !pushedTag || !cacheName || !pushedName) return false;
-  if (templateLiteral(cacheTag) !== undefined && templateLiteral(pushedTag) === undefined) return true;
-  const sameTag = sameTemplate(cacheTag, pushedTag);
-  const sameName = unify(cacheName, pushedName, { caseInsensitive: true }) === "definite";
-  return !sameTag && !sameName;
-}
-
 function common(sets: string[][]): string[] {
   if (sets.length === 0) return [];
   return sets[0].filter((c) => sets.every((s) => s.includes(c)));
@@ -92,7 +65,7 @@ export default defineRule({
   check(ctx) {
     const pushes: Push[] = [];
     for (const b of ctx.builds) {
-      if (b.push === false) continue;
+      if (b.push === false || b.byDigest) continue;
       const refs = new Map(b.tags.map((item) => [item, parseImageRefTemplate(item.value)]));
       const seen = coverage(b.tags.map((item) => ({ item })), (e) => {
         const ref = refs.get(e.item);
@@ -108,6 +81,12 @@ export default defineRule({
     // Each cache write is compared only with the pushes that may name the same image, in push order.
     const index = new RefIndex(pushes, (p) => p.ref);
     const collisions = new Map<string, Collision>();
+    // Definite means every evaluation that exports a registry cache at the line overwrites a tag that is always
+    // pushed: evaluations are the build's event case, matrix leg and call chain, and the line's alternative
+    // (an alternative that exports no registry cache, such as `type=gha` or '', is not an export).
+    const exports = new Map<string, Set<string>>();
+    const always = new Set<string>();
+    const evaluation = (b: BuildInvocation, c: CacheItem) => `${writerSite(b, c.item)}|${runKey(b.visit)}|${c.item.alt}`;
     for (const b of ctx.builds) {
       const writes = b.cacheTo.flatMap((c) => {
         const refTemplate = registryCacheRef(c.entry);
@@ -117,15 +96,18 @@ export default defineRule({
       const altKey = (item: Item) => `${spanKey(item.segment.span)}|${item.alt}`;
       const perAlt = new Map<string, number>();
       for (const { c } of writes) perAlt.set(altKey(c.item), (perAlt.get(altKey(c.item)) ?? 0) + 1);
-      const definiteAlts = new Map<string, Set<number>>();
       for (const { c, ref } of writes) {
         const key = spanKey(c.item.span);
+        exports.set(key, (exports.get(key) ?? new Set()).add(evaluation(b, c)));
         for (const p of index.candidates(ref)) {
-          const match = compareRefs(ref, p.ref);
-          if (match === "never" || (match === "possible" && coincidental(ref, p.ref))) continue;
+          // Only the same string counts: unknown parts must be the same values (same source, same evaluation).
+          // A match that needs an unknown value to spell something else (a branch named like the cache tag, an
+          // unrelated variable holding the image name) is chance, not a finding.
+          if (compareRefs(ref, p.ref) !== "definite") continue;
           const col: Collision = collisions.get(key) ?? {
             write: c,
             refs: new Map(),
+            cacheRefs: new Set(),
             related: new Map(),
             condSets: [],
             definite: false,
@@ -133,25 +115,23 @@ export default defineRule({
           };
           collisions.set(key, col);
           col.refs.set(formatRef(p.ref), p.ref);
+          col.cacheRefs.add(formatRef(ref));
           const site = col.related.get(spanKey(p.item.span)) ?? { span: p.item.span, refs: new Set(), site: p.site };
           col.related.set(spanKey(p.item.span), site.refs.add(formatRef(p.ref)) && site);
           col.condSets.push([...c.item.conds, ...p.item.conds]);
           col.multiLine ||= c.item.derived && (perAlt.get(altKey(c.item)) ?? 0) > 1;
-          if (match === "definite" && p.always) {
-            definiteAlts.set(key, (definiteAlts.get(key) ?? new Set()).add(c.item.alt));
-          }
+          if (p.always) always.add(`${key}|${evaluation(b, c)}`);
         }
       }
-      for (const [key, alts] of definiteAlts) {
-        const col = collisions.get(key) as Collision;
-        if (alts.size === col.write.item.alts) col.definite = true;
-      }
     }
-    for (const col of collisions.values()) {
+    for (const [key, col] of collisions) {
+      const evaluations = [...(exports.get(key) ?? [])];
+      col.definite = evaluations.length > 0 && evaluations.every((e) => always.has(`${key}|${e}`));
       const refs = [...col.refs.keys()].sort();
-      const list = refs.length === 1 ? refs[0] : `${refs.slice(0, -1).join(", ")} and ${refs[refs.length - 1]}`;
+      const written = [...col.cacheRefs].sort();
+      const list = written.length === 1 ? written[0] : `${written.slice(0, -1).join(", ")} and ${written[written.length - 1]}`;
       const parts = [
-        `cache-to exports the BuildKit registry cache to ${list}, ${refs.length === 1 ? "a tag that is" : "tags that are"} also pushed as an image.`,
+        `cache-to exports the BuildKit registry cache to ${list}, ${written.length === 1 ? "a tag that is" : "tags that are"} also pushed as an image.`,
       ];
       if (col.multiLine) {
         parts.push(

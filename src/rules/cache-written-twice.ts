@@ -5,22 +5,7 @@ import type { Edit, Fix, RelatedLocation } from "../report/finding.js";
 import { RefIndex } from "../docker/ref-index.js";
 import { sameTemplate, templateKey } from "../workflow/expr/unify.js";
 import { isLit, renderTemplate, type Template, templateLiteral, trimTemplate } from "../workflow/expr/value.js";
-import {
-  collisionSentence,
-  conditionSentences,
-  distinguisher,
-  groupPartners,
-  overwritesPush,
-  partnerLocations,
-  pushedRefs,
-  runKey,
-  runnerKey,
-  siteSubject,
-  spanWithin,
-  stepGuard,
-  validEntries,
-  writerSite,
-} from "../rule-kit/cache-writers.js";
+import { buildSource, buildTarget, collisionSentence, conditionSentences, distinguisher, exclusive, groupPartners, overwritesPush, partnerLocations, pushedRefs, runKey, runnerKey, siteSubject, spanWithin, stepGuard, validEntries, writerSite } from "../rule-kit/cache-writers.js";
 import { defineRule } from "../rule-kit/rule.js";
 import { spanKey } from "../rule-kit/util.js";
 
@@ -205,6 +190,9 @@ export default defineRule({
     for (const a of writers) {
       for (const b of index.candidates(a)) {
         if (a.site === b.site || !sameLocation(a.location, b.location)) continue;
+        // Steps that never run together, and stages of one Dockerfile built in one run (one image's cache), are exempt.
+        if (exclusive(a.build.visit, b.build.visit)) continue;
+        if (a.run === b.run && buildSource(a.build) === buildSource(b.build) && buildTarget(a.build) !== buildTarget(b.build)) continue;
         const key = `${spanKey(a.cache.item.span)}|${locationText(a.location)}`;
         const t: Twice = twice.get(key) ?? { writer: a, partners: new Map(), condSets: [], guards: new Set() };
         twice.set(key, t);

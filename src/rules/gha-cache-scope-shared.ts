@@ -3,25 +3,7 @@ import { ignoredAttrs } from "../docker/cache-spec.js";
 import type { Edit, Fix, RelatedLocation } from "../report/finding.js";
 import { sameTemplate, templateKey } from "../workflow/expr/unify.js";
 import { renderTemplate, type Template, templateLiteral } from "../workflow/expr/value.js";
-import {
-  buildSource,
-  buildTarget,
-  collisionSentence,
-  conditionSentences,
-  distinguisher,
-  firstByKey,
-  groupPartners,
-  listPhrase,
-  mayShareRef,
-  partnerLocations,
-  runKey,
-  siteSubject,
-  sourceText,
-  spanWithin,
-  stepGuard,
-  validEntries,
-  writerSite,
-} from "../rule-kit/cache-writers.js";
+import { buildSource, buildTarget, collisionSentence, conditionSentences, distinguisher, exclusive, firstByKey, groupPartners, listPhrase, mayShareRef, partnerLocations, runKey, siteSubject, sourceText, spanWithin, stepGuard, validEntries, writerSite } from "../rule-kit/cache-writers.js";
 import { defineRule } from "../rule-kit/rule.js";
 import { spanKey } from "../rule-kit/util.js";
 
@@ -82,7 +64,7 @@ type Overlap = "definite" | "possible";
  * other's cache: same branch, and not on purpose.
  */
 function overlap(a: Writer, b: Writer): Overlap | undefined {
-  if (a.site === b.site) return undefined;
+  if (a.site === b.site || exclusive(a.build.visit, b.build.visit)) return undefined;
   // Different stages of one Dockerfile and context, built in one run, are one image's cache on purpose.
   if (a.run === b.run) return a.source === b.source && a.target !== b.target ? undefined : "definite";
   const ea = a.build.visit.event;

@@ -1,14 +1,15 @@
 import { isAction } from "../builds/extract.js";
 import type { BuildInvocation } from "../builds/invocation.js";
 import { type Item, listItems } from "../builds/items.js";
-import { formatRef, parseImageRefTemplate } from "../docker/image-ref.js";
+import { formatRef, parseImageRefTemplate, refIdentity } from "../docker/image-ref.js";
 import type { Project } from "../engine/project.js";
 import type { StepVisit } from "../engine/walk.js";
 import type { Edit, Fix, RelatedLocation } from "../report/finding.js";
 import { renderTemplate } from "../workflow/expr/value.js";
 import type { Span } from "../workflow/span.js";
 import type { Segment } from "../workflow/yaml.js";
-import { buildsImage, pushesByDigest } from "../rule-kit/images.js";
+import { buildsImage } from "../rule-kit/images.js";
+import { exclusive } from "../rule-kit/cache-writers.js";
 import { defineRule, type RuleContext } from "../rule-kit/rule.js";
 import { precedingSteps, runnerArch, runnerLabels, siteKey } from "../rule-kit/steps.js";
 import { describeSite, spanKey, stepSubject } from "../rule-kit/util.js";
@@ -215,7 +216,7 @@ export default defineRule({
     for (const b of ctx.builds) perVisit.set(b.visit, [...(perVisit.get(b.visit) ?? []), b]);
     const byRef = new Map<string, Push[]>();
     for (const build of ctx.builds) {
-      if (build.push === false || pushesByDigest(build)) continue;
+      if (build.push === false || build.byDigest === true) continue;
       const ordinal = (perVisit.get(build.visit) as BuildInvocation[]).indexOf(build);
       const site = `${siteKey(build.visit)}#${ordinal}|${build.bakeTarget ?? ""}`;
       const sig = signature(ctx.project, build);
@@ -223,6 +224,7 @@ export default defineRule({
         const ref = parseImageRefTemplate(item.value);
         if (!ref || ref.digest) continue;
         const text = formatRef(ref);
+        const identity = refIdentity(ref);
         const push: Push = {
           build,
           item,
@@ -233,17 +235,19 @@ export default defineRule({
           always: build.push === true && item.conds.length === 0,
           sig,
         };
-        byRef.set(text, [...(byRef.get(text) ?? []), push]);
+        byRef.set(identity, [...(byRef.get(identity) ?? []), push]);
       }
     }
     const collisions = new Map<string, Collision>();
-    for (const [ref, pushes] of byRef) {
+    for (const pushes of byRef.values()) {
+      const ref = pushes[0].ref;
       const involved = new Set<Push>();
       const fields = new Map<Field, [string, string]>();
       for (let i = 0; i < pushes.length; i++) {
         for (let j = i + 1; j < pushes.length; j++) {
           const [p, q] = [pushes[i], pushes[j]];
           if (p.site === q.site && (p.event !== q.event || p.leg === q.leg)) continue;
+          if (exclusive(p.build.visit, q.build.visit)) continue;
           const diff = differences(p.sig, q.sig);
           if (diff.length === 0) continue;
           involved.add(p).add(q);

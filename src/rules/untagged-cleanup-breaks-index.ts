@@ -11,7 +11,7 @@ import { sameTemplate, unify } from "../workflow/expr/unify.js";
 import { renderTemplate, splitTemplate, type Template, templateLiteral, trimTemplate } from "../workflow/expr/value.js";
 import type { Span } from "../workflow/span.js";
 import type { ScalarValue } from "../workflow/yaml.js";
-import { attestations, createsIndex, literalPlatforms, multiPlatform, pushesByDigest } from "../rule-kit/images.js";
+import { attestations, createsIndex, literalPlatforms, multiPlatform } from "../rule-kit/images.js";
 import { defineRule } from "../rule-kit/rule.js";
 import { replaceValueEdit } from "../rule-kit/fixes/with-input.js";
 import { siteKey, yamlOf } from "../rule-kit/steps.js";
@@ -183,7 +183,7 @@ function packageMatch(packages: Packages, name: Template | undefined): RefMatch 
 function indexReason(project: Project, build: BuildInvocation): { reason: string; definite: boolean } | undefined {
   if (multiPlatform(build)) return { reason: `multi-platform: ${(literalPlatforms(build) as string[]).join(",")}`, definite: true };
   if (createsIndex(project, build)) return { reason: "docker buildx imagetools create writes an index", definite: true };
-  if (pushesByDigest(build)) return { reason: "pushed by digest to be listed in an index, so it is untagged", definite: true };
+  if (build.byDigest === true) return { reason: "pushed by digest to be listed in an index, so it is untagged", definite: true };
   const att = attestations(build);
   if (att.state === "off") return undefined;
   return { reason: `attestations: ${att.reason}`, definite: att.state === "on" };
@@ -232,7 +232,7 @@ export default defineRule({
         if (build.push === false) continue;
         const index = indexReason(ctx.project, build);
         if (!index) continue;
-        const byDigest = pushesByDigest(build);
+        const byDigest = build.byDigest === true;
         for (const item of build.tags) {
           const ref = parseImageRefTemplate(item.value);
           if (!ref || ref.digest) continue;

@@ -115,7 +115,7 @@ function or(x: boolean | undefined, y: boolean | undefined): boolean | undefined
 /** Two values known to be the same string hole. */
 function sameHole(a: Val, b: Val): boolean {
   const [x, y] = [toTemplate(a), toTemplate(b)];
-  return x.length === 1 && y.length === 1 && !isLit(x[0]) && !isLit(y[0]) && x[0].hole.source === y[0].hole.source;
+  return x.length === 1 && y.length === 1 && !isLit(x[0]) && !isLit(y[0]) && x[0].hole.source === y[0].hole.source && x[0].hole.scope === y[0].hole.scope;
 }
 
 type Primitive = Extract<Val, { kind: "bool" | "null" | "str" }>;

@@ -56,6 +56,16 @@ export interface Scope {
    *  Return undefined when this exact path is not known (the evaluator then tries shorter prefixes and indexes
    *  into what they return; if nothing is known, the result is a hole whose source is the dotted path). */
   resolve(path: string[]): Sym | undefined;
+  /**
+   * The identity of the unknown value at a path nothing resolves (see `Hole.scope`): which step instance,
+   * job instance or run produced it. Undefined for values that are the same wherever they are read.
+   */
+  holeScope?(path: string[]): string | undefined;
+}
+
+/** The scope of a hole, to carry over to a value derived from it. */
+function scoped(h: Hole): Omit<Hole, "source"> {
+  return h.scope === undefined ? {} : { scope: h.scope };
 }
 
 /** Most alternatives kept for one expression (or one interpolated string); beyond it they collapse into a hole. */
@@ -277,7 +287,7 @@ function keyOf(v: Val): Key | OpenKey {
 function indexKey(v: Val, key: Key): Val {
   switch (v.kind) {
     case "unknown":
-      return hole(v.hole.source + key.display);
+      return hole(v.hole.source + key.display, scoped(v.hole));
     case "object":
       return field(v.fields, key.str) ?? NULL;
     case "array": {
@@ -293,7 +303,7 @@ function indexKey(v: Val, key: Key): Val {
 function indexOpen(v: Val, key: OpenKey, name: string): Val {
   if (key === "invalid") return NULL;
   const suffix = key === "star" ? ".*" : "[*]";
-  if (v.kind === "unknown") return hole(v.hole.source + suffix);
+  if (v.kind === "unknown") return hole(v.hole.source + suffix, scoped(v.hole));
   if (v.kind === "object" || v.kind === "array") return hole(name + suffix);
   return key === "star" ? { kind: "array", items: [] } : NULL;
 }
@@ -570,6 +580,7 @@ class Evaluation implements ExprVisitor<Branch[]> {
         return sym.map((alt) => ({ value: rest.reduce(indexKey, alt.value), conds: alt.conds }));
       }
     }
-    return [{ value: hole(refSource(ref)), conds: [] }];
+    const scope = this.scope.holeScope?.([ref.context, ...ref.keys.map((k) => k.str)]);
+    return [{ value: hole(refSource(ref), scope === undefined ? {} : { scope }), conds: [] }];
   }
 }

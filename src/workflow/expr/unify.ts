@@ -19,7 +19,7 @@ import { toUpperSpecial } from "@actions/expressions/result";
 import type { Progress } from "./pattern.js";
 import { progressOf } from "./pattern.js";
 import type { Hole, Part, Template } from "./value.js";
-import { isLit, templateLiteral } from "./value.js";
+import { isLit, sameHole, templateLiteral } from "./value.js";
 
 export type Match = "definite" | "possible" | "never";
 
@@ -49,7 +49,7 @@ export function unify(a: Template, b: Template, opts: UnifyOptions = {}): Match 
   if (differentChars(x[0], y[0], ci) || differentChars(x[x.length - 1], y[y.length - 1], ci)) return "never";
   const same = (p: Tok, q: Tok) => {
     if (typeof p === "string") return typeof q === "string" && sameChar(p, q, ci);
-    return typeof q !== "string" && p.source === q.source;
+    return typeof q !== "string" && sameHole(p, q);
   };
   let head = 0;
   while (head < x.length && head < y.length && same(x[head], y[head])) head++;
@@ -123,7 +123,10 @@ export function templateKey(t: Template): string {
   let key = "";
   for (const p of t) {
     if (isLit(p)) key += p.lit.includes("\0") ? p.lit.replaceAll("\0", "\0\0") : p.lit;
-    else key += `\0h${p.hole.source.length}:${p.hole.source}`;
+    else {
+      const id = p.hole.scope === undefined ? p.hole.source : `${p.hole.source}\0s${p.hole.scope}`;
+      key += `\0h${id.length}:${id}`;
+    }
   }
   return key;
 }

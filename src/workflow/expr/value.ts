@@ -17,6 +17,13 @@ export interface Hole {
   pattern?: string;
   /** True when the value may contain newlines (e.g. an unknown multi-line output). */
   multiline?: boolean;
+  /**
+   * The evaluation that produced the value, when it is not the same in every run: the step instance for an
+   * unknown step output, the job instance for `needs.*` and a computed matrix, the run for workflow inputs.
+   * Two holes are the same string only when both source and scope are equal; run-wide contexts (`github`,
+   * `vars`, `secrets`) have none.
+   */
+  scope?: string;
 }
 
 export type Part = { lit: string } | { hole: Hole };
@@ -52,6 +59,11 @@ export const known = (value: Val): Sym => [{ value, conds: [] }];
 
 export function isLit(p: Part): p is { lit: string } {
   return "lit" in p;
+}
+
+/** Whether two holes stand for the same string: the same source in the same evaluation. */
+export function sameHole(a: Hole, b: Hole): boolean {
+  return a.source === b.source && a.scope === b.scope;
 }
 
 /**
