@@ -4,7 +4,7 @@ import { parseConfig } from "../config/load.js";
 import { CONFIG_PATH, type Config } from "../config/types.js";
 import { analyze } from "../engine/index.js";
 import { isBakePath, Project, type SourceFile } from "../engine/project.js";
-import type { Finding } from "../report/finding.js";
+import { type Finding, isBlocking } from "../report/finding.js";
 import { toGithubCommands } from "../report/github.js";
 import { toJson } from "../report/json.js";
 import { toSarif } from "../report/sarif.js";
@@ -23,7 +23,8 @@ a directory of workflow files, or workflow/action files. Default: the current di
 The configuration is PATH/${CONFIG_PATH} when PATH is a directory, or FILE.
 Formats: text (with snippets), json, sarif (2.1.0, for code scanning), github (workflow
 command annotations for a GitHub Actions step).
-Exit status: 0 no error-severity finding, 1 at least one, 2 usage error or unreadable input.`;
+Exit status: 0 no definite error, 1 at least one (a possible finding never fails),
+2 usage error or unreadable input.`;
 
 class UsageError extends Error {}
 
@@ -211,5 +212,5 @@ export function runLint(argv: string[], io: CliIo): number {
     findings.push(...analyze(loaded.project, config ? { config: config.config } : {}).findings);
   }
   io.stdout.write(render(args.format, findings, sources));
-  return findings.some((f) => f.severity === "error") ? 1 : 0;
+  return findings.some(isBlocking) ? 1 : 0;
 }

@@ -5,7 +5,7 @@ import {
   ExpressionSyntaxError,
   type Scope,
 } from "../workflow/expr/evaluate.js";
-import { hole, known, type Sym, type Val } from "../workflow/expr/value.js";
+import { hole, known, type Sym, templateLiteral, type Val } from "../workflow/expr/value.js";
 import type { CompositeAction, Job, Matrix, ScalarMap, Step, Workflow } from "../workflow/model.js";
 import type { Span } from "../workflow/span.js";
 import type { ScalarValue } from "../workflow/yaml.js";
@@ -295,11 +295,12 @@ export class Walker {
     frame: Frame,
   ): Map<string, Sym> {
     const inputs = new Map<string, Sym>();
-    for (const [name, value] of given) inputs.set(name, this.evaluate(value, callerScope));
+    const typed = (name: string, sym: Sym) => typedInput(decl.inputs.get(name)?.type, sym);
+    for (const [name, value] of given) inputs.set(name, typed(name, this.evaluate(value, callerScope)));
     const defaultsScope = frameScope({ ...frame, inputs, steps: new Map(), needs: new Map() });
     for (const [name, d] of decl.inputs) {
       if (inputs.has(name)) continue;
-      inputs.set(name, d.default ? this.evaluate(d.default, defaultsScope) : known({ kind: "str", parts: [] }));
+      inputs.set(name, d.default ? typed(name, this.evaluate(d.default, defaultsScope)) : known({ kind: "str", parts: [] }));
     }
     return inputs;
   }
@@ -331,6 +332,21 @@ export class Walker {
       { file: caller.file, span: uses.span, uses: uses.value },
     ]);
   }
+}
+
+/**
+ * A reusable workflow's typed input as its callee sees it: `build_base: false` is the boolean false (falsy), not
+ * the string "false" (truthy); a number input is a number. Composite action inputs have no type and stay strings.
+ */
+function typedInput(type: string | undefined, sym: Sym): Sym {
+  if (type !== "boolean" && type !== "number") return sym;
+  return sym.map((alt) => {
+    const text = alt.value.kind === "str" ? templateLiteral(alt.value.parts)?.trim() : undefined;
+    if (text === undefined) return alt;
+    if (type === "boolean") return text === "true" || text === "false" ? { ...alt, value: { kind: "bool", value: text === "true" } } : alt;
+    const n = Number(text);
+    return text !== "" && Number.isFinite(n) ? { ...alt, value: { kind: "num", value: n } } : alt;
+  });
 }
 
 /** Whether text reads the matrix context. */

@@ -42,3 +42,12 @@ export interface Finding {
   /** Stable across unrelated edits: hash of rule id, file and semantic subject. No line numbers. */
   fingerprint: string;
 }
+
+/**
+ * Whether a finding blocks: a definite error, one that holds in every evaluation that runs the build. Only
+ * these make `tagguard lint` exit 1 and fail the check run; a possible finding depends on values tagguard
+ * cannot know and never blocks (docs/confidence.md).
+ */
+export function isBlocking(f: Pick<Finding, "severity" | "confidence">): boolean {
+  return f.severity === "error" && f.confidence === "definite";
+}

@@ -11,7 +11,7 @@
  * `pull_request` event. The head SHA is all a re-run needs.
  */
 import type { Context, ProbotOctokit } from "probot";
-import type { Finding, Severity } from "../../report/finding.js";
+import { type Finding, isBlocking, type Severity } from "../../report/finding.js";
 import { docsUrlFor } from "../../rule-kit/rule.js";
 import { analyzeRevision } from "./analysis.js";
 import type { Engine } from "../runtime/engine-port.js";
@@ -68,7 +68,7 @@ export interface CheckReport {
  * info and possible errors, which depend on values tagguard cannot know; `success` when clean.
  */
 export function conclusionOf(findings: readonly Finding[]): Conclusion {
-  if (findings.some((f) => f.severity === "error" && f.confidence === "definite")) return "failure";
+  if (findings.some(isBlocking)) return "failure";
   return findings.length > 0 ? "neutral" : "success";
 }
 
