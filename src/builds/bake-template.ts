@@ -90,7 +90,7 @@ function parseTemplate(text: string): Node[] {
 function toTemplate(v: Value): Template {
   if (v.kind === "str") return v.t;
   if (v.kind === "bool") return [{ lit: String(v.v) }];
-  return [{ hole: { source: v.source } }];
+  return [{ hole: { source: v.source, display: `\${${v.source}}` } }];
 }
 
 function mergeConds(a: string[], b: string[]): string[] | undefined {
@@ -118,12 +118,12 @@ function truth(v: Value): boolean | undefined {
 function evalNodes(nodes: Node[], scope: BakeScope): TemplateAlt[] {
   const pieces = nodes.map((n): TemplateAlt[] => {
     if ("lit" in n) return only([{ lit: n.lit }]);
-    if ("opaque" in n) return only([{ hole: { source: n.opaque } }]);
+    if ("opaque" in n) return only([{ hole: { source: n.opaque, display: n.opaque } }]);
     if ("interp" in n) return evaluateExpression(n.interp, scope).map((a) => ({ value: toTemplate(a.value), conds: a.conds }));
     const branches = choose(evaluateExpression(n.cond, scope), n.cond, evalNodes(n.then, scope), evalNodes(n.else, scope));
     return branches.map((a) => ({ value: toTemplate(a.value), conds: a.conds }));
   });
-  return concatAlternatives(pieces, (i) => ({ source: nodeSource(nodes[i]) }));
+  return concatAlternatives(pieces, (i) => ({ source: nodeSource(nodes[i]), display: nodeSource(nodes[i]) }));
 }
 
 function nodeSource(n: Node): string {
@@ -434,5 +434,5 @@ export function interpolateCompose(text: string, lookup: (name: string) => Templ
     i += m[0].length;
   }
   flush();
-  return concatAlternatives(pieces, () => ({ source: text }));
+  return concatAlternatives(pieces, () => ({ source: text, display: text }));
 }

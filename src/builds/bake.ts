@@ -248,10 +248,10 @@ class Evaluator implements BakeScope {
     if (!this.def.variables.has(name)) return undefined;
     const cached = this.cache.get(name);
     if (cached) return cached;
-    if (this.active.has(name)) return only([{ hole: { source: name } }]);
+    if (this.active.has(name)) return only([{ hole: { source: name, display: `\${${name}}` } }]);
     this.active.add(name);
     const d = this.def.variables.get(name);
-    const value = d?.kind === "string" ? this.string(d) : d?.kind === "other" ? only([{ lit: d.text }]) : d ? only([{ hole: { source: name } }]) : only([]);
+    const value = d?.kind === "string" ? this.string(d) : d?.kind === "other" ? only([{ lit: d.text }]) : d ? only([{ hole: { source: name, display: `\${${name}}` } }]) : only([]);
     this.active.delete(name);
     this.cache.set(name, value);
     return value;
@@ -458,7 +458,7 @@ export class BakeFiles {
     return [...byDir.keys()].sort().flatMap((dir) => {
       const files = (byDir.get(dir) as BakeFile[]).sort((a, b) => order(a) - order(b) || a.path.localeCompare(b.path));
       const def = new Definition(files);
-      const ev = new Evaluator(def, () => undefined, (n) => only([{ hole: { source: `$${n}` } }]), `${dir}|bake`);
+      const ev = new Evaluator(def, () => undefined, (n) => only([{ hole: { source: `$${n}`, display: `\${${n}}` } }]), `${dir}|bake`);
       const hasDefault = def.groups.has("default") || def.targets.has("default");
       const names = hasDefault ? def.expand(["default"], ev.names) : def.leaves(ev.names);
       const opts: InvocationOptions = { visit: standaloneVisit(files[0].path), push: undefined, load: undefined, inputs: new Map(), standalone: true };

@@ -92,7 +92,7 @@ export function isShellHole(hole: Hole): boolean {
 
 /** The value of `$name` in the script at this point; unknown variables are holes named `$NAME`. */
 function shellVariable(ctx: ShellContext, name: string, span: Span): TemplateAlt[] {
-  return ctx.vars.get(name) ?? processEnv(ctx.visit, name, span) ?? only([{ hole: { source: `$${name}`, scope: ctx.visit.instance } }]);
+  return ctx.vars.get(name) ?? processEnv(ctx.visit, name, span) ?? only([{ hole: { source: `$${name}`, scope: ctx.visit.instance, display: `$${name}` } }]);
 }
 
 function partSource(ctx: ShellContext, p: WordPart): string {
@@ -108,14 +108,14 @@ function partAlternatives(ctx: ShellContext, p: WordPart): TemplateAlt[] {
     case "expr":
       return fromSym(ctx.visit, p.source, ctx.script.span(p.start, p.end));
     case "dynamic":
-      return only([{ hole: { source: p.source, scope: ctx.visit.instance } }]);
+      return only([{ hole: { source: p.source, scope: ctx.visit.instance, display: p.source } }]);
   }
 }
 
 /** Every value a word may take (GitHub substitutes `${{ }}` first, then the shell expands variables). */
 export function wordAlternatives(word: ShellWord, ctx: ShellContext): TemplateAlt[] {
   const pieces = word.parts.map((p) => partAlternatives(ctx, p));
-  return concatAlternatives(pieces, (i): Hole => ({ source: partSource(ctx, word.parts[i]), scope: ctx.visit.instance }));
+  return concatAlternatives(pieces, (i): Hole => ({ source: partSource(ctx, word.parts[i]), scope: ctx.visit.instance, display: partSource(ctx, word.parts[i]) }));
 }
 
 /**

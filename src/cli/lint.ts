@@ -11,16 +11,19 @@ import { toSarif } from "../report/sarif.js";
 import { toText } from "../report/text.js";
 import { LineIndex } from "../workflow/span.js";
 import { MAX_FILE_BYTES } from "../workflow/yaml.js";
+import { checkoutRepository, isRepositoryName } from "./git-remote.js";
 import type { CliIo } from "./io.js";
 
 const FORMATS = ["text", "json", "sarif", "github"] as const;
 type Format = (typeof FORMATS)[number];
 
-const USAGE = `usage: tagguard lint [--format text|json|sarif|github] [--config FILE] [PATH...]
+const USAGE = `usage: tagguard lint [--format text|json|sarif|github] [--config FILE] [--repository OWNER/NAME] [PATH...]
 
 PATH is a repository root (its .github/workflows and the local actions they use are read),
 a directory of workflow files, or workflow/action files. Default: the current directory.
 The configuration is PATH/${CONFIG_PATH} when PATH is a directory, or FILE.
+--repository names the repository (as GitHub spells it) for github.repository and
+github.repository_owner; by default it is read from PATH's git remote origin.
 Formats: text (with snippets), json, sarif (2.1.0, for code scanning), github (workflow
 command annotations for a GitHub Actions step).
 Exit status: 0 no definite error, 1 at least one (a possible finding never fails),
@@ -128,11 +131,13 @@ interface LintArgs {
   format: Format;
   paths: string[];
   config?: string;
+  repository?: string;
 }
 
 function parseArgs(argv: string[]): LintArgs {
   let format: Format = "text";
   let config: string | undefined;
+  let repository: string | undefined;
   const paths: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -144,6 +149,10 @@ function parseArgs(argv: string[]): LintArgs {
       const v = a.includes("=") ? a.slice(a.indexOf("=") + 1) : argv[++i];
       if (!v) throw new UsageError("--config needs a file");
       config = v;
+    } else if (a === "--repository" || a.startsWith("--repository=")) {
+      const v = a.includes("=") ? a.slice(a.indexOf("=") + 1) : argv[++i];
+      if (!v || !isRepositoryName(v)) throw new UsageError(`--repository needs OWNER/NAME, not ${v ?? "nothing"}`);
+      repository = v;
     } else if (a === "-h" || a === "--help") {
       throw new UsageError("");
     } else if (a.startsWith("-") && a !== "-") {
@@ -152,7 +161,7 @@ function parseArgs(argv: string[]): LintArgs {
       paths.push(a);
     }
   }
-  return { format, paths: paths.length ? paths : ["."], ...(config ? { config } : {}) };
+  return { format, paths: paths.length ? paths : ["."], ...(config ? { config } : {}), ...(repository ? { repository } : {}) };
 }
 
 /**
@@ -209,7 +218,8 @@ export function runLint(argv: string[], io: CliIo): number {
     }
     for (const f of loaded.files) sources.set(f.path, new LineIndex(f.text));
     if (config) sources.set(config.file, new LineIndex(config.text));
-    findings.push(...analyze(loaded.project, config ? { config: config.config } : {}).findings);
+    const repository = args.repository ?? (isDir(p) ? checkoutRepository(p) : undefined);
+    findings.push(...analyze(loaded.project, { ...(config ? { config: config.config } : {}), ...(repository ? { repository } : {}) }).findings);
   }
   io.stdout.write(render(args.format, findings, sources));
   return findings.some(isBlocking) ? 1 : 0;

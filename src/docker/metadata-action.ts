@@ -167,7 +167,9 @@ class InputError extends Error {}
 
 const lit = (s: string): Template => (s === "" ? [] : [{ lit: s }]);
 const str = (parts: Template): Val => ({ kind: "str", parts: normalizeTemplate(parts) });
-const holeT = (source: string, pattern?: string): Template => [{ hole: pattern === undefined ? { source } : { source, pattern } }];
+const holeT = (source: string, pattern?: string, display?: string): Template => [
+  { hole: { source, ...(pattern === undefined ? {} : { pattern }), ...(display === undefined ? {} : { display }) } },
+];
 const same = (a: Template, b: Template) => jsonEqual(normalizeTemplate(a), normalizeTemplate(b));
 
 // ---------------------------------------------------------------------------------------------
@@ -427,7 +429,9 @@ export function sanitizeTag(t: Template): Template {
     normalizeTemplate(t).map((p) => {
       if (isLit(p)) return { lit: p.lit.replace(/[^a-zA-Z0-9._-]+/g, "-") };
       if (holeWithin(p.hole, /[a-zA-Z0-9._-]/)) return p;
-      return { hole: { source: p.hole.source, pattern: holeAccepts(p.hole, "") ? `${TAG_CHARS}*` : NAME_PATTERN } };
+      // A sanitised value keeps its identity and display, and holds no newline.
+      const { multiline: _multiline, ...kept } = p.hole;
+      return { hole: { ...kept, pattern: holeAccepts(p.hole, "") ? `${TAG_CHARS}*` : NAME_PATTERN } };
     }),
   );
 }
@@ -525,12 +529,12 @@ class Run {
 
   private shortSha(): Template {
     const s = templateLiteral(this.sha);
-    return s === undefined ? holeT(`github.sha[:${SHORT_SHA}]`, `[0-9a-f]{${SHORT_SHA}}`) : lit(s.slice(0, SHORT_SHA));
+    return s === undefined ? holeT(`github.sha[:${SHORT_SHA}]`, `[0-9a-f]{${SHORT_SHA}}`, "{{sha}}") : lit(s.slice(0, SHORT_SHA));
   }
 
   private date(helper: string, args: string[]): Template {
     const format = args[0] ?? "";
-    return holeT(`${helper}('${format}')`, datePattern(format));
+    return holeT(`${helper}('${format}')`, datePattern(format), `{{${helper} '${format}'}}`);
   }
 
   /** metadata-action's `setGlobalExp`: `{{branch}}`, `{{tag}}`, `{{sha}}`, `{{base_ref}}`, `{{is_default_branch}}`, dates. */
@@ -632,13 +636,13 @@ class Run {
     const num = "0|[1-9][0-9]*";
     const core = `(${num})\\.(${num})\\.(${num})`;
     const parts: Record<string, Template> = {
-      version: holeT(`semver(${src}).version`, kind === "release" ? core : `${core}-[0-9A-Za-z.-]+`),
-      major: holeT(`semver(${src}).major`, num),
-      minor: holeT(`semver(${src}).minor`, num),
-      patch: holeT(`semver(${src}).patch`, num),
+      version: holeT(`semver(${src}).version`, kind === "release" ? core : `${core}-[0-9A-Za-z.-]+`, "{{version}}"),
+      major: holeT(`semver(${src}).major`, num, "{{major}}"),
+      minor: holeT(`semver(${src}).minor`, num, "{{minor}}"),
+      patch: holeT(`semver(${src}).patch`, num, "{{patch}}"),
       raw: vraw,
-      prerelease: holeT(`semver(${src}).prerelease`),
-      build: holeT(`semver(${src}).build`),
+      prerelease: holeT(`semver(${src}).prerelease`, undefined, "{{prerelease}}"),
+      build: holeT(`semver(${src}).build`, undefined, "{{build}}"),
     };
     const rendered = renderMustaches(kind === "prerelease" && !rawOnly ? lit("{{version}}") : pattern, (name) => parts[name] ?? []);
     this.setVersion(version, this.setValue(rendered, rule), this.latestFor(kind === "release"));
@@ -677,13 +681,13 @@ class Run {
       this.warnings.push(`${src} does not conform to PEP 440. More info: https://www.python.org/dev/peps/pep-0440`);
       return;
     }
-    const clean = holeT(`pep440(${src}).version`, "([0-9]+!)?[0-9]+(\\.[0-9]+)*([a-z]+[0-9]+)?(\\.post[0-9]+)?(\\.dev[0-9]+)?(\\+[a-z0-9.]+)?");
+    const clean = holeT(`pep440(${src}).version`, "([0-9]+!)?[0-9]+(\\.[0-9]+)*([a-z]+[0-9]+)?(\\.post[0-9]+)?(\\.dev[0-9]+)?(\\+[a-z0-9.]+)?", "{{version}}");
     const parts: Record<string, Template> = {
       raw: vraw,
       version: clean,
-      major: holeT(`pep440(${src}).major`, "[0-9]+"),
-      minor: holeT(`pep440(${src}).minor`, "[0-9]+"),
-      patch: holeT(`pep440(${src}).patch`, "[0-9]+"),
+      major: holeT(`pep440(${src}).major`, "[0-9]+", "{{major}}"),
+      minor: holeT(`pep440(${src}).minor`, "[0-9]+", "{{minor}}"),
+      patch: holeT(`pep440(${src}).patch`, "[0-9]+", "{{patch}}"),
     };
     const value = kind === "nonfinal" ? (rawOnly ? vraw : clean) : renderMustaches(pattern, (name) => parts[name] ?? []);
     this.setVersion(version, this.setValue(value, rule), this.latestFor(kind === "final"));
@@ -720,7 +724,7 @@ class Run {
       this.warnings.push(`${pattern} does not match ${src}.`);
       return;
     }
-    this.setVersion(version, this.setValue(holeT(`match(${src}, ${pattern})[${group}]`), rule), this.latestFor(true));
+    this.setVersion(version, this.setValue(holeT(`match(${src}, ${pattern})[${group}]`, undefined, `(${renderTemplate([{ hole: { source: src } }])} matched by /${pattern}/)`), rule), this.latestFor(true));
   }
 
   private edge(version: Version, rule: TagRule): void {

@@ -28,6 +28,11 @@ export { PARSE_ERROR };
 export interface AnalyzeOptions {
   /** The repository configuration (`parseConfig`, `configFromValue`); the defaults when absent. */
   config?: Config;
+  /**
+   * The repository's `owner/name` as GitHub spells it (from the App's payload, the CLI's `--repository` or git
+   * remote), so `github.repository` and `github.repository_owner` are known; unknown values when absent.
+   */
+  repository?: string;
 }
 
 function parseError(message: string, span: Span): Finding {
@@ -67,15 +72,19 @@ export interface Collected {
  * Walks every workflow, then the reusable workflows and local actions no workflow calls, and collects
  * the builds they declare, plus those of the bake files no step builds, and the workflows' step visits.
  */
-export function collectBuilds(project: Project): Collected {
+export function collectBuilds(project: Project, repository?: string): Collected {
   const builds: BuildInvocation[] = [];
   const visits: StepVisit[] = [];
   let record = true;
   const bakeFiles = new BakeFiles(project);
-  const walker = new Walker(project, (visit) => {
-    if (record) visits.push(visit);
-    return extractBuild(visit, builds, bakeFiles);
-  });
+  const walker = new Walker(
+    project,
+    (visit) => {
+      if (record) visits.push(visit);
+      return extractBuild(visit, builds, bakeFiles);
+    },
+    repository,
+  );
   const reusableOnly = (w: Workflow) => w.triggers.length > 0 && w.triggers.every((t) => t.event === "workflow_call");
   const workflows = [...project.workflows.values()];
   for (const workflow of workflows.filter((w) => !reusableOnly(w))) walker.walkWorkflow(workflow);
@@ -98,7 +107,7 @@ export function collectBuilds(project: Project): Collected {
 export function analyze(input: SourceFile[] | Project, options: AnalyzeOptions = {}): AnalysisResult {
   const config = options.config ?? defaultConfig();
   const project = input instanceof Project ? input : new Project(input);
-  const { builds, walker, visits } = collectBuilds(project);
+  const { builds, walker, visits } = collectBuilds(project, options.repository);
 
   const findings: Finding[] = [];
   for (const y of project.yamlFiles) {

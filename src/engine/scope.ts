@@ -44,6 +44,8 @@ export interface Origin {
   calls: string;
   /** Scopes of the steps seen so far, by step id. */
   stepScopes: Map<string, string>;
+  /** `owner/name` of the repository when known. */
+  repository?: string;
 }
 
 const RUN_WIDE = new Set(["github", "vars", "secrets"]);
@@ -70,7 +72,7 @@ const NAME = "[a-zA-Z0-9._-]+";
 const OWNER = "[a-zA-Z0-9-]+(?:\\[bot\\])?";
 
 /** Values of the `github` context that the event case determines. */
-function githubValue(event: EventCase, key: string): Sym | undefined {
+function githubValue(event: EventCase, key: string, repository: string | undefined): Sym | undefined {
   switch (key) {
     case "event_name":
       return known(lit(event.eventName));
@@ -96,8 +98,11 @@ function githubValue(event: EventCase, key: string): Sym | undefined {
     case "run_attempt":
       return known(hole(`github.${key}`, { pattern: "[0-9]+" }));
     case "repository":
+      if (repository) return known(lit(repository));
       return known(hole("github.repository", { pattern: `${OWNER}/${NAME}` }));
     case "repository_owner":
+      if (repository) return known(lit(repository.split("/")[0]));
+      return known(hole(`github.${key}`, { pattern: OWNER }));
     case "actor":
       return known(hole(`github.${key}`, { pattern: OWNER }));
     case "ref_name":
@@ -115,7 +120,7 @@ export function frameScope(frame: Frame): Scope {
       const [ctx, a, b, c] = path;
       switch (ctx) {
         case "github":
-          return path.length === 2 ? githubValue(frame.event, a) : undefined;
+          return path.length === 2 ? githubValue(frame.event, a, frame.origin?.repository) : undefined;
         case "env":
           return path.length === 2 ? frame.env.get(a) : undefined;
         case "inputs":

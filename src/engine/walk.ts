@@ -5,7 +5,7 @@ import {
   ExpressionSyntaxError,
   type Scope,
 } from "../workflow/expr/evaluate.js";
-import { hole, known, type Sym, templateLiteral, type Val } from "../workflow/expr/value.js";
+import { hole, known, renderTemplate, type Sym, templateLiteral, type Val } from "../workflow/expr/value.js";
 import type { CompositeAction, Job, Matrix, ScalarMap, Step, Workflow } from "../workflow/model.js";
 import type { Span } from "../workflow/span.js";
 import type { ScalarValue } from "../workflow/yaml.js";
@@ -82,12 +82,14 @@ export class Walker {
   constructor(
     private readonly project: Project,
     private readonly visitor: StepVisitor,
+    /** `owner/name` of the repository, when known: `github.repository` and `github.repository_owner`. */
+    private readonly repository?: string,
   ) {}
 
   walkWorkflow(workflow: Workflow): void {
     for (const event of eventCases(workflow.triggers)) {
       const run = `${workflow.file}|${event.eventName}|${event.refKind}|${event.ref ?? ""}`;
-      const origin: Origin = { run, instance: run, legDependent: false, calls: "", stepScopes: new Map() };
+      const origin: Origin = { run, instance: run, legDependent: false, calls: "", stepScopes: new Map(), repository: this.repository };
       const env = this.evalMap(workflow.env, { event, env: new Map(), steps: new Map(), needs: new Map(), origin });
       // The inputs context is filled only for workflow_dispatch and workflow_call; on other events it is empty.
       const hasInputs = event.eventName === "workflow_dispatch" || event.eventName === "workflow_call";
@@ -106,7 +108,7 @@ export class Walker {
     const run = `${action.file}|action`;
     const inputs = new Map<string, Sym>();
     for (const name of action.inputs.keys()) inputs.set(name, known(hole(`inputs.${name}`, { scope: run })));
-    const origin: Origin = { run, instance: run, job: run, jobBase: run, legDependent: false, calls: "", stepScopes: new Map() };
+    const origin: Origin = { run, instance: run, job: run, jobBase: run, legDependent: false, calls: "", stepScopes: new Map(), repository: this.repository };
     const frame: Frame = { event, env: new Map(), inputs, steps: new Map(), needs: new Map(), origin };
     const top = { kind: "workflow", file: action.file, yaml: action.yaml, triggers: [], inputs: new Map(), env: new Map(), jobs: [] } satisfies Workflow;
     this.walkSteps(top, action.file, { id: "(composite)" }, action.steps, frame, undefined, []);
@@ -320,6 +322,7 @@ export class Walker {
     this.calledWorkflows.add(called.file);
     const inputs = this.bindInputs(called, job.with, frameScope(frame), frame);
     const origin: Origin | undefined = frame.origin && {
+      repository: frame.origin.repository,
       run: frame.origin.run,
       instance: `${frame.origin.job ?? frame.origin.instance}>${uses.span.file}:${uses.span.start.offset}`,
       legDependent: false,
@@ -397,9 +400,39 @@ function rowMatches(row: Record<string, Val>, filter: Record<string, Val>): bool
   return Object.entries(filter).every(([k, v]) => row[k] !== undefined && valKey(row[k]) === valKey(v));
 }
 
+/** A matrix value as a person reads it: text on one line and at most 40 characters, objects and lists in brief. */
+function valText(v: Val): string {
+  let text: string;
+  switch (v.kind) {
+    case "str":
+      text = renderTemplate(v.parts);
+      break;
+    case "bool":
+    case "num":
+      text = String(v.value);
+      break;
+    case "null":
+      text = "";
+      break;
+    case "array":
+      text = `[${v.items.map(valText).join(", ")}]`;
+      break;
+    case "object":
+      text = `{${Object.entries(v.fields)
+        .map(([k, f]) => `${k}: ${valText(f)}`)
+        .join(", ")}}`;
+      break;
+    case "unknown":
+      text = renderTemplate([{ hole: v.hole }]);
+      break;
+  }
+  text = text.replace(/\s*\n\s*/g, " ").trim();
+  return text.length > 40 ? `${text.slice(0, 39)}…` : text;
+}
+
 function labelOf(row: Record<string, Val>): string {
   return Object.entries(row)
-    .map(([k, v]) => `${k}=${v.kind === "str" ? v.parts.map((p) => ("lit" in p ? p.lit : "…")).join("") : valKey(v)}`)
+    .map(([k, v]) => `${k}=${valText(v)}`)
     .join(", ");
 }
 

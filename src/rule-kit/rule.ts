@@ -66,11 +66,13 @@ export function defineRule(rule: Rule): Rule {
 
 /** Runs one rule and turns its reports into findings. */
 export function runRule(rule: Rule, input: RuleInput): Finding[] {
-  const findings: Finding[] = [];
+  // One finding per rule and source location: the evaluated variants of one line (events, legs, alternatives)
+  // are one problem to fix. The most severe and most certain is kept, the others are counted in its message.
+  const byLocation = new Map<string, { finding: Finding; others: number }>();
   rule.check({
     ...input,
     report(r) {
-      findings.push({
+      const finding: Finding = {
         ruleId: rule.meta.id,
         severity: r.severity ?? rule.meta.severity,
         confidence: r.confidence ?? "definite",
@@ -81,8 +83,22 @@ export function runRule(rule: Rule, input: RuleInput): Finding[] {
         fix: r.fix,
         ...(r.refs ? { refs: r.refs } : {}),
         fingerprint: fingerprint(rule.meta.id, r.primary.file, r.subject),
-      });
+      };
+      const key = `${r.primary.file}:${r.primary.start.offset}:${r.primary.end.offset}`;
+      const seen = byLocation.get(key);
+      if (!seen) byLocation.set(key, { finding, others: 0 });
+      else if (rank(finding) > rank(seen.finding)) byLocation.set(key, { finding, others: seen.others + 1 });
+      else seen.others++;
     },
   });
-  return findings;
+  return [...byLocation.values()].map(({ finding, others }) =>
+    others ? { ...finding, message: `${finding.message} (${others} other value${others === 1 ? "" : "s"} of this line ${others === 1 ? "has" : "have"} the same problem.)` } : finding,
+  );
+}
+
+const SEVERITY_RANK: Record<Finding["severity"], number> = { error: 3, warning: 2, info: 1 };
+
+/** Which of two findings at one location to keep: the more severe, then the definite one. */
+function rank(f: Finding): number {
+  return SEVERITY_RANK[f.severity] * 2 + (f.confidence === "definite" ? 1 : 0);
 }

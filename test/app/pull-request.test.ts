@@ -933,6 +933,7 @@ describe("pull_request handler", () => {
           deployTargets: [],
           diagnostics: [],
         },
+        repository: "acme/app",
       },
     ]);
     expect(checks.updates).toEqual([cleanCheck()]);
@@ -955,7 +956,7 @@ describe("pull_request handler", () => {
     await deliver(probot, "delivery-1", pullRequestPayload());
 
     const problem = '.github/tagguard.yml is invalid, so tagguard ignores it and uses its defaults. rules.cache-overwrites-tag.severity: must be one of "error", "warning", "info", not "fatal"';
-    expect(engine.options).toEqual([{ config: defaultConfig() }]);
+    expect(engine.options).toEqual([{ config: defaultConfig(), repository: "acme/app" }]);
     expect((reviews[0] as { body: string }).body).toBe(
       ["**tagguard** found 1 new problem in the workflows at `1111111`.", "", "**Notes**", "", `- ${problem}`].join("\n"),
     );
@@ -982,7 +983,7 @@ describe("pull_request handler", () => {
 
     await deliver(probot, "delivery-1", pullRequestPayload());
 
-    expect(engine.options).toEqual([{ config: defaultConfig() }]);
+    expect(engine.options).toEqual([{ config: defaultConfig(), repository: "acme/app" }]);
     expect(checks.updates).toEqual([
       {
         status: "completed",

@@ -43,7 +43,7 @@ describe("docker build commands in run: scripts", () => {
     const [b] = builds([workflow(steps)]);
     expect(b.tags).toEqual([
       `ghcr.io/acme/app:\${{ github.ref_name }} @${F}:8:30-8:59`,
-      `ghcr.io/acme/app:\${{ $(git rev-parse HEAD) }} @${F}:8:64-8:92`,
+      `ghcr.io/acme/app:$(git rev-parse HEAD) @${F}:8:64-8:92`,
     ]);
     expect([b.push, b.load]).toEqual([false, true]);
   });

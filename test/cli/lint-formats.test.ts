@@ -70,6 +70,6 @@ describe("tagguard lint --format", () => {
     const { code, stderr } = lint("--format", "xml", REPO);
     expect(code).toBe(2);
     expect(stderr.split("\n")[0]).toBe("tagguard lint: unknown format: xml");
-    expect(stderr).toContain("usage: tagguard lint [--format text|json|sarif|github] [--config FILE] [PATH...]");
+    expect(stderr).toContain("usage: tagguard lint [--format text|json|sarif|github] [--config FILE] [--repository OWNER/NAME] [PATH...]");
   });
 });

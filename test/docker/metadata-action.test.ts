@@ -17,12 +17,12 @@ const SHA = "860c1904a1ce19322e91ac35af1ab07466440c37";
 
 const BRANCH = H("github.ref_name", { pattern: "[a-zA-Z0-9._-]+" });
 const PR = H("github.event.number", { pattern: "[0-9]+" });
-const SHORT_SHA = H("github.sha[:7]", { pattern: "[0-9a-f]{7}" });
+const SHORT_SHA = H("github.sha[:7]", { pattern: "[0-9a-f]{7}", display: "{{sha}}" });
 const CORE = "(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)";
-const SEMVER_RELEASE = H("semver(github.ref_name).version", { pattern: CORE });
-const SEMVER_PRE = H("semver(github.ref_name).version", { pattern: `${CORE}-[0-9A-Za-z.-]+` });
-const MAJOR = H("semver(github.ref_name).major", { pattern: "0|[1-9][0-9]*" });
-const MINOR = H("semver(github.ref_name).minor", { pattern: "0|[1-9][0-9]*" });
+const SEMVER_RELEASE = H("semver(github.ref_name).version", { pattern: CORE, display: "{{version}}" });
+const SEMVER_PRE = H("semver(github.ref_name).version", { pattern: `${CORE}-[0-9A-Za-z.-]+`, display: "{{version}}" });
+const MAJOR = H("semver(github.ref_name).major", { pattern: "0|[1-9][0-9]*", display: "{{major}}" });
+const MINOR = H("semver(github.ref_name).minor", { pattern: "0|[1-9][0-9]*", display: "{{minor}}" });
 
 const push = (ref: string): MetadataEvent => ({ eventName: "push", ref, sha: SHA });
 
@@ -180,7 +180,7 @@ describe("tag rules", () => {
       L("user/app:feature-login-x"),
       L("user/app:buildcache"),
       L("user/app:feature-login-860c190"),
-      T("user/app:nightly-", H("date('YYYYMMDD')", { pattern: "[0-9]{4}[0-9]{2}[0-9]{2}" })),
+      T("user/app:nightly-", H("date('YYYYMMDD')", { pattern: "[0-9]{4}[0-9]{2}[0-9]{2}", display: "{{date 'YYYYMMDD'}}" })),
     ]);
   });
 
@@ -221,7 +221,7 @@ describe("tag rules", () => {
     const { outcomes } = evaluateMetadataAction({ images: IMAGES, tags: rule }, { eventName: "push", refKind: "tag" });
     const group = "match(github.ref_name, \\d.\\d)[0]";
     expect(outcomes.map((o) => [o.conds, o.tags])).toEqual([
-      [["github.ref_name matches \\d.\\d", `${group} is not empty`], [T("user/app:", H(group, { pattern: "[a-zA-Z0-9._-]*" })), L("user/app:latest")]],
+      [["github.ref_name matches \\d.\\d", `${group} is not empty`], [T("user/app:", H(group, { pattern: "[a-zA-Z0-9._-]*", display: "(${{ github.ref_name }} matched by /\\d.\\d/)" })), L("user/app:latest")]],
       [["github.ref_name matches \\d.\\d", `${group} is empty`], []],
       [["github.ref_name does not match \\d.\\d"], []],
     ]);
@@ -240,7 +240,7 @@ describe("tag rules", () => {
 
   it("schedule pattern with a date", () => {
     expect(onlyTags({ images: IMAGES, tags: L("type=schedule,pattern={{date 'YYYYMMDD-HHmm'}}") }, { eventName: "schedule", ref: "refs/heads/main" })).toEqual([
-      T("user/app:", H("date('YYYYMMDD-HHmm')", { pattern: "[0-9]{4}[0-9]{2}[0-9]{2}\\-[0-9]{2}[0-9]{2}" })),
+      T("user/app:", H("date('YYYYMMDD-HHmm')", { pattern: "[0-9]{4}[0-9]{2}[0-9]{2}\\-[0-9]{2}[0-9]{2}", display: "{{date 'YYYYMMDD-HHmm'}}" })),
     ]);
   });
 

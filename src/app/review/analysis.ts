@@ -141,7 +141,7 @@ export async function analyzeRevision(octokit: Octokit, rev: RepoRevision, engin
     ...(context.pull === undefined ? {} : { pull: context.pull }),
   });
   const { config, problems } = await loadRepoConfig(read.config, context.config);
-  const result = await engine.analyze(read.files, { config });
+  const result = await engine.analyze(read.files, { config, repository: `${rev.owner}/${rev.repo}` });
   return {
     files: read.files,
     result,

@@ -78,7 +78,7 @@ export async function examineWorkflows(
         changedPaths: [],
       },
     );
-    const causes = (await reader.engine.analyze(read.files)).findings.filter((f) => f.ruleId === cacheOverwritesTag.meta.id && (f.refs ?? []).some((r) => compareRefs(r, target) !== "never"));
+    const causes = (await reader.engine.analyze(read.files, { repository: `${owner}/${repo}` })).findings.filter((f) => f.ruleId === cacheOverwritesTag.meta.id && (f.refs ?? []).some((r) => compareRefs(r, target) !== "never"));
     const evidence: WorkflowEvidence = {
       kind: "read",
       branch,

@@ -24,6 +24,11 @@ export interface Hole {
    * `vars`, `secrets`) have none.
    */
   scope?: string;
+  /**
+   * How the value is written where the user wrote it, for messages: a shell `$TAG`, an HCL `${tag}`, a
+   * metadata-action `{{version}}`. Without it the hole is shown as the expression `${{ source }}`.
+   */
+  display?: string;
 }
 
 export type Part = { lit: string } | { hole: Hole };
@@ -165,9 +170,9 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
   }
 }
 
-/** Renders a template for messages: holes as `${{ source }}`. */
+/** Renders a template for messages: holes as the user wrote them, else as `${{ source }}`. */
 export function renderTemplate(parts: Template): string {
-  return parts.map((p) => (isLit(p) ? p.lit : `\${{ ${p.hole.source} }}`)).join("");
+  return parts.map((p) => (isLit(p) ? p.lit : (p.hole.display ?? `\${{ ${p.hole.source} }}`))).join("");
 }
 
 /**
