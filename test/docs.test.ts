@@ -7,10 +7,10 @@ import { rules } from "../src/rules/index.js";
 
 /**
  * Docs parity and docs-as-tests: every rule and built-in diagnostic has `docs/rules/<id>.md`, every
- * page belongs to one, and every ```yaml example under "## Incorrect" triggers its rule while every
+ * page belongs to one, and every ```yaml or ```hcl example under "## Incorrect" triggers its rule while every
  * example under "## Correct" does not. Examples are complete files: workflows, linted as
  * `.github/workflows/example.yml`, except on the invalid-config page, whose examples are
- * `.github/tagguard.yml` files.
+ * `.github/tagguard.yml` files; HCL examples are `docker-bake.hcl` files.
  */
 const DOCS = "docs/rules";
 const severities = new Map([...rules.map((r) => [r.meta.id, r.meta.severity] as const), ...DIAGNOSTICS.map((d) => [d.id, d.severity] as const)]);
@@ -43,19 +43,26 @@ function sections(markdown: string): Map<string, string> {
   return out;
 }
 
-/** The contents of the ```yaml fenced blocks of a section. */
-function yamlBlocks(section: string | undefined): string[] {
+/** The contents of the fenced blocks of a section in one language (`ya?ml`, `hcl`). */
+function fencedBlocks(section: string | undefined, lang = "ya?ml"): string[] {
   const blocks: string[] = [];
-  const re = /^(`{3,})ya?ml[^\n]*\n([\s\S]*?)^\1\s*$/gm;
+  const re = new RegExp(`^(\`{3,})${lang}[^\\n]*\\n([\\s\\S]*?)^\\1\\s*$`, "gm");
   for (let m = re.exec(section ?? ""); m; m = re.exec(section ?? "")) blocks.push(m[2]);
   return blocks;
 }
 
-function ruleIdsReported(id: string, example: string): string[] {
-  const result =
-    id === INVALID_CONFIG
-      ? analyze([], { config: parseConfig(example) })
-      : analyze([{ path: ".github/workflows/example.yml", text: example }]);
+const yamlBlocks = (section: string | undefined) => fencedBlocks(section);
+
+/** The examples of a section: workflows (or configs), then bake files. */
+function examples(section: string | undefined): { path: string; text: string }[] {
+  return [
+    ...yamlBlocks(section).map((text) => ({ path: ".github/workflows/example.yml", text })),
+    ...fencedBlocks(section, "hcl").map((text) => ({ path: "docker-bake.hcl", text })),
+  ];
+}
+
+function ruleIdsReported(id: string, example: { path: string; text: string }): string[] {
+  const result = id === INVALID_CONFIG ? analyze([], { config: parseConfig(example.text) }) : analyze([example]);
   return result.findings.map((f) => f.ruleId);
 }
 
@@ -83,8 +90,8 @@ for (const id of pages.filter((p) => ids.includes(p))) {
   describe(`docs/rules/${id}.md`, () => {
     const markdown = readFileSync(`${DOCS}/${id}.md`, "utf8");
     const parts = sections(markdown);
-    const incorrect = yamlBlocks(parts.get("Incorrect"));
-    const correct = yamlBlocks(parts.get("Correct"));
+    const incorrect = examples(parts.get("Incorrect"));
+    const correct = examples(parts.get("Correct"));
 
     it("has the title, the severity header and Incorrect and Correct examples", () => {
       expect(markdown.split("\n")[0]).toBe(`# ${id}`);

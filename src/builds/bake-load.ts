@@ -35,6 +35,8 @@ function hcl(): HclParser {
 
 export interface HclAttrLoc {
   name: string;
+  /** Where the attribute's name begins. */
+  nameStart: number;
   /** The attribute's expression. */
   start: number;
   end: number;
@@ -133,6 +135,7 @@ export class HclLocator {
         this.i++;
         break;
       }
+      const nameStart = this.i;
       const name = this.ident();
       if (!name) {
         this.i++;
@@ -145,7 +148,7 @@ export class HclLocator {
         const start = this.i;
         const elements = s[this.i] === "[" ? this.list() : undefined;
         const end = this.scan("\n");
-        attrs.push({ name, start, end, ...(elements ? { elements } : {}) });
+        attrs.push({ name, nameStart, start, end, ...(elements ? { elements } : {}) });
       } else {
         while (this.i < s.length && s[this.i] !== "{" && s[this.i] !== "\n") {
           if (s[this.i] === '"') this.string();
@@ -328,12 +331,14 @@ class HclConverter {
       const body = byName[name][n] as Record<string, unknown> | undefined;
       if (!body) continue;
       const attrs = new Map<string, BakeValue>();
+      const names = new Map<string, Span>();
       for (const a of loc.attrs) {
         if (!(a.name in body)) continue;
-        const attr = loc.type === "target" ? a.name.replace(/_/g, "-") : a.name;
-        attrs.set(attr, this.value(body[a.name], [a.start, a.end], [loc.type, name, a.name], a.elements));
+        // Names as written: bake ignores a target attribute it does not know (`cache_to` is not `cache-to`).
+        attrs.set(a.name, this.value(body[a.name], [a.start, a.end], [loc.type, name, a.name], a.elements));
+        names.set(a.name, this.span(a.nameStart, a.nameStart + a.name.length, [loc.type, name, a.name]));
       }
-      out.push({ type: loc.type, name, span: this.span(loc.start, loc.headerEnd, [loc.type, name]), attrs });
+      out.push({ type: loc.type, name, span: this.span(loc.start, loc.headerEnd, [loc.type, name]), attrs, names });
     }
     return out;
   }
@@ -361,15 +366,24 @@ function yamlValue(y: YamlFile, node: YNode | undefined, path: NodePath, syntax:
   return { kind: "string", text: s.value, syntax, span: segment.span, segment };
 }
 
+/** A key's span without its quotes, so an edit replaces the name only. */
+function keySpan(y: YamlFile, key: YNode, path: NodePath): Span {
+  const span = y.span(key, path);
+  const quoted = /^["']/.test(y.text.slice(span.start.offset, span.start.offset + 1)) && span.end.offset - span.start.offset >= 2;
+  return quoted ? y.index.span(y.file, span.start.offset + 1, span.end.offset - 1, path) : span;
+}
+
 function jsonBlocks(y: YamlFile): BakeBlock[] {
   return ["variable", "group", "target", "function"].flatMap((type) =>
     y.entries(y.get(y.root, type)).map(({ key: name, keyNode, value }): BakeBlock => {
       const attrs = new Map<string, BakeValue>();
+      const names = new Map<string, Span>();
       for (const e of y.entries(value)) {
         const v = yamlValue(y, e.value, [type, name, e.key], "hcl");
-        if (v) attrs.set(type === "target" ? e.key.replace(/_/g, "-") : e.key, v);
+        if (v) attrs.set(e.key, v);
+        names.set(e.key, keySpan(y, e.keyNode, [type, name, e.key]));
       }
-      return { type, name, span: y.span(keyNode, [type, name]), attrs };
+      return { type, name, span: y.span(keyNode, [type, name]), attrs, names };
     }),
   );
 }

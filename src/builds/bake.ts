@@ -5,8 +5,9 @@
  * target reached turned into a {@link BuildInvocation} with `source: "bake"`.
  *
  * Attributes keep the spans of the file that defines them, so a finding points into the bake file (or at the
- * `set:` line or `--set` argument that overrides it). The Compose spelling `cache_to`/`cache_from` in HCL is
- * read as `cache-to`/`cache-from`.
+ * `set:` line or `--set` argument that overrides it). Attribute names are kept as written: bake ignores target
+ * attributes it does not know, so the Compose spelling `cache_to` in an HCL or JSON file exports nothing
+ * (`bake-unknown-attribute` reports it).
  */
 
 import { parseCacheLine } from "../docker/cache-spec.js";
@@ -45,6 +46,8 @@ export interface BakeBlock {
   /** The block's header (or the Compose service key). */
   span: Span;
   attrs: Map<string, BakeValue>;
+  /** Where each attribute's name is written (HCL and JSON files). */
+  names?: Map<string, Span>;
 }
 
 export interface BakeFile {

@@ -1,4 +1,5 @@
 import attestationsBreakDeployTarget from "./attestations-break-deploy-target.js";
+import bakeUnknownAttribute from "./bake-unknown-attribute.js";
 import buildkitTooOldForGhaCache from "./buildkit-too-old-for-gha-cache.js";
 import cacheOverwritesTag from "./cache-overwrites-tag.js";
 import cacheRefImplicitLatest from "./cache-ref-implicit-latest.js";
@@ -28,4 +29,5 @@ export const rules: Rule[] = [
   tagPushedByMultipleBuilds,
   uppercaseImageRef,
   gitContextIgnoresWorkspace,
+  bakeUnknownAttribute,
 ];

@@ -14,7 +14,7 @@ group "default" {
 }
 target "_common" {
   dockerfile = "Dockerfile"
-  cache_to   = ["type=registry,ref=\${REGISTRY}/common:buildcache"]
+  cache-to   = ["type=registry,ref=\${REGISTRY}/common:buildcache"]
   platforms  = ["linux/amd64"]
 }
 target "api" {
@@ -246,11 +246,14 @@ describe("loading bake files", () => {
     expect([project.bakeFiles.size, project.notes]).toEqual([0, ["docker-bake.hcl: skipped, not a valid HCL bake file"]]);
   });
 
-  it("keeps template escapes and reads Compose spelling as bake keys", () => {
+  it("keeps template escapes, and attribute names as written with the span of each name", () => {
     const file = loadBakeFile("docker-bake.hcl", 'target "t" {\n  cache_from = ["$${NOT_A_VAR}"]\n}\n').file;
-    const attrs = file?.blocks[0].attrs;
-    const value = attrs?.get("cache-from");
+    const block = file?.blocks[0];
+    const value = block?.attrs.get("cache_from");
     expect(value?.kind === "list" && value.items[0].kind === "string" ? value.items[0].text : undefined).toBe("$${NOT_A_VAR}");
+    expect(block?.attrs.has("cache-from")).toBe(false);
+    const name = block?.names?.get("cache_from");
+    expect(name && [name.start.line, name.start.col, name.end.line, name.end.col]).toEqual([2, 3, 2, 13]);
   });
 
   it("names the bake files that bake steps read, for loading them with the workflows", () => {

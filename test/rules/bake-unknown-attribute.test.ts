@@ -1,0 +1,3 @@
+import { describeGoldenRule } from "../golden.js";
+
+describeGoldenRule("bake-unknown-attribute");
