@@ -29,6 +29,7 @@ import { toUpperSpecial } from "@actions/expressions/result";
 import { type Match, sameTemplate, unify } from "../workflow/expr/unify.js";
 import type { Template } from "../workflow/expr/value.js";
 import { normalizeTemplate, renderTemplate, templateLiteral, trimTemplate } from "../workflow/expr/value.js";
+import { isRefScope } from "../workflow/ref-filters.js";
 import {
   concat,
   fromTokens,
@@ -500,7 +501,8 @@ export function formatRef(ref: ImageRef | TemplateRef): string {
  */
 export function refIdentity(ref: ImageRef | TemplateRef): string {
   const r = toTemplateRef(ref);
-  const scopes = r.raw.flatMap((p) => ("hole" in p ? [p.hole.scope ?? ""] : []));
+  // A run's ref name is compared by trigger filters (`sameHole`), not bucketed by them.
+  const scopes = r.raw.flatMap((p) => ("hole" in p ? [isRefScope(p.hole.scope) ? "" : (p.hole.scope ?? "")] : []));
   return scopes.some((s) => s !== "") ? `${formatRef(ref)}\0${scopes.join("\0")}` : formatRef(ref);
 }
 

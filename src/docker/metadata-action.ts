@@ -46,6 +46,8 @@ export interface MetadataEvent {
   refKind?: "branch" | "tag" | "pr" | "schedule" | "other";
   /** The full ref when known, e.g. `refs/tags/v1.2.3`. */
   ref?: string;
+  /** The identity of the unknown ref name: which refs the trigger filters allow (`refScope`). */
+  refScope?: string;
   /** Whether a branch ref is the repository's default branch; undefined when unknown. */
   defaultBranch?: boolean;
   /** The commit SHA when known. */
@@ -490,6 +492,18 @@ class Run {
     this.sha = event.sha === undefined ? holeT("github.sha", "[0-9a-f]{40}") : lit(event.sha);
   }
 
+  /** The scope of values derived from the unknown ref name (see `MetadataEvent.refScope`). */
+  private refScoped(): { scope?: string } {
+    return this.event.refScope === undefined ? {} : { scope: this.event.refScope };
+  }
+
+  /** A hole computed from the value `from` (a semver part of the ref name): it has that value's identity. */
+  private derivedHole(from: Template, source: string, pattern: string | undefined, display: string): Template {
+    const scopes = normalizeTemplate(from).flatMap((p) => (isLit(p) || p.hole.scope === undefined ? [] : [p.hole.scope]));
+    const scope = scopes.length ? { scope: scopes.join("\n") } : {};
+    return [{ hole: { source, ...(pattern === undefined ? {} : { pattern }), display, ...scope } }];
+  }
+
   private resolveRef(): RefContext {
     const { ref } = this.event;
     if (ref !== undefined) {
@@ -501,7 +515,7 @@ class Run {
     const given = this.event.refKind === "schedule" ? "branch" : this.event.refKind;
     const kind = given === undefined || given === "other" ? this.kindFromEvent() : given;
     if (kind === "pr") return { kind, name: holeT("github.event.number", "[0-9]+") };
-    return { kind, name: holeT("github.ref_name", NAME_PATTERN) };
+    return { kind, name: [{ hole: { source: "github.ref_name", pattern: NAME_PATTERN, ...this.refScoped() } }] };
   }
 
   private kindFromEvent(): "branch" | "tag" | "pr" {
@@ -636,13 +650,13 @@ class Run {
     const num = "0|[1-9][0-9]*";
     const core = `(${num})\\.(${num})\\.(${num})`;
     const parts: Record<string, Template> = {
-      version: holeT(`semver(${src}).version`, kind === "release" ? core : `${core}-[0-9A-Za-z.-]+`, "{{version}}"),
-      major: holeT(`semver(${src}).major`, num, "{{major}}"),
-      minor: holeT(`semver(${src}).minor`, num, "{{minor}}"),
-      patch: holeT(`semver(${src}).patch`, num, "{{patch}}"),
+      version: this.derivedHole(vraw, `semver(${src}).version`, kind === "release" ? core : `${core}-[0-9A-Za-z.-]+`, "{{version}}"),
+      major: this.derivedHole(vraw, `semver(${src}).major`, num, "{{major}}"),
+      minor: this.derivedHole(vraw, `semver(${src}).minor`, num, "{{minor}}"),
+      patch: this.derivedHole(vraw, `semver(${src}).patch`, num, "{{patch}}"),
       raw: vraw,
-      prerelease: holeT(`semver(${src}).prerelease`, undefined, "{{prerelease}}"),
-      build: holeT(`semver(${src}).build`, undefined, "{{build}}"),
+      prerelease: this.derivedHole(vraw, `semver(${src}).prerelease`, undefined, "{{prerelease}}"),
+      build: this.derivedHole(vraw, `semver(${src}).build`, undefined, "{{build}}"),
     };
     const rendered = renderMustaches(kind === "prerelease" && !rawOnly ? lit("{{version}}") : pattern, (name) => parts[name] ?? []);
     this.setVersion(version, this.setValue(rendered, rule), this.latestFor(kind === "release"));
@@ -681,13 +695,13 @@ class Run {
       this.warnings.push(`${src} does not conform to PEP 440. More info: https://www.python.org/dev/peps/pep-0440`);
       return;
     }
-    const clean = holeT(`pep440(${src}).version`, "([0-9]+!)?[0-9]+(\\.[0-9]+)*([a-z]+[0-9]+)?(\\.post[0-9]+)?(\\.dev[0-9]+)?(\\+[a-z0-9.]+)?", "{{version}}");
+    const clean = this.derivedHole(vraw, `pep440(${src}).version`, "([0-9]+!)?[0-9]+(\\.[0-9]+)*([a-z]+[0-9]+)?(\\.post[0-9]+)?(\\.dev[0-9]+)?(\\+[a-z0-9.]+)?", "{{version}}");
     const parts: Record<string, Template> = {
       raw: vraw,
       version: clean,
-      major: holeT(`pep440(${src}).major`, "[0-9]+", "{{major}}"),
-      minor: holeT(`pep440(${src}).minor`, "[0-9]+", "{{minor}}"),
-      patch: holeT(`pep440(${src}).patch`, "[0-9]+", "{{patch}}"),
+      major: this.derivedHole(vraw, `pep440(${src}).major`, "[0-9]+", "{{major}}"),
+      minor: this.derivedHole(vraw, `pep440(${src}).minor`, "[0-9]+", "{{minor}}"),
+      patch: this.derivedHole(vraw, `pep440(${src}).patch`, "[0-9]+", "{{patch}}"),
     };
     const value = kind === "nonfinal" ? (rawOnly ? vraw : clean) : renderMustaches(pattern, (name) => parts[name] ?? []);
     this.setVersion(version, this.setValue(value, rule), this.latestFor(kind === "final"));
@@ -724,7 +738,7 @@ class Run {
       this.warnings.push(`${pattern} does not match ${src}.`);
       return;
     }
-    this.setVersion(version, this.setValue(holeT(`match(${src}, ${pattern})[${group}]`, undefined, `(${renderTemplate([{ hole: { source: src } }])} matched by /${pattern}/)`), rule), this.latestFor(true));
+    this.setVersion(version, this.setValue(this.derivedHole(vraw, `match(${src}, ${pattern})[${group}]`, undefined, `(${renderTemplate([{ hole: { source: src } }])} matched by /${pattern}/)`), rule), this.latestFor(true));
   }
 
   private edge(version: Version, rule: TagRule): void {

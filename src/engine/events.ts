@@ -1,4 +1,5 @@
 import type { Trigger } from "../workflow/model.js";
+import { refScope } from "../workflow/ref-filters.js";
 
 /**
  * One way a workflow can be triggered, as far as the ref matters to Docker tags.
@@ -13,6 +14,11 @@ export interface EventCase {
   ref?: string;
   /** Short label for messages: `push to a tag`, `pull_request`. */
   label: string;
+  /**
+   * The identity of the unknown ref name: the refs the trigger's filters allow (`refScope`). Two workflows'
+   * `github.ref_name` are one value only when their filters can match the same ref.
+   */
+  refScope?: string;
 }
 
 const PR_EVENTS = new Set(["pull_request", "pull_request_target"]);
@@ -28,7 +34,7 @@ export function eventCases(triggers: Trigger[]): EventCase[] {
   const out: EventCase[] = [];
   const seen = new Set<string>();
   const add = (c: EventCase) => {
-    const key = `${c.eventName}|${c.refKind}|${c.ref ?? ""}`;
+    const key = `${c.eventName}|${c.refKind}|${c.ref ?? ""}|${c.refScope ?? ""}`;
     if (seen.has(key)) return;
     seen.add(key);
     out.push(c);
@@ -38,10 +44,12 @@ export function eventCases(triggers: Trigger[]): EventCase[] {
       const hasBranches = t.branches !== undefined;
       const hasTags = t.tags !== undefined;
       if (hasBranches || !hasTags) {
-        add({ eventName: "push", refKind: "branch", ref: literalRef("refs/heads/", t.branches), label: "push to a branch" });
+        const scope = refScope({ kind: "branch", patterns: t.branches ?? [] });
+        add({ eventName: "push", refKind: "branch", ref: literalRef("refs/heads/", t.branches), label: "push to a branch", ...(scope ? { refScope: scope } : {}) });
       }
       if (hasTags || !hasBranches) {
-        add({ eventName: "push", refKind: "tag", ref: literalRef("refs/tags/", t.tags), label: "push of a tag" });
+        const scope = refScope({ kind: "tag", patterns: t.tags ?? [] });
+        add({ eventName: "push", refKind: "tag", ref: literalRef("refs/tags/", t.tags), label: "push of a tag", ...(scope ? { refScope: scope } : {}) });
       }
     } else if (PR_EVENTS.has(t.event)) {
       add({ eventName: t.event, refKind: "pr", label: t.event });

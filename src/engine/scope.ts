@@ -71,6 +71,11 @@ const NAME = "[a-zA-Z0-9._-]+";
 /** GitHub logins: letters, digits and hyphens (bots add `[bot]`). */
 const OWNER = "[a-zA-Z0-9-]+(?:\\[bot\\])?";
 
+/** The scope of the run's unknown ref name: which refs its trigger filters allow. */
+function refScoped(event: EventCase): { scope?: string } {
+  return event.refScope === undefined ? {} : { scope: event.refScope };
+}
+
 /** Values of the `github` context that the event case determines. */
 function githubValue(event: EventCase, key: string, repository: string | undefined): Sym | undefined {
   switch (key) {
@@ -82,7 +87,7 @@ function githubValue(event: EventCase, key: string, repository: string | undefin
       return undefined;
     case "ref": {
       if (event.ref) return known(lit(event.ref));
-      const name = { hole: { source: "github.ref_name", pattern: NAME } };
+      const name = { hole: { source: "github.ref_name", pattern: NAME, ...refScoped(event) } };
       if (event.refKind === "tag") return known({ kind: "str", parts: [{ lit: "refs/tags/" }, name] });
       if (event.refKind === "branch") return known({ kind: "str", parts: [{ lit: "refs/heads/" }, name] });
       if (event.refKind === "pr") {
@@ -107,7 +112,7 @@ function githubValue(event: EventCase, key: string, repository: string | undefin
       return known(hole(`github.${key}`, { pattern: OWNER }));
     case "ref_name":
       if (event.ref) return known(lit(event.ref.replace(/^refs\/(heads|tags)\//, "")));
-      return known(hole("github.ref_name", { pattern: NAME }));
+      return known(hole("github.ref_name", { pattern: NAME, ...refScoped(event) }));
     default:
       return undefined;
   }

@@ -1,7 +1,7 @@
 import { isAction } from "../builds/extract.js";
 import type { BuildInvocation } from "../builds/invocation.js";
 import { type Item, listItems } from "../builds/items.js";
-import { formatRef, parseImageRefTemplate, refIdentity } from "../docker/image-ref.js";
+import { compareRefs, formatRef, parseImageRefTemplate, refIdentity, type TemplateRef } from "../docker/image-ref.js";
 import type { Project } from "../engine/project.js";
 import type { StepVisit } from "../engine/walk.js";
 import type { Edit, Fix, RelatedLocation } from "../report/finding.js";
@@ -42,6 +42,8 @@ interface Push {
   build: BuildInvocation;
   item: Item;
   ref: string;
+  /** The reference, to compare unknown parts by identity (`compareRefs`). */
+  parsed: TemplateRef;
   /** The build's source location: the call chain, the step, and which build of the step. */
   site: string;
   leg: string;
@@ -229,6 +231,7 @@ export default defineRule({
           build,
           item,
           ref: text,
+          parsed: ref,
           site,
           leg: build.visit.leg ?? "",
           event: eventKey(build.visit),
@@ -248,6 +251,8 @@ export default defineRule({
           const [p, q] = [pushes[i], pushes[j]];
           if (p.site === q.site && (p.event !== q.event || p.leg === q.leg)) continue;
           if (exclusive(p.build.visit, q.build.visit)) continue;
+          // One bucket can hold a run's ref name under different trigger filters: the same tag only where they overlap.
+          if (compareRefs(p.parsed, q.parsed) !== "definite") continue;
           const diff = differences(p.sig, q.sig);
           if (diff.length === 0) continue;
           involved.add(p).add(q);

@@ -10,6 +10,8 @@
  * branch conditions under which it is produced, so a finding can say "when inputs.publish == 'true'".
  */
 
+import { isRefScope, refScopesOverlap } from "../ref-filters.js";
+
 export interface Hole {
   /** Canonical source of the value: a context path like `github.repository`. */
   source: string;
@@ -66,9 +68,14 @@ export function isLit(p: Part): p is { lit: string } {
   return "lit" in p;
 }
 
-/** Whether two holes stand for the same string: the same source in the same evaluation. */
+/**
+ * Whether two holes stand for the same string: the same source in the same evaluation. A run's ref name is
+ * shared by two workflows when their trigger filters can match the same ref.
+ */
 export function sameHole(a: Hole, b: Hole): boolean {
-  return a.source === b.source && a.scope === b.scope;
+  if (a.source !== b.source) return false;
+  if (a.scope === b.scope) return true;
+  return (isRefScope(a.scope) || isRefScope(b.scope)) && refScopesOverlap(a.scope, b.scope);
 }
 
 /**
