@@ -41,6 +41,33 @@ afterEach(() => {
   expect(nock.pendingMocks()).toEqual([]);
 });
 
+describe("seed 000 through the App", () => {
+  it("fails the check run: the case() branch that exports a registry cache writes it onto every pushed tag", async () => {
+    const seed = fixtureRepo("seed-000");
+    const path = ".github/workflows/release.yml";
+    const probot = await newProbot(app);
+    const reviews: unknown[] = [];
+    const checks = checkCalls();
+    const scope = api();
+    mockToken(scope);
+    mockPrFiles(scope, [{ filename: path, patch: addedPatch(seed[path]) }]);
+    mockCheckRun(scope, checks);
+    mockRepoAt(scope, HEAD, seed);
+    mockBotLogin(scope);
+    mockReview(scope, reviews);
+
+    await deliver(probot, "delivery-seed", pullRequestPayload());
+
+    const update = checks.updates[0] as { conclusion: string; output: { title: string; annotations: { path: string; start_line: number; annotation_level: string; title: string }[] } };
+    expect(update.conclusion).toBe("failure");
+    expect(update.output.title).toBe("1 error");
+    expect(update.output.annotations.map((a) => [a.path, a.start_line, a.annotation_level, a.title])).toEqual([
+      [path, 22, "failure", "cache-overwrites-tag"],
+    ]);
+    expect(reviews).toHaveLength(1);
+  });
+});
+
 describe("tagguard app with the analysis engine", () => {
   it("posts one review with the inline comment, its suggestion, and the finding outside the diff", async () => {
     const probot = await newProbot(app);
