@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseEnv } from "node:util";
 import { type ApplicationFunction, run } from "probot";
+import { docsUrlFromEnv } from "../report/docs-url.js";
 import { checkAppCredentials, resolvePrivateKey } from "./github/credentials.js";
 
 type Env = Record<string, string | undefined>;
@@ -47,6 +48,8 @@ export function planStartup(env: Readonly<Env>, cwd: string): StartupPlan {
   } else if (appIdText === "" && !hasKey) {
     return { kind: "setup", env: { ...env } };
   }
+  const docs = docsUrlFromEnv(env);
+  if ("problem" in docs) return { kind: "refuse", problem: docs.problem };
   if (!/^[1-9][0-9]*$/.test(appIdText)) {
     return { kind: "refuse", problem: `APP_ID ${JSON.stringify(appIdText)} is not a numeric App ID; copy the App ID (not the client ID) from the App's settings page` };
   }

@@ -1,3 +1,4 @@
+import { ruleDocs } from "../support/docs.js";
 import { afterEach, beforeEach, describe, expect, it } from "@jest/globals";
 import nock from "nock";
 import { createApp } from "../../src/app/app.js";
@@ -64,9 +65,7 @@ function publishFinding(): Finding {
 }
 
 const CI_COMMENT = [
-  "**error** `cache-overwrites-tag` (definite)",
-  "",
-  "cache-to writes ghcr.io/acme/app:latest, which this step pushes as an image",
+  "**error** `cache-overwrites-tag`: cache-to writes ghcr.io/acme/app:latest, which this step pushes as an image",
   "",
   "Related:",
   `- [${CI}:19](${blob(CI, "L19")}): pushed as an image here`,
@@ -77,15 +76,17 @@ const CI_COMMENT = [
   "          cache-to: type=registry,ref=ghcr.io/acme/app:buildcache,mode=max",
   "```",
   "",
+  `[\`cache-overwrites-tag\` docs](${ruleDocs("cache-overwrites-tag")})`,
+  "",
   "<!-- tagguard:v1 fp=fp-ci rule=cache-overwrites-tag -->",
 ].join("\n");
 
 const PUBLISH_ITEM = [
-  `- **warning** \`cache-overwrites-tag\` (possible) at [${ACTION}:15](${blob(ACTION, "L15")}): cache-to writes the image reference given as input \`image\` <!-- tagguard:v1 fp=fp-publish rule=cache-overwrites-tag -->`,
+  `- **warning** \`cache-overwrites-tag\` (possible) at [${ACTION}:15](${blob(ACTION, "L15")}): cache-to writes the image reference given as input \`image\` [\`cache-overwrites-tag\` docs](${ruleDocs("cache-overwrites-tag")}) <!-- tagguard:v1 fp=fp-publish rule=cache-overwrites-tag -->`,
   `  - related: [${RELEASE}:15](${blob(RELEASE, "L15")}): the input's value`,
 ].join("\n");
 
-const DOCS = "https://github.com/tagguard/tagguard/blob/main/docs/rules/cache-overwrites-tag.md";
+const DOCS = ruleDocs("cache-overwrites-tag");
 
 const CI_ANNOTATION = {
   path: CI,
@@ -253,7 +254,7 @@ describe("pull_request handler", () => {
         commit_id: HEAD,
         event: "COMMENT",
         body: [
-          "**tagguard** found 2 new problems in the workflows at `1111111`.",
+          `**tagguard** found 2 new problems in the workflows at \`1111111\`: 1 error, 1 warning (1 possible). The [tagguard check](${CHECK_URL}) lists every finding.`,
           "",
           "**Outside the diff**",
           "",
@@ -286,7 +287,7 @@ describe("pull_request handler", () => {
     expect(engine.analyzed[0].map((f) => f.path)).toEqual([ACTION, CI, RELEASE]);
     expect((reviews[0] as { body: string }).body).toBe(
       [
-        "**tagguard** found 1 new problem in the workflows at `1111111`.",
+        `**tagguard** found 1 new problem in the workflows at \`1111111\`: 1 error. The [tagguard check](${CHECK_URL}) lists every finding.`,
         "",
         "**Notes**",
         "",
@@ -516,7 +517,7 @@ describe("pull_request handler", () => {
       commit_id: second,
       event: "COMMENT",
       body: [
-        "**tagguard** found 1 new problem in the workflows at `5555555`.",
+        `**tagguard** found 1 new problem in the workflows at \`5555555\`: 1 warning (1 possible). The [tagguard check](https://github.com/acme/app/runs/556) lists every finding.`,
         "",
         "**Outside the diff**",
         "",
@@ -600,16 +601,16 @@ describe("pull_request handler", () => {
       {
         commit_id: HEAD,
         event: "COMMENT",
-        body: "**tagguard** found 1 new problem in the workflows at `1111111`.",
+        body: `**tagguard** found 1 new problem in the workflows at \`1111111\`: 1 error. The [tagguard check](${CHECK_URL}) lists every finding.`,
         comments: [
           {
             path: CI,
             line: 21,
             side: "RIGHT",
             body: [
-              "**error** `parse-error` (definite)",
+              "**error** `parse-error`: Flow sequence in block collection must be sufficiently indented and end with a ]",
               "",
-              "Flow sequence in block collection must be sufficiently indented and end with a ]",
+              `[\`parse-error\` docs](${ruleDocs("parse-error")})`,
               "",
               "<!-- tagguard:v1 fp=fp-parse rule=parse-error -->",
             ].join("\n"),
@@ -628,7 +629,7 @@ describe("pull_request handler", () => {
             "",
             "**By rule**",
             "",
-            "- [`parse-error`](https://github.com/tagguard/tagguard/blob/main/docs/rules/parse-error.md): 1 error",
+            `- [\`parse-error\`](${ruleDocs("parse-error")}): 1 error`,
             "",
             "**Findings**",
             "",
@@ -671,11 +672,11 @@ describe("pull_request handler", () => {
       commit_id: HEAD,
       event: "COMMENT",
       body: [
-        "**tagguard** found 1 new problem in the workflows at `1111111`.",
+        `**tagguard** found 1 new problem in the workflows at \`1111111\`: 1 error. The [tagguard check](${CHECK_URL}) lists every finding.`,
         "",
         "**Outside the diff**",
         "",
-        `- **error** \`cache-overwrites-tag\` (definite) at [${CI}:21](${blob(CI, "L21")}): cache-to writes ghcr.io/acme/app:latest, which this step pushes as an image <!-- tagguard:v1 fp=fp-ci rule=cache-overwrites-tag -->`,
+        `- **error** \`cache-overwrites-tag\` (definite) at [${CI}:21](${blob(CI, "L21")}): cache-to writes ghcr.io/acme/app:latest, which this step pushes as an image [\`cache-overwrites-tag\` docs](${ruleDocs("cache-overwrites-tag")}) <!-- tagguard:v1 fp=fp-ci rule=cache-overwrites-tag -->`,
         `  - related: [${CI}:19](${blob(CI, "L19")}): pushed as an image here`,
         "  - **Fix:** Export the cache to a dedicated tag",
         "",
@@ -776,7 +777,7 @@ describe("pull_request handler", () => {
     expect(review.comments.map((c) => c.body.split("\n\n").at(-1))).toEqual(many.slice(0, 20).map((f) => findingMarker(f.fingerprint, f.ruleId)));
     expect(review.body).toBe(
       [
-        "**tagguard** found 25 new problems in the workflows at `1111111`.",
+        `**tagguard** found 25 new problems in the workflows at \`1111111\`: 25 errors. The [tagguard check](${CHECK_URL}) lists every finding.`,
         "",
         `5 more findings in the diff are over the limit of 20 inline comments: the [tagguard check](${CHECK_URL}) annotates every finding. ${markers(many.slice(20))}`,
       ].join("\n"),
@@ -815,7 +816,7 @@ describe("pull_request handler", () => {
     ]);
     expect((reviews[0] as { body: string }).body).toBe(
       [
-        "**tagguard** found 120 new problems in the workflows at `1111111`.",
+        `**tagguard** found 120 new problems in the workflows at \`1111111\`: 120 errors. The [tagguard check](${CHECK_URL}) lists every finding.`,
         "",
         `100 more findings in the diff are over the limit of 20 inline comments: the [tagguard check](${CHECK_URL}) annotates every finding. ${markers(many.slice(20))}`,
       ].join("\n"),
@@ -841,11 +842,11 @@ describe("pull_request handler", () => {
     expect(review.comments).toHaveLength(20);
     expect(review.body).toBe(
       [
-        "**tagguard** found 21 new problems in the workflows at `1111111`.",
+        `**tagguard** found 21 new problems in the workflows at \`1111111\`: 21 errors.`,
         "",
         "**Over the limit of 20 inline comments**",
         "",
-        `- **error** \`cache-overwrites-tag\` (definite) at [${CI}:21](${blob(CI, "L21")}): m20 <!-- tagguard:v1 fp=fp20 rule=cache-overwrites-tag -->`,
+        `- **error** \`cache-overwrites-tag\` (definite) at [${CI}:21](${blob(CI, "L21")}): m20 [\`cache-overwrites-tag\` docs](${ruleDocs("cache-overwrites-tag")}) <!-- tagguard:v1 fp=fp20 rule=cache-overwrites-tag -->`,
       ].join("\n"),
     );
     expect(logs.filter((l) => l.level === 40).map((l) => l.msg)).toEqual([
@@ -957,7 +958,7 @@ describe("pull_request handler", () => {
     const problem = '.github/tagguard.yml is invalid, so tagguard ignores it and uses its defaults. rules.cache-overwrites-tag.severity: must be one of "error", "warning", "info", not "fatal"';
     expect(engine.options).toEqual([{ config: defaultConfig() }]);
     expect((reviews[0] as { body: string }).body).toBe(
-      ["**tagguard** found 1 new problem in the workflows at `1111111`.", "", "**Notes**", "", `- ${problem}`].join("\n"),
+      [`**tagguard** found 1 new problem in the workflows at \`1111111\`: 1 error. The [tagguard check](${CHECK_URL}) lists every finding.`, "", "**Notes**", "", `- ${problem}`].join("\n"),
     );
     const summary = (checks.updates[0] as { output: { summary: string } }).output.summary;
     expect(summary.split("\n\n").slice(0, 3)).toEqual([

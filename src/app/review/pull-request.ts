@@ -1,4 +1,5 @@
 import type { Context } from "probot";
+import { docsBaseOf } from "../../report/docs-url.js";
 import { changedAnalyzablePaths, listChangedFiles, type PullRef } from "./analysis.js";
 import { type AnalysisSource, analyzeHead, CheckRun, reportTo } from "./checks.js";
 import { DiffMap } from "./diff.js";
@@ -71,7 +72,14 @@ async function reviewPullRequest(context: PullRequestContext, pull: PullRef, dep
   }
 
   const check = await CheckRun.start(octokit, repo, headSha, log);
-  const source: AnalysisSource = { octokit, config: context.config.bind(context), repo, repoHtmlUrl: context.payload.repository.html_url, headSha };
+  const source: AnalysisSource = {
+    octokit,
+    config: context.config.bind(context),
+    repo,
+    repoHtmlUrl: context.payload.repository.html_url,
+    headSha,
+    docsBase: docsBaseOf(process.env),
+  };
   const paths = changedAnalyzablePaths(changes.prFiles, deps.engine);
   const report = await reportTo(check, log, () => analyzeHead(source, deps, { paths, notes: changes.notes, pull: pull.pull_number }));
   const { findings } = report;
@@ -87,6 +95,7 @@ async function reviewPullRequest(context: PullRequestContext, pull: PullRef, dep
     diff: new DiffMap(changes.prFiles),
     texts: report.texts,
     links: report.links,
+    docsBase: report.docsBase,
     headSha,
     notes: [...report.configProblems, ...report.notes],
   };
