@@ -1,4 +1,3 @@
-import { ruleDocs } from "../support/docs.js";
 import { afterEach, beforeEach, describe, expect, it } from "@jest/globals";
 import nock from "nock";
 import { createApp } from "../../src/app/app.js";
@@ -21,6 +20,7 @@ import {
   mockPosted,
   mockPrFiles,
   mockRepoAt,
+  mockResolveThreads,
   mockReview,
   mockToken,
   newProbot,
@@ -32,6 +32,8 @@ import {
 import { CHECK_URL, checkCalls, inProgress, mockCheckRun } from "./check-mocks.js";
 import { finding, spanOf } from "./spans.js";
 import { StubEngine } from "./stub-engine.js";
+import type { GraphqlRequest } from "../support/graphql-repo.js";
+import { ruleDocs } from "../support/docs.js";
 
 const CI = ".github/workflows/ci.yml";
 const RELEASE = ".github/workflows/release.yml";
@@ -558,6 +560,79 @@ describe("pull_request handler", () => {
     ]);
     expect(checks.created).toEqual([inProgress(HEAD), inProgress(HEAD)]);
     expect(checks.updates).toEqual([cleanCheck(), cleanCheck()]);
+  });
+
+  describe("thread resolution", () => {
+    const RESOLVE = "mutation tagguardResolveThreads($t0: ID!) { r0: resolveReviewThread(input: { threadId: $t0 }) { thread { id isResolved } } }";
+    const publishComment = `cache-to writes the image reference given as input \`image\` ${findingMarker("fp-publish", "cache-overwrites-tag")}`;
+
+    it("resolves the thread of a finding the push fixed, in one mutation, once, and leaves the others alone", async () => {
+      const probot = await newProbot(createApp(new StubEngine(() => ({ findings: [publishFinding()], notes: [] }))));
+      const mutations: GraphqlRequest[] = [];
+      const checks = checkCalls();
+      const scope = api();
+      mockToken(scope);
+      mockBotLogin(scope);
+      mockPrFiles(scope, [{ filename: CI, patch: ciPatch }]);
+      mockCheckRun(scope, checks);
+      mockPrFiles(scope, [{ filename: CI, patch: ciPatch }]);
+      mockCheckRun(scope, checks, 1, 556);
+      // One repository state answers both pushes' reads, so the second sees what the mutation resolved.
+      mockRepoAt(scope, HEAD, repo, [], 2);
+      mockPosted(scope, [
+        { body: CI_COMMENT, path: CI },
+        { body: publishComment, path: ACTION },
+        { body: `older ${findingMarker("fp-gone", "cache-overwrites-tag")}`, path: CI, resolved: true },
+        { login: "octocat", body: `quoted ${findingMarker("fp-ci", "cache-overwrites-tag")}`, path: CI },
+        { body: `not analysed ${findingMarker("fp-elsewhere", "cache-overwrites-tag")}`, path: ".github/workflows/huge.yml" },
+        { body: "a reply without a marker", path: CI },
+      ]);
+      mockResolveThreads(scope, mutations);
+
+      await deliver(probot, "delivery-1", pullRequestPayload({ action: "synchronize" }));
+      await deliver(probot, "delivery-2", pullRequestPayload({ action: "synchronize" }));
+
+      expect(mutations).toEqual([{ query: RESOLVE, variables: { t0: "PRRT_0" } }]);
+      expect(checks.created).toEqual([inProgress(HEAD), inProgress(HEAD)]);
+    });
+
+    it("posts the all-clear review, which stays, then resolves the fixed threads", async () => {
+      const probot = await newProbot(createApp(new StubEngine()));
+      const order: string[] = [];
+      const mutations: GraphqlRequest[] = [];
+      const checks = checkCalls();
+      const scope = api();
+      mockToken(scope);
+      mockPrFiles(scope, [{ filename: CI, patch: ciPatch }]);
+      mockCheckRun(scope, checks);
+      mockRepoAt(scope, HEAD, repo);
+      mockBotLogin(scope);
+      mockPosted(scope, [
+        { body: CI_COMMENT, path: CI },
+        { body: publishComment, path: ACTION },
+      ]);
+      scope
+        .post("/graphql", (body: GraphqlRequest) => /^mutation /.test(body.query) && order.push("resolve") > 0 && mutations.push(body) > 0)
+        .reply(200, { data: { r0: { thread: { id: "PRRT_0", isResolved: true } }, r1: { thread: { id: "PRRT_1", isResolved: true } } } });
+      scope.post(`${REPO_PATH}/pulls/${NUMBER}/reviews`, (body: { body: string }) => order.push(`review: ${body.body}`) > 0).reply(200, { id: 99 });
+
+      await deliver(probot, "delivery-1", pullRequestPayload({ action: "synchronize" }));
+
+      expect(order).toEqual([
+        "review: **tagguard**: every problem reported earlier on this pull request is fixed at `1111111`.\n\n<!-- tagguard:v1 all-clear -->",
+        "resolve",
+      ]);
+      expect(mutations).toEqual([
+        {
+          query:
+            "mutation tagguardResolveThreads($t0: ID!, $t1: ID!) { r0: resolveReviewThread(input: { threadId: $t0 }) { thread { id isResolved } } " +
+            "r1: resolveReviewThread(input: { threadId: $t1 }) { thread { id isResolved } } }",
+          variables: { t0: "PRRT_0", t1: "PRRT_1" },
+        },
+      ]);
+      expect(checks.updates).toEqual([cleanCheck()]);
+    });
+
   });
 
   it("does not post when the head moved during the analysis", async () => {

@@ -7,6 +7,7 @@ import type { Engine } from "../runtime/engine-port.js";
 import { openFingerprints } from "./markers.js";
 import { allClearReview, buildReview, type ReviewDraft, type ReviewInput, withoutInlineComments } from "./review.js";
 import type { KeyedQueue, RecentSet } from "../runtime/keyed.js";
+import { fixedThreads, resolveThreads } from "./threads.js";
 
 export const PULL_REQUEST_EVENTS = [
   "pull_request.opened",
@@ -34,8 +35,9 @@ function isUnprocessable(err: unknown): boolean {
 /**
  * Reviews the workflow changes of a pull request: analyses every workflow-related file at the head
  * commit inside the `tagguard` check run (which annotates every finding and concludes, also when there
- * is none), then posts one review with the findings not posted before (or, once, an all-clear). A pull
- * request that changes no workflow-related file gets neither: no write call at all.
+ * is none), then posts one review with the findings not posted before (or, once, an all-clear), and
+ * resolves the threads of findings the push fixed. A pull request that changes no workflow-related file
+ * gets neither: no write call at all.
  */
 export function pullRequestHandler(deps: PullRequestDeps): (context: PullRequestContext) => Promise<void> {
   return async (context) => {
@@ -99,10 +101,11 @@ async function reviewPullRequest(context: PullRequestContext, pull: PullRef, dep
     headSha,
     notes: [...report.configProblems, ...report.notes],
   };
-  let draft: ReviewDraft;
+  let draft: ReviewDraft | undefined;
   if (fresh.length > 0) draft = buildReview(input);
   else if (findings.length === 0 && open.size > 0) draft = allClearReview(headSha);
-  else return;
+  const fixed = fixedThreads(report.pull?.threads ?? [], slug, findings, report.texts);
+  if (!draft && fixed.length === 0) return;
 
   const current = report.pull;
   if (current?.headSha !== headSha || current.state !== "OPEN") {
@@ -117,6 +120,14 @@ async function reviewPullRequest(context: PullRequestContext, pull: PullRef, dep
       body: d.body,
       ...(d.comments.length > 0 ? { comments: d.comments } : {}),
     });
+  if (draft) await postReview(draft, post, input, log);
+  if (fixed.length > 0) {
+    await resolveThreads(octokit, fixed);
+    log.info({ threads: fixed.length }, "tagguard: resolved the threads of fixed findings");
+  }
+}
+
+async function postReview(draft: ReviewDraft, post: (d: ReviewDraft) => Promise<unknown>, input: ReviewInput, log: PullRequestContext["log"]): Promise<void> {
   try {
     await post(draft);
   } catch (err) {
