@@ -1007,6 +1007,7 @@ describe("pull_request handler", () => {
           ignore: ["legacy/**"],
           cacheTags: [...DEFAULT_CACHE_TAGS],
           deployTargets: [],
+          incidents: true,
           diagnostics: [],
         },
       },

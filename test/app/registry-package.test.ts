@@ -311,6 +311,7 @@ describe("registry_package published: no incident", () => {
     mockBotLogin(scope);
     mockOpenIncidents(scope);
     mockDefaultBranch(scope);
+    scope.get(`${REPO_PATH}/contents/.github%2Ftagguard.yml`).query({ ref: MAIN_SHA }).reply(404, { message: "Not Found" });
     mockRepoAt(scope, MAIN_SHA, fixtureRepo("cache-ref"));
 
     await deliverPackage(probot, "d1", cachePublish({ tag: "deps" }));
@@ -337,6 +338,28 @@ describe("registry_package published: no incident", () => {
 
     expect(logs.at(-1)).toEqual(
       expect.objectContaining({ deliveryId: "d1", why: "it matches cacheTags in .github/tagguard.yml", msg: "tagguard: a dedicated cache tag; no incident" }),
+    );
+  });
+
+  it("opens no incident, and reads no workflow, when the repository turns incidents off", async () => {
+    pointTag(registry, "latest", "cache-manifest");
+    const logs: LogLines = [];
+    const probot = await newProbot(app, logs);
+    const scope = api();
+    mockToken(scope);
+    mockBotLogin(scope);
+    mockOpenIncidents(scope);
+    mockDefaultBranch(scope);
+    const config = "incidents: false\n";
+    scope
+      .get(`${REPO_PATH}/contents/.github%2Ftagguard.yml`)
+      .query({ ref: MAIN_SHA })
+      .reply(200, { type: "file", path: ".github/tagguard.yml", size: config.length, encoding: "base64", content: base64Lines(config) });
+
+    await deliverPackage(probot, "d1", cachePublish());
+
+    expect(logs.at(-1)).toEqual(
+      expect.objectContaining({ deliveryId: "d1", msg: "tagguard: incidents are turned off in the repository's .github/tagguard.yml; no incident" }),
     );
   });
 

@@ -290,6 +290,10 @@ async function watch(context: PublishContext, v: PublishedVersion, deps: Publish
   }
 
   const workflows = await examineWorkflows(context.octokit, repository, imageRefOf(v.image, v.tag), deps);
+  if (!workflows.incidents) {
+    log.info("tagguard: incidents are turned off in the repository's .github/tagguard.yml; no incident");
+    return;
+  }
   if (workflows.error !== undefined) {
     log.warn({ error: describeError(workflows.error) }, "tagguard: could not read the workflows; the incident names no cause");
   }

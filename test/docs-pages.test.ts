@@ -1,0 +1,25 @@
+import { describe, expect, it } from "@jest/globals";
+import { readFileSync } from "node:fs";
+import { parseConfig } from "../src/config/index.js";
+
+const read = (path: string) => readFileSync(new URL(`../${path}`, import.meta.url), "utf8");
+
+describe("docs/inspect.md", () => {
+  it("explains every problem id the classifier can report", () => {
+    const union = /export type ProblemId =([^;]+);/.exec(read("src/registry/classify.ts"))?.[1] ?? "";
+    const ids = [...union.matchAll(/"([a-z0-9-]+)"/g)].map((m) => m[1]);
+    expect(ids.length).toBeGreaterThan(5);
+    const headings = [...read("docs/inspect.md").matchAll(/^### `([a-z0-9-]+)` \((error|warning)\)$/gm)].map((m) => m[1]);
+    expect(headings).toEqual(ids);
+  });
+});
+
+describe("docs/incidents.md", () => {
+  it("turns incidents off with a setting the configuration accepts", () => {
+    const yaml = /```yaml\n(incidents: false\n)```/.exec(read("docs/incidents.md"))?.[1];
+    expect(yaml).toBe("incidents: false\n");
+    const config = parseConfig(yaml ?? "");
+    expect(config.diagnostics).toEqual([]);
+    expect(config.incidents).toBe(false);
+  });
+});
