@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@jest/globals";
 import { readFileSync } from "node:fs";
+import { parse } from "yaml";
 import { parseConfig } from "../src/config/index.js";
 
 const read = (path: string) => readFileSync(new URL(`../${path}`, import.meta.url), "utf8");
@@ -21,5 +22,27 @@ describe("docs/incidents.md", () => {
     const config = parseConfig(yaml ?? "");
     expect(config.diagnostics).toEqual([]);
     expect(config.incidents).toBe(false);
+  });
+});
+
+describe("docs/deploying.md", () => {
+  const text = read("docs/deploying.md");
+
+  it("has the sections other branches add theirs next to", () => {
+    expect(text.match(/^## .+$/gm)).toEqual(expect.arrayContaining(["## Creating the App", "## Secrets and configuration", "## Running with Docker"]));
+  });
+
+  it("asks for exactly app.yml's permissions and events when registering by hand", () => {
+    const manifest = parse(read("app.yml")) as { default_permissions: Record<string, string>; default_events: string[] };
+    const cell = (field: string) => new RegExp(`^\\| ${field} \\| (.+) \\|$`, "m").exec(text)?.[1] ?? "";
+    const words = (s: string) => s.toLowerCase().replaceAll(" ", "_");
+    const permissions = Object.fromEntries(
+      cell("Repository permissions")
+        .split("; ")
+        .map((p) => p.split(": "))
+        .map(([name, access]) => [words(name), access === "read and write" ? "write" : access]),
+    );
+    expect(permissions).toEqual(manifest.default_permissions);
+    expect(cell("Subscribe to events").split(", ").map(words).sort()).toEqual([...manifest.default_events].sort());
   });
 });

@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { spawn } from "node:child_process";
 import { createPublicKey, generateKeyPairSync, verify } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { privateKey } from "../app/harness.js";
 import { FakeGitHub, type RecordedRequest, type Reply } from "./fake-github.js";
-import { APP, ProbotProcess } from "./probot-process.js";
+import { APP, freePort, ProbotProcess } from "./probot-process.js";
 
 /**
  * The start-up checks of `node lib/app/index.js` against a fake GitHub whose `GET /app` verifies the
@@ -135,6 +136,44 @@ describe("node lib/app/index.js starts", () => {
       expect(res.status).toBe(200);
     } finally {
       await server.stop();
+    }
+  });
+});
+
+describe("node lib/app/index.js without credentials, in development", () => {
+  it("serves Probot's setup flow, whose manifest keeps the webhook URL the flow derives", async () => {
+    const port = await freePort();
+    // The setup flow reads app.yml and package.json from the working directory (and a .env there would win).
+    const cwd = mkdtempSync(join(tmpdir(), "tagguard-setup-"));
+    for (const file of ["app.yml", "package.json"]) copyFileSync(fileURLToPath(new URL(`../../${file}`, import.meta.url)), join(cwd, file));
+    const child = spawn(process.execPath, [APP], {
+      cwd,
+      env: { PATH: process.env.PATH, PORT: String(port), HOST: "127.0.0.1", NO_SMEE_SETUP: "true", LOG_LEVEL: "warn" },
+      stdio: ["ignore", "ignore", "ignore"],
+    });
+    try {
+      let page = "";
+      for (let i = 0; i < 100 && page === ""; i++) {
+        page = await fetch(`http://127.0.0.1:${port}/probot`).then(
+          (r) => r.text(),
+          () => new Promise<string>((resolve) => setTimeout(() => resolve(""), 100)),
+        );
+      }
+      const value = /id="manifest" value='([^']*)'/.exec(page)?.[1];
+      const manifest = JSON.parse(value ?? "null") as Record<string, unknown>;
+      expect(manifest).toMatchObject({
+        name: "tagguard",
+        url: "https://github.com/tagguard/tagguard",
+        hook_attributes: { url: `http://127.0.0.1:${port}/` },
+        redirect_url: `http://127.0.0.1:${port}/probot/setup`,
+        public: false,
+        default_events: ["pull_request", "check_run", "check_suite", "registry_package"],
+      });
+    } finally {
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.kill("SIGTERM");
+      await exited;
+      rmSync(cwd, { recursive: true, force: true });
     }
   });
 });
