@@ -54,14 +54,19 @@ const byDigest = (digest: string) => `/v2/acme/app/manifests/${digest}`;
 const TOKEN = "/token?service=fake-registry&scope=repository%3Aacme%2Fapp%3Apull";
 
 
-/** Everything the watcher reads before opening an incident: open incidents, the default branch, its workflows and config. */
-function mockRepoReads(scope: nock.Scope, repo = fixtureRepo("repo"), config?: string): void {
-  mockOpenIncidents(scope);
-  mockDefaultBranch(scope);
-  mockRepoAt(scope, MAIN_SHA, repo);
+/** `.github/tagguard.yml` at the default branch's head, as the watcher reads it (404 without `config`). */
+function mockConfigFile(scope: nock.Scope, config?: string): void {
   const contents = scope.get(`${REPO_PATH}/contents/.github%2Ftagguard.yml`).query({ ref: MAIN_SHA });
   if (config === undefined) contents.reply(404, { message: "Not Found" });
   else contents.reply(200, { type: "file", path: ".github/tagguard.yml", size: config.length, encoding: "base64", content: base64Lines(config) });
+}
+
+/** Everything the watcher reads before opening an incident: open incidents, the default branch, its config and workflows. */
+function mockRepoReads(scope: nock.Scope, repo = fixtureRepo("repo"), config?: string): void {
+  mockOpenIncidents(scope);
+  mockDefaultBranch(scope);
+  mockConfigFile(scope, config);
+  mockRepoAt(scope, MAIN_SHA, repo);
 }
 
 const cachePublish = (o: { id?: string; tag?: string; linked?: boolean; manifest?: Record<string, unknown> } = {}) =>
@@ -311,7 +316,7 @@ describe("registry_package published: no incident", () => {
     mockBotLogin(scope);
     mockOpenIncidents(scope);
     mockDefaultBranch(scope);
-    scope.get(`${REPO_PATH}/contents/.github%2Ftagguard.yml`).query({ ref: MAIN_SHA }).reply(404, { message: "Not Found" });
+    mockConfigFile(scope);
     mockRepoAt(scope, MAIN_SHA, fixtureRepo("cache-ref"));
 
     await deliverPackage(probot, "d1", cachePublish({ tag: "deps" }));
@@ -350,11 +355,7 @@ describe("registry_package published: no incident", () => {
     mockBotLogin(scope);
     mockOpenIncidents(scope);
     mockDefaultBranch(scope);
-    const config = "incidents: false\n";
-    scope
-      .get(`${REPO_PATH}/contents/.github%2Ftagguard.yml`)
-      .query({ ref: MAIN_SHA })
-      .reply(200, { type: "file", path: ".github/tagguard.yml", size: config.length, encoding: "base64", content: base64Lines(config) });
+    mockConfigFile(scope, "incidents: false\n");
 
     await deliverPackage(probot, "d1", cachePublish());
 
