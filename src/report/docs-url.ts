@@ -23,7 +23,8 @@ export const DOCS_URL = `${PROJECT_URL}/blob/v${VERSION}/docs/`;
 export function docsUrlFromEnv(env: Readonly<Record<string, string | undefined>>): { url: string } | { problem: string } {
   const raw = env.TAGGUARD_DOCS_URL?.trim();
   if (!raw) return { url: DOCS_URL };
-  const problem = `TAGGUARD_DOCS_URL ${JSON.stringify(raw)} is not an http(s) URL of tagguard's docs/ directory (e.g. ${PROJECT_URL}/blob/{version}/docs/)`;
+  // The value is not repeated: it could hold credentials.
+  const problem = `TAGGUARD_DOCS_URL is not an http(s) URL of tagguard's docs/ directory without credentials, query or fragment (e.g. ${PROJECT_URL}/blob/{version}/docs/)`;
   let url: URL;
   try {
     url = new URL(raw.replaceAll("{version}", `v${VERSION}`));

@@ -42,7 +42,8 @@ describe("TAGGUARD_DOCS_URL", () => {
   });
 
   it.each(["docs.example.com/tagguard", "javascript:alert(1)", "https://docs.example.com/?page=", "https://user:pw@docs.example.com/"])("refuses %s at start", (value) => {
-    const problem = `TAGGUARD_DOCS_URL ${JSON.stringify(value)} is not an http(s) URL of tagguard's docs/ directory (e.g. https://github.com/tagguard/tagguard/blob/{version}/docs/)`;
+    const problem =
+      "TAGGUARD_DOCS_URL is not an http(s) URL of tagguard's docs/ directory without credentials, query or fragment (e.g. https://github.com/tagguard/tagguard/blob/{version}/docs/)";
     expect(docsUrlFromEnv({ TAGGUARD_DOCS_URL: value })).toEqual({ problem });
     expect(docsBaseOf({ TAGGUARD_DOCS_URL: value })).toBe(DOCS_URL);
     expect(planStartup({ APP_ID: "1", PRIVATE_KEY: "x", TAGGUARD_DOCS_URL: value }, ".")).toEqual({ kind: "refuse", problem });
