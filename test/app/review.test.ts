@@ -174,6 +174,17 @@ describe("buildReview", () => {
     ]);
   });
 
+  it("gives the why in a later comment on the rule when the first one had no room for it", () => {
+    const long = Array.from({ length: 75 }, () => "word").join(" ");
+    const first = cacheFinding({ message: `${long}. ${IMPACT}`, related: [], fix: undefined, primary: spanOf(file, text, 10, "ghcr.io/acme/app:latest"), fingerprint: "a1" });
+    const second = cacheFinding({ message: `cache-to writes ghcr.io/acme/app:latest. ${IMPACT}`, related: [], fix: undefined, fingerprint: "a2" });
+    const review = buildReview({ findings: [second, first], diff: wholeFile, texts, links, docsBase, headSha: sha, notes: [] });
+    expect(review.comments.map((c) => c.body.split("\n\n").length)).toEqual([3, 4]);
+    expect(review.comments[1].body.split("\n\n")[1]).toBe(
+      'The export replaces the image: the tag then holds a BuildKit cache manifest, so deployments fail. docker run reports "manifest unknown".',
+    );
+  });
+
   it("falls back to the first line of a range that leaves the hunk, without a suggestion", () => {
     const f = cacheFinding({ primary: linesOf(file, text, 9, 11), related: [] });
     const review = buildReview({ findings: [f], diff: onlyLine9, texts, links, docsBase, headSha: sha, notes: [] });

@@ -181,6 +181,11 @@ function docsLink(f: Finding, docsBase: string): string {
  * headline is cut, until they fit. The check run's annotation has the whole message.
  */
 export function commentBody(f: Finding, where: Placement, input: Pick<ReviewInput, "texts" | "links" | "docsBase">, why: Why = { kind: "explain" }): string {
+  return renderComment(f, where, input, why).body;
+}
+
+/** The comment's body, and whether it gives the why itself (so later comments on the rule can point to it). */
+function renderComment(f: Finding, where: Placement, input: Pick<ReviewInput, "texts" | "links" | "docsBase">, why: Why): { body: string; explains: boolean } {
   const [headline = "", ...rest] = sentences(markdownText(f.message, true));
   const title = (text: string) => `**${f.severity}** \`${f.ruleId}\`${f.confidence === "possible" ? " (possible)" : ""}: ${text}`;
   let explanation =
@@ -216,7 +221,7 @@ export function commentBody(f: Finding, where: Placement, input: Pick<ReviewInpu
   }
   parts.push(docsLink(f, input.docsBase));
   parts.push(findingMarker(f.fingerprint, f.ruleId));
-  return parts.join("\n\n");
+  return { body: parts.join("\n\n"), explains: why.kind === "explain" && explanation.length > 0 };
 }
 
 function listItem(f: Finding, links: Permalinks, docsBase: string): string {
@@ -242,7 +247,7 @@ export function buildReview(input: ReviewInput): ReviewDraft {
   const comments: ReviewComment[] = [];
   const outside: Finding[] = [];
   const overCap: Finding[] = [];
-  /** The first inline comment on each rule, which carries the why. */
+  /** The first inline comment on each rule that gives the why. */
   const firstOfRule = new Map<string, Finding>();
   for (const f of [...input.findings].sort(byImportance)) {
     const where = placement(f, input.diff);
@@ -250,13 +255,14 @@ export function buildReview(input: ReviewInput): ReviewDraft {
     else if (comments.length >= maxInline) overCap.push(f);
     else {
       const first = firstOfRule.get(f.ruleId);
-      if (!first) firstOfRule.set(f.ruleId, f);
+      const rendered = renderComment(f, where, input, first ? { kind: "see", first } : { kind: "explain" });
+      if (!first && rendered.explains) firstOfRule.set(f.ruleId, f);
       comments.push({
         path: f.primary.file,
         ...(where.startLine === undefined ? {} : { start_line: where.startLine, start_side: "RIGHT" as const }),
         line: where.line,
         side: "RIGHT",
-        body: commentBody(f, where, input, first ? { kind: "see", first } : { kind: "explain" }),
+        body: rendered.body,
       });
     }
   }
