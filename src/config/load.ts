@@ -15,7 +15,7 @@ import { CONFIG_PATH, type Config, type DeployTarget, type RuleSettings } from "
 export const CONFIG_SCHEMA: object = schema;
 
 export function defaultConfig(): Config {
-  return { rules: {}, ignore: [], cacheTags: [...DEFAULT_CACHE_TAGS], deployTargets: [], diagnostics: [] };
+  return { rules: {}, ignore: [], cacheTags: [...DEFAULT_CACHE_TAGS], deployTargets: [], incidents: true, diagnostics: [] };
 }
 
 /** Ids `rules:` may configure: every registered rule and the configurable built-in diagnostics. */
@@ -35,6 +35,7 @@ interface RawConfig {
   ignore?: string[];
   cacheTags?: string[];
   deployTargets?: { name: string; platforms?: string[]; acceptsIndex?: boolean; uses?: string[]; run?: string[] }[];
+  incidents?: boolean;
 }
 
 interface Problem {
@@ -168,6 +169,7 @@ function build(value: unknown, file: string, locator: Locator): Config {
   }
   config.ignore = raw.ignore ?? [];
   if (raw.cacheTags) config.cacheTags = raw.cacheTags;
+  if (raw.incidents !== undefined) config.incidents = raw.incidents;
   config.deployTargets = (raw.deployTargets ?? []).map((t): DeployTarget => {
     const target: DeployTarget = { name: t.name, uses: t.uses ?? [], run: t.run ?? [] };
     if (t.platforms) target.platforms = t.platforms;

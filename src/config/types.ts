@@ -47,6 +47,8 @@ export interface Config {
   /** Patterns of tags meant to hold a cache (see `cacheTagMatcher`). */
   cacheTags: string[];
   deployTargets: DeployTarget[];
+  /** false: the App's publish watcher opens no incident issue in the repository. */
+  incidents: boolean;
   /**
    * Findings about the configuration file itself (rule `invalid-config`), which `analyze` reports
    * with the others. Empty for a valid file.

@@ -7,12 +7,8 @@ import type { Confidence, Finding, Fix, RelatedLocation, Severity } from "../rep
 import { fingerprint } from "../report/fingerprint.js";
 import type { Span } from "../workflow/span.js";
 
-/** Where rule documentation is published; each rule's page is `docs/rules/<id>.md` in the repository. */
-export const DOCS_BASE = "https://github.com/tagguard/tagguard/blob/main/docs/rules/";
-
-export function docsUrlFor(id: string): string {
-  return `${DOCS_BASE}${id}.md`;
-}
+/** A rule's page, `docs/rules/<id>.md`, at the running version (see report/docs-url.ts). */
+export { ruleDocsUrl as docsUrlFor } from "../report/docs-url.js";
 
 export interface RuleMeta {
   /** Stable kebab-case id. */

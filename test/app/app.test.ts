@@ -1,3 +1,4 @@
+import { ruleDocs } from "../support/docs.js";
 import { afterEach, beforeEach, describe, expect, it } from "@jest/globals";
 import nock from "nock";
 import { createApp } from "../../src/app/app.js";
@@ -20,7 +21,7 @@ import {
   pullRequestPayload,
   recordUnmatched,
 } from "./harness.js";
-import { checkCalls, inProgress, mockCheckRun } from "./check-mocks.js";
+import { CHECK_URL, checkCalls, inProgress, mockCheckRun } from "./check-mocks.js";
 
 /** The App with the analysis engine in process (`src/app/index.ts` runs it in a worker thread; test/e2e runs that). */
 const app = createApp(engine);
@@ -142,7 +143,7 @@ describe("tagguard app with the analysis engine", () => {
         commit_id: forkHead,
         event: "COMMENT",
         body: repoReviewBody(forkHead),
-        comments: [{ path: CI, line: 21, side: "RIGHT", body: ciComment(forkHead) }],
+        comments: [{ path: CI, line: 21, side: "RIGHT", body: ciComment() }],
       },
     ]);
     expect(checks.created).toEqual([inProgress(forkHead)]);
@@ -203,13 +204,13 @@ describe("tagguard app with the analysis engine", () => {
       {
         commit_id: HEAD,
         event: "COMMENT",
-        body: "**tagguard** found 1 new problem in the workflows at `1111111`.",
+        body: `**tagguard** found 1 new problem in the workflows at \`1111111\`: 1 error. The [tagguard check](${CHECK_URL}) lists every finding.`,
         comments: [
           {
             path: CI,
             line: 10,
             side: "RIGHT",
-            body: `**error** \`parse-error\` (definite)\n\n${PARSE_MESSAGE}\n\n<!-- tagguard:v1 fp=${PARSE_FP} rule=parse-error -->`,
+            body: `**error** \`parse-error\`: ${PARSE_MESSAGE}\n\n[\`parse-error\` docs](${ruleDocs("parse-error")})\n\n<!-- tagguard:v1 fp=${PARSE_FP} rule=parse-error -->`,
           },
         ],
       },
@@ -237,11 +238,11 @@ describe("tagguard app with the analysis engine", () => {
         commit_id: HEAD,
         event: "COMMENT",
         body: [
-          "**tagguard** found 1 new problem in the workflows at `1111111`.",
+          `**tagguard** found 1 new problem in the workflows at \`1111111\`: 1 error. The [tagguard check](${CHECK_URL}) lists every finding.`,
           "",
           "**Outside the diff**",
           "",
-          `- **error** \`parse-error\` (definite) at [${CI}:10](https://github.com/acme/app/blob/${HEAD}/${CI}#L10): ${PARSE_MESSAGE} <!-- tagguard:v1 fp=${PARSE_FP} rule=parse-error -->`,
+          `- **error** \`parse-error\` (definite) at [${CI}:10](https://github.com/acme/app/blob/${HEAD}/${CI}#L10): ${PARSE_MESSAGE} [\`parse-error\` docs](${ruleDocs("parse-error")}) <!-- tagguard:v1 fp=${PARSE_FP} rule=parse-error -->`,
         ].join("\n"),
       },
     ]);

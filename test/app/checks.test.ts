@@ -10,13 +10,14 @@ import type { Finding } from "../../src/report/finding.js";
 import { CHECK_URL, checkCalls, inProgress, mockCheckRun } from "./check-mocks.js";
 import { api, fixtureRepo, HEAD, mockRepoAt, mockToken, newProbot, pullRequestPayload, recordUnmatched } from "./harness.js";
 import { cacheFinding, file, links, sha, text, texts, url } from "./ci-workflow.js";
+import { DOCS, ruleDocs } from "../support/docs.js";
 import { finding, linesOf, spanOf } from "./spans.js";
 import { StubEngine } from "./stub-engine.js";
 
-const docs = (id: string) => `https://github.com/tagguard/tagguard/blob/main/docs/rules/${id}.md`;
+const docs = ruleDocs;
 
 function report(findings: Finding[], extra: Partial<CheckReport> = {}): CheckReport {
-  return { headSha: sha, findings, fileCount: 1, texts, links, notes: [], configProblems: [], ...extra };
+  return { headSha: sha, findings, fileCount: 1, texts, links, docsBase: DOCS, notes: [], configProblems: [], ...extra };
 }
 
 describe("conclusionOf", () => {
@@ -158,8 +159,8 @@ describe("checkOutput", () => {
     const { summary } = checkOutput(report(many, { notes }));
     expect(summary.length).toBeLessThanOrEqual(MAX_SUMMARY_CHARS);
     expect(summary).toContain("\n\n- [`rule-0`]");
-    expect(summary.length).toBe(65_324);
-    expect(summary.endsWith(`\n\n…and 2835 more findings, each annotated at its location.\n\n**Notes**\n\n- ${notes[0]}\n\n…and 999 more notes.`)).toBe(true);
+    expect(summary.length).toBe(65_252);
+    expect(summary.endsWith(`\n\n…and 2836 more findings, each annotated at its location.\n\n**Notes**\n\n- ${notes.slice(0, 3).join("\n- ")}\n\n…and 997 more notes.`)).toBe(true);
   });
 });
 

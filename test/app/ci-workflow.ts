@@ -1,3 +1,4 @@
+import { DOCS } from "../support/docs.js";
 import { Permalinks } from "../../src/app/review/review.js";
 import type { Finding } from "../../src/report/finding.js";
 import { finding, spanOf } from "./spans.js";
@@ -21,6 +22,7 @@ export const text = [
 export const sha = "0123456789abcdef0123456789abcdef01234567";
 export const links = new Permalinks("https://github.com/acme/app", sha);
 export const texts = new Map([[file, text]]);
+export const docsBase = DOCS;
 export const url = (line: string) => `https://github.com/acme/app/blob/${sha}/.github/workflows/ci.yml#${line}`;
 
 /** A cache-overwrites-tag finding on line 11 of the workflow, with its related push and fix. */

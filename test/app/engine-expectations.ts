@@ -1,3 +1,4 @@
+import { ruleDocs } from "../support/docs.js";
 import { HEAD } from "./harness.js";
 
 /** What the real engine reports on `test/fixtures/app/repo`, rendered by the App at a given head SHA. */
@@ -15,15 +16,12 @@ const fixTitle =
 
 const link = (sha: string, path: string, line: number) => `[${path}:${line}](https://github.com/acme/app/blob/${sha}/${path}#L${line})`;
 
-/** The inline comment on `cache-to` in ci.yml line 21, with the one-line suggestion. */
-export function ciComment(sha = HEAD): string {
+/** The inline comment on `cache-to` in ci.yml line 21, with the one-line suggestion (the same at every head). */
+export function ciComment(): string {
   return [
-    "**error** `cache-overwrites-tag` (definite)",
+    "**error** `cache-overwrites-tag`: cache-to exports the BuildKit registry cache to ghcr.io/acme/app:latest, a tag that is also pushed as an image.",
     "",
-    `cache-to exports the BuildKit registry cache to ghcr.io/acme/app:latest, a tag that is also pushed as an image. ${consequence}`,
-    "",
-    "Related:",
-    `- ${link(sha, CI, 19)}: ghcr.io/acme/app:latest is pushed as an image here (job image, step #3 in .github/workflows/ci.yml)`,
+    consequence,
     "",
     `**Fix:** ${fixTitle}`,
     "",
@@ -31,18 +29,20 @@ export function ciComment(sha = HEAD): string {
     "          cache-to: type=registry,ref=ghcr.io/acme/app:buildcache,mode=max",
     "```",
     "",
+    `[\`cache-overwrites-tag\` docs](${ruleDocs("cache-overwrites-tag")})`,
+    "",
     `<!-- tagguard:v1 fp=${CI_FP} rule=cache-overwrites-tag -->`,
   ].join("\n");
 }
 
 /** The review body listing the composite-action finding, which is outside the diff. */
-export function repoReviewBody(sha = HEAD): string {
+export function repoReviewBody(sha = HEAD, checkUrl = "https://github.com/acme/app/runs/555"): string {
   return [
-    `**tagguard** found 2 new problems in the workflows at \`${sha.slice(0, 7)}\`.`,
+    `**tagguard** found 2 new problems in the workflows at \`${sha.slice(0, 7)}\`: 2 errors. The [tagguard check](${checkUrl}) lists every finding.`,
     "",
     "**Outside the diff**",
     "",
-    `- **error** \`cache-overwrites-tag\` (definite) at ${link(sha, ACTION, 15)}: cache-to exports the BuildKit registry cache to ghcr.io/acme/app:stable, a tag that is also pushed as an image. ${consequence} <!-- tagguard:v1 fp=${ACTION_FP} rule=cache-overwrites-tag -->`,
+    `- **error** \`cache-overwrites-tag\` (definite) at ${link(sha, ACTION, 15)}: cache-to exports the BuildKit registry cache to ghcr.io/acme/app:stable, a tag that is also pushed as an image. ${consequence} [\`cache-overwrites-tag\` docs](${ruleDocs("cache-overwrites-tag")}) <!-- tagguard:v1 fp=${ACTION_FP} rule=cache-overwrites-tag -->`,
     `  - related: ${link(sha, ACTION, 14)}: ghcr.io/acme/app:stable is pushed as an image here (job publish, step #2 in .github/actions/publish/action.yml, via ./.github/actions/publish)`,
     `  - **Fix (review before applying):** ${fixTitle}`,
   ].join("\n");
@@ -50,7 +50,6 @@ export function repoReviewBody(sha = HEAD): string {
 
 export const PARSE_MESSAGE = "YAML syntax error: Flow sequence in block collection must be sufficiently indented and end with a ]";
 
-const docs = (id: string) => `https://github.com/tagguard/tagguard/blob/main/docs/rules/${id}.md`;
 const ciMessage = `cache-to exports the BuildKit registry cache to ghcr.io/acme/app:latest, a tag that is also pushed as an image. ${consequence}`;
 const actionMessage = `cache-to exports the BuildKit registry cache to ghcr.io/acme/app:stable, a tag that is also pushed as an image. ${consequence}`;
 
@@ -66,7 +65,7 @@ export function repoCheck(sha = HEAD): unknown {
         "",
         "**By rule**",
         "",
-        `- [\`cache-overwrites-tag\`](${docs("cache-overwrites-tag")}): 2 errors`,
+        `- [\`cache-overwrites-tag\`](${ruleDocs("cache-overwrites-tag")}): 2 errors`,
         "",
         "**Findings**",
         "",
@@ -119,7 +118,7 @@ export function malformedCheck(): unknown {
         "",
         "**By rule**",
         "",
-        `- [\`parse-error\`](${docs("parse-error")}): 1 error`,
+        `- [\`parse-error\`](${ruleDocs("parse-error")}): 1 error`,
         "",
         "**Findings**",
         "",

@@ -229,7 +229,7 @@ describe("GitHub API faults during a review", () => {
     mockReview(scope, reviews);
     await deliver(probot, "delivery-1", pullRequestPayload());
 
-    expect(reviews).toEqual([REVIEW]);
+    expect(reviews).toEqual([{ ...REVIEW, body: repoReviewBody(HEAD, "https://github.com/acme/app/runs/556") }]);
     expect(failures()).toHaveLength(1);
   });
 

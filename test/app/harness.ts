@@ -200,6 +200,9 @@ export interface Posted {
   login?: string;
   at?: string;
   body: string;
+  /** For a review comment: the file of the thread it starts (thread id `PRRT_<index>`). */
+  path?: string;
+  resolved?: boolean;
 }
 
 function currentSnapshot(scope: nock.Scope): Snapshot {
@@ -210,11 +213,27 @@ function currentSnapshot(scope: nock.Scope): Snapshot {
 
 /** The App's earlier review comments and reviews, as the last `mockRepoAt`'s query returns them. */
 export function mockPosted(scope: nock.Scope, comments: Posted[] = [], reviews: Posted[] = []): nock.Scope {
-  const asGraphql = (p: Posted): PostedByApp => ({ body: p.body, ...(p.at ? { at: p.at } : {}), ...(p.login ? { login: p.login, type: "User" } : {}) });
+  const asGraphql = (p: Posted): PostedByApp => ({
+    body: p.body,
+    ...(p.at ? { at: p.at } : {}),
+    ...(p.login ? { login: p.login, type: "User" } : {}),
+    ...(p.path === undefined ? {} : { path: p.path, resolved: p.resolved ?? false }),
+  });
   const pull = currentSnapshot(scope).pull;
   pull.comments = comments.map(asGraphql);
   pull.reviews = reviews.map(asGraphql);
   return scope;
+}
+
+/**
+ * Answers the App's `resolveReviewThread` mutation from the last `mockRepoAt`'s pull request (whose threads it
+ * resolves), recording each request.
+ */
+export function mockResolveThreads(scope: nock.Scope, sink: GraphqlRequest[]): nock.Scope {
+  const snapshot = currentSnapshot(scope);
+  return scope
+    .post("/graphql", (body: GraphqlRequest) => /^mutation /.test(body.query) && sink.push(body) > 0)
+    .reply(200, (_uri, body) => answerGraphql(snapshot, body as GraphqlRequest));
 }
 
 /** The pull request moved on (another head) or is no longer open, as the last `mockRepoAt`'s query returns it. */

@@ -1,3 +1,4 @@
+import { DOCS } from "../support/docs.js";
 import { fixture } from "../registry/fixtures.js";
 import { IMAGE, MAIN_SHA } from "./package-harness.js";
 
@@ -88,7 +89,7 @@ export function incidentBody(o: { decidedBy: string; cause: string; lastGood?: s
     "",
     restore(o.lastGood),
     "",
-    "tagguard closes this issue when a runnable image is published to `ghcr.io/acme/app:latest`.",
+    `tagguard closes this issue when a runnable image is published to \`ghcr.io/acme/app:latest\`. [About these incidents](${DOCS}incidents.md), and how to turn them off.`,
     "",
     MARKER,
     `<!-- tagguard:cache-digest ${CACHE} -->`,

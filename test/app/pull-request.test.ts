@@ -20,6 +20,7 @@ import {
   mockPosted,
   mockPrFiles,
   mockRepoAt,
+  mockResolveThreads,
   mockReview,
   mockToken,
   newProbot,
@@ -31,6 +32,8 @@ import {
 import { CHECK_URL, checkCalls, inProgress, mockCheckRun } from "./check-mocks.js";
 import { finding, spanOf } from "./spans.js";
 import { StubEngine } from "./stub-engine.js";
+import type { GraphqlRequest } from "../support/graphql-repo.js";
+import { ruleDocs } from "../support/docs.js";
 
 const CI = ".github/workflows/ci.yml";
 const RELEASE = ".github/workflows/release.yml";
@@ -64,9 +67,7 @@ function publishFinding(): Finding {
 }
 
 const CI_COMMENT = [
-  "**error** `cache-overwrites-tag` (definite)",
-  "",
-  "cache-to writes ghcr.io/acme/app:latest, which this step pushes as an image",
+  "**error** `cache-overwrites-tag`: cache-to writes ghcr.io/acme/app:latest, which this step pushes as an image",
   "",
   "Related:",
   `- [${CI}:19](${blob(CI, "L19")}): pushed as an image here`,
@@ -77,15 +78,17 @@ const CI_COMMENT = [
   "          cache-to: type=registry,ref=ghcr.io/acme/app:buildcache,mode=max",
   "```",
   "",
+  `[\`cache-overwrites-tag\` docs](${ruleDocs("cache-overwrites-tag")})`,
+  "",
   "<!-- tagguard:v1 fp=fp-ci rule=cache-overwrites-tag -->",
 ].join("\n");
 
 const PUBLISH_ITEM = [
-  `- **warning** \`cache-overwrites-tag\` (possible) at [${ACTION}:15](${blob(ACTION, "L15")}): cache-to writes the image reference given as input \`image\` <!-- tagguard:v1 fp=fp-publish rule=cache-overwrites-tag -->`,
+  `- **warning** \`cache-overwrites-tag\` (possible) at [${ACTION}:15](${blob(ACTION, "L15")}): cache-to writes the image reference given as input \`image\` [\`cache-overwrites-tag\` docs](${ruleDocs("cache-overwrites-tag")}) <!-- tagguard:v1 fp=fp-publish rule=cache-overwrites-tag -->`,
   `  - related: [${RELEASE}:15](${blob(RELEASE, "L15")}): the input's value`,
 ].join("\n");
 
-const DOCS = "https://github.com/tagguard/tagguard/blob/main/docs/rules/cache-overwrites-tag.md";
+const DOCS = ruleDocs("cache-overwrites-tag");
 
 const CI_ANNOTATION = {
   path: CI,
@@ -253,7 +256,7 @@ describe("pull_request handler", () => {
         commit_id: HEAD,
         event: "COMMENT",
         body: [
-          "**tagguard** found 2 new problems in the workflows at `1111111`.",
+          `**tagguard** found 2 new problems in the workflows at \`1111111\`: 1 error, 1 warning (1 possible). The [tagguard check](${CHECK_URL}) lists every finding.`,
           "",
           "**Outside the diff**",
           "",
@@ -286,7 +289,7 @@ describe("pull_request handler", () => {
     expect(engine.analyzed[0].map((f) => f.path)).toEqual([ACTION, CI, RELEASE]);
     expect((reviews[0] as { body: string }).body).toBe(
       [
-        "**tagguard** found 1 new problem in the workflows at `1111111`.",
+        `**tagguard** found 1 new problem in the workflows at \`1111111\`: 1 error. The [tagguard check](${CHECK_URL}) lists every finding.`,
         "",
         "**Notes**",
         "",
@@ -516,7 +519,7 @@ describe("pull_request handler", () => {
       commit_id: second,
       event: "COMMENT",
       body: [
-        "**tagguard** found 1 new problem in the workflows at `5555555`.",
+        `**tagguard** found 1 new problem in the workflows at \`5555555\`: 1 warning (1 possible). The [tagguard check](https://github.com/acme/app/runs/556) lists every finding.`,
         "",
         "**Outside the diff**",
         "",
@@ -557,6 +560,79 @@ describe("pull_request handler", () => {
     ]);
     expect(checks.created).toEqual([inProgress(HEAD), inProgress(HEAD)]);
     expect(checks.updates).toEqual([cleanCheck(), cleanCheck()]);
+  });
+
+  describe("thread resolution", () => {
+    const RESOLVE = "mutation tagguardResolveThreads($t0: ID!) { r0: resolveReviewThread(input: { threadId: $t0 }) { thread { id isResolved } } }";
+    const publishComment = `cache-to writes the image reference given as input \`image\` ${findingMarker("fp-publish", "cache-overwrites-tag")}`;
+
+    it("resolves the thread of a finding the push fixed, in one mutation, once, and leaves the others alone", async () => {
+      const probot = await newProbot(createApp(new StubEngine(() => ({ findings: [publishFinding()], notes: [] }))));
+      const mutations: GraphqlRequest[] = [];
+      const checks = checkCalls();
+      const scope = api();
+      mockToken(scope);
+      mockBotLogin(scope);
+      mockPrFiles(scope, [{ filename: CI, patch: ciPatch }]);
+      mockCheckRun(scope, checks);
+      mockPrFiles(scope, [{ filename: CI, patch: ciPatch }]);
+      mockCheckRun(scope, checks, 1, 556);
+      // One repository state answers both pushes' reads, so the second sees what the mutation resolved.
+      mockRepoAt(scope, HEAD, repo, [], 2);
+      mockPosted(scope, [
+        { body: CI_COMMENT, path: CI },
+        { body: publishComment, path: ACTION },
+        { body: `older ${findingMarker("fp-gone", "cache-overwrites-tag")}`, path: CI, resolved: true },
+        { login: "octocat", body: `quoted ${findingMarker("fp-ci", "cache-overwrites-tag")}`, path: CI },
+        { body: `not analysed ${findingMarker("fp-elsewhere", "cache-overwrites-tag")}`, path: ".github/workflows/huge.yml" },
+        { body: "a reply without a marker", path: CI },
+      ]);
+      mockResolveThreads(scope, mutations);
+
+      await deliver(probot, "delivery-1", pullRequestPayload({ action: "synchronize" }));
+      await deliver(probot, "delivery-2", pullRequestPayload({ action: "synchronize" }));
+
+      expect(mutations).toEqual([{ query: RESOLVE, variables: { t0: "PRRT_0" } }]);
+      expect(checks.created).toEqual([inProgress(HEAD), inProgress(HEAD)]);
+    });
+
+    it("posts the all-clear review, which stays, then resolves the fixed threads", async () => {
+      const probot = await newProbot(createApp(new StubEngine()));
+      const order: string[] = [];
+      const mutations: GraphqlRequest[] = [];
+      const checks = checkCalls();
+      const scope = api();
+      mockToken(scope);
+      mockPrFiles(scope, [{ filename: CI, patch: ciPatch }]);
+      mockCheckRun(scope, checks);
+      mockRepoAt(scope, HEAD, repo);
+      mockBotLogin(scope);
+      mockPosted(scope, [
+        { body: CI_COMMENT, path: CI },
+        { body: publishComment, path: ACTION },
+      ]);
+      scope
+        .post("/graphql", (body: GraphqlRequest) => /^mutation /.test(body.query) && order.push("resolve") > 0 && mutations.push(body) > 0)
+        .reply(200, { data: { r0: { thread: { id: "PRRT_0", isResolved: true } }, r1: { thread: { id: "PRRT_1", isResolved: true } } } });
+      scope.post(`${REPO_PATH}/pulls/${NUMBER}/reviews`, (body: { body: string }) => order.push(`review: ${body.body}`) > 0).reply(200, { id: 99 });
+
+      await deliver(probot, "delivery-1", pullRequestPayload({ action: "synchronize" }));
+
+      expect(order).toEqual([
+        "review: **tagguard**: every problem reported earlier on this pull request is fixed at `1111111`.\n\n<!-- tagguard:v1 all-clear -->",
+        "resolve",
+      ]);
+      expect(mutations).toEqual([
+        {
+          query:
+            "mutation tagguardResolveThreads($t0: ID!, $t1: ID!) { r0: resolveReviewThread(input: { threadId: $t0 }) { thread { id isResolved } } " +
+            "r1: resolveReviewThread(input: { threadId: $t1 }) { thread { id isResolved } } }",
+          variables: { t0: "PRRT_0", t1: "PRRT_1" },
+        },
+      ]);
+      expect(checks.updates).toEqual([cleanCheck()]);
+    });
+
   });
 
   it("does not post when the head moved during the analysis", async () => {
@@ -600,16 +676,16 @@ describe("pull_request handler", () => {
       {
         commit_id: HEAD,
         event: "COMMENT",
-        body: "**tagguard** found 1 new problem in the workflows at `1111111`.",
+        body: `**tagguard** found 1 new problem in the workflows at \`1111111\`: 1 error. The [tagguard check](${CHECK_URL}) lists every finding.`,
         comments: [
           {
             path: CI,
             line: 21,
             side: "RIGHT",
             body: [
-              "**error** `parse-error` (definite)",
+              "**error** `parse-error`: Flow sequence in block collection must be sufficiently indented and end with a ]",
               "",
-              "Flow sequence in block collection must be sufficiently indented and end with a ]",
+              `[\`parse-error\` docs](${ruleDocs("parse-error")})`,
               "",
               "<!-- tagguard:v1 fp=fp-parse rule=parse-error -->",
             ].join("\n"),
@@ -628,7 +704,7 @@ describe("pull_request handler", () => {
             "",
             "**By rule**",
             "",
-            "- [`parse-error`](https://github.com/tagguard/tagguard/blob/main/docs/rules/parse-error.md): 1 error",
+            `- [\`parse-error\`](${ruleDocs("parse-error")}): 1 error`,
             "",
             "**Findings**",
             "",
@@ -671,11 +747,11 @@ describe("pull_request handler", () => {
       commit_id: HEAD,
       event: "COMMENT",
       body: [
-        "**tagguard** found 1 new problem in the workflows at `1111111`.",
+        `**tagguard** found 1 new problem in the workflows at \`1111111\`: 1 error. The [tagguard check](${CHECK_URL}) lists every finding.`,
         "",
         "**Outside the diff**",
         "",
-        `- **error** \`cache-overwrites-tag\` (definite) at [${CI}:21](${blob(CI, "L21")}): cache-to writes ghcr.io/acme/app:latest, which this step pushes as an image <!-- tagguard:v1 fp=fp-ci rule=cache-overwrites-tag -->`,
+        `- **error** \`cache-overwrites-tag\` (definite) at [${CI}:21](${blob(CI, "L21")}): cache-to writes ghcr.io/acme/app:latest, which this step pushes as an image [\`cache-overwrites-tag\` docs](${ruleDocs("cache-overwrites-tag")}) <!-- tagguard:v1 fp=fp-ci rule=cache-overwrites-tag -->`,
         `  - related: [${CI}:19](${blob(CI, "L19")}): pushed as an image here`,
         "  - **Fix:** Export the cache to a dedicated tag",
         "",
@@ -776,7 +852,7 @@ describe("pull_request handler", () => {
     expect(review.comments.map((c) => c.body.split("\n\n").at(-1))).toEqual(many.slice(0, 20).map((f) => findingMarker(f.fingerprint, f.ruleId)));
     expect(review.body).toBe(
       [
-        "**tagguard** found 25 new problems in the workflows at `1111111`.",
+        `**tagguard** found 25 new problems in the workflows at \`1111111\`: 25 errors. The [tagguard check](${CHECK_URL}) lists every finding.`,
         "",
         `5 more findings in the diff are over the limit of 20 inline comments: the [tagguard check](${CHECK_URL}) annotates every finding. ${markers(many.slice(20))}`,
       ].join("\n"),
@@ -815,7 +891,7 @@ describe("pull_request handler", () => {
     ]);
     expect((reviews[0] as { body: string }).body).toBe(
       [
-        "**tagguard** found 120 new problems in the workflows at `1111111`.",
+        `**tagguard** found 120 new problems in the workflows at \`1111111\`: 120 errors. The [tagguard check](${CHECK_URL}) lists every finding.`,
         "",
         `100 more findings in the diff are over the limit of 20 inline comments: the [tagguard check](${CHECK_URL}) annotates every finding. ${markers(many.slice(20))}`,
       ].join("\n"),
@@ -841,11 +917,11 @@ describe("pull_request handler", () => {
     expect(review.comments).toHaveLength(20);
     expect(review.body).toBe(
       [
-        "**tagguard** found 21 new problems in the workflows at `1111111`.",
+        `**tagguard** found 21 new problems in the workflows at \`1111111\`: 21 errors.`,
         "",
         "**Over the limit of 20 inline comments**",
         "",
-        `- **error** \`cache-overwrites-tag\` (definite) at [${CI}:21](${blob(CI, "L21")}): m20 <!-- tagguard:v1 fp=fp20 rule=cache-overwrites-tag -->`,
+        `- **error** \`cache-overwrites-tag\` (definite) at [${CI}:21](${blob(CI, "L21")}): m20 [\`cache-overwrites-tag\` docs](${ruleDocs("cache-overwrites-tag")}) <!-- tagguard:v1 fp=fp20 rule=cache-overwrites-tag -->`,
       ].join("\n"),
     );
     expect(logs.filter((l) => l.level === 40).map((l) => l.msg)).toEqual([
@@ -931,6 +1007,7 @@ describe("pull_request handler", () => {
           ignore: ["legacy/**"],
           cacheTags: [...DEFAULT_CACHE_TAGS],
           deployTargets: [],
+          incidents: true,
           diagnostics: [],
         },
         repository: "acme/app",
@@ -958,7 +1035,7 @@ describe("pull_request handler", () => {
     const problem = '.github/tagguard.yml is invalid, so tagguard ignores it and uses its defaults. rules.cache-overwrites-tag.severity: must be one of "error", "warning", "info", not "fatal"';
     expect(engine.options).toEqual([{ config: defaultConfig(), repository: "acme/app" }]);
     expect((reviews[0] as { body: string }).body).toBe(
-      ["**tagguard** found 1 new problem in the workflows at `1111111`.", "", "**Notes**", "", `- ${problem}`].join("\n"),
+      [`**tagguard** found 1 new problem in the workflows at \`1111111\`: 1 error. The [tagguard check](${CHECK_URL}) lists every finding.`, "", "**Notes**", "", `- ${problem}`].join("\n"),
     );
     const summary = (checks.updates[0] as { output: { summary: string } }).output.summary;
     expect(summary.split("\n\n").slice(0, 3)).toEqual([

@@ -54,14 +54,19 @@ const byDigest = (digest: string) => `/v2/acme/app/manifests/${digest}`;
 const TOKEN = "/token?service=fake-registry&scope=repository%3Aacme%2Fapp%3Apull";
 
 
-/** Everything the watcher reads before opening an incident: open incidents, the default branch, its workflows and config. */
-function mockRepoReads(scope: nock.Scope, repo = fixtureRepo("repo"), config?: string): void {
-  mockOpenIncidents(scope);
-  mockDefaultBranch(scope);
-  mockRepoAt(scope, MAIN_SHA, repo);
+/** `.github/tagguard.yml` at the default branch's head, as the watcher reads it (404 without `config`). */
+function mockConfigFile(scope: nock.Scope, config?: string): void {
   const contents = scope.get(`${REPO_PATH}/contents/.github%2Ftagguard.yml`).query({ ref: MAIN_SHA });
   if (config === undefined) contents.reply(404, { message: "Not Found" });
   else contents.reply(200, { type: "file", path: ".github/tagguard.yml", size: config.length, encoding: "base64", content: base64Lines(config) });
+}
+
+/** Everything the watcher reads before opening an incident: open incidents, the default branch, its config and workflows. */
+function mockRepoReads(scope: nock.Scope, repo = fixtureRepo("repo"), config?: string): void {
+  mockOpenIncidents(scope);
+  mockDefaultBranch(scope);
+  mockConfigFile(scope, config);
+  mockRepoAt(scope, MAIN_SHA, repo);
 }
 
 const cachePublish = (o: { id?: string; tag?: string; linked?: boolean; manifest?: Record<string, unknown> } = {}) =>
@@ -311,6 +316,7 @@ describe("registry_package published: no incident", () => {
     mockBotLogin(scope);
     mockOpenIncidents(scope);
     mockDefaultBranch(scope);
+    mockConfigFile(scope);
     mockRepoAt(scope, MAIN_SHA, fixtureRepo("cache-ref"));
 
     await deliverPackage(probot, "d1", cachePublish({ tag: "deps" }));
@@ -337,6 +343,24 @@ describe("registry_package published: no incident", () => {
 
     expect(logs.at(-1)).toEqual(
       expect.objectContaining({ deliveryId: "d1", why: "it matches cacheTags in .github/tagguard.yml", msg: "tagguard: a dedicated cache tag; no incident" }),
+    );
+  });
+
+  it("opens no incident, and reads no workflow, when the repository turns incidents off", async () => {
+    pointTag(registry, "latest", "cache-manifest");
+    const logs: LogLines = [];
+    const probot = await newProbot(app, logs);
+    const scope = api();
+    mockToken(scope);
+    mockBotLogin(scope);
+    mockOpenIncidents(scope);
+    mockDefaultBranch(scope);
+    mockConfigFile(scope, "incidents: false\n");
+
+    await deliverPackage(probot, "d1", cachePublish());
+
+    expect(logs.at(-1)).toEqual(
+      expect.objectContaining({ deliveryId: "d1", msg: "tagguard: incidents are turned off in the repository's .github/tagguard.yml; no incident" }),
     );
   });
 

@@ -50,10 +50,29 @@ describe("readRepositoryFiles", () => {
         { author: "tagguard", at: "2024-05-02T00:00:00Z", body: "older" },
         { author: "tagguard", at: "2024-05-01T00:00:00Z", body: "oldest" },
       ],
+      threads: [],
     });
     expect(queries.slice(1).map((q) => q.variables)).toEqual([
       { owner: "acme", name: "app", number: 7, before: "c2" },
       { owner: "acme", name: "app", number: 7, before: "c1" },
+    ]);
+  });
+
+  it("reads the review threads Apps started, with their state, file and first comment, in the same query", async () => {
+    const comments = [
+      { body: "finding", path: ".github/workflows/ci.yml" },
+      { body: "fixed", path: ".github/workflows/ci.yml", resolved: true },
+      { body: "a person's", path: ".github/workflows/ci.yml", login: "octocat", type: "User" as const },
+    ];
+    nock(API)
+      .post("/graphql")
+      .reply(200, (_uri, body) => answerGraphql({ trees: new Map([[SHA, {}]]), pull: { headSha: SHA, comments } }, body as GraphqlRequest));
+
+    const read = await readRepositoryFiles(octokit, rev, { ...opts, pull: 7 });
+
+    expect(read.pull?.threads).toEqual([
+      { id: "PRRT_0", resolved: false, path: ".github/workflows/ci.yml", author: "tagguard", body: "finding" },
+      { id: "PRRT_1", resolved: true, path: ".github/workflows/ci.yml", author: "tagguard", body: "fixed" },
     ]);
   });
 

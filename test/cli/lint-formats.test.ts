@@ -62,7 +62,7 @@ describe("tagguard lint --format", () => {
     const { code, stdout } = lint("--format=github", REPO);
     expect(code).toBe(0);
     expect(stdout.split("\n").find((l) => l.includes("title=cache-overwrites-tag"))).toMatch(
-      /^::warning file=\.github\/workflows\/release\.yml,line=12,endLine=12,col=21,endColumn=70,title=cache-overwrites-tag::cache-to exports the BuildKit registry cache to ghcr\.io\/acme\/app:latest, .*%0Arelated: \.github\/workflows\/release\.yml:11:17: .*%0Afix: .*%0Aconfidence: definite; docs: https:\/\/github\.com\/tagguard\/tagguard\/blob\/main\/docs\/rules\/cache-overwrites-tag\.md$/,
+      /^::warning file=\.github\/workflows\/release\.yml,line=12,endLine=12,col=21,endColumn=70,title=cache-overwrites-tag::cache-to exports the BuildKit registry cache to ghcr\.io\/acme\/app:latest, .*%0Arelated: \.github\/workflows\/release\.yml:11:17: .*%0Afix: .*%0Aconfidence: definite; docs: https:\/\/github\.com\/tagguard\/tagguard\/blob\/v\d+\.\d+\.\d+[^/]*\/docs\/rules\/cache-overwrites-tag\.md$/,
     );
   });
 

@@ -4,6 +4,7 @@ import {
   CONFIG_SCHEMA,
   cacheTagMatcher,
   configFromValue,
+  configurableRuleIds,
   defaultConfig,
   parseConfig,
 } from "../../src/config/index.js";
@@ -35,6 +36,7 @@ deployTargets:
   - name: edge-fleet
     uses: ["acme/edge-deploy@*"]
     run: [edgectl deploy]
+incidents: false
 `);
     expect(config).toEqual({
       rules: {
@@ -47,6 +49,7 @@ deployTargets:
         { name: "azure-app-service", platforms: ["linux/amd64"], acceptsIndex: false, uses: [], run: [] },
         { name: "edge-fleet", uses: ["acme/edge-deploy@*"], run: ["edgectl deploy"] },
       ],
+      incidents: false,
       diagnostics: [],
     });
   });
@@ -85,7 +88,7 @@ colour: blue
         '  6:20-6:25: cacheTags[1]: repeats entry 1 ("cache")',
         '  8:5-9:1: deployTargets[0]: needs the key "name"',
         '  8:17-8:22: deployTargets[0].platforms[0]: "amd64" does not match the pattern ^[a-z0-9]+/[a-z0-9_]+(/[a-z0-9]+)?$',
-        '  9:1-9:7: top level: unknown key "colour"; expected one of: rules, ignore, cacheTags, deployTargets, _extends',
+        '  9:1-9:7: top level: unknown key "colour"; expected one of: rules, ignore, cacheTags, deployTargets, incidents, _extends',
       ].join("\n"),
     ]);
     expect(config.diagnostics[0].fingerprint).toMatch(/^[0-9a-f]{16}$/);
@@ -93,7 +96,7 @@ colour: blue
 
   it("reports an unknown top-level key at the key", () => {
     expect(parseConfig("rule:\n  cache-overwrites-tag: {enabled: false}\n").diagnostics.map(show)).toEqual([
-      'invalid-config 1:1-1:5 error: .github/tagguard.yml is invalid, so tagguard ignores it and uses its defaults. top level: unknown key "rule"; expected one of: rules, ignore, cacheTags, deployTargets, _extends',
+      'invalid-config 1:1-1:5 error: .github/tagguard.yml is invalid, so tagguard ignores it and uses its defaults. top level: unknown key "rule"; expected one of: rules, ignore, cacheTags, deployTargets, incidents, _extends',
     ]);
   });
 
@@ -156,6 +159,15 @@ describe("the JSON Schema", () => {
   it("uses only keywords the runtime validator implements, and accepts the documented example", () => {
     const example = (CONFIG_SCHEMA as { properties: { rules: { examples: unknown[] } } }).properties.rules.examples[0];
     expect(validateJson(CONFIG_SCHEMA, { rules: example, _extends: "acme/.github" })).toEqual([]);
+  });
+
+  it("lists every rule id `rules:` accepts, with its description, so editors complete them", () => {
+    const rules = (CONFIG_SCHEMA as { properties: { rules: { properties: Record<string, { description: string }> } } }).properties.rules.properties;
+    expect(Object.keys(rules)).toEqual(configurableRuleIds());
+    expect(rules["cache-overwrites-tag"].description).toBe(
+      "A registry cache export targets a ref that is also pushed as an image (docs/rules/cache-overwrites-tag.md).",
+    );
+    expect(validateJson(CONFIG_SCHEMA, { rules: { "not-a-rule": { enabled: false } }, incidents: false })).toEqual([]);
   });
 
   it("documents the built-in deploy targets and the default cache tags", () => {

@@ -37,6 +37,8 @@ export interface ProbotProcessOptions {
   /** Extra environment, e.g. `TAGGUARD_REGISTRY_URL`. */
   env?: Record<string, string>;
   startTimeoutMs?: number;
+  /** Start as `node lib/app/index.js`, with tagguard's start-up checks (default: `probot run lib/app/index.js`). */
+  checked?: boolean;
 }
 
 export class ProbotProcess {
@@ -52,12 +54,13 @@ export class ProbotProcess {
     child.stderr?.on("data", (d: Buffer) => (this.log += d.toString("utf8")));
   }
 
-  /** Starts `probot run lib/app/index.js` in production mode and waits until `/ping` answers. */
+  /** Starts the App in production mode and waits until `/ping` answers. */
   static async start(o: ProbotProcessOptions): Promise<ProbotProcess> {
     if (!existsSync(APP)) throw new Error(`${APP} is missing: build first (npm test runs \`tsc -p tsconfig.build.json\`)`);
     const port = await freePort();
     const cwd = mkdtempSync(join(tmpdir(), "tagguard-e2e-"));
-    const child = spawn(join(ROOT, "node_modules", ".bin", "probot"), ["run", APP], {
+    const [command, args] = o.checked ? [process.execPath, [APP]] : [join(ROOT, "node_modules", ".bin", "probot"), ["run", APP]];
+    const child = spawn(command, args, {
       cwd,
       env: {
         PATH: process.env.PATH,

@@ -55,7 +55,7 @@ const fake = new FakeGitHub({
   ...Object.assign({}, ...[7, 8, 9, 10, 11].map(pullRoutes)),
 });
 
-const REVIEW = { commit_id: HEAD, event: "COMMENT", body: repoReviewBody(HEAD), comments: [{ path: CI, line: 21, side: "RIGHT", body: ciComment(HEAD) }] };
+const REVIEW = { commit_id: HEAD, event: "COMMENT", body: repoReviewBody(HEAD, "https://github.com/acme/app/runs/9"), comments: [{ path: CI, line: 21, side: "RIGHT", body: ciComment() }] };
 
 let proxy: FaultProxy;
 let server: ProbotProcess;

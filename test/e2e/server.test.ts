@@ -159,8 +159,8 @@ describe("probot run ./lib/app/index.js", () => {
     expect(review.body).toEqual({
       commit_id: HEAD,
       event: "COMMENT",
-      body: repoReviewBody(HEAD),
-      comments: [{ path: CI, line: 21, side: "RIGHT", body: ciComment(HEAD) }],
+      body: repoReviewBody(HEAD, "https://github.com/acme/app/runs/9"),
+      comments: [{ path: CI, line: 21, side: "RIGHT", body: ciComment() }],
     });
     expect(fake.requests.map((r) => `${r.method} ${r.url}`)).toEqual([
       "POST /api/v3/app/installations/42/access_tokens",

@@ -1,3 +1,4 @@
+import { ruleDocs } from "../support/docs.js";
 import { describe, expect, it } from "@jest/globals";
 import type { Finding } from "../../src/report/finding.js";
 import { escapeData, escapeProperty, toGithubCommands } from "../../src/report/github.js";
@@ -43,10 +44,10 @@ describe("toGithubCommands", () => {
       finding({ message: "empty span", primary: span("e.yml", 2, 4, 2, 4) }),
     ]);
     expect(out.split("\n")).toEqual([
-      "::error file=.github/workflows/release.yml,line=13,endLine=13,col=21,endColumn=70,title=cache-overwrites-tag::cache-to overwrites ghcr.io/acme/app:latest%0Arelated: .github/workflows/release.yml:11:17: ghcr.io/acme/app:latest is pushed here%0Afix: export the cache to :buildcache%0Aconfidence: definite; docs: https://github.com/tagguard/tagguard/blob/main/docs/rules/cache-overwrites-tag.md",
-      "::error file=e.yml,line=2,endLine=2,col=4,endColumn=4,title=cache-overwrites-tag::empty span%0Aconfidence: definite; docs: https://github.com/tagguard/tagguard/blob/main/docs/rules/cache-overwrites-tag.md",
-      "::warning file=a.yml,line=3,endLine=3,col=30,endColumn=49,title=unused-ignore::ignores nothing%0Aconfidence: definite; docs: https://github.com/tagguard/tagguard/blob/main/docs/rules/unused-ignore.md",
-      "::notice file=b%2C c%3Ad.yml,line=5,endLine=7,title=cache-overwrites-tag::spans lines%0Aconfidence: possible; docs: https://github.com/tagguard/tagguard/blob/main/docs/rules/cache-overwrites-tag.md",
+      `::error file=.github/workflows/release.yml,line=13,endLine=13,col=21,endColumn=70,title=cache-overwrites-tag::cache-to overwrites ghcr.io/acme/app:latest%0Arelated: .github/workflows/release.yml:11:17: ghcr.io/acme/app:latest is pushed here%0Afix: export the cache to :buildcache%0Aconfidence: definite; docs: ${ruleDocs("cache-overwrites-tag")}`,
+      `::error file=e.yml,line=2,endLine=2,col=4,endColumn=4,title=cache-overwrites-tag::empty span%0Aconfidence: definite; docs: ${ruleDocs("cache-overwrites-tag")}`,
+      `::warning file=a.yml,line=3,endLine=3,col=30,endColumn=49,title=unused-ignore::ignores nothing%0Aconfidence: definite; docs: ${ruleDocs("unused-ignore")}`,
+      `::notice file=b%2C c%3Ad.yml,line=5,endLine=7,title=cache-overwrites-tag::spans lines%0Aconfidence: possible; docs: ${ruleDocs("cache-overwrites-tag")}`,
       "",
     ]);
   });
@@ -54,7 +55,7 @@ describe("toGithubCommands", () => {
   it("escapes multi-line messages so each finding stays one command", () => {
     const out = toGithubCommands([finding({ message: "line one\nline two: 50% of tags", primary: span("a.yml", 1, 1, 1, 2) })]);
     expect(out).toBe(
-      "::error file=a.yml,line=1,endLine=1,col=1,endColumn=1,title=cache-overwrites-tag::line one%0Aline two: 50%25 of tags%0Aconfidence: definite; docs: https://github.com/tagguard/tagguard/blob/main/docs/rules/cache-overwrites-tag.md\n",
+      `::error file=a.yml,line=1,endLine=1,col=1,endColumn=1,title=cache-overwrites-tag::line one%0Aline two: 50%25 of tags%0Aconfidence: definite; docs: ${ruleDocs("cache-overwrites-tag")}\n`,
     );
     expect(out.trimEnd().split("\n")).toHaveLength(1);
   });

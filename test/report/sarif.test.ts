@@ -1,3 +1,4 @@
+import { ruleDocs } from "../support/docs.js";
 import { describe, expect, it } from "@jest/globals";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -87,11 +88,11 @@ describe("toSarif", () => {
       id: "cache-overwrites-tag",
       name: "cache-overwrites-tag",
       shortDescription: { text: "A registry cache export targets a ref that is also pushed as an image" },
-      helpUri: "https://github.com/tagguard/tagguard/blob/main/docs/rules/cache-overwrites-tag.md",
+      helpUri: `${ruleDocs("cache-overwrites-tag")}`,
       help: {
-        text: "A registry cache export targets a ref that is also pushed as an image. Documentation: https://github.com/tagguard/tagguard/blob/main/docs/rules/cache-overwrites-tag.md",
+        text: `A registry cache export targets a ref that is also pushed as an image. Documentation: ${ruleDocs("cache-overwrites-tag")}`,
         markdown:
-          "A registry cache export targets a ref that is also pushed as an image. [Documentation](https://github.com/tagguard/tagguard/blob/main/docs/rules/cache-overwrites-tag.md)",
+          `A registry cache export targets a ref that is also pushed as an image. [Documentation](${ruleDocs("cache-overwrites-tag")})`,
       },
       defaultConfiguration: { level: "error" },
     });

@@ -1,8 +1,8 @@
 /**
- * Answers the App's GraphQL reads (`src/app/github/repo-files.ts`) from an in-memory repository, the way
- * GitHub would: trees at commits, `.github/tagguard.yml` on the default branch of the repository and of
- * the owner's `.github` repository, and the pull request's state and reviews. Used by the nock
- * harness and the end-to-end fake GitHub.
+ * Answers the App's GraphQL requests (`src/app/github/repo-files.ts`, `src/app/review/threads.ts`) from an
+ * in-memory repository, the way GitHub would: trees at commits, `.github/tagguard.yml` on the default
+ * branch of the repository and of the owner's `.github` repository, the pull request's state, reviews
+ * and review threads, and `resolveReviewThread`. Used by the nock harness and the end-to-end fake GitHub.
  */
 
 import { createHash } from "node:crypto";
@@ -32,6 +32,10 @@ export interface PostedByApp {
   type?: "Bot" | "User";
   at?: string;
   body: string;
+  /** For a review comment: the file of the review thread it starts (thread id `PRRT_<index in comments>`); none: no thread. */
+  path?: string;
+  /** The thread is resolved (`resolveReviewThread` sets it). */
+  resolved?: boolean;
 }
 
 export interface PullState {
@@ -111,6 +115,32 @@ function reviewsOf(pull: PullState): unknown {
   return { pageInfo: { hasPreviousPage: false, startCursor: null }, nodes };
 }
 
+/** The review threads the comments with a `path` start. */
+function threadsOf(pull: PullState): unknown {
+  const nodes = (pull.comments ?? []).flatMap((c, i) =>
+    c.path === undefined ? [] : [{ id: `PRRT_${i}`, isResolved: c.resolved ?? false, path: c.path, comments: { nodes: [{ author: author(c), body: c.body }] } }],
+  );
+  return { nodes };
+}
+
+/** Answers `resolveReviewThread` mutations (aliased, one per thread), resolving the threads in `repo`. */
+function resolveThreads(repo: GraphqlRepo, req: GraphqlRequest): { data: Record<string, unknown>; errors?: unknown[] } {
+  const data: Record<string, unknown> = {};
+  const errors: unknown[] = [];
+  for (const m of req.query.matchAll(/\b(\w+): resolveReviewThread\(input: \{ threadId: \$(\w+) \}\)/g)) {
+    const id = String(req.variables[m[2]]);
+    const comment = /^PRRT_(\d+)$/.test(id) ? repo.pull?.comments?.[Number(id.slice(5))] : undefined;
+    if (comment?.path === undefined) {
+      data[m[1]] = null;
+      errors.push({ type: "NOT_FOUND", path: [m[1]], message: `Could not resolve to a node with the global id of '${id}'` });
+      continue;
+    }
+    comment.resolved = true;
+    data[m[1]] = { thread: { id, isResolved: true } };
+  }
+  return errors.length > 0 ? { data, errors } : { data };
+}
+
 /** `sha:path` of an expression variable. */
 function split(expression: unknown): [string, string] {
   const text = String(expression);
@@ -123,6 +153,7 @@ function split(expression: unknown): [string, string] {
  * query's aliases (`f0`, `workflows`, …) say which.
  */
 export function answerGraphql(repo: GraphqlRepo, req: GraphqlRequest): { data: Record<string, unknown>; errors?: unknown[] } {
+  if (/^\s*mutation\b/.test(req.query)) return resolveThreads(repo, req);
   const v = req.variables;
   const repository: Record<string, unknown> = {};
   const filesAt = (expression: unknown) => {
@@ -149,7 +180,9 @@ export function answerGraphql(repo: GraphqlRepo, req: GraphqlRequest): { data: R
   }
   if (/\bpullRequest\(number: \$number\)/.test(req.query)) {
     const pull = repo.pull;
-    repository.pullRequest = pull ? { state: pull.state ?? "OPEN", headRefOid: pull.headSha, reviews: reviewsOf(pull) } : null;
+    repository.pullRequest = pull
+      ? { state: pull.state ?? "OPEN", headRefOid: pull.headSha, reviews: reviewsOf(pull), ...(/\breviewThreads\(/.test(req.query) ? { reviewThreads: threadsOf(pull) } : {}) }
+      : null;
   }
   const data: Record<string, unknown> = { repository };
   if (/\bownerConfig: repository\(/.test(req.query)) {

@@ -22,6 +22,8 @@ export const MAX_FILES = 300;
 export const MAX_REFERENCE_ROUNDS = 10;
 /** Reviews read per request when looking for the App's earlier findings. */
 export const REVIEWS_PER_PAGE = 100;
+/** Review threads read (the most recent): older ones are not resolved when their finding is fixed. */
+export const THREADS_PER_PAGE = 100;
 
 const CONFIG_FILE = ".github/tagguard.yml";
 /** The files `docker buildx bake` reads by default from the repository root. */
@@ -67,6 +69,19 @@ export interface PullSnapshot {
   headSha: string;
   /** Review bodies and review comments written by GitHub Apps (`author` is the App's slug, without `[bot]`). */
   posted: (PostedItem & { author: string })[];
+  /** The last `THREADS_PER_PAGE` review threads a GitHub App started, with their first comment. */
+  threads: ReviewThread[];
+}
+
+export interface ReviewThread {
+  /** GraphQL node id, for `resolveReviewThread`. */
+  id: string;
+  resolved: boolean;
+  /** The file the thread is on. */
+  path: string;
+  /** The App's slug, without `[bot]`. */
+  author: string;
+  body: string;
 }
 
 export interface RepoFiles {
@@ -103,6 +118,13 @@ interface ReviewNode {
   body: string | null;
   submittedAt: string | null;
   comments: { nodes: { author: AuthorNode | null; body: string | null; createdAt: string }[] };
+}
+
+interface ThreadNode {
+  id: string;
+  isResolved: boolean;
+  path: string;
+  comments: { nodes: { author: AuthorNode | null; body: string | null }[] };
 }
 
 interface ReviewPage {
@@ -188,6 +210,16 @@ function botItems(page: ReviewPage | undefined): PullSnapshot["posted"] {
   return out;
 }
 
+/** The threads whose first comment a GitHub App wrote. */
+function botThreads(nodes: readonly ThreadNode[]): ReviewThread[] {
+  const out: ReviewThread[] = [];
+  for (const t of nodes) {
+    const first = t.comments.nodes[0];
+    if (first?.author?.__typename === "Bot") out.push({ id: t.id, resolved: t.isResolved, path: t.path, author: first.author.login, body: first.body ?? "" });
+  }
+  return out;
+}
+
 class Reader {
   private readonly maxBytes: number;
   readonly texts = new Map<string, string>();
@@ -234,7 +266,10 @@ class Reader {
     if (this.opts.pull !== undefined) {
       params.push("$number: Int!");
       variables.number = this.opts.pull;
-      repoFields.push(`pullRequest(number: $number) { state headRefOid reviews(last: ${REVIEWS_PER_PAGE}) { ${REVIEW_FIELDS} } }`);
+      repoFields.push(
+        `pullRequest(number: $number) { state headRefOid reviews(last: ${REVIEWS_PER_PAGE}) { ${REVIEW_FIELDS} } ` +
+          `reviewThreads(last: ${THREADS_PER_PAGE}) { nodes { id isResolved path comments(first: 1) { nodes { author { __typename login } body } } } } }`,
+      );
     }
     const text = `query tagguardSnapshot(${params.join(", ")}) { repository(owner: $owner, name: $name) { ${repoFields.join(" ")} } ${rootFields.join(" ")} } ${BLOB_FRAGMENT}`;
     type Data = {
@@ -243,7 +278,7 @@ class Reader {
         workflows: { entries?: TreeEntryNode[] } | null;
         actions: { entries?: TreeEntryNode[] } | null;
         config?: Partial<BlobNode> | null;
-        pullRequest?: { state: string; headRefOid: string; reviews: ReviewPage } | null;
+        pullRequest?: { state: string; headRefOid: string; reviews: ReviewPage; reviewThreads: { nodes: ThreadNode[] } } | null;
       };
       ownerConfig?: { config: Partial<BlobNode> | null } | null;
     };
@@ -271,9 +306,14 @@ class Reader {
     if (this.opts.config) out.config = await this.configFrom(repo.config, data.ownerConfig?.config);
     const pr = repo.pullRequest;
     if (this.opts.pull !== undefined && pr) {
-      out.pull = { state: pr.state, headSha: pr.headRefOid, posted: [...botItems(pr.reviews), ...(await this.olderReviews(pr.reviews))] };
+      out.pull = {
+        state: pr.state,
+        headSha: pr.headRefOid,
+        posted: [...botItems(pr.reviews), ...(await this.olderReviews(pr.reviews))],
+        threads: botThreads(pr.reviewThreads.nodes),
+      };
     } else if (this.opts.pull !== undefined) {
-      out.pull = { state: "MISSING", headSha: "", posted: [] };
+      out.pull = { state: "MISSING", headSha: "", posted: [], threads: [] };
     }
     return out;
   }

@@ -12,12 +12,13 @@
  */
 import type { Context, ProbotOctokit } from "probot";
 import { type Finding, isBlocking, type Severity } from "../../report/finding.js";
+import { docsBaseOf } from "../../report/docs-url.js";
 import { docsUrlFor } from "../../rule-kit/rule.js";
 import { analyzeRevision } from "./analysis.js";
 import type { Engine } from "../runtime/engine-port.js";
 import { isNoOp, lastLine, toLineReplacement } from "./fix.js";
 import type { PullSnapshot } from "../github/repo-files.js";
-import { byImportance, heading, markdownText, Permalinks, plural, uniqueByFingerprint } from "./review.js";
+import { byImportance, counts, heading, markdownText, Permalinks, plural, uniqueByFingerprint } from "./review.js";
 import { describeError, type KeyedQueue, type RecentSet } from "../runtime/keyed.js";
 
 type Octokit = InstanceType<typeof ProbotOctokit>;
@@ -58,6 +59,8 @@ export interface CheckReport {
   /** File contents at the head commit, by repository path (used to render fixes). */
   texts: ReadonlyMap<string, string>;
   links: Permalinks;
+  /** The docs base rule pages are linked under (see report/docs-url.ts). */
+  docsBase: string;
   notes: readonly string[];
   /** What is wrong with `.github/tagguard.yml` (see `loadRepoConfig`). */
   configProblems: readonly string[];
@@ -120,24 +123,6 @@ export function annotationOf(f: Finding, texts: ReadonlyMap<string, string>): An
   };
 }
 
-const SEVERITIES: readonly Severity[] = ["error", "warning", "info"];
-
-function severityCount(severity: Severity, n: number): string {
-  return severity === "info" ? `${n} info` : plural(n, severity);
-}
-
-/** "2 errors (1 possible), 1 warning": counts by severity, with how many are only possible. */
-function counts(findings: readonly Finding[]): string {
-  const parts: string[] = [];
-  for (const severity of SEVERITIES) {
-    const of = findings.filter((f) => f.severity === severity);
-    if (of.length === 0) continue;
-    const possible = of.filter((f) => f.confidence === "possible").length;
-    parts.push(`${severityCount(severity, of.length)}${possible > 0 ? ` (${possible} possible)` : ""}`);
-  }
-  return parts.join(", ");
-}
-
 /** Room kept for each "…and N more" line still to come. */
 const MORE_ROOM = 200;
 
@@ -197,7 +182,7 @@ export function checkOutput(report: CheckReport, maxChars = MAX_SUMMARY_CHARS): 
   const config = report.configProblems.map((p) => `- ${markdownText(p, true)}`);
   summary.list("**Configuration**", config, (n) => `…and ${plural(n, "more configuration problem")}.`, 3);
   const rules = [...new Set(findings.map((f) => f.ruleId))];
-  const byRule = rules.map((id) => `- [\`${id}\`](${docsUrlFor(id)}): ${counts(findings.filter((f) => f.ruleId === id))}`);
+  const byRule = rules.map((id) => `- [\`${id}\`](${docsUrlFor(id, report.docsBase)}): ${counts(findings.filter((f) => f.ruleId === id))}`);
   summary.list("**By rule**", byRule, (n) => `…and ${plural(n, "more rule")}.`, 2);
   const items = findings.map((f) => `- ${heading(f)} at ${report.links.span(f.primary)}: ${markdownText(f.message, true)}`);
   summary.list("**Findings**", items, (n) => `…and ${plural(n, "more finding")}, each annotated at its location.`, 1);
@@ -310,6 +295,8 @@ export interface AnalysisSource {
   repo: RepoRef;
   repoHtmlUrl: string;
   headSha: string;
+  /** The docs base rule pages are linked under. */
+  docsBase: string;
 }
 
 /** A check report with the pull request as read with the files, when there is one. */
@@ -337,6 +324,7 @@ export async function analyzeHead(
     fileCount: analysis.files.length,
     texts: new Map(analysis.files.map((f) => [f.path, f.text])),
     links: new Permalinks(source.repoHtmlUrl, source.headSha),
+    docsBase: source.docsBase,
     notes: [...changed.notes, ...analysis.notes],
     configProblems: analysis.configProblems,
     ...(analysis.pull ? { pull: analysis.pull } : {}),
@@ -395,7 +383,14 @@ async function rerun(context: CheckRerunContext, repo: RepoRef, headSha: string,
   const log = context.log.child({ deliveryId: context.id, repo: `${repo.owner}/${repo.repo}`, headSha });
   const check = await CheckRun.start(context.octokit, repo, headSha, log);
   if (!check) return;
-  const source: AnalysisSource = { octokit: context.octokit, config: context.config.bind(context), repo, repoHtmlUrl: context.payload.repository.html_url, headSha };
+  const source: AnalysisSource = {
+    octokit: context.octokit,
+    config: context.config.bind(context),
+    repo,
+    repoHtmlUrl: context.payload.repository.html_url,
+    headSha,
+    docsBase: docsBaseOf(process.env),
+  };
   const report = await reportTo(check, log, () => analyzeHead(source, deps, { paths: [], notes: [] }));
   log.info({ findings: report.findings.length, conclusion: conclusionOf(report.findings) }, "tagguard: check re-run");
 }

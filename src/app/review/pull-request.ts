@@ -1,4 +1,5 @@
 import type { Context } from "probot";
+import { docsBaseOf } from "../../report/docs-url.js";
 import { changedAnalyzablePaths, listChangedFiles, type PullRef } from "./analysis.js";
 import { type AnalysisSource, analyzeHead, CheckRun, reportTo } from "./checks.js";
 import { DiffMap } from "./diff.js";
@@ -6,6 +7,7 @@ import type { Engine } from "../runtime/engine-port.js";
 import { openFingerprints } from "./markers.js";
 import { allClearReview, buildReview, type ReviewDraft, type ReviewInput, withoutInlineComments } from "./review.js";
 import type { KeyedQueue, RecentSet } from "../runtime/keyed.js";
+import { fixedThreads, resolveThreads } from "./threads.js";
 
 export const PULL_REQUEST_EVENTS = [
   "pull_request.opened",
@@ -33,8 +35,9 @@ function isUnprocessable(err: unknown): boolean {
 /**
  * Reviews the workflow changes of a pull request: analyses every workflow-related file at the head
  * commit inside the `tagguard` check run (which annotates every finding and concludes, also when there
- * is none), then posts one review with the findings not posted before (or, once, an all-clear). A pull
- * request that changes no workflow-related file gets neither: no write call at all.
+ * is none), then posts one review with the findings not posted before (or, once, an all-clear), and
+ * resolves the threads of findings the push fixed. A pull request that changes no workflow-related file
+ * gets neither: no write call at all.
  */
 export function pullRequestHandler(deps: PullRequestDeps): (context: PullRequestContext) => Promise<void> {
   return async (context) => {
@@ -71,7 +74,14 @@ async function reviewPullRequest(context: PullRequestContext, pull: PullRef, dep
   }
 
   const check = await CheckRun.start(octokit, repo, headSha, log);
-  const source: AnalysisSource = { octokit, config: context.config.bind(context), repo, repoHtmlUrl: context.payload.repository.html_url, headSha };
+  const source: AnalysisSource = {
+    octokit,
+    config: context.config.bind(context),
+    repo,
+    repoHtmlUrl: context.payload.repository.html_url,
+    headSha,
+    docsBase: docsBaseOf(process.env),
+  };
   const paths = changedAnalyzablePaths(changes.prFiles, deps.engine);
   const report = await reportTo(check, log, () => analyzeHead(source, deps, { paths, notes: changes.notes, pull: pull.pull_number }));
   const { findings } = report;
@@ -87,13 +97,15 @@ async function reviewPullRequest(context: PullRequestContext, pull: PullRef, dep
     diff: new DiffMap(changes.prFiles),
     texts: report.texts,
     links: report.links,
+    docsBase: report.docsBase,
     headSha,
     notes: [...report.configProblems, ...report.notes],
   };
-  let draft: ReviewDraft;
+  let draft: ReviewDraft | undefined;
   if (fresh.length > 0) draft = buildReview(input);
   else if (findings.length === 0 && open.size > 0) draft = allClearReview(headSha);
-  else return;
+  const fixed = fixedThreads(report.pull?.threads ?? [], slug, findings, report.texts);
+  if (!draft && fixed.length === 0) return;
 
   const current = report.pull;
   if (current?.headSha !== headSha || current.state !== "OPEN") {
@@ -108,6 +120,14 @@ async function reviewPullRequest(context: PullRequestContext, pull: PullRef, dep
       body: d.body,
       ...(d.comments.length > 0 ? { comments: d.comments } : {}),
     });
+  if (draft) await postReview(draft, post, input, log);
+  if (fixed.length > 0) {
+    await resolveThreads(octokit, fixed);
+    log.info({ threads: fixed.length }, "tagguard: resolved the threads of fixed findings");
+  }
+}
+
+async function postReview(draft: ReviewDraft, post: (d: ReviewDraft) => Promise<unknown>, input: ReviewInput, log: PullRequestContext["log"]): Promise<void> {
   try {
     await post(draft);
   } catch (err) {

@@ -1,3 +1,4 @@
+import { ruleDocsUrl } from "../../report/docs-url.js";
 import type { Finding, Severity } from "../../report/finding.js";
 import type { Span } from "../../workflow/span.js";
 import { DiffMap } from "./diff.js";
@@ -8,6 +9,12 @@ import { allClearMarker, findingMarker } from "./markers.js";
 export const MAX_INLINE_COMMENTS = 20;
 /** GitHub rejects bodies above 65,536 characters; stay clear of it. */
 export const MAX_BODY_CHARS = 60_000;
+/** An inline comment has fewer words than this before its suggestion (a reviewer reads it in seconds). */
+export const MAX_WORDS_BEFORE_SUGGESTION = 80;
+/** Sentences of a finding's explanation shown in the first comment on its rule. */
+export const MAX_WHY_SENTENCES = 2;
+/** A why cut to fit the word limit keeps at least this many words, or is left out. */
+const MIN_WHY_WORDS = 8;
 
 export interface ReviewComment {
   path: string;
@@ -49,6 +56,8 @@ export interface ReviewInput {
   /** File contents at the head commit, by repository path (used to render fixes). */
   texts: ReadonlyMap<string, string>;
   links: Permalinks;
+  /** The docs base rule pages are linked under (see report/docs-url.ts). */
+  docsBase: string;
   headSha: string;
   notes: readonly string[];
   maxInline?: number;
@@ -91,6 +100,40 @@ export function heading(f: Finding): string {
   return `**${f.severity}** \`${f.ruleId}\` (${f.confidence})`;
 }
 
+/** The sentences of engine text: a break after `.`, `!` or `?` and blank space, except after "e.g." and the like. */
+export function sentences(text: string): string[] {
+  const out: string[] = [];
+  for (const piece of text.trim().split(/(?<=[.!?])\s+/)) {
+    if (out.length > 0 && /\b(e\.g|i\.e|vs|etc|cf)\.$/i.test(out[out.length - 1])) out[out.length - 1] += ` ${piece}`;
+    else if (piece !== "") out.push(piece);
+  }
+  return out;
+}
+
+function wordCount(text: string): number {
+  return text.split(/\s+/).filter((w) => w !== "").length;
+}
+
+/** The first `n` words of `text`, with "…" when words were left out. */
+function firstWords(text: string, n: number): string {
+  const words = text.split(/\s+/).filter((w) => w !== "");
+  return words.length <= n ? words.join(" ") : `${words.slice(0, Math.max(1, n)).join(" ")}…`;
+}
+
+const SEVERITIES: readonly Severity[] = ["error", "warning", "info"];
+
+/** "2 errors (1 possible), 1 warning, 1 info": counts by severity, with how many are only possible. */
+export function counts(findings: readonly Finding[]): string {
+  const parts: string[] = [];
+  for (const severity of SEVERITIES) {
+    const of = findings.filter((f) => f.severity === severity);
+    if (of.length === 0) continue;
+    const possible = of.filter((f) => f.confidence === "possible").length;
+    parts.push(`${severity === "info" ? `${of.length} info` : plural(of.length, severity)}${possible > 0 ? ` (${possible} possible)` : ""}`);
+  }
+  return parts.join(", ");
+}
+
 function fixTitle(f: Finding): string {
   if (!f.fix) return "";
   return f.fix.safe ? `**Fix:** ${markdownText(f.fix.title, true)}` : `**Fix (review before applying):** ${markdownText(f.fix.title, true)}`;
@@ -122,14 +165,53 @@ function diffBlock(r: LineReplacement): string {
   return fenced("diff", [...r.before.map((l) => `-${l}`), ...r.after.map((l) => `+${l}`)]);
 }
 
-/** The body of one inline comment. A suggestion is used only when the fix rewrites exactly the commented lines. */
-export function commentBody(f: Finding, where: Placement, input: Pick<ReviewInput, "texts" | "links">): string {
-  const parts = [heading(f), markdownText(f.message)];
-  if (f.related.length > 0) {
-    parts.push(["Related:", ...f.related.map((r) => `- ${input.links.span(r.span)}: ${markdownText(r.message, true)}`)].join("\n"));
+/** How a comment explains its finding: with the why (the first comment on its rule in a review), or by pointing to that comment. */
+export type Why = { kind: "explain" } | { kind: "see"; first: Finding };
+
+function docsLink(f: Finding, docsBase: string): string {
+  return `[\`${f.ruleId}\` docs](${ruleDocsUrl(f.ruleId, docsBase)})`;
+}
+
+/**
+ * The body of one inline comment: the headline (the message's first sentence), at most two sentences of
+ * why — or, after the first comment on the same rule, a link to it —, the related sites, the fix title,
+ * then the suggestion (used only when the fix rewrites exactly the commented lines), the docs link and
+ * the marker. Fewer than `MAX_WORDS_BEFORE_SUGGESTION` words precede the suggestion: the related sites
+ * are left out, then the second sentence of why, then the why is cut short (or left out), then the
+ * headline is cut, until they fit. The check run's annotation has the whole message.
+ */
+export function commentBody(f: Finding, where: Placement, input: Pick<ReviewInput, "texts" | "links" | "docsBase">, why: Why = { kind: "explain" }): string {
+  return renderComment(f, where, input, why).body;
+}
+
+/** The comment's body, and whether it gives the why itself (so later comments on the rule can point to it). */
+function renderComment(f: Finding, where: Placement, input: Pick<ReviewInput, "texts" | "links" | "docsBase">, why: Why): { body: string; explains: boolean } {
+  const [headline = "", ...rest] = sentences(markdownText(f.message, true));
+  const title = (text: string) => `**${f.severity}** \`${f.ruleId}\`${f.confidence === "possible" ? " (possible)" : ""}: ${text}`;
+  let explanation =
+    why.kind === "explain"
+      ? rest.slice(0, MAX_WHY_SENTENCES)
+      : rest.length > 0
+        ? [`Why: see the first \`${f.ruleId}\` comment, on ${input.links.span(why.first.primary)}.`]
+        : [];
+  let related = f.related.length > 0 ? ["Related:", ...f.related.map((r) => `- ${input.links.span(r.span)}: ${markdownText(r.message, true)}`)].join("\n") : "";
+  const fix = f.fix ? fixTitle(f) : "";
+  const budget = MAX_WORDS_BEFORE_SUGGESTION - 1;
+  const words = () => wordCount([title(headline), ...explanation, related, fix].join(" "));
+  if (words() > budget) related = "";
+  while (words() > budget && explanation.length > 1) explanation = explanation.slice(0, -1);
+  if (words() > budget && why.kind === "explain" && explanation.length === 1) {
+    const room = budget - wordCount([title(headline), fix].join(" "));
+    explanation = room >= MIN_WHY_WORDS ? [firstWords(explanation[0], room)] : [];
   }
+  if (words() > budget) explanation = [];
+  const head = words() > budget ? title(firstWords(headline, budget - wordCount([title(""), fix].join(" ")))) : title(headline);
+
+  const parts = [head];
+  if (explanation.length > 0) parts.push(explanation.join(" "));
+  if (related) parts.push(related);
   if (f.fix) {
-    parts.push(fixTitle(f));
+    parts.push(fix);
     const r = replacementOf(f, input.texts);
     if (r && r.path === f.primary.file && r.startLine === (where.startLine ?? where.line) && r.endLine === where.line) {
       parts.push(fenced("suggestion", r.after));
@@ -137,12 +219,13 @@ export function commentBody(f: Finding, where: Placement, input: Pick<ReviewInpu
       parts.push(`In ${input.links.span(f.fix.edits[0].span)}:\n\n${diffBlock(r)}`);
     }
   }
+  parts.push(docsLink(f, input.docsBase));
   parts.push(findingMarker(f.fingerprint, f.ruleId));
-  return parts.join("\n\n");
+  return { body: parts.join("\n\n"), explains: why.kind === "explain" && explanation.length > 0 };
 }
 
-function listItem(f: Finding, links: Permalinks): string {
-  const lines = [`- ${heading(f)} at ${links.span(f.primary)}: ${markdownText(f.message, true)} ${findingMarker(f.fingerprint, f.ruleId)}`];
+function listItem(f: Finding, links: Permalinks, docsBase: string): string {
+  const lines = [`- ${heading(f)} at ${links.span(f.primary)}: ${markdownText(f.message, true)} ${docsLink(f, docsBase)} ${findingMarker(f.fingerprint, f.ruleId)}`];
   for (const r of f.related) lines.push(`  - related: ${links.span(r.span)}: ${markdownText(r.message, true)}`);
   if (f.fix) lines.push(`  - ${fixTitle(f)}`);
   return lines.join("\n");
@@ -164,23 +247,29 @@ export function buildReview(input: ReviewInput): ReviewDraft {
   const comments: ReviewComment[] = [];
   const outside: Finding[] = [];
   const overCap: Finding[] = [];
+  /** The first inline comment on each rule that gives the why. */
+  const firstOfRule = new Map<string, Finding>();
   for (const f of [...input.findings].sort(byImportance)) {
     const where = placement(f, input.diff);
     if (!where) outside.push(f);
     else if (comments.length >= maxInline) overCap.push(f);
     else {
+      const first = firstOfRule.get(f.ruleId);
+      const rendered = renderComment(f, where, input, first ? { kind: "see", first } : { kind: "explain" });
+      if (!first && rendered.explains) firstOfRule.set(f.ruleId, f);
       comments.push({
         path: f.primary.file,
         ...(where.startLine === undefined ? {} : { start_line: where.startLine, start_side: "RIGHT" as const }),
         line: where.line,
         side: "RIGHT",
-        body: commentBody(f, where, input),
+        body: rendered.body,
       });
     }
   }
 
+  const summary = `**tagguard** found ${plural(input.findings.length, "new problem")} in the workflows at \`${input.headSha.slice(0, 7)}\`: ${counts(input.findings)}.`;
   const sections: string[] = [
-    `**tagguard** found ${plural(input.findings.length, "new problem")} in the workflows at \`${input.headSha.slice(0, 7)}\`.`,
+    input.checkUrl === undefined ? summary : `${summary} The [tagguard check](${input.checkUrl}) lists every finding.`,
   ];
   const notes = input.notes.length > 0 ? ["**Notes**", input.notes.map((n) => `- ${markdownText(n, true)}`).join("\n")] : [];
   /** Room kept for the notes and the line about omitted findings. */
@@ -190,7 +279,7 @@ export function buildReview(input: ReviewInput): ReviewDraft {
   const addList = (title: string, items: Finding[]): void => {
     const lines: string[] = [];
     for (const f of items) {
-      const item = listItem(f, input.links);
+      const item = listItem(f, input.links, input.docsBase);
       if (omitted > 0 || length + title.length + item.length + 4 + reserve > maxBody) {
         omitted++;
         continue;

@@ -161,6 +161,8 @@ export interface IncidentInput {
   workflows: WorkflowEvidence;
   /** The last runnable digest seen on the tag, when known. */
   lastGood: string | undefined;
+  /** The docs base (see report/docs-url.ts): the incident links docs/incidents.md. */
+  docsBase: string;
 }
 
 export function incidentTitle(key: TagKey): string {
@@ -231,7 +233,7 @@ export function incidentBody(input: IncidentInput): string {
     fixSection(key),
     "### Restore the tag",
     restoreSection(key, input.lastGood),
-    `tagguard closes this issue when a runnable image is published to ${code(tagRef(key))}.`,
+    `tagguard closes this issue when a runnable image is published to ${code(tagRef(key))}. [About these incidents](${input.docsBase}incidents.md), and how to turn them off.`,
     [
       incidentMarker(key),
       `<!-- tagguard:cache-digest ${input.digest} -->`,

@@ -2,7 +2,7 @@ import type { ProbotOctokit } from "probot";
 import { compareRefs, type ImageRef, isRefError, parseImageRef } from "../../docker/image-ref.js";
 import { cacheTagMatcher } from "../../config/cache-tags.js";
 import { parseConfig } from "../../config/load.js";
-import { CONFIG_PATH } from "../../config/types.js";
+import { type Config, CONFIG_PATH } from "../../config/types.js";
 import { type ImageRefUsage, refRole } from "../../engine/image-refs.js";
 import cacheOverwritesTag from "../../rules/cache-overwrites-tag.js";
 import type { Engine, SourceFile } from "../runtime/engine-port.js";
@@ -20,13 +20,17 @@ export interface WorkflowReader {
   refUsage(files: SourceFile[]): ImageRefUsage;
 }
 
-export interface WorkflowFindings {
-  evidence: WorkflowEvidence;
-  /** Why the tag is a dedicated cache tag, when the repository says it is. */
-  dedicatedCacheTag?: string;
-  /** Why the workflows could not be read, for the log. */
-  error?: unknown;
-}
+export type WorkflowFindings =
+  /** `incidents: false` in the repository's `.github/tagguard.yml`: nothing was examined. */
+  | { incidents: false }
+  | {
+      incidents: true;
+      evidence: WorkflowEvidence;
+      /** Why the tag is a dedicated cache tag, when the repository says it is. */
+      dedicatedCacheTag?: string;
+      /** Why the workflows could not be read, for the log. */
+      error?: unknown;
+    };
 
 /** `ghcr.io/<name>:<tag>` as the analyzer compares refs. */
 export function imageRefOf(image: string, tag: string): ImageRef {
@@ -39,8 +43,8 @@ function isNotFound(err: unknown): boolean {
   return typeof err === "object" && err !== null && (err as { status?: unknown }).status === 404;
 }
 
-/** `cacheTags` of the repository's `.github/tagguard.yml` at `sha` (the defaults without one). */
-async function cacheTagPatterns(octokit: Octokit, owner: string, repo: string, sha: string): Promise<string[]> {
+/** The repository's `.github/tagguard.yml` at `sha` (the defaults without one, or for an invalid one). */
+async function repoConfig(octokit: Octokit, owner: string, repo: string, sha: string): Promise<Config> {
   let text: string | undefined;
   try {
     const { data } = await octokit.rest.repos.getContent({ owner, repo, path: CONFIG_PATH, ref: sha });
@@ -48,15 +52,16 @@ async function cacheTagPatterns(octokit: Octokit, owner: string, repo: string, s
   } catch (err) {
     if (!isNotFound(err)) throw err;
   }
-  return parseConfig(text ?? "").cacheTags;
+  return parseConfig(text ?? "");
 }
 
 /**
- * Reads every workflow-related file of the repository at the head of its default branch and analyses
- * them: the `cache-overwrites-tag` findings whose overwritten refs may be `target` are the likely
- * cause. The tag is a dedicated cache tag when the workflows use it only as a cache ref, or when it
- * matches `cacheTags` in `.github/tagguard.yml`. A failure to read is returned as `unreadable` (the
- * incident is still worth opening), never thrown.
+ * Reads the repository's `.github/tagguard.yml` and every workflow-related file at the head of its
+ * default branch and analyses them: the `cache-overwrites-tag` findings whose overwritten refs may be
+ * `target` are the likely cause. Nothing more is read when the configuration turns incidents off. The
+ * tag is a dedicated cache tag when the workflows use it only as a cache ref, or when it matches
+ * `cacheTags`. A failure to read is returned as `unreadable` (the incident is still worth opening),
+ * never thrown.
  */
 export async function examineWorkflows(
   octokit: Octokit,
@@ -69,6 +74,8 @@ export async function examineWorkflows(
     const branch = repository.defaultBranch ?? (await octokit.rest.repos.get({ owner, repo })).data.default_branch;
     const { data } = await octokit.rest.repos.getBranch({ owner, repo, branch });
     const sha = data.commit.sha;
+    const config = await repoConfig(octokit, owner, repo, sha);
+    if (!config.incidents) return { incidents: false };
     const read = await readRepositoryFiles(
       octokit,
       { owner, repo, sha },
@@ -88,16 +95,15 @@ export async function examineWorkflows(
       causes,
     };
     if (causes.length === 0 && refRole(reader.refUsage(read.files), target) === "cache-only") {
-      return { evidence, dedicatedCacheTag: "the workflows use it only as a cache ref and never push it as an image" };
+      return { incidents: true, evidence, dedicatedCacheTag: "the workflows use it only as a cache ref and never push it as an image" };
     }
-    const patterns = await cacheTagPatterns(octokit, owner, repo, sha);
-    if (cacheTagMatcher(patterns)(target.tag ?? "latest", `${target.host}/${target.repository}`)) {
-      return { evidence, dedicatedCacheTag: `it matches cacheTags in ${CONFIG_PATH}` };
+    if (cacheTagMatcher(config.cacheTags)(target.tag ?? "latest", `${target.host}/${target.repository}`)) {
+      return { incidents: true, evidence, dedicatedCacheTag: `it matches cacheTags in ${CONFIG_PATH}` };
     }
-    return { evidence };
+    return { incidents: true, evidence };
   } catch (error) {
     const { status } = describeError(error);
     const reason = typeof status === "number" ? `the GitHub API answered ${status}` : "an internal error; see the App's log";
-    return { evidence: { kind: "unreadable", reason }, error };
+    return { incidents: true, evidence: { kind: "unreadable", reason }, error };
   }
 }

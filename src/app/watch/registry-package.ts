@@ -1,5 +1,6 @@
 import type { Context } from "probot";
 import { cacheTagMatcher } from "../../config/cache-tags.js";
+import { docsBaseOf } from "../../report/docs-url.js";
 import { imageRefUsage } from "../../engine/image-refs.js";
 import {
   type BlobDescriptor,
@@ -68,6 +69,8 @@ export interface PublishDeps extends WorkflowReader {
   lastGood: BoundedMap<string>;
   /** Incident numbers this process opened, per repository and image:tag. */
   incidents: BoundedMap<number>;
+  /** The docs base incidents link (`TAGGUARD_DOCS_URL`, default the running version's docs). */
+  docsBase: string;
 }
 
 /** The publish watcher's dependencies for the App: the registry client comes from the operator's environment. */
@@ -84,6 +87,7 @@ export function publishWatcherDeps(engine: Engine, botLogin: () => Promise<strin
     inflight: new Map(),
     lastGood: new BoundedMap(),
     incidents: new BoundedMap(),
+    docsBase: docsBaseOf(env),
   };
 }
 
@@ -290,6 +294,10 @@ async function watch(context: PublishContext, v: PublishedVersion, deps: Publish
   }
 
   const workflows = await examineWorkflows(context.octokit, repository, imageRefOf(v.image, v.tag), deps);
+  if (!workflows.incidents) {
+    log.info("tagguard: incidents are turned off in the repository's .github/tagguard.yml; no incident");
+    return;
+  }
   if (workflows.error !== undefined) {
     log.warn({ error: describeError(workflows.error) }, "tagguard: could not read the workflows; the incident names no cause");
   }
@@ -306,6 +314,7 @@ async function watch(context: PublishContext, v: PublishedVersion, deps: Publish
       evidence,
       workflows: workflows.evidence,
       lastGood: deps.lastGood.get(tagRef(key)),
+      docsBase: deps.docsBase,
     }),
   );
   const causes = workflows.evidence.kind === "read" ? workflows.evidence.causes.length : undefined;
