@@ -164,7 +164,7 @@ function analyzeUnit(unit: Unit, explicitConfig: string | undefined): Run {
   return { findings, notes: result.notes, config };
 }
 
-/** Applies `--fix` to one unit's files; returns the lines to print. */
+/** Applies `--fix` to one unit's files; returns whether a file changed and the lines to print. */
 function fixUnit(unit: Unit, findings: Finding[], rename: (file: string) => string): { changed: boolean; lines: string[] } {
   const texts = new Map(unit.files.map((f) => [f.path, f.text]));
   const plan = planFixes(findings, texts, (file) => {
@@ -175,111 +175,146 @@ function fixUnit(unit: Unit, findings: Finding[], rename: (file: string) => stri
     const bom = unit.reader.encodings.get(file) === "utf-8-bom" ? "\uFEFF" : "";
     writeFileSync(join(unit.reader.root, file), bom + text);
   }
-  const where = (f: Finding, line: number) => sanitize(`${rename(f.fix?.edits[0]?.span.file ?? f.primary.file)}:${line}`);
+  const fileOf = (f: Finding) => rename(f.fix?.edits[0]?.span.file ?? f.primary.file);
   const lines = [
     ...plan.applied.map(({ finding, replacement: r }) => {
       const range = r.endLine > r.startLine ? `${r.startLine}-${r.endLine}` : String(r.startLine);
-      return `fixed ${where(finding, 0).replace(/:0$/, `:${range}`)} ${finding.ruleId}: ${sanitize(finding.fix!.title)}`;
+      return `fixed ${fileOf(finding)}:${range} ${finding.ruleId}: ${finding.fix!.title}`;
     }),
-    ...plan.refused.map(({ finding, reason }) => `not fixed ${where(finding, finding.primary.start.line)} ${finding.ruleId}: ${reason}`),
+    ...plan.refused.map(({ finding, reason }) => `not fixed ${fileOf(finding)}:${finding.primary.start.line} ${finding.ruleId}: ${reason}`),
   ];
   return { changed: plan.texts.size > 0, lines };
 }
 
-export function runLint(argv: string[], io: CliIo): number {
-  const fail = (message: string, code = 2): number => {
-    io.stderr.write(`tagguard lint: ${sanitize(message)}\n`);
-    return code;
+interface LintArgs {
+  paths: string[];
+  format: (typeof FORMATS)[number];
+  minSeverity: Severity;
+  failOn: (typeof FAIL_ON)[number];
+  config?: string;
+  baseline?: string;
+  fix: boolean;
+  errorOnEmpty: boolean;
+  noColor: boolean;
+  help: boolean;
+}
+
+function parseLintArgs(argv: string[]): LintArgs {
+  const { values, positionals } = parseOptions(argv, OPTIONS);
+  return {
+    paths: [...new Set(positionals.length ? positionals : ["."])],
+    format: choice("format", values.format, FORMATS, "text"),
+    minSeverity: choice("min-severity", values["min-severity"], SEVERITIES, "info"),
+    failOn: choice("fail-on", values["fail-on"], FAIL_ON, "error"),
+    ...(values.config === undefined ? {} : { config: values.config }),
+    ...(values.baseline === undefined ? {} : { baseline: values.baseline }),
+    fix: values.fix === true,
+    errorOnEmpty: values["error-on-empty"] === true,
+    noColor: values["no-color"] === true,
+    help: values.help === true,
   };
-  let values: ReturnType<typeof parseOptions<typeof OPTIONS>>["values"];
-  let positionals: string[];
-  let format: (typeof FORMATS)[number];
-  let minSeverity: Severity;
-  let failOn: (typeof FAIL_ON)[number];
-  try {
-    ({ values, positionals } = parseOptions(argv, OPTIONS));
-    format = choice("format", values.format, FORMATS, "text");
-    minSeverity = choice("min-severity", values["min-severity"], SEVERITIES, "info");
-    failOn = choice("fail-on", values["fail-on"], FAIL_ON, "error");
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    return fail(`${err.message}\n${LINT_USAGE} (see tagguard lint --help)`);
-  }
-  if (values.help) {
-    io.stdout.write(LINT_HELP);
-    return 0;
-  }
-  const paths = [...new Set(positionals.length ? positionals : ["."])];
+}
 
-  let baseline: Set<string> | undefined;
-  let units: { path: string; unit: Unit }[];
-  const runs: Run[] = [];
-  const fixLines: string[] = [];
+/** One PATH's (or one repository's file PATHs') unit, analysed (after `--fix`, analysed again). */
+interface Linted {
+  path: string;
+  unit: Unit;
+  run: Run;
+  /** Renames the unit's root-relative paths for output. */
+  rename: (file: string) => string;
+}
+
+function lintPaths(args: LintArgs, fixLines: string[]): Linted[] {
   const cwd = realpathSync(process.cwd());
-  const renamer = (unit: Unit) =>
-    paths.length === 1 && unit.only === undefined ? (file: string) => file : (file: string) => toPosix(relative(cwd, join(unit.reader.root, file)));
-  try {
-    if (values.baseline !== undefined) {
-      try {
-        baseline = baselineFingerprints(readArgumentFile(values.baseline));
-      } catch (err) {
-        throw err instanceof InputError ? err : new InputError(`--baseline ${values.baseline}: ${(err as Error).message}`);
-      }
-    }
-    units = loadPaths(paths);
-    for (const [i, { path, unit }] of units.entries()) {
-      let run = analyzeUnit(unit, values.config);
-      if (values.fix) {
-        const fixed = fixUnit(unit, run.findings, renamer(unit));
-        fixLines.push(...fixed.lines);
-        if (fixed.changed) {
-          const again = unit.only ? loadFiles(unit.reader.root, [...unit.only].map((f) => join(unit.reader.root, f)), MAX_FILE_BYTES) : loadDirectory(path, MAX_FILE_BYTES);
-          units[i] = { path, unit: again };
-          run = analyzeUnit(again, values.config);
-        }
-      }
-      runs.push(run);
-    }
-  } catch (err) {
-    if (err instanceof InputError) return fail(err.message);
-    throw err;
-  }
+  return loadPaths(args.paths).map(({ path, unit }) => {
+    const toCwd = (file: string) => toPosix(relative(cwd, join(unit.reader.root, file)));
+    const relativeTo = args.paths.length === 1 && unit.only === undefined ? (file: string) => file : toCwd;
+    // An explicit --config FILE is named as given.
+    const rename = (file: string) => (args.config !== undefined && file === toPosix(args.config) ? file : relativeTo(file));
+    const run = analyzeUnit(unit, args.config);
+    if (!args.fix) return { path, unit, run, rename };
+    const fixed = fixUnit(unit, run.findings, rename);
+    fixLines.push(...fixed.lines);
+    if (!fixed.changed) return { path, unit, run, rename };
+    const again = unit.only
+      ? loadFiles(unit.reader.root, [...unit.only].map((f) => join(unit.reader.root, f)), MAX_FILE_BYTES)
+      : loadDirectory(path, MAX_FILE_BYTES);
+    return { path, unit: again, run: analyzeUnit(again, args.config), rename };
+  });
+}
 
+/** The findings, sources, notes and counts of all units, with files renamed for output. */
+function gather(linted: Linted[]) {
   const notes: string[] = [];
   const sources = new Map<string, LineIndex>();
-  let all: Finding[] = [];
+  const findings: Finding[] = [];
   let files = 0;
   let skipped = 0;
-  let empty = false;
-  for (const [i, { path, unit }] of units.entries()) {
-    const rename = renamer(unit);
-    const run = runs[i]!;
+  const empty: string[] = [];
+  for (const { path, unit, run, rename } of linted) {
     files += unit.only?.size ?? unit.files.length;
     for (const f of unit.files) sources.set(rename(f.path), new LineIndex(f.text));
-    if (run.config) sources.set(run.config.file === CONFIG_PATH ? rename(CONFIG_PATH) : run.config.file, new LineIndex(run.config.text));
-    all.push(...run.findings.map((f) => (run.config?.file === f.primary.file && f.primary.file !== CONFIG_PATH ? f : relocate(f, rename))));
+    if (run.config) sources.set(rename(run.config.file), new LineIndex(run.config.text));
+    findings.push(...run.findings.map((f) => relocate(f, rename)));
     const ignored = pathMatcher(run.config?.config.ignore ?? []);
     for (const s of unit.reader.skipped) {
       const counted = s.analyzable && !ignored(s.path);
       notes.push(`note: ${rename(s.path)}: skipped, ${s.reason}${s.analyzable && !counted ? " (an ignored path)" : ""}`);
       if (counted) skipped++;
     }
+    // Engine notes start with the file they are about.
     const known = new Set(unit.files.map((f) => f.path));
-    notes.push(...run.notes.map((n) => `note: ${n.replace(/^[^:]+/, (p) => (known.has(p) ? rename(p) : p))}`));
-    if (unit.files.length === 0 && unit.reader.skipped.length === 0) {
-      notes.push(`No workflow, action, bake or Compose file found under ${path}`);
-      empty = true;
+    for (const n of run.notes) {
+      const file = /^[^:]+/.exec(n)![0];
+      if (unit.only && !unit.only.has(file)) continue;
+      notes.push(`note: ${known.has(file) ? rename(file) + n.slice(file.length) : n}`);
     }
+    if (unit.files.length === 0 && unit.reader.skipped.length === 0) empty.push(path);
   }
-  const total = all.length;
-  if (baseline) all = all.filter((f) => !baseline.has(f.fingerprint));
-  const inBaseline = total - all.length;
-  const shown = all.filter((f) => RANK[f.severity] >= RANK[minSeverity]);
+  notes.push(...empty.map((path) => `No workflow, action, bake or Compose file found under ${path}`));
+  return { findings, sources, notes, files, skipped, empty: empty.length > 0 };
+}
+
+export function runLint(argv: string[], io: CliIo): number {
+  const fail = (message: string): number => {
+    io.stderr.write(`tagguard lint: ${sanitize(message)}\n`);
+    return 2;
+  };
+  let args: LintArgs;
+  try {
+    args = parseLintArgs(argv);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    return fail(`${err.message}\n${LINT_USAGE} (see tagguard lint --help)`);
+  }
+  if (args.help) {
+    io.stdout.write(LINT_HELP);
+    return 0;
+  }
+
+  let baseline: Set<string> | undefined;
+  let linted: Linted[];
+  const fixLines: string[] = [];
+  try {
+    if (args.baseline !== undefined) {
+      try {
+        baseline = baselineFingerprints(readArgumentFile(args.baseline));
+      } catch (err) {
+        throw err instanceof InputError ? err : new InputError(`--baseline ${args.baseline}: ${(err as Error).message}`);
+      }
+    }
+    linted = lintPaths(args, fixLines);
+  } catch (err) {
+    if (err instanceof InputError) return fail(err.message);
+    throw err;
+  }
+
+  const { findings, sources, notes, files, skipped, empty } = gather(linted);
+  const fresh = baseline ? findings.filter((f) => !baseline.has(f.fingerprint)) : findings;
+  const shown = fresh.filter((f) => RANK[f.severity] >= RANK[args.minSeverity]);
 
   for (const line of [...fixLines, ...notes]) io.stderr.write(`tagguard lint: ${sanitize(line)}\n`);
-  const color = format === "text" && io.stdout.isTTY === true && !values["no-color"] && !io.env.NO_COLOR && io.env.TERM !== "dumb";
-  const width = io.stdout.isTTY && io.stdout.columns ? io.stdout.columns : Number(io.env.COLUMNS) || 100;
-  switch (format) {
+  switch (args.format) {
     case "json":
       io.stdout.write(`${toJson(shown)}\n`);
       break;
@@ -289,11 +324,16 @@ export function runLint(argv: string[], io: CliIo): number {
     case "github":
       io.stdout.write(toGithubCommands(shown));
       break;
-    case "text":
+    case "text": {
+      const color = io.stdout.isTTY === true && !args.noColor && !io.env.NO_COLOR && io.env.TERM !== "dumb";
+      const width = io.stdout.isTTY && io.stdout.columns ? io.stdout.columns : Number(io.env.COLUMNS) || 100;
       io.stdout.write(toText(shown, { sources, color, width }));
-      io.stdout.write(summaryLine({ findings: shown, files, skipped, inBaseline, belowMinimum: all.length - shown.length }));
+      const inBaseline = findings.length - fresh.length;
+      io.stdout.write(summaryLine({ findings: shown, files, skipped, inBaseline, belowMinimum: fresh.length - shown.length }));
+    }
   }
-  if (empty && values["error-on-empty"]) return 2;
+  if (empty && args.errorOnEmpty) return 2;
+  const { failOn } = args;
   const failing = failOn !== "never" && shown.some((f) => RANK[f.severity] >= RANK[failOn]);
   return failing || skipped > 0 ? 1 : 0;
 }

@@ -27,14 +27,19 @@ function source(reader: RepoReader, path: string, kind?: SourceFile["kind"]): So
   return read === undefined ? [] : [{ path, text: read.text, kind }];
 }
 
-/** Every YAML file below `dir`, skipping `node_modules` and hidden directories other than `.github`. */
-function yamlFilesUnder(reader: RepoReader, dir: string, depth = 0): string[] {
-  if (depth > MAX_DEPTH) return [];
+/**
+ * Every YAML file below `dir`, skipping `node_modules` and hidden directories other than `.github`. Each
+ * directory is read once, however many links lead to it.
+ */
+function yamlFilesUnder(reader: RepoReader, dir: string, depth = 0, seen = new Set<string>()): string[] {
+  const real = reader.realDir(dir);
+  if (depth > MAX_DEPTH || seen.has(real)) return [];
+  seen.add(real);
   const { dirs, others } = reader.list(dir);
   const files = others.filter((n) => YAML.test(n)).map((n) => toPosix(join(dir, n)));
   const below = dirs
     .filter((n) => n !== "node_modules" && (!n.startsWith(".") || n === ".github"))
-    .flatMap((n) => yamlFilesUnder(reader, join(dir, n), depth + 1));
+    .flatMap((n) => yamlFilesUnder(reader, join(dir, n), depth + 1, seen));
   return [...files, ...below].sort((a, b) => a.localeCompare(b));
 }
 
@@ -86,13 +91,14 @@ export function loadDirectory(path: string, maxBytes: number): Unit {
 }
 
 /**
- * File PATHs of one repository: the repository's files are read as context, the given files with the
- * kind their names say, and only their findings are reported.
+ * File PATHs of one repository: the repository's workflows and bake files (when it has
+ * `.github/workflows`) and the local actions and reusable workflows they use are read as context, the
+ * given files with the kind their names say, and only their findings are reported.
  */
 export function loadFiles(root: string, paths: string[], maxBytes: number): Unit {
   const reader = new RepoReader(root, maxBytes);
   const given = paths.map((p) => toPosix(relative(reader.root, join(realpathSync(dirname(resolve(p))), basename(p)))));
-  const context = directoryFiles(reader).filter((f) => !given.includes(f.path));
+  const context = reader.isDir(".github/workflows") ? directoryFiles(reader).filter((f) => !given.includes(f.path)) : [];
   const files = given.flatMap((p) => source(reader, p, kindOfName(basename(p))));
   return { reader, ...withReferences(reader, [...files, ...context]), only: new Set(given) };
 }

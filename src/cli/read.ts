@@ -109,6 +109,11 @@ export class RepoReader {
     return this.entry(rel)?.kind === "dir";
   }
 
+  /** The real path of directory `rel`, so a walk can tell a directory it has already read through a link. */
+  realDir(rel: string): string {
+    return realpathSync(join(this.root, rel));
+  }
+
   /**
    * The text of `rel`, or undefined when it is missing or skipped (then with a note in `skipped`). A
    * directory named like a file is skipped with a note when `expectFile`.

@@ -69,6 +69,17 @@ describe("tagguard lint reads only what it should", () => {
     expect(headlines(lint([root]).stdout)).toEqual([`.github/workflows/copy.yml:12:21: ${HEADLINE}`, `.github/workflows/release.yml:12:21: ${HEADLINE}`]);
   });
 
+  it("reads a directory once however many links lead back to it", () => {
+    const root = mkdtempSync(join(tmpdir(), "tagguard-hostile-"));
+    dirs.push(root);
+    mkdirSync(join(root, "ci"));
+    writeFileSync(join(root, "ci", "build.yml"), RELEASE);
+    for (const n of [1, 2, 3, 4, 5, 6]) symlinkSync("..", join(root, "ci", `loop${n}`));
+    const { code, stdout } = lint([root]);
+    expect(code).toBe(1);
+    expect(headlines(stdout)).toEqual([`ci/build.yml:12:21: ${HEADLINE}`]);
+  });
+
   it("an oversized workflow with a definite error is a failed run, not a pass", () => {
     const { root } = repo({ "release.yml": `${RELEASE}# ${"x".repeat(1024 * 1024)}\n` });
     expect(lint([root])).toEqual({
