@@ -164,7 +164,7 @@ function analyzeUnit(unit: Unit, explicitConfig: string | undefined): Run {
   return { findings, notes: result.notes, config };
 }
 
-/** Applies `--fix` to one unit's files; returns whether a file changed and the lines to print. */
+/** Applies `--fix` to one unit's files; returns whether a file changed and what to print (each change with its lines before and after). */
 function fixUnit(unit: Unit, findings: Finding[], rename: (file: string) => string): { changed: boolean; lines: string[] } {
   const texts = new Map(unit.files.map((f) => [f.path, f.text]));
   const plan = planFixes(findings, texts, (file) => {
@@ -179,7 +179,8 @@ function fixUnit(unit: Unit, findings: Finding[], rename: (file: string) => stri
   const lines = [
     ...plan.applied.map(({ finding, replacement: r }) => {
       const range = r.endLine > r.startLine ? `${r.startLine}-${r.endLine}` : String(r.startLine);
-      return `fixed ${fileOf(finding)}:${range} ${finding.ruleId}: ${finding.fix!.title}`;
+      const diff = [...r.before.map((l) => `  - ${l}`), ...r.after.map((l) => `  + ${l}`)];
+      return [`fixed ${fileOf(finding)}:${range} ${finding.ruleId}: ${finding.fix!.title}`, ...diff].join("\n");
     }),
     ...plan.refused.map(({ finding, reason }) => `not fixed ${fileOf(finding)}:${finding.primary.start.line} ${finding.ruleId}: ${reason}`),
   ];
