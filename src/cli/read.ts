@@ -37,10 +37,17 @@ export function readCapped(abs: string, maxBytes: number): Buffer | "oversized" 
     const st = fstatSync(fd);
     if (!st.isFile()) return "not-regular";
     if (st.size > maxBytes) return "oversized";
-    const buf = Buffer.alloc(maxBytes + 1);
-    let n = 0;
-    for (let got = -1; got !== 0 && n < buf.length; n += got) got = readSync(fd, buf, n, buf.length - n, null);
-    return n > maxBytes ? "oversized" : buf.subarray(0, n);
+    // Sized by the file, read to its end: a file that grows while it is read still stops at the cap.
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (let size = st.size + 1; total <= maxBytes; size = 64 * 1024) {
+      const chunk = Buffer.allocUnsafe(Math.min(size, maxBytes + 1 - total));
+      const got = readSync(fd, chunk, 0, chunk.length, null);
+      if (got === 0) break;
+      chunks.push(chunk.subarray(0, got));
+      total += got;
+    }
+    return total > maxBytes ? "oversized" : Buffer.concat(chunks, total);
   } finally {
     closeSync(fd);
   }
