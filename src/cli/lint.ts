@@ -6,7 +6,7 @@ import { CONFIG_PATH, type Config } from "../config/types.js";
 import { analyze } from "../engine/index.js";
 import type { SourceFile } from "../engine/project.js";
 import type { Finding, Severity } from "../report/finding.js";
-import { toGithubCommands } from "../report/github.js";
+import { skipCommand, toGithubCommands } from "../report/github.js";
 import { toJson } from "../report/json.js";
 import { toSarif } from "../report/sarif.js";
 import { sanitize, summaryLine, toText } from "../report/text.js";
@@ -250,7 +250,8 @@ function gather(linted: Linted[]) {
   const sources = new Map<string, LineIndex>();
   const findings: Finding[] = [];
   let files = 0;
-  let skipped = 0;
+  /** Skipped files that fail the run, for the github format's annotations. */
+  const failingSkips: { file: string; reason: string }[] = [];
   const empty: string[] = [];
   for (const { path, unit, run, rename } of linted) {
     files += unit.only?.size ?? unit.files.length;
@@ -261,7 +262,7 @@ function gather(linted: Linted[]) {
     for (const s of unit.reader.skipped) {
       const counted = s.analyzable && !ignored(s.path);
       notes.push(`note: ${rename(s.path)}: skipped, ${s.reason}${s.analyzable && !counted ? " (an ignored path)" : ""}`);
-      if (counted) skipped++;
+      if (counted) failingSkips.push({ file: rename(s.path), reason: s.reason });
     }
     // Engine notes start with the file they are about.
     const known = new Set(unit.files.map((f) => f.path));
@@ -273,7 +274,7 @@ function gather(linted: Linted[]) {
     if (unit.files.length === 0 && unit.reader.skipped.length === 0) empty.push(path);
   }
   notes.push(...empty.map((path) => `No workflow, action, bake or Compose file found under ${path}`));
-  return { findings, sources, notes, files, skipped, empty: empty.length > 0 };
+  return { findings, sources, notes, files, failingSkips, empty: empty.length > 0 };
 }
 
 export function runLint(argv: string[], io: CliIo): number {
@@ -310,7 +311,8 @@ export function runLint(argv: string[], io: CliIo): number {
     throw err;
   }
 
-  const { findings, sources, notes, files, skipped, empty } = gather(linted);
+  const { findings, sources, notes, files, failingSkips, empty } = gather(linted);
+  const skipped = failingSkips.length;
   const fresh = baseline ? findings.filter((f) => !baseline.has(f.fingerprint)) : findings;
   const shown = fresh.filter((f) => RANK[f.severity] >= RANK[args.minSeverity]);
 
@@ -324,6 +326,7 @@ export function runLint(argv: string[], io: CliIo): number {
       break;
     case "github":
       io.stdout.write(toGithubCommands(shown));
+      io.stdout.write(failingSkips.map((s) => skipCommand(s.file, `${s.file} was not analysed: skipped, ${s.reason}`)).join(""));
       break;
     case "text": {
       const color = io.stdout.isTTY === true && !args.noColor && !io.env.NO_COLOR && io.env.TERM !== "dumb";

@@ -41,6 +41,16 @@ describe("tagguard lint reads only what it should", () => {
     });
   });
 
+  it("annotates a skipped file in the github format", () => {
+    const { root, workflows } = repo({ "ok.yml": "on: push\njobs: {}\n" });
+    symlinkSync("/dev/zero", join(workflows, "zero,1.yml"));
+    expect(lint(["--format", "github", root])).toEqual({
+      code: 1,
+      stdout: "::error file=.github/workflows/zero%2C1.yml,title=tagguard::.github/workflows/zero,1.yml was not analysed: skipped, a link to a file outside PATH\n",
+      stderr: "tagguard lint: note: .github/workflows/zero,1.yml: skipped, a link to a file outside PATH\n",
+    });
+  });
+
   it("skips a FIFO without opening it", () => {
     const { root, workflows } = repo();
     execFileSync("mkfifo", [join(workflows, "pipe.yml")]);
