@@ -102,7 +102,11 @@ export class RepoReader {
         return { kind: "skip", reason: "a broken link", analyzable: true };
       }
       if (!isInside(this.root, target)) return { kind: "skip", reason: "a link to a file outside PATH", analyzable: true };
-      st = statSync(target);
+      try {
+        st = statSync(target);
+      } catch (err) {
+        return { kind: "skip", reason: `cannot read it (${(err as NodeJS.ErrnoException).code})`, analyzable: true };
+      }
     } else if (!isInside(this.root, realpathSync(dirname(abs)))) {
       return { kind: "skip", reason: "below a link to a directory outside PATH", analyzable: true };
     }
@@ -157,7 +161,9 @@ export class RepoReader {
     let names: string[];
     try {
       names = readdirSync(join(this.root, rel)).sort((a, b) => a.localeCompare(b));
-    } catch {
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== "ENOENT") this.skip(toPosix(rel) || ".", `cannot list it (${code})`, true);
       return { dirs, others };
     }
     for (const name of names) (this.entry(join(rel, name))?.kind === "dir" ? dirs : others).push(name);
