@@ -4,7 +4,8 @@ export interface Writable {
 
 /** What a CLI command may touch: injected so tests can run commands in-process. */
 export interface CliIo {
-  stdout: Writable;
+  /** `isTTY` and `columns` as `process.stdout` has them: colour and wrapping follow the terminal. */
+  stdout: Writable & { isTTY?: boolean; columns?: number };
   stderr: Writable;
   env: Record<string, string | undefined>;
   fetch?: typeof fetch;

@@ -1,226 +1,362 @@
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { basename, join, relative, resolve, sep } from "node:path";
+import { lstatSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
+import { pathMatcher } from "../config/glob.js";
 import { parseConfig } from "../config/load.js";
 import { CONFIG_PATH, type Config } from "../config/types.js";
 import { analyze } from "../engine/index.js";
-import { isBakePath, Project, type SourceFile } from "../engine/project.js";
-import { type Finding, isBlocking } from "../report/finding.js";
-import { toGithubCommands } from "../report/github.js";
+import type { SourceFile } from "../engine/project.js";
+import type { Finding, Severity } from "../report/finding.js";
+import { skipCommand, toGithubCommands } from "../report/github.js";
 import { toJson } from "../report/json.js";
 import { toSarif } from "../report/sarif.js";
-import { toText } from "../report/text.js";
-import { LineIndex } from "../workflow/span.js";
+import { sanitize, summaryLine, toText } from "../report/text.js";
+import { decodeText } from "../workflow/decode.js";
+import { LineIndex, type Span } from "../workflow/span.js";
 import { MAX_FILE_BYTES } from "../workflow/yaml.js";
+import { choice, parseOptions, UsageError } from "./args.js";
+import { baselineFingerprints } from "./baseline.js";
+import { planFixes } from "./fix.js";
 import { checkoutRepository, isRepositoryName } from "./git-remote.js";
 import type { CliIo } from "./io.js";
+import { isDirectory, loadDirectory, loadFiles, repositoryRoot, type Unit } from "./load.js";
+import { readCapped, RepoReader, toPosix } from "./read.js";
 
 const FORMATS = ["text", "json", "sarif", "github"] as const;
-type Format = (typeof FORMATS)[number];
+const SEVERITIES = ["info", "warning", "error"] as const;
+const FAIL_ON = ["error", "warning", "info", "never"] as const;
+const RANK: Record<Severity, number> = { info: 0, warning: 1, error: 2 };
 
-const USAGE = `usage: tagguard lint [--format text|json|sarif|github] [--config FILE] [--repository OWNER/NAME] [PATH...]
+export const LINT_USAGE = "usage: tagguard lint [options] [PATH...]";
 
-PATH is a repository root (its .github/workflows and the local actions they use are read),
-a directory of workflow files, or workflow/action files. Default: the current directory.
-The configuration is PATH/${CONFIG_PATH} when PATH is a directory, or FILE.
---repository names the repository (as GitHub spells it) for github.repository and
-github.repository_owner; by default it is read from PATH's git remote origin.
-Formats: text (with snippets), json, sarif (2.1.0, for code scanning), github (workflow
-command annotations for a GitHub Actions step).
-Exit status: 0 no definite error, 1 at least one (a possible finding never fails),
-2 usage error or unreadable input.`;
+export const LINT_HELP = `${LINT_USAGE}
 
-class UsageError extends Error {}
+Finds Docker build hazards in GitHub Actions workflows, local actions, bake and Compose files.
 
-const MAX_DEPTH = 8;
-const YAML = /\.ya?ml$/;
+PATH (default: the current directory)
+  a repository root   its .github/workflows, the local actions and reusable workflows they
+                      use, and its docker-bake/compose files
+  another directory   every YAML file below it
+  a file              linted with its repository (the nearest directory above it with
+                      .github or .git) as context; only the given files' findings are shown
 
-function toPosix(p: string): string {
-  return p.split(sep).join("/");
+Options
+  -f, --format FORMAT     text (default), json, sarif (2.1.0, for code scanning) or github
+                          (workflow command annotations in a GitHub Actions step)
+  -c, --config FILE       configuration (default: PATH/${CONFIG_PATH})
+      --repository OWNER/NAME
+                          the repository as GitHub spells it, for github.repository and
+                          github.repository_owner (default: the git remote origin of PATH)
+      --min-severity SEV  show only findings of SEV or above: info (default), warning, error
+      --fail-on SEV       exit 1 when a shown definite finding is SEV or above: error
+                          (default), warning, info, never; a possible finding never fails
+      --baseline FILE     show only findings whose fingerprints are not in FILE, the json or
+                          sarif output of an earlier run
+      --fix               apply the fixes that replace whole lines, print what changed, then
+                          report what is left; files with a syntax error are never edited
+      --error-on-empty    exit 2 when a PATH has no workflow, action, bake or Compose file
+      --no-color          no colours (also NO_COLOR=1); colours are used only on a terminal
+  -h, --help              this help
+
+Files are read only when they are regular files of at most ${MAX_FILE_BYTES} bytes (UTF-8, or UTF-16
+with or without a byte order mark), through links only when the link stays inside PATH. Any other
+file is skipped with a note, and makes the exit status 1 unless the configuration's
+ignore list names it.
+
+Exit status
+  0  no definite finding at or above --fail-on, no file skipped
+  1  a definite finding at or above --fail-on, or a file that could not be analysed was skipped
+  2  usage error, a PATH, --config or --baseline file that cannot be read, or --error-on-empty
+`;
+
+const OPTIONS = {
+  format: { type: "string", short: "f" },
+  config: { type: "string", short: "c" },
+  repository: { type: "string" },
+  "min-severity": { type: "string" },
+  "fail-on": { type: "string" },
+  baseline: { type: "string" },
+  fix: { type: "boolean" },
+  "error-on-empty": { type: "boolean" },
+  "no-color": { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+/** A PATH, `--config` or `--baseline` file that cannot be read: exit status 2. */
+class InputError extends Error {}
+
+function errorCode(err: unknown): string {
+  return (err as NodeJS.ErrnoException).code ?? (err as Error).message;
 }
 
-function readSource(abs: string, path: string, kind?: SourceFile["kind"]): SourceFile {
-  const size = statSync(abs).size;
-  if (size > MAX_FILE_BYTES) return { path, text: "", kind, oversized: true };
-  return { path, text: readFileSync(abs, "utf8"), kind };
-}
-
-function isDir(p: string): boolean {
+/** A file named on the command line, read with the same caps as repository files. */
+function readArgumentFile(file: string): string {
+  let bytes: ReturnType<typeof readCapped>;
   try {
-    return statSync(p).isDirectory();
-  } catch {
-    return false;
+    bytes = readCapped(resolve(file), MAX_FILE_BYTES);
+  } catch (err) {
+    throw new InputError(`cannot read ${resolve(file)}: ${errorCode(err)}`);
   }
-}
-
-function yamlFilesUnder(dir: string, depth = 0): string[] {
-  if (depth > MAX_DEPTH) return [];
-  return readdirSync(dir, { withFileTypes: true })
-    .sort((a, b) => a.name.localeCompare(b.name))
-    .flatMap((e) => {
-      if (e.isDirectory()) {
-        if (e.name === "node_modules" || (e.name.startsWith(".") && e.name !== ".github")) return [];
-        return yamlFilesUnder(join(dir, e.name), depth + 1);
-      }
-      return e.isFile() && YAML.test(e.name) ? [join(dir, e.name)] : [];
-    });
-}
-
-/** Source files and the project they make, each file parsed once. */
-interface Loaded {
-  files: SourceFile[];
-  project: Project;
-}
-
-/** Adds the local actions and reusable workflows the loaded files use, read from `root`. */
-function withReferences(root: string, files: SourceFile[]): Loaded {
-  const all = [...files];
-  const project = new Project(all);
-  const tried = new Set(all.map((f) => f.path));
-  for (let round = 0; round < MAX_DEPTH; round++) {
-    const wanted = project.missingReferences().filter((p) => !tried.has(p));
-    if (wanted.length === 0) break;
-    const added: SourceFile[] = [];
-    for (const p of wanted) {
-      tried.add(p);
-      const abs = join(root, p);
-      try {
-        if (statSync(abs).isFile()) added.push(readSource(abs, p));
-      } catch {
-        continue;
-      }
-    }
-    all.push(...added);
-    project.add(added);
-  }
-  return { files: all, project };
-}
-
-/** The files one PATH argument stands for, with paths relative to it, and the project they make. */
-function load(path: string): Loaded {
-  const abs = resolve(path);
-  if (isDir(abs)) {
-    const workflows = join(abs, ".github", "workflows");
-    if (isDir(workflows)) {
-      const files = readdirSync(workflows)
-        .filter((n) => YAML.test(n))
-        .sort()
-        .map((n) => readSource(join(workflows, n), `.github/workflows/${n}`));
-      const bake = readdirSync(abs)
-        .filter((n) => isBakePath(n) && !isDir(join(abs, n)))
-        .sort()
-        .map((n) => readSource(join(abs, n), n, "bake"));
-      return withReferences(abs, [...files, ...bake]);
-    }
-    const files = yamlFilesUnder(abs).map((f) => {
-      const rel = toPosix(relative(abs, f));
-      return readSource(f, rel, /^action\.ya?ml$/.test(basename(f)) ? "action" : "workflow");
-    });
-    return withReferences(abs, files);
-  }
-  const kind = /^action\.ya?ml$/.test(basename(abs)) ? "action" : isBakePath(basename(abs)) ? "bake" : "workflow";
-  const files = [readSource(abs, toPosix(path), kind)];
-  return { files, project: new Project(files) };
-}
-
-/** The files one PATH argument stands for, with paths relative to it. */
-export function collect(path: string): SourceFile[] {
-  return load(path).files;
-}
-
-interface LintArgs {
-  format: Format;
-  paths: string[];
-  config?: string;
-  repository?: string;
-}
-
-function parseArgs(argv: string[]): LintArgs {
-  let format: Format = "text";
-  let config: string | undefined;
-  let repository: string | undefined;
-  const paths: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === "--format" || a.startsWith("--format=")) {
-      const v = a.includes("=") ? a.slice(a.indexOf("=") + 1) : argv[++i];
-      if (!FORMATS.includes(v as Format)) throw new UsageError(`unknown format: ${v ?? "(missing)"}`);
-      format = v as Format;
-    } else if (a === "--config" || a.startsWith("--config=")) {
-      const v = a.includes("=") ? a.slice(a.indexOf("=") + 1) : argv[++i];
-      if (!v) throw new UsageError("--config needs a file");
-      config = v;
-    } else if (a === "--repository" || a.startsWith("--repository=")) {
-      const v = a.includes("=") ? a.slice(a.indexOf("=") + 1) : argv[++i];
-      if (!v || !isRepositoryName(v)) throw new UsageError(`--repository needs OWNER/NAME, not ${v ?? "nothing"}`);
-      repository = v;
-    } else if (a === "-h" || a === "--help") {
-      throw new UsageError("");
-    } else if (a.startsWith("-") && a !== "-") {
-      throw new UsageError(`unknown option: ${a}`);
-    } else {
-      paths.push(a);
-    }
-  }
-  return { format, paths: paths.length ? paths : ["."], ...(config ? { config } : {}), ...(repository ? { repository } : {}) };
+  if (bytes === "oversized") throw new InputError(`cannot read ${file}: larger than ${MAX_FILE_BYTES} bytes`);
+  if (bytes === "not-regular") throw new InputError(`cannot read ${file}: not a regular file`);
+  const decoded = decodeText(bytes);
+  if (decoded === undefined) throw new InputError(`cannot read ${file}: not UTF-8 or UTF-16 text`);
+  return decoded.text;
 }
 
 /**
- * The configuration for one PATH: `--config FILE`, else `PATH/.github/tagguard.yml` when PATH is a
- * directory that has one. Its findings name the file as given (`.github/tagguard.yml` below PATH).
+ * The configuration for a repository root: `--config FILE`, else `ROOT/.github/tagguard.yml` when it
+ * exists. Its findings name the file as given (`.github/tagguard.yml` below the root).
  */
-export function readConfig(path: string, explicit: string | undefined): { config: Config; file: string; text: string } | undefined {
-  const abs = explicit ? resolve(explicit) : join(resolve(path), CONFIG_PATH);
-  if (!explicit && !(isDir(resolve(path)) && existsSync(abs))) return undefined;
-  const text = readFileSync(abs, "utf8");
-  const file = explicit ? toPosix(explicit) : CONFIG_PATH;
-  return { config: parseConfig(text, file), file, text };
-}
-
-function toolVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
-  return pkg.version;
-}
-
-function render(format: Format, findings: Finding[], sources: Map<string, LineIndex>): string {
-  switch (format) {
-    case "json":
-      return `${toJson(findings)}\n`;
-    case "sarif":
-      return `${toSarif(findings, toolVersion())}\n`;
-    case "github":
-      return toGithubCommands(findings);
-    case "text":
-      return toText(findings, sources);
+export function readConfig(root: string | RepoReader, explicit: string | undefined): { config: Config; file: string; text: string } | undefined {
+  if (explicit) {
+    const text = readArgumentFile(explicit);
+    return { config: parseConfig(text, toPosix(explicit)), file: toPosix(explicit), text };
   }
+  const reader = typeof root === "string" ? new RepoReader(root, MAX_FILE_BYTES) : root;
+  const read = reader.read(CONFIG_PATH);
+  return read === undefined ? undefined : { config: parseConfig(read.text, CONFIG_PATH), file: CONFIG_PATH, text: read.text };
+}
+
+/** The files a directory stands for, with paths relative to it. */
+export function collect(dir: string): SourceFile[] {
+  return loadDirectory(dir, MAX_FILE_BYTES).files;
+}
+
+/** The units the PATHs make: each directory, and the file PATHs grouped by repository. */
+function loadPaths(paths: string[]): { path: string; unit: Unit }[] {
+  const units: { path: string; unit: Unit }[] = [];
+  const filesByRoot = new Map<string, string[]>();
+  for (const p of paths) {
+    try {
+      lstatSync(p);
+    } catch (err) {
+      throw new InputError(`cannot read ${p}: ${errorCode(err)}`);
+    }
+    if (isDirectory(p)) units.push({ path: p, unit: loadDirectory(p, MAX_FILE_BYTES) });
+    else {
+      const root = repositoryRoot(p);
+      filesByRoot.set(root, [...(filesByRoot.get(root) ?? []), p]);
+    }
+  }
+  for (const [root, files] of filesByRoot) units.push({ path: files.join(" "), unit: loadFiles(root, files, MAX_FILE_BYTES) });
+  return units;
+}
+
+/** The same finding with every file renamed by `rename`. */
+function relocate(f: Finding, rename: (file: string) => string): Finding {
+  const span = (s: Span): Span => ({ ...s, file: rename(s.file) });
+  return {
+    ...f,
+    primary: span(f.primary),
+    related: f.related.map((r) => ({ ...r, span: span(r.span) })),
+    hidden: f.hidden.map(span),
+    ...(f.fix ? { fix: { ...f.fix, edits: f.fix.edits.map((e) => ({ ...e, span: span(e.span) })) } } : {}),
+  };
+}
+
+interface Run {
+  findings: Finding[];
+  notes: string[];
+  config: ReturnType<typeof readConfig>;
+}
+
+function analyzeUnit(unit: Unit, explicitConfig: string | undefined, explicitRepository: string | undefined): Run {
+  const config = readConfig(unit.reader, explicitConfig);
+  const repository = explicitRepository ?? checkoutRepository(unit.reader.root);
+  const result = analyze(unit.project, { ...(config ? { config: config.config } : {}), ...(repository ? { repository } : {}) });
+  const findings = unit.only
+    ? result.findings.filter((f) => unit.only!.has(f.primary.file) || f.primary.file === config?.file)
+    : result.findings;
+  return { findings, notes: result.notes, config };
+}
+
+/** Applies `--fix` to one unit's files; returns whether a file changed and what to print (each change with its lines before and after). */
+function fixUnit(unit: Unit, findings: Finding[], rename: (file: string) => string): { changed: boolean; lines: string[] } {
+  const texts = new Map(unit.files.map((f) => [f.path, f.text]));
+  const plan = planFixes(findings, texts, (file) => {
+    const encoding = unit.reader.encodings.get(file);
+    return encoding === "utf-8" || encoding === "utf-8-bom" ? undefined : "tagguard writes only UTF-8 files";
+  });
+  for (const [file, text] of plan.texts) {
+    const bom = unit.reader.encodings.get(file) === "utf-8-bom" ? "\uFEFF" : "";
+    writeFileSync(join(unit.reader.root, file), bom + text);
+  }
+  const fileOf = (f: Finding) => rename(f.fix?.edits[0]?.span.file ?? f.primary.file);
+  const lines = [
+    ...plan.applied.map(({ finding, replacement: r }) => {
+      const range = r.endLine > r.startLine ? `${r.startLine}-${r.endLine}` : String(r.startLine);
+      const diff = [...r.before.map((l) => `  - ${l}`), ...r.after.map((l) => `  + ${l}`)];
+      return [`fixed ${fileOf(finding)}:${range} ${finding.ruleId}: ${finding.fix!.title}`, ...diff].join("\n");
+    }),
+    ...plan.refused.map(({ finding, reason }) => `not fixed ${fileOf(finding)}:${finding.primary.start.line} ${finding.ruleId}: ${reason}`),
+  ];
+  return { changed: plan.texts.size > 0, lines };
+}
+
+interface LintArgs {
+  paths: string[];
+  format: (typeof FORMATS)[number];
+  minSeverity: Severity;
+  failOn: (typeof FAIL_ON)[number];
+  config?: string;
+  repository?: string;
+  baseline?: string;
+  fix: boolean;
+  errorOnEmpty: boolean;
+  noColor: boolean;
+  help: boolean;
+}
+
+function repositoryName(value: string): string {
+  if (!isRepositoryName(value)) throw new UsageError(`--repository needs OWNER/NAME, not ${value}`);
+  return value;
+}
+
+function parseLintArgs(argv: string[]): LintArgs {
+  const { values, positionals } = parseOptions(argv, OPTIONS);
+  return {
+    paths: [...new Set(positionals.length ? positionals : ["."])],
+    format: choice("format", values.format, FORMATS, "text"),
+    minSeverity: choice("min-severity", values["min-severity"], SEVERITIES, "info"),
+    failOn: choice("fail-on", values["fail-on"], FAIL_ON, "error"),
+    ...(values.config === undefined ? {} : { config: values.config }),
+    ...(values.repository === undefined ? {} : { repository: repositoryName(values.repository) }),
+    ...(values.baseline === undefined ? {} : { baseline: values.baseline }),
+    fix: values.fix === true,
+    errorOnEmpty: values["error-on-empty"] === true,
+    noColor: values["no-color"] === true,
+    help: values.help === true,
+  };
+}
+
+/** One PATH's (or one repository's file PATHs') unit, analysed (after `--fix`, analysed again). */
+interface Linted {
+  path: string;
+  unit: Unit;
+  run: Run;
+  /** Renames the unit's root-relative paths for output. */
+  rename: (file: string) => string;
+}
+
+function lintPaths(args: LintArgs, fixLines: string[]): Linted[] {
+  const cwd = realpathSync(process.cwd());
+  return loadPaths(args.paths).map(({ path, unit }) => {
+    const toCwd = (file: string) => toPosix(relative(cwd, join(unit.reader.root, file)));
+    const relativeTo = args.paths.length === 1 && unit.only === undefined ? (file: string) => file : toCwd;
+    // An explicit --config FILE is named as given.
+    const rename = (file: string) => (args.config !== undefined && file === toPosix(args.config) ? file : relativeTo(file));
+    const run = analyzeUnit(unit, args.config, args.repository);
+    if (!args.fix) return { path, unit, run, rename };
+    const fixed = fixUnit(unit, run.findings, rename);
+    fixLines.push(...fixed.lines);
+    if (!fixed.changed) return { path, unit, run, rename };
+    const again = unit.only
+      ? loadFiles(unit.reader.root, [...unit.only].map((f) => join(unit.reader.root, f)), MAX_FILE_BYTES)
+      : loadDirectory(path, MAX_FILE_BYTES);
+    return { path, unit: again, run: analyzeUnit(again, args.config, args.repository), rename };
+  });
+}
+
+/** The findings, sources, notes and counts of all units, with files renamed for output. */
+function gather(linted: Linted[]) {
+  const notes: string[] = [];
+  const sources = new Map<string, LineIndex>();
+  const findings: Finding[] = [];
+  let files = 0;
+  /** Skipped files that fail the run, for the github format's annotations. */
+  const failingSkips: { file: string; reason: string }[] = [];
+  const empty: string[] = [];
+  for (const { path, unit, run, rename } of linted) {
+    files += unit.only?.size ?? unit.files.length;
+    for (const f of unit.files) sources.set(rename(f.path), new LineIndex(f.text));
+    if (run.config) sources.set(rename(run.config.file), new LineIndex(run.config.text));
+    findings.push(...run.findings.map((f) => relocate(f, rename)));
+    const ignored = pathMatcher(run.config?.config.ignore ?? []);
+    for (const s of unit.reader.skipped) {
+      const counted = s.analyzable && !ignored(s.path);
+      notes.push(`note: ${rename(s.path)}: skipped, ${s.reason}${s.analyzable && !counted ? " (an ignored path)" : ""}`);
+      if (counted) failingSkips.push({ file: rename(s.path), reason: s.reason });
+    }
+    // Engine notes start with the file they are about.
+    const known = new Set(unit.files.map((f) => f.path));
+    for (const n of run.notes) {
+      const file = /^[^:]+/.exec(n)![0];
+      if (unit.only && !unit.only.has(file)) continue;
+      notes.push(`note: ${known.has(file) ? rename(file) + n.slice(file.length) : n}`);
+    }
+    if (unit.files.length === 0 && unit.reader.skipped.length === 0) empty.push(path);
+  }
+  notes.push(...empty.map((path) => `No workflow, action, bake or Compose file found under ${path}`));
+  return { findings, sources, notes, files, failingSkips, empty: empty.length > 0 };
 }
 
 export function runLint(argv: string[], io: CliIo): number {
+  const fail = (message: string): number => {
+    io.stderr.write(`tagguard lint: ${sanitize(message)}\n`);
+    return 2;
+  };
   let args: LintArgs;
   try {
-    args = parseArgs(argv);
+    args = parseLintArgs(argv);
   } catch (err) {
-    const msg = (err as Error).message;
-    io.stderr.write(msg ? `tagguard lint: ${msg}\n${USAGE}\n` : `${USAGE}\n`);
-    return msg ? 2 : 0;
+    if (!(err instanceof UsageError)) throw err;
+    return fail(`${err.message}\n${LINT_USAGE} (see tagguard lint --help)`);
   }
-  const findings: Finding[] = [];
-  const sources = new Map<string, LineIndex>();
-  for (const p of args.paths) {
-    let loaded: Loaded;
-    let config: ReturnType<typeof readConfig>;
-    try {
-      loaded = load(p);
-      config = readConfig(p, args.config);
-    } catch (err) {
-      const { code, path } = err as NodeJS.ErrnoException;
-      io.stderr.write(`tagguard lint: cannot read ${path ?? p}: ${code ?? (err as Error).message}\n`);
-      return 2;
+  if (args.help) {
+    io.stdout.write(LINT_HELP);
+    return 0;
+  }
+
+  let baseline: Set<string> | undefined;
+  let linted: Linted[];
+  const fixLines: string[] = [];
+  try {
+    if (args.baseline !== undefined) {
+      try {
+        baseline = baselineFingerprints(readArgumentFile(args.baseline));
+      } catch (err) {
+        throw err instanceof InputError ? err : new InputError(`--baseline ${args.baseline}: ${(err as Error).message}`);
+      }
     }
-    for (const f of loaded.files) sources.set(f.path, new LineIndex(f.text));
-    if (config) sources.set(config.file, new LineIndex(config.text));
-    const repository = args.repository ?? (isDir(p) ? checkoutRepository(p) : undefined);
-    findings.push(...analyze(loaded.project, { ...(config ? { config: config.config } : {}), ...(repository ? { repository } : {}) }).findings);
+    linted = lintPaths(args, fixLines);
+  } catch (err) {
+    if (err instanceof InputError) return fail(err.message);
+    throw err;
   }
-  io.stdout.write(render(args.format, findings, sources));
-  return findings.some(isBlocking) ? 1 : 0;
+
+  const { findings, sources, notes, files, failingSkips, empty } = gather(linted);
+  const skipped = failingSkips.length;
+  const fresh = baseline ? findings.filter((f) => !baseline.has(f.fingerprint)) : findings;
+  const shown = fresh.filter((f) => RANK[f.severity] >= RANK[args.minSeverity]);
+
+  for (const line of [...fixLines, ...notes]) io.stderr.write(`tagguard lint: ${sanitize(line)}\n`);
+  switch (args.format) {
+    case "json":
+      io.stdout.write(`${toJson(shown)}\n`);
+      break;
+    case "sarif":
+      io.stdout.write(`${toSarif(shown, toolVersion())}\n`);
+      break;
+    case "github":
+      io.stdout.write(toGithubCommands(shown));
+      io.stdout.write(failingSkips.map((s) => skipCommand(s.file, `${s.file} was not analysed: skipped, ${s.reason}`)).join(""));
+      break;
+    case "text": {
+      const color = io.stdout.isTTY === true && !args.noColor && !io.env.NO_COLOR && io.env.TERM !== "dumb";
+      const width = io.stdout.isTTY && io.stdout.columns ? io.stdout.columns : Number(io.env.COLUMNS) || 100;
+      io.stdout.write(toText(shown, { sources, color, width }));
+      const inBaseline = findings.length - fresh.length;
+      io.stdout.write(summaryLine({ findings: shown, files, skipped, inBaseline, belowMinimum: fresh.length - shown.length }));
+    }
+  }
+  if (empty && args.errorOnEmpty) return 2;
+  const { failOn } = args;
+  // A possible finding never fails the run (docs/confidence.md).
+  const failing = failOn !== "never" && shown.some((f) => f.confidence === "definite" && RANK[f.severity] >= RANK[failOn]);
+  return failing || skipped > 0 ? 1 : 0;
+}
+
+export function toolVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+  return pkg.version;
 }

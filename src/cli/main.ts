@@ -1,20 +1,26 @@
-import { readFileSync } from "node:fs";
-import { runInspect } from "./inspect.js";
+import { closest } from "./args.js";
+import { INSPECT_USAGE, runInspect } from "./inspect.js";
 import type { CliIo } from "./io.js";
-import { runLint } from "./lint.js";
+import { LINT_USAGE, runLint, toolVersion } from "./lint.js";
+
+const COMMANDS = ["lint", "inspect", "help"];
 
 const USAGE = `usage: tagguard <command> [options]
 
-commands:
-  lint [--format text|json] [PATH...]                     lint workflows for Docker build hazards
-  inspect REF [--format text|json] [--plain-http]         classify a pushed image or an OCI layout
+Commands
+  lint      find Docker build hazards in workflows, local actions, bake and Compose files
+            ${LINT_USAGE.replace("usage: ", "")}
+            formats: text, json, sarif, github; --config FILE, --fix, --baseline FILE
+  inspect   classify what a registry tag or an OCI layout holds: image or BuildKit cache
+            ${INSPECT_USAGE.replace("usage: ", "")}
+  help [COMMAND]  this help, or a command's
 
-Run 'tagguard <command> --help' for details.`;
+Options
+  -V, --version   print the version
+  -h, --help      this help
 
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
-  return pkg.version;
-}
+Run 'tagguard <command> --help' for a command's options and exit status.
+`;
 
 export async function main(argv: string[], io: CliIo): Promise<number> {
   const [command, ...rest] = argv;
@@ -24,16 +30,27 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     case "inspect":
       return runInspect(rest, io);
     case "--version":
+    case "-V":
     case "-v":
-      io.stdout.write(`${version()}\n`);
+      io.stdout.write(`${toolVersion()}\n`);
+      return 0;
+    case "help":
+      if (rest[0] === "lint" || rest[0] === "inspect") return main([rest[0], "--help"], io);
+      io.stdout.write(USAGE);
       return 0;
     case "--help":
     case "-h":
-    case "help":
-      io.stdout.write(`${USAGE}\n`);
+      io.stdout.write(USAGE);
       return 0;
-    default:
-      io.stderr.write(`${command ? `tagguard: unknown command '${command}'\n` : ""}${USAGE}\n`);
+    case undefined:
+      io.stderr.write(USAGE);
       return 2;
+    default: {
+      const known = command.startsWith("-") ? ["--version", "--help", "-V", "-h"] : COMMANDS;
+      const best = closest(command, known);
+      const what = command.startsWith("-") ? "option" : "command";
+      io.stderr.write(`tagguard: unknown ${what} ${JSON.stringify(command)}${best ? ` (did you mean ${best}?)` : ""}\nRun 'tagguard --help' for the commands.\n`);
+      return 2;
+    }
   }
 }

@@ -46,3 +46,8 @@ export function toGithubCommands(findings: Finding[]): string {
     })
     .join("");
 }
+
+/** A file the CLI did not analyse, as an error annotation on the file: the run fails because of it. */
+export function skipCommand(file: string, message: string): string {
+  return `::error file=${escapeProperty(file)},title=tagguard::${escapeData(message)}\n`;
+}

@@ -16,7 +16,7 @@ import { docsBaseOf } from "../../report/docs-url.js";
 import { docsUrlFor } from "../../rule-kit/rule.js";
 import { analyzeRevision } from "./analysis.js";
 import type { Engine } from "../runtime/engine-port.js";
-import { isNoOp, lastLine, toLineReplacement } from "./fix.js";
+import { isNoOp, lastLine, toLineReplacement } from "../../report/line-replacement.js";
 import type { PullSnapshot } from "../github/repo-files.js";
 import { byImportance, counts, heading, markdownText, Permalinks, plural, uniqueByFingerprint } from "./review.js";
 import { describeError, type KeyedQueue, type RecentSet } from "../runtime/keyed.js";

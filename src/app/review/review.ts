@@ -2,7 +2,7 @@ import { ruleDocsUrl } from "../../report/docs-url.js";
 import type { Finding, Severity } from "../../report/finding.js";
 import type { Span } from "../../workflow/span.js";
 import { DiffMap } from "./diff.js";
-import { isNoOp, lastLine, type LineReplacement, toLineReplacement } from "./fix.js";
+import { isNoOp, lastLine, type LineReplacement, toLineReplacement } from "../../report/line-replacement.js";
 import { allClearMarker, findingMarker } from "./markers.js";
 
 /** GitHub review comments are capped well below what reviewdog allows: the rest goes to the check run (or the body without one). */

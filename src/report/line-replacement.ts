@@ -1,5 +1,5 @@
-import type { Fix } from "../../report/finding.js";
-import type { Span } from "../../workflow/span.js";
+import type { Fix } from "./finding.js";
+import type { Span } from "../workflow/span.js";
 
 /** A fix expressed as a replacement of whole lines `startLine..endLine` (1-based, inclusive). */
 export interface LineReplacement {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@jest/globals";
-import { isNoOp, lastLine, toLineReplacement } from "../../src/app/review/fix.js";
-import { linesOf, spanOf } from "./spans.js";
+import { isNoOp, lastLine, toLineReplacement } from "../../src/report/line-replacement.js";
+import { linesOf, spanOf } from "../app/spans.js";
 
 const file = ".github/workflows/ci.yml";
 const text = ["steps:", "  - uses: docker/build-push-action@v6", "    with:", "      cache-to: type=registry,ref=a:latest", "      push: true"].join("\n") + "\n";
