@@ -1,9 +1,11 @@
 import { describe, expect, it } from "@jest/globals";
 import { existsSync } from "node:fs";
-import { checkCase, lintCase, loadCorpus } from "../src/cli/corpus.js";
+import { checkCase, lintCase, loadCorpus, loadDisputes } from "../src/cli/corpus.js";
 
 // Fifty real repositories with judged verdicts (../shared/corpus/realworld/VERDICTS.md); read in place, never copied.
 const CORPUS = "../shared/corpus/realworld/cases";
+// Verdicts this project disputes, each with its evidence; a disputed finding must be reported as the dispute says.
+const DISPUTES = loadDisputes();
 
 describe("real-world corpus", () => {
   it("is present next to the project", () => {
@@ -14,7 +16,7 @@ describe("real-world corpus", () => {
   for (const c of existsSync(CORPUS) ? loadCorpus(CORPUS) : []) {
     it(`${c.name}: every must is reported, no mustNot, no unexplained error`, () => {
       const { exitCode, findings } = lintCase(c.path);
-      expect(checkCase(findings, c.expect)).toEqual([]);
+      expect(checkCase(findings, c.expect, DISPUTES.filter((d) => d.case === c.name))).toEqual([]);
       // Exit 1 only for a definite error, and only where the verdicts expect an error.
       if (exitCode === 1) expect(findings.some((f) => f.severity === "error" && f.confidence === "definite")).toBe(true);
     });
@@ -31,6 +33,15 @@ describe("corpus checks", () => {
       "1 forbidden cache-written-twice in b.yml",
       "unexpected error cache-overwrites-tag at c.yml:3",
     ]);
+  });
+
+  it("holds a disputed finding to the dispute: its confidence and reason", () => {
+    const expectations = { must: [], mustNot: [{ rule: "tag-pushed-by-multiple-builds", file: "a.yml" }] };
+    const dispute = { case: "x", rule: "tag-pushed-by-multiple-builds", file: "a.yml", confidence: "possible", message: "pre-release", evidence: "" };
+    const disputed = { ...finding("tag-pushed-by-multiple-builds", "a.yml", "error"), confidence: "possible", message: "when a pre-release" };
+    expect(checkCase([disputed], expectations, [dispute])).toEqual([]);
+    expect(checkCase([{ ...disputed, confidence: "definite" }], expectations, [dispute])).toEqual(["disputed tag-pushed-by-multiple-builds at a.yml:3 is not reported as the dispute says"]);
+    expect(checkCase([], expectations, [dispute])).toEqual(["disputed tag-pushed-by-multiple-builds in a.yml is no longer reported: drop the dispute"]);
   });
 
   it("accepts errors where an error-severity rule is a must", () => {

@@ -21,6 +21,21 @@ export interface CaseExpectations {
   mustNot: Expectation[];
 }
 
+/**
+ * A verdict of the corpus this project disputes, with the evidence: the `mustNot` it names is reported on
+ * purpose, and must be reported exactly as the dispute says (its confidence, and a message that names the
+ * reason), so the dispute is itself checked.
+ */
+export interface Dispute {
+  case: string;
+  rule: string;
+  file: string;
+  confidence: string;
+  /** Text every disputed finding's message contains. */
+  message: string;
+  evidence: string;
+}
+
 /** A finding as `--format json` writes it, with what the corpus scoring reads. */
 export interface CorpusFinding {
   rule: string;
@@ -55,19 +70,27 @@ export function lintCase(dir: string): { exitCode: number; findings: CorpusFindi
  * The checks of one case: every `must` is reported, no `mustNot` is, and a repository without a `must` of an
  * error-severity rule gets no error-severity finding at all.
  */
-export function checkCase(findings: readonly CorpusFinding[], expect: CaseExpectations): string[] {
+export function checkCase(findings: readonly CorpusFinding[], expect: CaseExpectations, disputes: readonly Dispute[] = []): string[] {
   const failures: string[] = [];
+  const disputed = (f: CorpusFinding) => disputes.some((d) => sameTarget(f, d));
+  for (const d of disputes) {
+    const hits = findings.filter((f) => sameTarget(f, d));
+    if (hits.length === 0) failures.push(`disputed ${d.rule} in ${d.file} is no longer reported: drop the dispute`);
+    for (const f of hits) {
+      if (f.confidence !== d.confidence || !f.message.includes(d.message)) failures.push(`disputed ${d.rule} at ${f.file}:${f.line} is not reported as the dispute says`);
+    }
+  }
   for (const m of expect.must) {
     if (!findings.some((f) => sameTarget(f, m))) failures.push(`missing ${m.rule} in ${m.file}`);
   }
   for (const m of expect.mustNot) {
-    const n = findings.filter((f) => sameTarget(f, m)).length;
+    const n = findings.filter((f) => sameTarget(f, m) && !disputed(f)).length;
     if (n) failures.push(`${n} forbidden ${m.rule} in ${m.file}`);
   }
   // An error is explained only by a must that is itself reported as an error.
   const errorMust = expect.must.some((m) => findings.some((f) => sameTarget(f, m) && f.severity === "error"));
   if (!errorMust) {
-    for (const f of findings.filter((x) => x.severity === "error")) failures.push(`unexpected error ${f.rule} at ${f.file}:${f.line}`);
+    for (const f of findings.filter((x) => x.severity === "error" && !disputed(x))) failures.push(`unexpected error ${f.rule} at ${f.file}:${f.line}`);
   }
   return failures;
 }
@@ -82,43 +105,51 @@ export function loadCorpus(dir: string): { name: string; path: string; expect: C
     .map((name) => ({ name, path: join(dir, name), expect: all[name] ?? { must: [], mustNot: [] } }));
 }
 
-export function runCorpus(dir: string): CaseResult[] {
+/** The disputed verdicts (`test/fixtures/corpus-disputes.json`), for the corpus they were made for. */
+export function loadDisputes(file = new URL("../../test/fixtures/corpus-disputes.json", import.meta.url)): Dispute[] {
+  return existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as Dispute[]) : [];
+}
+
+export function runCorpus(dir: string, disputes: readonly Dispute[] = []): CaseResult[] {
   return loadCorpus(dir).map(({ name, path, expect }) => {
     const { exitCode, findings } = lintCase(path);
-    return { name, exitCode, findings, failures: checkCase(findings, expect) };
+    return { name, exitCode, findings, failures: checkCase(findings, expect, disputes.filter((d) => d.case === name)) };
   });
 }
 
 /** The report `npm run corpus` prints: per rule, where its findings fall; then the repositories that exit 1. */
-export function corpusReport(dir: string, results: CaseResult[]): string {
+export function corpusReport(dir: string, results: CaseResult[], disputes: readonly Dispute[] = []): string {
   const cases = new Map(loadCorpus(dir).map((c) => [c.name, c.expect]));
-  const rows = new Map<string, { findings: number; must: number; mustNot: number; neither: number }>();
+  const rows = new Map<string, { findings: number; must: number; mustNot: number; disputed: number; neither: number }>();
   for (const r of results) {
     const expect = cases.get(r.name) ?? { must: [], mustNot: [] };
     for (const f of r.findings) {
-      const row = rows.get(f.rule) ?? { findings: 0, must: 0, mustNot: 0, neither: 0 };
+      const row = rows.get(f.rule) ?? { findings: 0, must: 0, mustNot: 0, disputed: 0, neither: 0 };
       rows.set(f.rule, row);
       row.findings++;
       if (expect.must.some((m) => sameTarget(f, m))) row.must++;
+      else if (disputes.some((d) => d.case === r.name && sameTarget(f, d))) row.disputed++;
       else if (expect.mustNot.some((m) => sameTarget(f, m))) row.mustNot++;
       else row.neither++;
     }
   }
   const width = Math.max(4, ...[...rows.keys()].map((k) => k.length));
   const line = (cells: (string | number)[]) => `${String(cells[0]).padEnd(width)}  ${cells.slice(1).map((c) => String(c).padStart(8)).join("  ")}`;
-  const out = [`${results.length} repositories under ${dir}`, "", line(["rule", "findings", "must", "mustNot", "neither"])];
-  for (const [rule, r] of [...rows].sort(([a], [b]) => a.localeCompare(b))) out.push(line([rule, r.findings, r.must, r.mustNot, r.neither]));
+  const out = [`${results.length} repositories under ${dir}`, "", line(["rule", "findings", "must", "mustNot", "disputed", "neither"])];
+  for (const [rule, r] of [...rows].sort(([a], [b]) => a.localeCompare(b))) out.push(line([rule, r.findings, r.must, r.mustNot, r.disputed, r.neither]));
   const failing = results.filter((r) => r.exitCode === 1);
   out.push("", `exit 1: ${failing.length ? failing.map((r) => r.name).join(", ") : "none"}`);
   const broken = results.filter((r) => r.failures.length);
   out.push(`checks failing: ${broken.length ? "" : "none"}`);
+  for (const d of disputes) out.push(`disputed verdict: ${d.case} ${d.rule} ${d.file}: ${d.evidence}`);
   for (const r of broken) for (const f of r.failures) out.push(`  ${r.name}: ${f}`);
   return `${out.join("\n")}\n`;
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const dir = resolve(process.argv[2] ?? "../shared/corpus/realworld/cases");
-  const results = runCorpus(dir);
-  process.stdout.write(corpusReport(dir, results));
+  const disputes = dir === resolve("../shared/corpus/realworld/cases") ? loadDisputes() : [];
+  const results = runCorpus(dir, disputes);
+  process.stdout.write(corpusReport(dir, results, disputes));
   process.exitCode = results.some((r) => r.failures.length) ? 1 : 0;
 }

@@ -497,9 +497,13 @@ class Run {
     return this.event.refScope === undefined ? {} : { scope: this.event.refScope };
   }
 
-  /** A hole computed from the value `from` (a semver part of the ref name): it has that value's identity. */
-  private derivedHole(from: Template, source: string, pattern: string | undefined, display: string): Template {
+  /**
+   * A hole computed from the value `from` (a semver part of the ref name): it has that value's identity, and
+   * the outcome it was computed for (a release's `{{version}}` and a pre-release's are never the same run).
+   */
+  private derivedHole(from: Template, source: string, pattern: string | undefined, display: string, outcome?: string): Template {
     const scopes = normalizeTemplate(from).flatMap((p) => (isLit(p) || p.hole.scope === undefined ? [] : [p.hole.scope]));
+    if (outcome !== undefined) scopes.push(outcome);
     const scope = scopes.length ? { scope: scopes.join("\n") } : {};
     return [{ hole: { source, ...(pattern === undefined ? {} : { pattern }), display, ...scope } }];
   }
@@ -650,13 +654,13 @@ class Run {
     const num = "0|[1-9][0-9]*";
     const core = `(${num})\\.(${num})\\.(${num})`;
     const parts: Record<string, Template> = {
-      version: this.derivedHole(vraw, `semver(${src}).version`, kind === "release" ? core : `${core}-[0-9A-Za-z.-]+`, "{{version}}"),
-      major: this.derivedHole(vraw, `semver(${src}).major`, num, "{{major}}"),
-      minor: this.derivedHole(vraw, `semver(${src}).minor`, num, "{{minor}}"),
-      patch: this.derivedHole(vraw, `semver(${src}).patch`, num, "{{patch}}"),
+      version: this.derivedHole(vraw, `semver(${src}).version`, kind === "release" ? core : `${core}-[0-9A-Za-z.-]+`, "{{version}}", kind),
+      major: this.derivedHole(vraw, `semver(${src}).major`, num, "{{major}}", kind),
+      minor: this.derivedHole(vraw, `semver(${src}).minor`, num, "{{minor}}", kind),
+      patch: this.derivedHole(vraw, `semver(${src}).patch`, num, "{{patch}}", kind),
       raw: vraw,
-      prerelease: this.derivedHole(vraw, `semver(${src}).prerelease`, undefined, "{{prerelease}}"),
-      build: this.derivedHole(vraw, `semver(${src}).build`, undefined, "{{build}}"),
+      prerelease: this.derivedHole(vraw, `semver(${src}).prerelease`, undefined, "{{prerelease}}", kind),
+      build: this.derivedHole(vraw, `semver(${src}).build`, undefined, "{{build}}", kind),
     };
     const rendered = renderMustaches(kind === "prerelease" && !rawOnly ? lit("{{version}}") : pattern, (name) => parts[name] ?? []);
     this.setVersion(version, this.setValue(rendered, rule), this.latestFor(kind === "release"));
@@ -695,13 +699,13 @@ class Run {
       this.warnings.push(`${src} does not conform to PEP 440. More info: https://www.python.org/dev/peps/pep-0440`);
       return;
     }
-    const clean = this.derivedHole(vraw, `pep440(${src}).version`, "([0-9]+!)?[0-9]+(\\.[0-9]+)*([a-z]+[0-9]+)?(\\.post[0-9]+)?(\\.dev[0-9]+)?(\\+[a-z0-9.]+)?", "{{version}}");
+    const clean = this.derivedHole(vraw, `pep440(${src}).version`, "([0-9]+!)?[0-9]+(\\.[0-9]+)*([a-z]+[0-9]+)?(\\.post[0-9]+)?(\\.dev[0-9]+)?(\\+[a-z0-9.]+)?", "{{version}}", kind);
     const parts: Record<string, Template> = {
       raw: vraw,
       version: clean,
-      major: this.derivedHole(vraw, `pep440(${src}).major`, "[0-9]+", "{{major}}"),
-      minor: this.derivedHole(vraw, `pep440(${src}).minor`, "[0-9]+", "{{minor}}"),
-      patch: this.derivedHole(vraw, `pep440(${src}).patch`, "[0-9]+", "{{patch}}"),
+      major: this.derivedHole(vraw, `pep440(${src}).major`, "[0-9]+", "{{major}}", kind),
+      minor: this.derivedHole(vraw, `pep440(${src}).minor`, "[0-9]+", "{{minor}}", kind),
+      patch: this.derivedHole(vraw, `pep440(${src}).patch`, "[0-9]+", "{{patch}}", kind),
     };
     const value = kind === "nonfinal" ? (rawOnly ? vraw : clean) : renderMustaches(pattern, (name) => parts[name] ?? []);
     this.setVersion(version, this.setValue(value, rule), this.latestFor(kind === "final"));

@@ -142,6 +142,31 @@ export class Walker {
     return into;
   }
 
+  /**
+   * A leg's matrix values with the `${{ }}` expressions in them evaluated, as GitHub does before the job runs
+   * (`enable=${{ startsWith(github.ref, 'refs/tags/v') }}` in an include entry). A value that still has several
+   * alternatives is unknown to the steps, a hole of the job instance.
+   */
+  private matrixValues(values: Record<string, Val>, scope: Scope, job: string, span: Span): Record<string, Val> {
+    const evaluate = (v: Val, path: string): Val => {
+      switch (v.kind) {
+        case "str": {
+          const text = templateLiteral(v.parts);
+          if (text === undefined || !text.includes("${{")) return v;
+          const sym = this.evaluate({ value: text, span }, scope);
+          return sym.length === 1 ? sym[0].value : hole(`matrix.${path}`, { scope: job });
+        }
+        case "array":
+          return { kind: "array", items: v.items.map((item, i) => evaluate(item, `${path}[${i}]`)) };
+        case "object":
+          return { kind: "object", fields: Object.fromEntries(Object.entries(v.fields).map(([k, f]) => [k, evaluate(f, `${path}.${k}`)])) };
+        default:
+          return v;
+      }
+    };
+    return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, evaluate(v, k)]));
+  }
+
   /** False only when the condition is false on every branch. */
   private reachable(cond: ScalarValue | undefined, scope: Scope): boolean {
     if (!cond) return true;
@@ -185,7 +210,8 @@ export class Walker {
         calls: "",
         stepScopes: new Map(),
       };
-      const legFrame: Frame = { ...base, matrix: leg.values, matrixDynamic: leg.dynamic, steps: new Map(), origin };
+      const values = leg.values && this.matrixValues(leg.values, frameScope({ ...base, origin }), origin?.job ?? jobBase, job.span);
+      const legFrame: Frame = { ...base, matrix: values, matrixDynamic: leg.dynamic, steps: new Map(), origin };
       if (!this.reachable(job.if, frameScope(legFrame))) continue;
       const frame: Frame = { ...legFrame, env: this.evalMap(job.env, legFrame) };
       if (job.uses) {

@@ -283,7 +283,7 @@ export function collisionSentence<W extends SiteWriter>(
   texts: { sameRun: [string, string]; otherRuns?: [string, string] },
 ): string {
   let head = `cache-to exports ${what}`;
-  if (g.legs.length) head += ` in each of the matrix legs ${listPhrase(g.legs)} of this step`;
+  if (g.legs.length) head += ` in each of the matrix legs ${listPhrase(g.legs.map((l) => `(${l})`))} of this step`;
   const targets = g.sameLine.map((p) => p.build.bakeTarget);
   const others = [
     ...(g.sameLine.length && targets.every((t) => t !== undefined)

@@ -4,6 +4,8 @@ import type { Edit, Fix, RelatedLocation } from "../report/finding.js";
 import { sameTemplate, templateKey } from "../workflow/expr/unify.js";
 import { renderTemplate, type Template, templateLiteral } from "../workflow/expr/value.js";
 import { buildSource, buildTarget, collisionSentence, conditionSentences, distinguisher, exclusive, firstByKey, groupPartners, listPhrase, mayShareRef, partnerLocations, runKey, siteSubject, sourceText, spanWithin, stepGuard, validEntries, writerSite } from "../rule-kit/cache-writers.js";
+import type { Project } from "../engine/project.js";
+import { signature } from "../rule-kit/build-signature.js";
 import { defineRule } from "../rule-kit/rule.js";
 import { spanKey } from "../rule-kit/util.js";
 
@@ -27,13 +29,15 @@ interface Writer {
   target: string;
   /** `stepGuard` of the writer's step. */
   guards: string[];
+  /** What the build makes (`signature`): matrix legs that build the same thing write the same cache. */
+  signature: string;
 }
 
 function scopeOf(c: CacheItem): Template {
   return c.entry.attrs.scope ?? [{ lit: DEFAULT_SCOPE }];
 }
 
-function writersOf(builds: BuildInvocation[]): Writer[] {
+function writersOf(project: Project, builds: BuildInvocation[]): Writer[] {
   return builds.flatMap((build) =>
     validEntries(build.cacheTo)
       .filter((c) => c.entry.type === "gha")
@@ -52,6 +56,7 @@ function writersOf(builds: BuildInvocation[]): Writer[] {
           source: buildSource(build),
           target: buildTarget(build),
           guards: stepGuard({ build, siteWithoutLeg }),
+          signature: JSON.stringify(signature(project, build)),
         };
       }),
   );
@@ -65,6 +70,8 @@ type Overlap = "definite" | "possible";
  */
 function overlap(a: Writer, b: Writer): Overlap | undefined {
   if (a.site === b.site || exclusive(a.build.visit, b.build.visit)) return undefined;
+  // Matrix legs that differ only in values the build does not read export the same cache: nothing is lost.
+  if (a.siteWithoutLeg === b.siteWithoutLeg && a.run === b.run && a.signature === b.signature) return undefined;
   // Different stages of one Dockerfile and context, built in one run, are one image's cache on purpose.
   if (a.run === b.run) return a.source === b.source && a.target !== b.target ? undefined : "definite";
   const ea = a.build.visit.event;
@@ -167,7 +174,7 @@ export default defineRule({
     fixable: "suggestion",
   },
   check(ctx) {
-    const writers = writersOf(ctx.builds);
+    const writers = writersOf(ctx.project, ctx.builds);
     // Bucketed by scope key: only writers with identical scope templates can overlap.
     const byScope = new Map<string, Writer[]>();
     for (const w of writers) {

@@ -1,39 +1,17 @@
 import { isAction } from "../builds/extract.js";
 import type { BuildInvocation } from "../builds/invocation.js";
-import { type Item, listItems } from "../builds/items.js";
+import type { Item } from "../builds/items.js";
 import { compareRefs, formatRef, parseImageRefTemplate, refIdentity, type TemplateRef } from "../docker/image-ref.js";
 import type { Project } from "../engine/project.js";
 import type { StepVisit } from "../engine/walk.js";
 import type { Edit, Fix, RelatedLocation } from "../report/finding.js";
-import { renderTemplate } from "../workflow/expr/value.js";
 import type { Span } from "../workflow/span.js";
 import type { Segment } from "../workflow/yaml.js";
-import { buildsImage } from "../rule-kit/images.js";
+import { differences, FIELD_NAMES, type Field, signature, type Signature } from "../rule-kit/build-signature.js";
 import { exclusive } from "../rule-kit/cache-writers.js";
 import { defineRule, type RuleContext } from "../rule-kit/rule.js";
-import { precedingSteps, runnerArch, runnerLabels, siteKey } from "../rule-kit/steps.js";
+import { precedingSteps, siteKey } from "../rule-kit/steps.js";
 import { describeSite, spanKey, stepSubject } from "../rule-kit/util.js";
-
-/** What makes two builds of one tag produce different images. */
-interface Signature {
-  context?: string;
-  file?: string;
-  target?: string;
-  bake?: string;
-  platforms?: string;
-  args: string;
-}
-
-type Field = keyof Signature;
-
-const FIELD_NAMES: Record<Field, string> = {
-  context: "build context",
-  file: "Dockerfile",
-  target: "target stage",
-  bake: "bake target",
-  platforms: "platform",
-  args: "build arguments",
-};
 
 /** Differences in these make the builds different images, not variants of one: error severity. */
 const DEFINITION_FIELDS: Field[] = ["context", "file", "target", "bake"];
@@ -51,43 +29,6 @@ interface Push {
   /** Pushed on every evaluation: push is true and the tag does not depend on a branch. */
   always: boolean;
   sig: Signature;
-}
-
-function normPath(p: string): string {
-  const parts = p.split("/").filter((s) => s !== "" && s !== ".");
-  return parts.length ? parts.join("/") : ".";
-}
-
-function rendered(item: Item | undefined): string | undefined {
-  return item && renderTemplate(item.value).trim();
-}
-
-function signature(project: Project, build: BuildInvocation): Signature {
-  const writtenContext = rendered(build.context);
-  const context = writtenContext !== undefined ? normPath(writtenContext) : build.source === "build-push-action" ? "." : undefined;
-  const writtenFile = rendered(build.file);
-  const file = writtenFile !== undefined ? normPath(writtenFile) : context !== undefined ? normPath(`${context}/Dockerfile`) : undefined;
-  const target = rendered(build.target) ?? (context !== undefined ? "" : undefined);
-  let platforms: string | undefined = [...new Set(build.platforms.map((p) => renderTemplate(p.value).trim()))].sort().join(",");
-  if (!buildsImage(build)) platforms = undefined;
-  else if (platforms === "") {
-    const labels = runnerLabels(project, build.visit);
-    const values = labels.map((l) => (l.values?.length === 1 ? l.values[0] : undefined));
-    const arch = values.every((v) => v !== undefined) ? runnerArch(values as string[]) : undefined;
-    platforms = arch && `linux/${arch} from the runner`;
-  }
-  const argsValue = build.inputs.get("build-args");
-  const args = argsValue
-    ? listItems(argsValue, "newline", (t, s) => build.visit.evaluate(t, s))
-        .map((i) => renderTemplate(i.value))
-        .sort()
-        .join(" ")
-    : "";
-  return { context, file, target, bake: build.bakeTarget, platforms, args };
-}
-
-function differences(a: Signature, b: Signature): Field[] {
-  return (Object.keys(FIELD_NAMES) as Field[]).filter((f) => a[f] !== undefined && b[f] !== undefined && a[f] !== b[f]);
 }
 
 function eventKey(v: StepVisit): string {
@@ -170,6 +111,12 @@ function reportCollision(ctx: RuleContext, c: Collision): void {
     "Every push replaces the tag, so it holds only the image of whichever build pushed last, and which one that is can change from run to run",
   ];
   parts[1] += c.fields.has("platforms") ? ': users on the other platforms pull an image they cannot run ("exec format error").' : ".";
+  // The branch conditions every colliding push has in common: the evaluations where the collision happens.
+  const conds = c.pushes.reduce<string[] | undefined>((acc, p) => (acc ? acc.filter((x) => p.item.conds.includes(x)) : [...p.item.conds]), undefined) ?? [];
+  if (conds.length) parts.push(`This happens when ${listOf(conds)}.`);
+  if (conds.some((x) => x.endsWith("is a semver pre-release"))) {
+    parts.push("On a pre-release docker/metadata-action uses {{version}} alone and drops the rest of a semver pattern (a -variant suffix written in the pattern), so the variants push the same tag; put the suffix in the rule's suffix= attribute or flavor instead.");
+  }
   const flavor = refs.some((r) => r.endsWith(":latest")) ? latestWithoutSuffix(ctx.project, primary.build) : undefined;
   let fix: Fix;
   if (flavor) {

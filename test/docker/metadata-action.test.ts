@@ -19,10 +19,10 @@ const BRANCH = H("github.ref_name", { pattern: "[a-zA-Z0-9._-]+" });
 const PR = H("github.event.number", { pattern: "[0-9]+" });
 const SHORT_SHA = H("github.sha[:7]", { pattern: "[0-9a-f]{7}", display: "{{sha}}" });
 const CORE = "(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)";
-const SEMVER_RELEASE = H("semver(github.ref_name).version", { pattern: CORE, display: "{{version}}" });
-const SEMVER_PRE = H("semver(github.ref_name).version", { pattern: `${CORE}-[0-9A-Za-z.-]+`, display: "{{version}}" });
-const MAJOR = H("semver(github.ref_name).major", { pattern: "0|[1-9][0-9]*", display: "{{major}}" });
-const MINOR = H("semver(github.ref_name).minor", { pattern: "0|[1-9][0-9]*", display: "{{minor}}" });
+const SEMVER_RELEASE = H("semver(github.ref_name).version", { pattern: CORE, display: "{{version}}", scope: "release" });
+const SEMVER_PRE = H("semver(github.ref_name).version", { pattern: `${CORE}-[0-9A-Za-z.-]+`, display: "{{version}}", scope: "prerelease" });
+const MAJOR = H("semver(github.ref_name).major", { pattern: "0|[1-9][0-9]*", display: "{{major}}", scope: "release" });
+const MINOR = H("semver(github.ref_name).minor", { pattern: "0|[1-9][0-9]*", display: "{{minor}}", scope: "release" });
 
 const push = (ref: string): MetadataEvent => ({ eventName: "push", ref, sha: SHA });
 

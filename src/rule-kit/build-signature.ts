@@ -1,0 +1,67 @@
+import type { BuildInvocation } from "../builds/invocation.js";
+import { type Item, listItems } from "../builds/items.js";
+import type { Project } from "../engine/project.js";
+import { renderTemplate } from "../workflow/expr/value.js";
+import { buildsImage } from "./images.js";
+import { runnerArch, runnerLabels } from "./steps.js";
+
+/**
+ * What makes two builds produce different images: context, Dockerfile, target stage, bake target, platforms
+ * and build arguments, as evaluated for the build's event and matrix leg.
+ */
+export interface Signature {
+  context?: string;
+  file?: string;
+  target?: string;
+  bake?: string;
+  platforms?: string;
+  args: string;
+}
+
+export type Field = keyof Signature;
+
+export const FIELD_NAMES: Record<Field, string> = {
+  context: "build context",
+  file: "Dockerfile",
+  target: "target stage",
+  bake: "bake target",
+  platforms: "platform",
+  args: "build arguments",
+};
+
+function normPath(p: string): string {
+  const parts = p.split("/").filter((s) => s !== "" && s !== ".");
+  return parts.length ? parts.join("/") : ".";
+}
+
+function rendered(item: Item | undefined): string | undefined {
+  return item && renderTemplate(item.value).trim();
+}
+
+export function signature(project: Project, build: BuildInvocation): Signature {
+  const writtenContext = rendered(build.context);
+  const context = writtenContext !== undefined ? normPath(writtenContext) : build.source === "build-push-action" ? "." : undefined;
+  const writtenFile = rendered(build.file);
+  const file = writtenFile !== undefined ? normPath(writtenFile) : context !== undefined ? normPath(`${context}/Dockerfile`) : undefined;
+  const target = rendered(build.target) ?? (context !== undefined ? "" : undefined);
+  let platforms: string | undefined = [...new Set(build.platforms.map((p) => renderTemplate(p.value).trim()))].sort().join(",");
+  if (!buildsImage(build)) platforms = undefined;
+  else if (platforms === "") {
+    const labels = runnerLabels(project, build.visit);
+    const values = labels.map((l) => (l.values?.length === 1 ? l.values[0] : undefined));
+    const arch = values.every((v) => v !== undefined) ? runnerArch(values as string[]) : undefined;
+    platforms = arch && `linux/${arch} from the runner`;
+  }
+  const argsValue = build.inputs.get("build-args");
+  const args = argsValue
+    ? listItems(argsValue, "newline", (t, s) => build.visit.evaluate(t, s))
+        .map((i) => renderTemplate(i.value))
+        .sort()
+        .join(" ")
+    : "";
+  return { context, file, target, bake: build.bakeTarget, platforms, args };
+}
+
+export function differences(a: Signature, b: Signature): Field[] {
+  return (Object.keys(FIELD_NAMES) as Field[]).filter((f) => a[f] !== undefined && b[f] !== undefined && a[f] !== b[f]);
+}
