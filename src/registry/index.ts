@@ -46,6 +46,7 @@ export {
   type RegistryErrorKind,
 } from "./errors.js";
 export type { FetchLike, Sleep } from "./http.js";
+export { REVISION_KEY, resolveImageLayers, type ImageLayers } from "./image-layers.js";
 export { DEFAULT_INSPECT_BUDGET_MS, inspect, type InspectOptions, type InspectResult, type InspectTarget } from "./inspect.js";
 export { MANIFEST_ACCEPT, MediaType } from "./media-types.js";
 export { OciLayoutSource } from "./oci-layout.js";
@@ -63,4 +64,4 @@ export {
   DOCKER_HUB_ALLOWED_HOSTS,
   type ImageReference,
 } from "./reference.js";
-export type { BlobDescriptor, FetchOptions, FetchedManifest, ManifestSource } from "./source.js";
+export type { BlobDescriptor, BlobStreamSource, FetchOptions, FetchedManifest, ManifestSource } from "./source.js";

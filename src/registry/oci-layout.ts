@@ -1,3 +1,5 @@
+import { createReadStream } from "node:fs";
+import type { Readable } from "node:stream";
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { MAX_BLOB_BYTES, MAX_MANIFEST_BYTES } from "./client.js";
@@ -5,7 +7,7 @@ import { parseManifest, type Descriptor } from "./documents.js";
 import { RegistryError, errorMessage } from "./errors.js";
 import { Annotation } from "./media-types.js";
 import { assertDigest, isValidDigest, sha256Digest } from "./reference.js";
-import type { BlobDescriptor, FetchOptions, FetchedManifest, ManifestSource } from "./source.js";
+import type { BlobDescriptor, BlobStreamSource, FetchOptions, FetchedManifest, ManifestSource } from "./source.js";
 
 /**
  * Reads an OCI image layout directory (`oci-layout`, `index.json`, `blobs/sha256/<hex>`), e.g. the output of
@@ -13,7 +15,7 @@ import type { BlobDescriptor, FetchOptions, FetchedManifest, ManifestSource } fr
  * annotations in `index.json`. Every blob is checked against its digest (and size when known). The repository
  * name passed to the ManifestSource methods is ignored.
  */
-export class OciLayoutSource implements ManifestSource {
+export class OciLayoutSource implements ManifestSource, BlobStreamSource {
   private index: Promise<Descriptor[]> | undefined;
   /** How messages name the layout: the directory, or the tarball it was unpacked from. */
   readonly label: string;
@@ -63,6 +65,18 @@ export class OciLayoutSource implements ManifestSource {
   async getBlob(_name: string, descriptor: BlobDescriptor, options: FetchOptions = {}): Promise<Uint8Array> {
     options.signal?.throwIfAborted();
     return this.readBlob(descriptor.digest, descriptor.size, MAX_BLOB_BYTES);
+  }
+
+  /** Streams a blob file (a layer); the reader verifies length and digest as it consumes it. */
+  async openBlob(_name: string, descriptor: BlobDescriptor, options: FetchOptions = {}): Promise<Readable> {
+    options.signal?.throwIfAborted();
+    assertDigest(descriptor.digest);
+    const relative = `blobs/sha256/${descriptor.digest.slice("sha256:".length)}`;
+    const path = `${this.label}/${relative}`;
+    if (this.skipped.has(relative)) throw new RegistryError("not-found", `${path} was not unpacked (larger than needed here)`);
+    const info = await stat(join(this.dir, relative)).catch(() => undefined);
+    if (info === undefined || !info.isFile()) throw new RegistryError("not-found", `${path} does not exist`);
+    return createReadStream(join(this.dir, relative), options.signal === undefined ? {} : { signal: options.signal });
   }
 
   private entries(): Promise<Descriptor[]> {
