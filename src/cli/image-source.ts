@@ -13,6 +13,7 @@ import {
   parseImageReference,
   registryApiHost,
   unpackLayoutTarball,
+  type BlobStreamSource,
   type FetchLike,
   type ManifestSource,
   type TarballOptions,
@@ -28,7 +29,7 @@ export interface ImageIo {
 
 /** An image reference ready to read: the source, the repository name and the tag or digest of the root. */
 export interface OpenedImage {
-  source: ManifestSource;
+  source: ManifestSource & BlobStreamSource;
   name: string;
   reference: string;
   dispose(): Promise<void>;
@@ -39,8 +40,6 @@ export interface ImagePlan {
   display: string;
   /** The registry's `host[:port]` as typed (undefined for `oci:`), for the `--plain-http` hint. */
   registry: string | undefined;
-  /** The registry client, for callers that stream layers (undefined for `oci:`). */
-  client: RegistryClient | undefined;
   open(tarball?: TarballOptions): Promise<OpenedImage>;
 }
 
@@ -61,7 +60,6 @@ export function planImage(ref: string, flags: RegistryFlags, io: ImageIo): Image
     return {
       display: ref,
       registry: undefined,
-      client: undefined,
       open: async (tarball) => {
         const isFile = await stat(path).then(
           (info) => info.isFile(),
@@ -92,7 +90,6 @@ export function planImage(ref: string, flags: RegistryFlags, io: ImageIo): Image
   return {
     display: formatImageReference(parsed),
     registry: parsed.registry,
-    client,
     open: async () => ({ source: client, name: parsed.name, reference, dispose: async () => undefined }),
   };
 }

@@ -2,12 +2,14 @@ import { readFileSync } from "node:fs";
 import { runInspect } from "./inspect.js";
 import type { CliIo } from "./io.js";
 import { runLint } from "./lint.js";
+import { runVerify } from "./verify.js";
 
 const USAGE = `usage: tagguard <command> [options]
 
 commands:
   lint [--format text|json] [PATH...]                     lint workflows for Docker build hazards
   inspect REF [--format text|json] [--plain-http]         classify a pushed image or an OCI layout
+  verify IMAGE --path /app [--source DIR]                 prove an image's files are the source's
 
 Run 'tagguard <command> --help' for details.`;
 
@@ -23,6 +25,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       return runLint(rest, io);
     case "inspect":
       return runInspect(rest, io);
+    case "verify":
+      return runVerify(rest, io);
     case "--version":
     case "-v":
       io.stdout.write(`${version()}\n`);

@@ -66,11 +66,15 @@ export async function tarOf(entries: readonly TarEntry[]): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+/** The zstd writer's WebAssembly module; initialising it a second time breaks its output. */
+let zstdReady: Promise<void> | undefined;
+
 export async function layerOf(entries: readonly TarEntry[], compression: Compression = "gzip"): Promise<BuiltBlob> {
   const raw = await tarOf(entries);
   if (compression === "gzip") return blob(gzipSync(raw), MEDIA.gzip);
   if (compression === "zstd") {
-    await zstdInit();
+    zstdReady ??= zstdInit();
+    await zstdReady;
     return blob(Buffer.from(zstdCompress(raw, 3)), MEDIA.zstd);
   }
   return blob(raw, MEDIA.none);
@@ -125,4 +129,10 @@ export function writeLayout(dir: string, image: BuiltImage, tag: string): void {
       ],
     }),
   );
+}
+
+/** Pushes `image` (blobs and manifest) into the fake registry as `name:tag`. */
+export function pushImage(registry: { putBlob(bytes: Uint8Array): string; putManifest(name: string, bytes: Uint8Array, mediaType: string, tags: string[]): string }, name: string, image: BuiltImage, tag: string): void {
+  for (const b of [image.config, ...image.layers]) registry.putBlob(b.bytes);
+  registry.putManifest(name, image.manifest.bytes, image.manifest.mediaType, [tag]);
 }

@@ -48,6 +48,19 @@ describe("readImageTree", () => {
     expect(opened).toEqual([1, 0]);
   });
 
+  it.each<Compression>(["gzip", "zstd"])("hashes large %s files that span many compressed blocks and chunks", async (compression) => {
+    let seed = 7;
+    const big = Buffer.alloc(3 * 1024 * 1024, 0);
+    for (let i = 0; i < big.length; i += 1) {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      big[i] = seed % 7 === 0 ? seed & 0xff : 97 + (i % 13);
+    }
+    const layer = await layerOf([{ name: "app/big.bin", content: big }, { name: "app/small", content: "s" }], compression);
+    const chunks = Array.from({ length: Math.ceil(layer.size / 1000) }, (_, i) => layer.bytes.subarray(i * 1000, (i + 1) * 1000));
+    const tree = await readImageTree([layer], "/app", async () => Readable.from(chunks));
+    expect([tree.files.get("big.bin")?.blob, tree.files.get("small")?.blob]).toEqual([gitBlobSha1(big), gitBlobSha1("s")]);
+  });
+
   it("applies whiteouts and opaque directories, whatever their order in the layer", async () => {
     const base = await layerOf([
       { name: "app/a.txt", content: "a" },
