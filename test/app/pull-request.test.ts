@@ -931,6 +931,7 @@ describe("pull_request handler", () => {
           ignore: ["legacy/**"],
           cacheTags: [...DEFAULT_CACHE_TAGS],
           deployTargets: [],
+          verify: [],
           diagnostics: [],
         },
       },
