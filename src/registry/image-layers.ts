@@ -15,6 +15,8 @@ export interface ImageLayers {
   manifestDigest: string;
   platform: string;
   layers: Descriptor[];
+  /** The config's `history` `created_by` of each layer (e.g. `COPY . /app # buildkit`), aligned with `layers`. */
+  createdBy: (string | undefined)[];
   /** `WorkingDir` of the image config, when set. */
   workingDir: string | undefined;
   /** The revision label, or annotation of the manifest or index; undefined when none is recorded. */
@@ -52,20 +54,34 @@ export async function resolveImageLayers(
     manifestDigest: entry.digest,
     platform: formatPlatform(entry),
     layers: parsed.document.layers,
+    createdBy: config.history.length === parsed.document.layers.length ? config.history : parsed.document.layers.map(() => undefined),
     workingDir: config.workingDir,
     revision,
   };
 }
 
-function parseConfig(bytes: Uint8Array): { labels: Record<string, string>; workingDir: string | undefined } {
-  const json = safeJson(bytes) as { config?: { Labels?: unknown; WorkingDir?: unknown } } | undefined;
+interface ConfigFacts {
+  labels: Record<string, string>;
+  workingDir: string | undefined;
+  /** `created_by` of the history entries that made a layer (`empty_layer` ones left out). */
+  history: (string | undefined)[];
+}
+
+function parseConfig(bytes: Uint8Array): ConfigFacts {
+  const json = safeJson(bytes) as { config?: { Labels?: unknown; WorkingDir?: unknown }; history?: unknown } | undefined;
   const labels: Record<string, string> = {};
   const raw = json?.config?.Labels;
   if (typeof raw === "object" && raw !== null) {
     for (const [key, value] of Object.entries(raw)) if (typeof value === "string") labels[key] = value;
   }
   const workingDir = json?.config?.WorkingDir;
-  return { labels, workingDir: typeof workingDir === "string" && workingDir !== "" ? workingDir : undefined };
+  const history = (Array.isArray(json?.history) ? (json.history as unknown[]) : [])
+    .filter((h) => typeof h === "object" && h !== null && (h as { empty_layer?: unknown }).empty_layer !== true)
+    .map((h) => {
+      const createdBy = (h as { created_by?: unknown }).created_by;
+      return typeof createdBy === "string" ? createdBy : undefined;
+    });
+  return { labels, workingDir: typeof workingDir === "string" && workingDir !== "" ? workingDir : undefined, history };
 }
 
 /** A top-level annotation of a manifest or index. */

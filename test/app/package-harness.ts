@@ -108,6 +108,11 @@ export interface IssueStub {
   login?: string;
 }
 
+/** The default branch's `.github/tagguard.yml`, read after each runnable image for its `verify:` entries: none here. */
+export function mockNoVerifyConfig(scope: nock.Scope, times = 1): nock.Scope {
+  return scope.get(`${REPO_PATH}/contents/.github%2Ftagguard.yml`).times(times).reply(404, { message: "Not Found" });
+}
+
 export function mockOpenIncidents(scope: nock.Scope, issues: IssueStub[] = []): nock.Scope {
   return scope
     .get(`${REPO_PATH}/issues`)

@@ -17,6 +17,7 @@ import {
   mockDefaultBranch,
   mockLabelMissing,
   mockLabelPresent,
+  mockNoVerifyConfig,
   mockOpenIncidents,
   pointTag,
   publishPayload,
@@ -80,6 +81,7 @@ describe("registry_package published: opening an incident", () => {
     const scope = api();
     mockToken(scope);
     mockBotLogin(scope);
+    mockNoVerifyConfig(scope);
     mockOpenIncidents(scope);
     await deliverPackage(probot, "d-good", publishPayload({ tag: "latest", digest: GOOD, manifest: manifestSummary("multiarch-legacy-att") }));
 
@@ -148,6 +150,7 @@ describe("registry_package published: opening an incident", () => {
     const scope = api();
     mockToken(scope);
     mockBotLogin(scope);
+    mockNoVerifyConfig(scope, 2);
     mockOpenIncidents(scope);
     mockOpenIncidents(scope);
     const payload = (tag: string) => publishPayload({ tag, digest: GOOD, manifest: manifestSummary("multiarch-legacy-att") });
@@ -221,6 +224,7 @@ describe("registry_package published: the incident lifecycle", () => {
     const scope = api();
     mockToken(scope);
     mockBotLogin(scope);
+    mockNoVerifyConfig(scope);
     mockOpenIncidents(scope, [{ number: 12, body: earlierIncident }]);
     mockComment(scope, 12, comments);
     mockClose(scope, 12, updates);
@@ -247,6 +251,7 @@ describe("registry_package published: the incident lifecycle", () => {
     const scope = api();
     mockToken(scope);
     mockBotLogin(scope);
+    mockNoVerifyConfig(scope);
     mockOpenIncidents(scope, [{ number: 12, body: earlierIncident }]);
 
     await deliverPackage(probot, "d1", publishPayload({ tag: "latest", digest: GOOD, manifest: manifestSummary("multiarch-legacy-att") }));

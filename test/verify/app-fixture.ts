@@ -1,4 +1,5 @@
 import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { gitBlobSha1 } from "../../src/verify/index.js";
 import { dirname, join } from "node:path";
 import { imageOf, layerOf, type BuiltImage, type TarEntry } from "./image-builder.js";
 
@@ -19,7 +20,7 @@ export const SETTINGS_NEW = "class Settings:\n    DEBUG: bool = False\n    AWS_R
 /** The build context at the new commit: what `git ls-files` would list, minus what .dockerignore drops. */
 export const SOURCE_FILES: Record<string, string> = {
   Dockerfile: DOCKERFILE,
-  ".dockerignore": ".git\n**/__pycache__\n*.md\n",
+  ".dockerignore": ".git\n.github\n**/__pycache__\n*.md\n",
   "common/settings.py": SETTINGS_NEW,
   "main.py": "from common.settings import Settings\n",
   "run.sh": "#!/bin/sh\nexec python main.py\n",
@@ -58,5 +59,36 @@ export async function appImage(options: { stale: boolean; revision: string }): P
   const venv = await layerOf([{ name: "app/.venv/bin/python", content: "elf", mode: 0o755 }], "zstd");
   const copy = await layerOf(copyLayerEntries(options.stale ? SETTINGS_OLD : SETTINGS_NEW), "gzip");
   const generated = await layerOf([{ name: "app/common/__pycache__/settings.cpython-311.pyc", content: "pyc" }], "zstd");
-  return imageOf([base, venv, copy, generated], { labels: { "org.opencontainers.image.revision": options.revision }, workingDir: "/app" });
+  return imageOf([base, venv, copy, generated], {
+    labels: { "org.opencontainers.image.revision": options.revision },
+    workingDir: "/app",
+    createdBy: ["ADD rootfs.tar.gz / # buildkit", "COPY /app/.venv /app/.venv # buildkit", "COPY . /app # buildkit", "RUN python -m compileall . # buildkit"],
+  });
+}
+
+/** The commit the images record as their revision. */
+export const REVISION = "0e421ef0e421ef0e421ef0e421ef0e421ef0e421";
+
+/** `.github/tagguard.yml` asking the App to verify the image. */
+export const VERIFY_CONFIG = "verify:\n  - image: ghcr.io/acme/app\n    path: /app\n";
+
+/** The repository at REVISION as the Git Trees API lists it (recursive): the context plus files it ignores. */
+export function sourceTree(): { sha: string; truncated: boolean; tree: { path: string; mode: string; type: string; sha: string; size?: number }[] } {
+  const files: Record<string, string> = { ...SOURCE_FILES, "README.md": "# app\n", ".github/tagguard.yml": VERIFY_CONFIG };
+  const tree: { path: string; mode: string; type: string; sha: string; size?: number }[] = Object.entries(files).map(([path, content]) => ({
+    path,
+    mode: path === "run.sh" ? "100755" : "100644",
+    type: "blob",
+    sha: gitBlobSha1(content),
+    size: Buffer.byteLength(content),
+  }));
+  tree.push({ path: "entry.py", mode: "120000", type: "blob", sha: gitBlobSha1("main.py"), size: 7 });
+  tree.push({ path: "common", mode: "040000", type: "tree", sha: "1".repeat(40) });
+  return { sha: REVISION, truncated: false, tree: tree.sort((a, b) => (a.path < b.path ? -1 : 1)) };
+}
+
+/** The Git Blobs API answer for a file of the source tree. */
+export function sourceBlob(path: "Dockerfile" | ".dockerignore"): { sha: string; size: number; encoding: string; content: string } {
+  const content = SOURCE_FILES[path]!;
+  return { sha: gitBlobSha1(content), size: Buffer.byteLength(content), encoding: "base64", content: Buffer.from(content).toString("base64") };
 }

@@ -81,7 +81,10 @@ export async function layerOf(entries: readonly TarEntry[], compression: Compres
 }
 
 /** An OCI image manifest and config over the layers; `labels` go into the config (e.g. the revision). */
-export function imageOf(layers: BuiltBlob[], options: { labels?: Record<string, string>; workingDir?: string; architecture?: string } = {}): BuiltImage {
+export function imageOf(
+  layers: BuiltBlob[],
+  options: { labels?: Record<string, string>; workingDir?: string; architecture?: string; createdBy?: string[] } = {},
+): BuiltImage {
   const config = blob(
     Buffer.from(
       JSON.stringify({
@@ -89,6 +92,7 @@ export function imageOf(layers: BuiltBlob[], options: { labels?: Record<string, 
         os: "linux",
         config: { Labels: options.labels ?? {}, ...(options.workingDir === undefined ? {} : { WorkingDir: options.workingDir }) },
         rootfs: { type: "layers", diff_ids: layers.map((l) => l.digest) },
+        ...(options.createdBy === undefined ? {} : { history: options.createdBy.map((c) => ({ created_by: c })) }),
       }),
     ),
     "application/vnd.oci.image.config.v1+json",

@@ -2,7 +2,7 @@ import type { ProbotOctokit } from "probot";
 import { compareRefs, type ImageRef, isRefError, parseImageRef } from "../../docker/image-ref.js";
 import { cacheTagMatcher } from "../../config/cache-tags.js";
 import { parseConfig } from "../../config/load.js";
-import { CONFIG_PATH } from "../../config/types.js";
+import { CONFIG_PATH, type Config } from "../../config/types.js";
 import { type ImageRefUsage, refRole } from "../../engine/image-refs.js";
 import cacheOverwritesTag from "../../rules/cache-overwrites-tag.js";
 import type { Engine, SourceFile } from "../runtime/engine-port.js";
@@ -39,16 +39,16 @@ function isNotFound(err: unknown): boolean {
   return typeof err === "object" && err !== null && (err as { status?: unknown }).status === 404;
 }
 
-/** `cacheTags` of the repository's `.github/tagguard.yml` at `sha` (the defaults without one). */
-async function cacheTagPatterns(octokit: Octokit, owner: string, repo: string, sha: string): Promise<string[]> {
+/** `.github/tagguard.yml` of the repository at `ref` (the default branch without one), parsed; the defaults without a file. */
+export async function repositoryConfig(octokit: Octokit, owner: string, repo: string, ref?: string): Promise<Config> {
   let text: string | undefined;
   try {
-    const { data } = await octokit.rest.repos.getContent({ owner, repo, path: CONFIG_PATH, ref: sha });
+    const { data } = await octokit.rest.repos.getContent({ owner, repo, path: CONFIG_PATH, ...(ref === undefined ? {} : { ref }) });
     if (!Array.isArray(data) && data.type === "file" && data.encoding === "base64") text = decodeBase64Text(data.content);
   } catch (err) {
     if (!isNotFound(err)) throw err;
   }
-  return parseConfig(text ?? "").cacheTags;
+  return parseConfig(text ?? "");
 }
 
 /**
@@ -90,7 +90,7 @@ export async function examineWorkflows(
     if (causes.length === 0 && refRole(reader.refUsage(read.files), target) === "cache-only") {
       return { evidence, dedicatedCacheTag: "the workflows use it only as a cache ref and never push it as an image" };
     }
-    const patterns = await cacheTagPatterns(octokit, owner, repo, sha);
+    const patterns = (await repositoryConfig(octokit, owner, repo, sha)).cacheTags;
     if (cacheTagMatcher(patterns)(target.tag ?? "latest", `${target.host}/${target.repository}`)) {
       return { evidence, dedicatedCacheTag: `it matches cacheTags in ${CONFIG_PATH}` };
     }

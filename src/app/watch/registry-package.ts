@@ -37,6 +37,7 @@ import { IncidentIssues } from "./incident-issues.js";
 import { type PackageEvent, parsePackageEvent, type PublishedVersion } from "./package-event.js";
 import { examineWorkflows, imageRefOf, type WorkflowReader } from "./publish-workflows.js";
 import { describeError, KeyedQueue, RecentSet } from "../runtime/keyed.js";
+import { verifyLimitsFromEnv, verifyPublished, type VerifyPublishDeps } from "./verify-publish.js";
 
 export { PACKAGE_EVENTS } from "./package-event.js";
 
@@ -68,6 +69,8 @@ export interface PublishDeps extends WorkflowReader {
   lastGood: BoundedMap<string>;
   /** Incident numbers this process opened, per repository and image:tag. */
   incidents: BoundedMap<number>;
+  /** Verifying published images against their source (`verify:` in `.github/tagguard.yml`); undefined: off. */
+  verify?: VerifyPublishDeps;
 }
 
 /** The publish watcher's dependencies for the App: the registry client comes from the operator's environment. */
@@ -84,6 +87,7 @@ export function publishWatcherDeps(engine: Engine, botLogin: () => Promise<strin
     inflight: new Map(),
     lastGood: new BoundedMap(),
     incidents: new BoundedMap(),
+    verify: { registry, botLogin, incidents: new BoundedMap(), ...verifyLimitsFromEnv(env) },
   };
 }
 
@@ -249,6 +253,7 @@ async function watch(context: PublishContext, v: PublishedVersion, deps: Publish
     new IncidentIssues(context.octokit, { owner: repository.owner, repo: repository.repo }, await deps.botLogin(), deps.incidents);
 
   if (decision.verdict === "image") {
+    if (decision.source === "registry" && deps.verify !== undefined) await verifyPublished(context.octokit, repository, v, deps.verify, log);
     const incidents = await issues();
     const open = await incidents.findOpen(key);
     if (!open) return;
