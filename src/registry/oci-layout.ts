@@ -72,8 +72,7 @@ export class OciLayoutSource implements ManifestSource, BlobStreamSource {
     options.signal?.throwIfAborted();
     assertDigest(descriptor.digest);
     const relative = `blobs/sha256/${descriptor.digest.slice("sha256:".length)}`;
-    const path = `${this.label}/${relative}`;
-    if (this.skipped.has(relative)) throw new RegistryError("not-found", `${path} was not unpacked (larger than needed here)`);
+    const path = this.unpackedPath(relative);
     const info = await stat(join(this.dir, relative)).catch(() => undefined);
     if (info === undefined || !info.isFile()) throw new RegistryError("not-found", `${path} does not exist`);
     return createReadStream(join(this.dir, relative), options.signal === undefined ? {} : { signal: options.signal });
@@ -111,9 +110,15 @@ export class OciLayoutSource implements ManifestSource, BlobStreamSource {
     return bytes;
   }
 
-  private async readFile(relative: string, cap: number): Promise<Uint8Array> {
+  /** `relative` as messages name it; throws `not-found` for a file a tarball held but was not unpacked. */
+  private unpackedPath(relative: string): string {
     const path = `${this.label}/${relative}`;
     if (this.skipped.has(relative)) throw new RegistryError("not-found", `${path} was not unpacked (larger than needed here)`);
+    return path;
+  }
+
+  private async readFile(relative: string, cap: number): Promise<Uint8Array> {
+    const path = this.unpackedPath(relative);
     try {
       const info = await stat(join(this.dir, relative));
       if (!info.isFile()) throw new RegistryError("not-found", `${path} is not a file`);

@@ -1,5 +1,6 @@
 import type { EmitterWebhookEvent } from "@octokit/webhooks";
-import type nock from "nock";
+import { expect } from "@jest/globals";
+import nock from "nock";
 import type { Probot } from "probot";
 import { FakeRegistry, type FakeRegistryOptions } from "../registry/fake-registry.js";
 import { blob, documentJson, fixture, LAYOUT_DIR } from "../registry/fixtures.js";
@@ -106,6 +107,16 @@ export interface IssueStub {
   number: number;
   body: string;
   login?: string;
+}
+
+/**
+ * Stops recording unmatched requests and asserts that every GitHub request met a mock and every mock was used (nock
+ * sees the requests to the fake registry, and proxies, on 127.0.0.1 too and lets them through).
+ */
+export function expectOnlyMockedRequests(unmatched: { requests: string[]; stop(): void }): void {
+  unmatched.stop();
+  expect(unmatched.requests.filter((r) => !r.includes("//127.0.0.1:"))).toEqual([]);
+  expect(nock.pendingMocks()).toEqual([]);
 }
 
 /** The default branch's `.github/tagguard.yml`, read after each runnable image for its `verify:` entries: none here. */

@@ -8,6 +8,7 @@ import { CACHE, CACHE_INDEX, ciCause, fromRegistry, GOOD, incidentBody, MARKER, 
 import { api, base64Lines, BOT, fixtureRepo, type LogLines, mockBotLogin, mockRepoAt, mockToken, newProbot, recordUnmatched, REPO_PATH } from "./harness.js";
 import {
   deliverPackage,
+  expectOnlyMockedRequests,
   MAIN_SHA,
   manifestSummary,
   mockClose,
@@ -43,10 +44,7 @@ beforeEach(async () => {
 afterEach(async () => {
   delete process.env.TAGGUARD_REGISTRY_URL;
   await registry.stop();
-  unmatched.stop();
-  // nock sees the requests to the fake registry too and lets them through to 127.0.0.1.
-  expect(unmatched.requests.filter((r) => !r.includes("//127.0.0.1:"))).toEqual([]);
-  expect(nock.pendingMocks()).toEqual([]);
+  expectOnlyMockedRequests(unmatched);
 });
 
 /** Registry requests as `path`, with the random token query left as is. */

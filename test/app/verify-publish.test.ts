@@ -7,7 +7,7 @@ import { REVISION, VERIFY_CONFIG, appImage, sourceBlob, sourceTree } from "../ve
 import { pushImage, type BuiltImage } from "../verify/image-builder.js";
 import { api, base64Lines, type LogLines, mockBotLogin, mockToken, newProbot, recordUnmatched, REPO_PATH } from "./harness.js";
 import { COMMIT, staleBody } from "./stale-expectations.js";
-import { deliverPackage, LABEL, mockClose, mockComment, mockCreateIssue, mockLabelPresent, mockOpenIncidents, NAME, publishPayload } from "./package-harness.js";
+import { deliverPackage, expectOnlyMockedRequests, LABEL, mockClose, mockComment, mockCreateIssue, mockLabelPresent, mockOpenIncidents, NAME, publishPayload } from "./package-harness.js";
 
 /**
  * The publish watcher verifying a published image against its source (`verify:` in .github/tagguard.yml): real
@@ -32,9 +32,7 @@ beforeEach(async () => {
 afterEach(async () => {
   delete process.env.TAGGUARD_REGISTRY_URL;
   await registry.stop();
-  unmatched.stop();
-  expect(unmatched.requests.filter((r) => !r.includes("//127.0.0.1:"))).toEqual([]);
-  expect(nock.pendingMocks()).toEqual([]);
+  expectOnlyMockedRequests(unmatched);
 });
 
 function mockSource(scope: nock.Scope, config = VERIFY_CONFIG): void {
@@ -47,15 +45,22 @@ function mockSource(scope: nock.Scope, config = VERIFY_CONFIG): void {
 }
 
 const publish = (image: BuiltImage) => publishPayload({ tag: "latest", digest: image.manifest.digest, manifest: {} });
+
+/** `image` on ghcr.io/acme/app:latest, an App with the installation token and bot login mocked, and the source. */
+async function published(image: BuiltImage, logs?: LogLines): Promise<{ probot: Awaited<ReturnType<typeof newProbot>>; scope: nock.Scope }> {
+  pushImage(registry, NAME, image, "latest");
+  const probot = await newProbot(app, logs);
+  const scope = api();
+  mockToken(scope);
+  mockBotLogin(scope);
+  mockSource(scope);
+  return { probot, scope };
+}
+
 describe("registry_package published: verifying the image against its source", () => {
   it("opens a stale-image incident for a stale COPY layer, then closes it when a fresh image is published", async () => {
-    pushImage(registry, NAME, stale, "latest");
     const logs: LogLines = [];
-    const probot = await newProbot(app, logs);
-    const scope = api();
-    mockToken(scope);
-    mockBotLogin(scope);
-    mockSource(scope);
+    const { probot, scope } = await published(stale, logs);
     mockOpenIncidents(scope);
     mockLabelPresent(scope);
     const issues: unknown[] = [];
@@ -85,12 +90,7 @@ describe("registry_package published: verifying the image against its source", (
   });
 
   it("comments once on the open incident for another stale image", async () => {
-    pushImage(registry, NAME, stale, "latest");
-    const probot = await newProbot(app);
-    const scope = api();
-    mockToken(scope);
-    mockBotLogin(scope);
-    mockSource(scope);
+    const { probot, scope } = await published(stale);
     mockOpenIncidents(scope, [{ number: 7, body: "earlier\n<!-- tagguard:stale-incident image=ghcr.io/acme/app tag=latest -->\n" }]);
     scope.get(`${REPO_PATH}/issues/7/comments`).query({ per_page: 100 }).reply(200, []);
     const comments: { body: string }[] = [];
@@ -129,13 +129,8 @@ describe("registry_package published: verifying the image against its source", (
   it("reports a limit it reaches in the log and opens nothing", async () => {
     process.env.TAGGUARD_VERIFY_MAX_BYTES = "100";
     try {
-      pushImage(registry, NAME, stale, "latest");
       const logs: LogLines = [];
-      const probot = await newProbot(app, logs);
-      const scope = api();
-      mockToken(scope);
-      mockBotLogin(scope);
-      mockSource(scope);
+      const { probot, scope } = await published(stale, logs);
       mockOpenIncidents(scope);
       await deliverPackage(probot, "d1", publish(stale));
       const top = stale.layers[3]!;

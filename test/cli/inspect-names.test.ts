@@ -9,21 +9,12 @@ import { INSPECT_USAGE, runInspect } from "../../src/cli/inspect.js";
 import { unpackLayoutTarball } from "../../src/registry/index.js";
 import { FakeRegistry } from "../registry/fake-registry.js";
 import { LAYOUT_DIR, fixture } from "../registry/fixtures.js";
+import { capture } from "./capture.js";
 
 const AMD64 = "sha256:a94fa8ee5d4d401c23d0fd7e974b05b396a50d99b0b772ad91f9ebcbaf66b8c5";
 const ARM64 = "sha256:392c40ca2b9f1854011490a596b1ae4f0cf8dddf7e5ffdc1ee88d2419494d228";
 
-async function run(argv: string[], fetchImpl?: typeof fetch) {
-  let stdout = "";
-  let stderr = "";
-  const code = await runInspect(argv, {
-    stdout: { write: (chunk: string) => (stdout += chunk) },
-    stderr: { write: (chunk: string) => (stderr += chunk) },
-    env: {},
-    ...(fetchImpl === undefined ? {} : { fetch: fetchImpl }),
-  });
-  return { code, stdout, stderr };
-}
+const run = (argv: string[], fetchImpl?: typeof fetch) => capture(runInspect, argv, fetchImpl === undefined ? {} : { fetch: fetchImpl });
 
 describe("tagguard inspect reads Docker Hub names as docker does", () => {
   it.each([

@@ -8,17 +8,9 @@ import { gitBlobSha1 } from "../../src/verify/index.js";
 import { FakeRegistry } from "../registry/fake-registry.js";
 import { SETTINGS_NEW, SETTINGS_OLD, appImage, writeSource } from "../verify/app-fixture.js";
 import { pushImage, writeLayout, type BuiltImage } from "../verify/image-builder.js";
+import { capture } from "./capture.js";
 
-async function run(argv: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const code = await runVerify(argv, {
-    stdout: { write: (chunk: string) => (stdout += chunk) },
-    stderr: { write: (chunk: string) => (stderr += chunk) },
-    env: {},
-  });
-  return { code, stdout, stderr };
-}
+const run = (argv: string[]) => capture(runVerify, argv);
 
 describe("tagguard verify", () => {
   let dir: string;
