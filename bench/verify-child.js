@@ -23,7 +23,8 @@ if (mode === "baseline") {
         done();
       },
     });
-    await pipeline(await client.openBlob(name, layer), createGunzip(), sink);
+    // the same 128 KiB output chunks as verify's gunzip, so the baseline is the fastest plain read
+    await pipeline(await client.openBlob(name, layer), createGunzip({ chunkSize: 128 * 1024 }), sink);
   }
   process.stdout.write(`${JSON.stringify({ uncompressedBytes: bytes, ms: performance.now() - started })}\n`);
 } else {

@@ -57,6 +57,8 @@ export const DEFAULT_DOWNLOAD_BUDGET = 2 * 1024 ** 3;
 const DEFAULT_MAX_UNCOMPRESSED = 16 * 1024 ** 3;
 type Entry = Extract extends AsyncIterable<infer T> ? T : never;
 const DEFAULT_MAX_FILES = 1_000_000;
+/** gunzip output chunks of 128 KiB instead of zlib's 16 KiB: a quarter of the tar-parse and hash calls per byte. */
+const GUNZIP_CHUNK = 128 * 1024;
 const OPAQUE = ".wh..wh..opq";
 const WHITEOUT = ".wh.";
 
@@ -234,7 +236,7 @@ async function readEntry(entry: Entry, state: TreeState, own: LayerState, digest
 /** gzip, zstd (fzstd, pure JavaScript: Node 20's zlib has no zstd) or an uncompressed tar, by media type. */
 function decompressor(layer: LayerRef): Transform {
   const type = layer.mediaType;
-  if (/\.tar(\+|\.)gzip$/.test(type)) return createGunzip();
+  if (/\.tar(\+|\.)gzip$/.test(type)) return createGunzip({ chunkSize: GUNZIP_CHUNK });
   if (/\.tar\+zstd$/.test(type)) return new ZstdDecode();
   if (/\.tar$/.test(type)) return new Transform({ transform: (chunk, _encoding, done) => done(null, chunk) });
   throw new VerifyError("invalid-layer", `layer ${layer.digest} has media type ${type}, not a tar layer (gzip, zstd or uncompressed)`);
