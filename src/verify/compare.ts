@@ -59,7 +59,7 @@ export function compareTrees(expected: ExpectedTree, image: ImageTree): Comparis
       diff("kind", `expected a ${want.kind}, the image has a ${have.kind}${describeLink(have)}`);
     } else if (have.blob !== want.blob) {
       if (want.kind === "symlink") diff("link", `symlink points to ${have.linkTarget ?? "?"}, the source's does not`);
-      else if (have.blob === null) diff("content", `hard link to ${have.linkTarget ?? "?"}, outside the path: content not compared`);
+      else if (have.blob === null) diff("content", `hard link to ${have.linkTarget ?? "?"}, a file no source entry expects: content not compared`);
       else diff("content", `content differs (image blob ${have.blob.slice(0, 12)}, source blob ${want.blob.slice(0, 12)})`);
     } else if (want.kind === "file" && want.modeFromSource && want.executable !== ((have.mode & 0o111) !== 0)) {
       diff("mode", `${want.executable ? "executable in the source" : "not executable in the source"}, mode ${have.mode.toString(8).padStart(4, "0")} in the image`);

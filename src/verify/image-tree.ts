@@ -21,7 +21,10 @@ export interface ImageFile {
   /** Permission bits (`mode & 0o7777`). */
   mode: number;
   size: number;
-  /** Git blob SHA-1 (hex) of the content (of the link target for a symlink); null for a hard link whose target lies outside the path. */
+  /**
+   * Git blob SHA-1 (hex) of the content (of the link target for a symlink); null when not hashed (no source entry
+   * expects the file) and for a hard link whose target was not hashed.
+   */
   blob: string | null;
   /** Symlink target, or the target of a hard link. */
   linkTarget: string | null;
@@ -48,6 +51,11 @@ export interface ImageTreeLimits {
   /** Files kept under the path. Default 1,000,000. */
   maxFiles?: number;
   signal?: AbortSignal;
+  /**
+   * Which files (path relative to the path verified) need their content hashed: the ones a source entry expects.
+   * Others keep `blob: null`. Default: all.
+   */
+  hashes?: (path: string) => boolean;
 }
 
 /** Opens a layer's compressed bytes (registry blob or layout file), streamed. */
@@ -72,7 +80,7 @@ const WHITEOUT = ".wh.";
 export async function readImageTree(layers: readonly LayerRef[], root: string, open: OpenLayer, limits: ImageTreeLimits = {}): Promise<ImageTree> {
   if (layers.length === 0) throw new VerifyError("no-content", "the image has no layers");
   const base = normalizeImagePath(root);
-  const state = new TreeState(base, limits.maxFiles ?? DEFAULT_MAX_FILES);
+  const state = new TreeState(base, limits.maxFiles ?? DEFAULT_MAX_FILES, limits.hashes ?? (() => true));
   const budget = limits.maxDownloadBytes ?? DEFAULT_DOWNLOAD_BUDGET;
   const cap = limits.maxUncompressedBytes ?? DEFAULT_MAX_UNCOMPRESSED;
   const uncompressed = { left: cap, cap };
@@ -111,6 +119,8 @@ class TreeState {
   constructor(
     readonly root: string,
     private readonly maxFiles: number,
+    /** Whether a file under the path (relative to it) needs its content hashed. */
+    readonly hashes: (path: string) => boolean,
   ) {}
 
   /** True when no lower layer can change anything under the path. */
@@ -226,6 +236,11 @@ async function readEntry(entry: Entry, state: TreeState, own: LayerState, digest
     return;
   }
   const size = header.size ?? 0;
+  if (!state.hashes(relativeTo(name, state.root))) {
+    entry.resume();
+    own.files.set(name, { kind: "file", mode, size, blob: null, linkTarget: null, layer: digest });
+    return;
+  }
   const hash = blobHasher(size);
   for await (const chunk of entry) hash.update(chunk as Buffer);
   const blob = hash.digest("hex");

@@ -35,7 +35,8 @@ export interface VerifyReport {
  */
 export async function verifyImage(input: VerifyInput): Promise<VerifyReport> {
   const expected = expectedTree(input.context, input.mapping, input.path);
-  const tree = await readImageTree(input.layers, input.path, input.open, input.limits);
+  // only files a source entry expects are hashed: generated files (node_modules, build output) are just listed
+  const tree = await readImageTree(input.layers, input.path, input.open, { ...input.limits, hashes: (path) => expected.files.has(path) });
   return {
     path: `/${normalizeImagePath(input.path)}`,
     comparison: compareTrees(expected, tree),

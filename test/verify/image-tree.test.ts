@@ -105,6 +105,20 @@ describe("readImageTree", () => {
     });
   });
 
+  it("hashes only the files asked for, listing the others", async () => {
+    const layer = await layerOf([
+      { name: "app/main.py", content: "main" },
+      { name: "app/node_modules/x/index.js", content: "x" },
+      { name: "app/node_modules/x/alias.js", type: "link", linkname: "app/node_modules/x/index.js" },
+    ]);
+    const tree = await readImageTree([layer], "/app", async () => Readable.from([layer.bytes]), { hashes: (path) => !path.startsWith("node_modules/") });
+    expect([...tree.files].map(([path, f]) => [path, f.blob, f.size])).toEqual([
+      ["main.py", gitBlobSha1("main"), 4],
+      ["node_modules/x/index.js", null, 1],
+      ["node_modules/x/alias.js", null, 0],
+    ]);
+  });
+
   it("refuses a path that is a symlink in the image", async () => {
     const layer = await layerOf([{ name: "app", type: "symlink", linkname: "/srv/app" }]);
     await expect(read([layer])).rejects.toThrow(`/app is a symlink to /srv/app in the image (layer ${layer.digest}), not a directory`);
