@@ -17,7 +17,7 @@ export const MediaTypes = {
 const SERVICE = "bench-registry";
 
 export const sha256 = (bytes) => `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
-const encode = (value) => Buffer.from(typeof value === "string" ? value : JSON.stringify(value));
+const encode = (value) => (value instanceof Uint8Array ? Buffer.from(value) : Buffer.from(typeof value === "string" ? value : JSON.stringify(value)));
 
 export class FakeRegistry {
   constructor(latencyMs = 0) {

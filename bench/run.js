@@ -10,12 +10,14 @@ import { registryInspect } from "./registry.js";
 import { serverLoad } from "./server.js";
 import { formatTable, formatTargets, machineInfo, ROOT, round } from "./support.js";
 import { throughput } from "./throughput.js";
+import { verifyBench } from "./verify.js";
 
 const BENCHMARKS = {
   throughput: (o) => throughput(o),
   "pr-budget": (o) => prBudget(o),
   registry: (o) => registryInspect(o),
   server: (o) => serverLoad(o),
+  verify: (o) => verifyBench(o),
 };
 
 const USAGE = `usage: npm run bench -- [--quick] [--only NAME[,NAME…]] [--seed N] [--files N]

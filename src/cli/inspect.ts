@@ -1,28 +1,10 @@
 import { parseArgs } from "node:util";
-import {
-  DEFAULT_ALLOWED_HOSTS,
-  OciLayoutSource,
-  RegistryClient,
-  cannotInspectReason,
-  credentialsFromEnv,
-  errorMessage,
-  formatImageReference,
-  inspect,
-  isValidTag,
-  parseImageReference,
-  type FetchLike,
-  type InspectResult,
-} from "../registry/index.js";
+import { MAX_BLOB_BYTES, errorMessage, inspect, parsePlatform, type InspectResult, type Platform } from "../registry/index.js";
+import { cannotReadMessage, planImage, type ImageIo, type ImagePlan } from "./image-source.js";
 import { formatJson, formatText } from "./inspect-format.js";
 
-export interface InspectIo {
-  stdout: { write(chunk: string): unknown };
-  stderr: { write(chunk: string): unknown };
-  env: Readonly<Record<string, string | undefined>>;
-  fetch?: FetchLike;
-}
-
-export const INSPECT_USAGE = "usage: tagguard inspect REF [--format text|json] [--plain-http] [--allow-host HOST]...";
+export const INSPECT_USAGE =
+  "usage: tagguard inspect REF [--format text|json] [--platform OS/ARCH[/VARIANT]] [--plain-http] [--allow-host HOST]...";
 
 export const INSPECT_HELP = `${INSPECT_USAGE}
 
@@ -31,17 +13,22 @@ Decides whether REF holds a runnable image or a BuildKit cache.
 REF
   HOST/NAME:TAG             e.g. ghcr.io/acme/app:1.2.3 (host and name are lowercased)
   HOST/NAME@sha256:HEX      by digest
+  NAME:TAG                  Docker Hub, as docker reads it: ubuntu:22.04 is
+                            docker.io/library/ubuntu:22.04 (from registry-1.docker.io)
   oci:DIR[:TAG]             OCI image layout, e.g. from
                             docker buildx build --output type=oci,tar=false,dest=DIR
                             (TAG matches org.opencontainers.image.ref.name; optional
                             when index.json lists one manifest)
+  oci:FILE.tar[:TAG]        the same as a tarball (--output type=oci,dest=FILE.tar)
 
 Options
   --format text|json        output format (default text)
+  --platform OS/ARCH[/VARIANT]  the platform the image must provide (default linux/amd64)
   --plain-http              talk http:// to the registry (e.g. 127.0.0.1:5000)
   --allow-host HOST[:PORT]  let redirects and the token service reach HOST (repeatable);
-                            the registry host is always allowed, and for ghcr.io also
-                            pkg-containers.githubusercontent.com
+                            the registry host is always allowed, for ghcr.io also
+                            pkg-containers.githubusercontent.com, and for docker.io
+                            auth.docker.io and production.cloudflare.docker.com
 
 Credentials (Basic auth, sent only to the registry host or its allowed token service)
   GHCR_TOKEN                classic PAT with read:packages, used for ghcr.io
@@ -53,28 +40,24 @@ Credentials (Basic auth, sent only to the registry host or its allowed token ser
 Exit status
   0  runnable image
   1  BuildKit cache, artifact, invalid manifest, or an error-severity problem
-     (e.g. no linux/amd64 image)
+     (e.g. no linux/amd64 image, or none for --platform)
   2  cannot inspect (network, auth, not found, digest mismatch, usage)
 `;
 
-interface Plan {
-  display: string;
-  run: () => Promise<InspectResult>;
-}
-
 /** `tagguard inspect …` (argv after `inspect`); resolves to the exit code. */
-export async function runInspect(argv: string[], io: InspectIo): Promise<number> {
+export async function runInspect(argv: string[], io: ImageIo): Promise<number> {
   const usage = (message: string): number => {
     io.stderr.write(`tagguard inspect: ${message} (${INSPECT_USAGE})\n`);
     return 2;
   };
-  let values: { format?: string; "plain-http"?: boolean; "allow-host"?: string[]; help?: boolean };
+  let values: { format?: string; platform?: string; "plain-http"?: boolean; "allow-host"?: string[]; help?: boolean };
   let positionals: string[];
   try {
     ({ values, positionals } = parseArgs({
       args: argv,
       options: {
         format: { type: "string" },
+        platform: { type: "string" },
         "plain-http": { type: "boolean" },
         "allow-host": { type: "string", multiple: true },
         help: { type: "boolean", short: "h" },
@@ -93,17 +76,25 @@ export async function runInspect(argv: string[], io: InspectIo): Promise<number>
   if (format !== "text" && format !== "json") return usage(`unknown format ${JSON.stringify(format)}`);
   if (positionals.length !== 1) return usage(positionals.length === 0 ? "missing REF" : "expected exactly one REF");
 
-  let plan: Plan;
+  let plan: ImagePlan;
+  let platform: Platform | undefined;
   try {
-    plan = makePlan(positionals[0]!, values["plain-http"] === true, values["allow-host"] ?? [], io);
+    platform = values.platform === undefined ? undefined : parsePlatform(values.platform);
+    plan = planImage(positionals[0]!, { plainHttp: values["plain-http"] === true, allowHosts: values["allow-host"] ?? [] }, io);
   } catch (error) {
     return usage(errorMessage(error));
   }
   let result: InspectResult;
   try {
-    result = await plan.run();
+    // inspect reads manifests and configs only: a layout tarball's layers are not unpacked
+    const image = await plan.open({ skipBlobsLargerThan: MAX_BLOB_BYTES });
+    try {
+      result = await inspect(image.source, { name: image.name, reference: image.reference }, platform === undefined ? {} : { platform });
+    } finally {
+      await image.dispose();
+    }
   } catch (error) {
-    io.stderr.write(`tagguard inspect: cannot inspect ${plan.display}: ${cannotInspectReason(error).message}\n`);
+    io.stderr.write(`tagguard inspect: cannot inspect ${plan.display}: ${cannotReadMessage(error, plan)}\n`);
     return 2;
   }
   if (result.verdict === "unsupported") {
@@ -112,40 +103,4 @@ export async function runInspect(argv: string[], io: InspectIo): Promise<number>
   }
   io.stdout.write(format === "json" ? formatJson(plan.display, result) : formatText(plan.display, result));
   return result.verdict === "image" && !result.problems.some((p) => p.severity === "error") ? 0 : 1;
-}
-
-function makePlan(ref: string, plainHttp: boolean, allowHosts: string[], io: InspectIo): Plan {
-  if (ref.startsWith("oci:")) {
-    if (plainHttp || allowHosts.length > 0) throw new Error("--plain-http and --allow-host apply to registry references only");
-    const { dir, tag } = parseLayoutReference(ref);
-    const layout = new OciLayoutSource(dir);
-    return {
-      display: ref,
-      run: async () => inspect(layout, { name: "layout", reference: (await layout.resolve(tag)).digest }),
-    };
-  }
-  const parsed = parseImageReference(ref);
-  const credentials = credentialsFromEnv(io.env, parsed.registry);
-  const client = new RegistryClient({
-    baseUrl: `${plainHttp ? "http" : "https"}://${parsed.registry}`,
-    allowedHosts: [...(parsed.registry === "ghcr.io" ? DEFAULT_ALLOWED_HOSTS : []), ...allowHosts],
-    ...(credentials === undefined ? {} : { credentials }),
-    ...(io.fetch === undefined ? {} : { fetch: io.fetch }),
-  });
-  const reference = parsed.digest ?? parsed.tag!;
-  return { display: formatImageReference(parsed), run: () => inspect(client, { name: parsed.name, reference }) };
-}
-
-/** `oci:DIR[:TAG]`: a final `:TAG` is split off when it is a valid tag without path separators. */
-function parseLayoutReference(ref: string): { dir: string; tag: string | undefined } {
-  const rest = ref.slice("oci:".length);
-  const colon = rest.lastIndexOf(":");
-  const candidate = colon < 0 ? undefined : rest.slice(colon + 1);
-  if (candidate !== undefined && !/[/\\]/.test(candidate)) {
-    if (!isValidTag(candidate)) throw new Error(`invalid tag ${JSON.stringify(candidate)} in ${ref}`);
-    if (colon === 0) throw new Error(`missing directory in ${ref}`);
-    return { dir: rest.slice(0, colon), tag: candidate };
-  }
-  if (rest === "") throw new Error(`missing directory in ${ref}`);
-  return { dir: rest, tag: undefined };
 }

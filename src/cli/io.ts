@@ -1,3 +1,5 @@
+import type { FetchLike } from "../registry/index.js";
+
 export interface Writable {
   write(chunk: string): unknown;
 }
@@ -8,5 +10,6 @@ export interface CliIo {
   stdout: Writable & { isTTY?: boolean; columns?: number };
   stderr: Writable;
   env: Record<string, string | undefined>;
-  fetch?: typeof fetch;
+  /** The registry client's fetch (inspect, verify); tests inject one. */
+  fetch?: FetchLike;
 }

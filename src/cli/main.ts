@@ -2,8 +2,9 @@ import { closest } from "./args.js";
 import { INSPECT_USAGE, runInspect } from "./inspect.js";
 import type { CliIo } from "./io.js";
 import { LINT_USAGE, runLint, toolVersion } from "./lint.js";
+import { runVerify, VERIFY_USAGE } from "./verify.js";
 
-const COMMANDS = ["lint", "inspect", "help"];
+const COMMANDS = ["lint", "inspect", "verify", "help"];
 
 const USAGE = `usage: tagguard <command> [options]
 
@@ -13,6 +14,8 @@ Commands
             formats: text, json, sarif, github; --config FILE, --fix, --baseline FILE
   inspect   classify what a registry tag or an OCI layout holds: image or BuildKit cache
             ${INSPECT_USAGE.replace("usage: ", "")}
+  verify    prove the files an image holds under a path are its build context's
+            ${VERIFY_USAGE.replace("usage: ", "")}
   help [COMMAND]  this help, or a command's
 
 Options
@@ -29,13 +32,15 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       return runLint(rest, io);
     case "inspect":
       return runInspect(rest, io);
+    case "verify":
+      return runVerify(rest, io);
     case "--version":
     case "-V":
     case "-v":
       io.stdout.write(`${toolVersion()}\n`);
       return 0;
     case "help":
-      if (rest[0] === "lint" || rest[0] === "inspect") return main([rest[0], "--help"], io);
+      if (rest[0] === "lint" || rest[0] === "inspect" || rest[0] === "verify") return main([rest[0], "--help"], io);
       io.stdout.write(USAGE);
       return 0;
     case "--help":

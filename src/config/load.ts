@@ -9,13 +9,13 @@ import { closest } from "./closest.js";
 import { DIAGNOSTICS, INVALID_CONFIG } from "./diagnostics.js";
 import { type JsonPath, type SchemaError, validateJson } from "./json-schema.js";
 import schema from "./tagguard.schema.json" with { type: "json" };
-import { CONFIG_PATH, type Config, type DeployTarget, type RuleSettings } from "./types.js";
+import { CONFIG_PATH, type Config, type DeployTarget, type RuleSettings, type VerifyEntry } from "./types.js";
 
 /** The JSON Schema of `.github/tagguard.yml`. */
 export const CONFIG_SCHEMA: object = schema;
 
 export function defaultConfig(): Config {
-  return { rules: {}, ignore: [], cacheTags: [...DEFAULT_CACHE_TAGS], deployTargets: [], incidents: true, diagnostics: [] };
+  return { rules: {}, ignore: [], cacheTags: [...DEFAULT_CACHE_TAGS], deployTargets: [], incidents: true, verify: [], diagnostics: [] };
 }
 
 /** Ids `rules:` may configure: every registered rule and the configurable built-in diagnostics. */
@@ -36,6 +36,7 @@ interface RawConfig {
   cacheTags?: string[];
   deployTargets?: { name: string; platforms?: string[]; acceptsIndex?: boolean; uses?: string[]; run?: string[] }[];
   incidents?: boolean;
+  verify?: { image: string; path: string; context?: string; dockerfile?: string; map?: { from: string; to: string }[]; platform?: string }[];
 }
 
 interface Problem {
@@ -175,6 +176,18 @@ function build(value: unknown, file: string, locator: Locator): Config {
     if (t.platforms) target.platforms = t.platforms;
     if (t.acceptsIndex !== undefined) target.acceptsIndex = t.acceptsIndex;
     return target;
+  });
+  config.verify = (raw.verify ?? []).map((v): VerifyEntry => {
+    const context = v.context ?? ".";
+    const entry: VerifyEntry = {
+      image: v.image,
+      path: v.path,
+      context,
+      dockerfile: v.dockerfile ?? (context === "." ? "Dockerfile" : `${context.replace(/\/+$/, "")}/Dockerfile`),
+      map: v.map ?? [],
+    };
+    if (v.platform !== undefined) entry.platform = v.platform;
+    return entry;
   });
   return config;
 }

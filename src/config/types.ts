@@ -38,6 +38,25 @@ export const BUILTIN_DEPLOY_TARGETS: readonly string[] = [
   "docker-manifest-inspect",
 ];
 
+/**
+ * An image whose published files the App verifies against the repository at the image's revision
+ * (`tagguard verify` on every publish).
+ */
+export interface VerifyEntry {
+  /** Image pattern without tag (`ghcr.io/acme/*`, `*` any run of characters), or with `:tag` to match `image:tag`. */
+  image: string;
+  /** Absolute directory in the image, e.g. `/app`. */
+  path: string;
+  /** The build context, relative to the repository root (default `.`). */
+  context: string;
+  /** The Dockerfile, relative to the repository root (default `<context>/Dockerfile`). */
+  dockerfile: string;
+  /** Context path → image path; replaces the Dockerfile's mapping when given. */
+  map: { from: string; to: string }[];
+  /** Which image of a multi-platform tag (default linux/amd64). */
+  platform?: string;
+}
+
 /** The validated `.github/tagguard.yml`, with defaults filled in. */
 export interface Config {
   /** Settings of known rules by id; rules without an entry use their defaults. */
@@ -49,6 +68,8 @@ export interface Config {
   deployTargets: DeployTarget[];
   /** false: the App's publish watcher opens no incident issue in the repository. */
   incidents: boolean;
+  /** Images to verify against their source on every publish (the App); empty: none. */
+  verify: VerifyEntry[];
   /**
    * Findings about the configuration file itself (rule `invalid-config`), which `analyze` reports
    * with the others. Empty for a valid file.

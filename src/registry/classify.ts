@@ -24,6 +24,7 @@ export type ProblemId =
   | "not-runnable"
   | "unknown-artifact-index"
   | "no-linux-amd64"
+  | "platform-missing"
   | "attestation-index"
   | "attestation-subject-missing";
 
@@ -63,6 +64,8 @@ export interface ClassifyInput {
   children?: ReadonlyMap<string, FetchedManifest>;
   /** Config blobs by digest (only a lone image manifest's platform needs one). */
   configs?: ReadonlyMap<string, Uint8Array>;
+  /** The platform the image must provide (`--platform`); default linux/amd64. */
+  platform?: Platform;
 }
 
 /** Content the classifier still needs: fetch these (verifying digest and size), add them, and ask again. */
@@ -89,7 +92,7 @@ export function classify(input: ClassifyInput): Classification {
     const missing = [...walk.missingManifests.keys(), ...walk.missingConfigs.keys()];
     throw new Error(`classify: content missing for ${missing.join(", ")}; fetch what missingContent() lists first`);
   }
-  return toClassification(outcome, mediaType, isIndex);
+  return toClassification(outcome, mediaType, isIndex, input.platform ?? DEFAULT_PLATFORM);
 }
 
 /** What `classify` still needs for this input; empty lists when it can decide. Same caps and errors as `classify`. */
@@ -261,6 +264,36 @@ function platformEntry(platform: Platform, digest: string): PlatformEntry {
   return { os: platform.os, architecture: platform.architecture, variant: platform.variant ?? null, digest };
 }
 
+/** The platform an image must provide unless the caller names another (Azure App Service, Lambda, most CI). */
+export const DEFAULT_PLATFORM: Platform = { os: "linux", architecture: "amd64" };
+
+/**
+ * Parses `os/arch[/variant]` as `docker --platform` takes it (lowercased). Throws RegistryError
+ * (`invalid-reference`) for anything else.
+ */
+export function parsePlatform(text: string): Platform {
+  const parts = text.toLowerCase().split("/");
+  if (parts.length < 2 || parts.length > 3 || parts.some((p) => !/^[a-z0-9][a-z0-9._-]{0,63}$/.test(p))) {
+    throw new RegistryError("invalid-reference", `invalid platform ${JSON.stringify(text)} (expected os/arch[/variant], e.g. linux/arm64)`);
+  }
+  const [os, architecture, variant] = parts as [string, string, string | undefined];
+  return variant === undefined ? { os, architecture } : { os, architecture, variant };
+}
+
+/**
+ * The first entry that runs `wanted`: same os and architecture, and the variant when `wanted` names one (an
+ * arm64 entry without a variant is `v8`, as containerd normalises it).
+ */
+export function selectPlatform(platforms: readonly PlatformEntry[], wanted: Platform): PlatformEntry | undefined {
+  return platforms.find(
+    (p) =>
+      p.os === wanted.os &&
+      p.architecture === wanted.architecture &&
+      (wanted.variant === undefined ||
+        (p.variant ?? (p.architecture === "arm64" ? "v8" : null)) === wanted.variant),
+  );
+}
+
 export function formatPlatform(platform: { os: string; architecture: string; variant?: string | null }): string {
   return [platform.os, platform.architecture, platform.variant].filter((p) => p !== undefined && p !== null).join("/");
 }
@@ -272,7 +305,12 @@ const ARTIFACT_PHRASE: Record<ArtifactKind, string> = {
   other: "an artifact",
 };
 
-function toClassification(outcome: Exclude<Outcome, { type: "pending" }>, mediaType: string | null, isIndex: boolean): Classification {
+function toClassification(
+  outcome: Exclude<Outcome, { type: "pending" }>,
+  mediaType: string | null,
+  isIndex: boolean,
+  platform: Platform,
+): Classification {
   const base = { form: null, artifactKind: null, mediaType, platforms: [], attestations: 0 };
   switch (outcome.type) {
     case "cache":
@@ -320,11 +358,12 @@ function toClassification(outcome: Exclude<Outcome, { type: "pending" }>, mediaT
       };
     case "image": {
       const problems: Problem[] = [];
-      if (!outcome.platforms.some((p) => p.os === "linux" && p.architecture === "amd64")) {
+      if (selectPlatform(outcome.platforms, platform) === undefined) {
+        const isDefault = formatPlatform(platform) === formatPlatform(DEFAULT_PLATFORM);
         problems.push({
-          id: "no-linux-amd64",
+          id: isDefault ? "no-linux-amd64" : "platform-missing",
           severity: "error",
-          message: `no linux/amd64 image; platforms: ${outcome.platforms.map(formatPlatform).join(", ")}`,
+          message: `no ${formatPlatform(platform)} image; platforms: ${outcome.platforms.map(formatPlatform).join(", ")}`,
         });
       }
       const only = outcome.platforms[0]!;

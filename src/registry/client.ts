@@ -1,3 +1,4 @@
+import { Readable } from "node:stream";
 import { TokenCache, parseTokenResponse, parseWwwAuthenticate, type Challenge } from "./auth.js";
 import { RegistryError } from "./errors.js";
 import {
@@ -13,7 +14,7 @@ import {
 } from "./http.js";
 import { MANIFEST_ACCEPT, essence } from "./media-types.js";
 import { assertDigest, assertName, isValidAuthority, referenceKind, sha256Digest } from "./reference.js";
-import type { BlobDescriptor, FetchOptions, FetchedManifest, ManifestSource } from "./source.js";
+import type { BlobDescriptor, BlobStreamSource, FetchOptions, FetchedManifest, ManifestSource } from "./source.js";
 
 export const DEFAULT_REGISTRY_URL = "https://ghcr.io";
 /** ghcr's API/token host and its blob CDN (registry.md §6). */
@@ -67,7 +68,7 @@ type AuthUsed = "anonymous" | "credential";
  * OCI distribution client for pulls (manifests and small blobs) with ghcr's Bearer token flow. Holds a token cache
  * per (host, scope): share one client across inspections.
  */
-export class RegistryClient implements ManifestSource {
+export class RegistryClient implements ManifestSource, BlobStreamSource {
   readonly baseUrl: URL;
   /** `host[:port]` of the registry. */
   readonly host: string;
@@ -155,6 +156,24 @@ export class RegistryClient implements ManifestSource {
     const digest = sha256Digest(response.body);
     if (digest !== descriptor.digest) throw new RegistryError("digest-mismatch", `${what}: content hashes to ${digest}`);
     return response.body;
+  }
+
+  /**
+   * Opens a blob of any size (a layer) as a stream, following the registry's redirect. The caller checks the
+   * length and sha256 while reading; the call's deadline and signal bound the whole download.
+   */
+  async openBlob(name: string, descriptor: BlobDescriptor, options: FetchOptions = {}): Promise<Readable> {
+    assertName(name);
+    assertDigest(descriptor.digest);
+    const what = `blob ${name}@${descriptor.digest}`;
+    const { response, auth } = await this.authorized(
+      name,
+      { url: new URL(`/v2/${name}/blobs/${descriptor.digest}`, this.baseUrl), headers: {}, maxBytes: descriptor.size, what, stream: true },
+      context(options),
+    );
+    expectOk(response, what, auth);
+    if (response.stream === undefined || response.stream === null) return Readable.from([]);
+    return Readable.fromWeb(response.stream as import("node:stream/web").ReadableStream<Uint8Array>);
   }
 
   /** Sends with a cached token; on 401 runs the challenge once (Bearer token exchange, or Basic when configured). */

@@ -100,3 +100,26 @@ export function errorName(error: unknown): string | undefined {
 export function describeUrl(url: URL): string {
   return `${url.protocol}//${url.host}${url.pathname}`;
 }
+
+/**
+ * True when `error` is a TLS handshake failure (`ERR_SSL_*`, `EPROTO`) talking to a loopback or private-network host
+ * (`localhost`, `127.0.0.0/8`, `::1`, `10/8`, `172.16/12`, `192.168/16`, `*.local`): most likely a plain-http
+ * registry such as `registry:2` on port 5000.
+ */
+export function isTlsFailureOnPrivateHost(error: unknown, authority: string): boolean {
+  const host = authority.replace(/^\[(.*)\](?::\d+)?$/, "$1").replace(/:\d+$/, "");
+  const octets = /^(\d+)\.(\d+)\.\d+\.\d+$/.exec(host)?.slice(1).map(Number);
+  const isPrivate =
+    host === "localhost" ||
+    host === "::1" ||
+    host.endsWith(".local") ||
+    (octets !== undefined &&
+      (octets[0] === 127 || octets[0] === 10 || (octets[0] === 172 && octets[1]! >= 16 && octets[1]! <= 31) || (octets[0] === 192 && octets[1] === 168)));
+  if (!isPrivate) return false;
+  for (let cause: unknown = error, depth = 0; cause !== undefined && cause !== null && depth < 5; depth += 1) {
+    const code = (cause as { code?: unknown }).code;
+    if (typeof code === "string" && (code.startsWith("ERR_SSL_") || code === "EPROTO")) return true;
+    cause = (cause as { cause?: unknown }).cause;
+  }
+  return false;
+}

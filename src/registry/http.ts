@@ -57,12 +57,19 @@ export interface HttpRequest {
   maxBytes: number;
   /** What is fetched, for messages ("manifest", "blob", "token response"). */
   what: string;
+  /**
+   * Leave a 2xx body unread in `HttpResponse.stream` (a layer): the caller reads and caps it. The per-request
+   * timeout then does not apply (a large body takes longer); the call's deadline and signal still do.
+   */
+  stream?: boolean;
 }
 
 export interface HttpResponse {
   status: number;
   headers: Headers;
   body: Uint8Array;
+  /** The unread 2xx body of a `stream` request (`body` is then empty). */
+  stream?: ReadableStream<Uint8Array> | null;
   /** Final URL after redirects. */
   url: URL;
 }
@@ -111,7 +118,7 @@ export class HttpTransport {
         method: "GET",
         headers,
         redirect: "manual",
-        signal: this.requestSignal(context),
+        signal: this.requestSignal(context, request.stream === true),
       });
       if (REDIRECT_STATUSES.has(response.status)) {
         await discard(response);
@@ -132,6 +139,7 @@ export class HttpTransport {
         continue;
       }
       const ok = response.status >= 200 && response.status < 300;
+      if (ok && request.stream === true) return { status: response.status, headers: response.headers, body: new Uint8Array(0), stream: response.body, url };
       const body = await readCapped(
         response,
         ok ? request.maxBytes : ERROR_BODY_CAP,
@@ -154,15 +162,15 @@ export class HttpTransport {
     }
   }
 
-  private requestSignal(context: CallContext): AbortSignal {
-    let timeout = this.config.requestTimeoutMs;
+  private requestSignal(context: CallContext, streaming: boolean): AbortSignal {
+    let timeout = streaming ? undefined : this.config.requestTimeoutMs;
     if (context.deadline !== undefined) {
       const remaining = context.deadline - this.config.now();
       if (remaining <= 0) throw new RegistryError("timeout", "inspection budget exhausted");
-      timeout = Math.min(timeout, remaining);
+      timeout = Math.min(timeout ?? remaining, remaining);
     }
-    const own = AbortSignal.timeout(timeout);
-    return context.signal === undefined ? own : AbortSignal.any([own, context.signal]);
+    const signals = [...(timeout === undefined ? [] : [AbortSignal.timeout(timeout)]), ...(context.signal === undefined ? [] : [context.signal])];
+    return signals.length === 1 ? signals[0]! : AbortSignal.any(signals);
   }
 
   /** Waits before attempt `attempt + 1`; false when the wait would not fit the budget. */

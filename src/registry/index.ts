@@ -1,6 +1,9 @@
 export {
   classify,
   classifyPayloadManifest,
+  DEFAULT_PLATFORM,
+  parsePlatform,
+  selectPlatform,
   formatPlatform,
   missingContent,
   MAX_CHILD_FETCHES,
@@ -38,13 +41,16 @@ export {
   cannotInspectReason,
   errorMessage,
   isRegistryError,
+  isTlsFailureOnPrivateHost,
   type CannotInspectReason,
   type RegistryErrorKind,
 } from "./errors.js";
 export type { FetchLike, Sleep } from "./http.js";
+export { REVISION_KEY, resolveImageLayers, type ImageLayers } from "./image-layers.js";
 export { DEFAULT_INSPECT_BUDGET_MS, inspect, type InspectOptions, type InspectResult, type InspectTarget } from "./inspect.js";
 export { MANIFEST_ACCEPT, MediaType } from "./media-types.js";
 export { OciLayoutSource } from "./oci-layout.js";
+export { DEFAULT_TARBALL_BYTES, unpackLayoutTarball, type TarballOptions, type UnpackedLayout } from "./oci-tarball.js";
 export {
   formatImageReference,
   isReferrerTag,
@@ -52,7 +58,10 @@ export {
   isValidName,
   isValidTag,
   parseImageReference,
+  registryApiHost,
   sha256Digest,
+  DOCKER_HUB,
+  DOCKER_HUB_ALLOWED_HOSTS,
   type ImageReference,
 } from "./reference.js";
-export type { BlobDescriptor, FetchOptions, FetchedManifest, ManifestSource } from "./source.js";
+export type { BlobDescriptor, BlobStreamSource, FetchOptions, FetchedManifest, ManifestSource } from "./source.js";

@@ -1,4 +1,5 @@
 import { classify, missingContent, type Classification } from "./classify.js";
+import type { Platform } from "./documents.js";
 import type { FetchOptions, FetchedManifest, ManifestSource } from "./source.js";
 
 export interface InspectTarget {
@@ -15,6 +16,8 @@ export interface InspectOptions {
   signal?: AbortSignal;
   /** Parallel child/config fetches, default 4. */
   concurrency?: number;
+  /** The platform the image must provide; default linux/amd64. */
+  platform?: Platform;
 }
 
 export interface InspectResult extends Classification {
@@ -53,7 +56,8 @@ export async function inspect(source: ManifestSource, target: InspectTarget, opt
       options.concurrency ?? 4,
     );
   }
-  return { ...classify({ root, children, configs }), digest: root.digest };
+  const platform = options.platform === undefined ? {} : { platform: options.platform };
+  return { ...classify({ root, children, configs, ...platform }), digest: root.digest };
 }
 
 /** Runs jobs with at most `limit` in flight; stops starting new ones after a failure and rethrows the first. */

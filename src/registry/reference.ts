@@ -54,10 +54,19 @@ export interface ImageReference {
   digest?: string;
 }
 
+/** Docker Hub's name in references, and the host its registry API is served from. */
+export const DOCKER_HUB = "docker.io";
+export const DOCKER_HUB_API_HOST = "registry-1.docker.io";
+/** Docker Hub's token service and blob CDN: the hosts its token realm and blob redirects point at. */
+export const DOCKER_HUB_ALLOWED_HOSTS: readonly string[] = ["auth.docker.io", "production.cloudflare.docker.com"];
+const DOCKER_HUB_ALIASES = new Set([DOCKER_HUB, "index.docker.io", DOCKER_HUB_API_HOST]);
+
 /**
- * Parses `host/name:tag` or `host/name@sha256:…` (`host/name:tag@sha256:…` is accepted; the digest wins). The
- * registry host is required: the first path component must contain `.` or `:`, be `localhost` or a bracketed IPv6
- * address. A tag or digest is required too (no implicit `latest`).
+ * Parses a reference the way Docker normalises it: `host/name:tag`, `host/name@sha256:…` (`name:tag@sha256:…` is
+ * accepted; the digest wins), or a Docker Hub short name (`ubuntu:22.04` is `docker.io/library/ubuntu:22.04`,
+ * `acme/app:1` is `docker.io/acme/app:1`). The first path component is a registry host when it contains `.` or
+ * `:`, is `localhost` or a bracketed IPv6 address. `index.docker.io` and `registry-1.docker.io` are `docker.io`.
+ * A tag or digest is required (no implicit `latest`).
  */
 export function parseImageReference(input: string): ImageReference {
   const fail = (why: string): never => {
@@ -72,11 +81,14 @@ export function parseImageReference(input: string): ImageReference {
     if (!isValidDigest(digest)) fail("digest must be sha256:<64 lowercase hex>");
   }
   const slash = rest.indexOf("/");
-  if (slash < 0) fail("expected host/name:tag or host/name@sha256:…");
-  const registry = rest.slice(0, slash).toLowerCase();
-  if (!looksLikeHost(registry)) fail(`${JSON.stringify(registry)} is not a registry host (e.g. ghcr.io)`);
-  if (!isValidAuthority(registry)) fail(`invalid registry host ${JSON.stringify(registry)}`);
-  let path = rest.slice(slash + 1);
+  const first = slash < 0 ? "" : rest.slice(0, slash).toLowerCase();
+  let registry = DOCKER_HUB;
+  let path = rest;
+  if (looksLikeHost(first)) {
+    if (!isValidAuthority(first)) fail(`invalid registry host ${JSON.stringify(first)}`);
+    registry = DOCKER_HUB_ALIASES.has(first) ? DOCKER_HUB : first;
+    path = rest.slice(slash + 1);
+  }
   let tag: string | undefined;
   const colon = path.lastIndexOf(":");
   if (colon > path.lastIndexOf("/")) {
@@ -84,13 +96,19 @@ export function parseImageReference(input: string): ImageReference {
     path = path.slice(0, colon);
     if (!isValidTag(tag)) fail(`invalid tag ${JSON.stringify(tag)}`);
   }
-  const name = path.toLowerCase();
+  let name = path.toLowerCase();
+  if (registry === DOCKER_HUB && !name.includes("/")) name = `library/${name}`;
   if (!isValidName(name)) fail(`invalid repository name ${JSON.stringify(path)}`);
   if (tag === undefined && digest === undefined) fail("add a :tag or @sha256:… digest");
   const ref: ImageReference = { registry, name };
   if (tag !== undefined) ref.tag = tag;
   if (digest !== undefined) ref.digest = digest;
   return ref;
+}
+
+/** `host[:port]` that serves a registry's API: Docker Hub's is `registry-1.docker.io`, every other is itself. */
+export function registryApiHost(registry: string): string {
+  return registry === DOCKER_HUB ? DOCKER_HUB_API_HOST : registry;
 }
 
 export function formatImageReference(ref: ImageReference): string {

@@ -1,3 +1,4 @@
+import type { Readable } from "node:stream";
 /** A manifest or index as fetched: raw bytes, their sha256, and the media type the source announced. */
 export interface FetchedManifest {
   /** sha256 of `bytes` (verified against the requested digest when fetched by digest). */
@@ -30,4 +31,12 @@ export interface ManifestSource {
   getManifest(name: string, reference: string, options?: FetchOptions): Promise<FetchedManifest>;
   /** Blob (≤ 4 MiB) by descriptor; size and sha256 verified. */
   getBlob(name: string, descriptor: BlobDescriptor, options?: FetchOptions): Promise<Uint8Array>;
+}
+
+/**
+ * Where layers are streamed from (registry or OCI layout). The stream is not verified here: the reader checks its
+ * length and sha256 against the descriptor as it consumes it (the layer is never buffered whole).
+ */
+export interface BlobStreamSource {
+  openBlob(name: string, descriptor: BlobDescriptor, options?: FetchOptions): Promise<Readable>;
 }

@@ -9,6 +9,7 @@ import { api, fixtureRepo, type LogLines, mockBotLogin, mockRepoAt, mockToken, n
 import { CACHE, ciCause, fromRegistry, incidentBody } from "./package-expectations.js";
 import {
   deliverPackage,
+  expectOnlyMockedRequests,
   MAIN_SHA,
   manifestSummary,
   mockCreateIssue,
@@ -46,10 +47,7 @@ afterEach(async () => {
   delete process.env.TAGGUARD_REGISTRY_URL;
   await proxy.stop();
   await registry.stop();
-  unmatched.stop();
-  // nock sees the requests to the proxy and the fake registry and lets them through to 127.0.0.1.
-  expect(unmatched.requests.filter((r) => !r.includes("//127.0.0.1:"))).toEqual([]);
-  expect(nock.pendingMocks()).toEqual([]);
+  expectOnlyMockedRequests(unmatched);
 });
 
 const BY_DIGEST = `GET /v2/acme/app/manifests/${CACHE}`;

@@ -1,9 +1,10 @@
 import type { EmitterWebhookEvent } from "@octokit/webhooks";
-import type nock from "nock";
+import { expect } from "@jest/globals";
+import nock from "nock";
 import type { Probot } from "probot";
 import { FakeRegistry, type FakeRegistryOptions } from "../registry/fake-registry.js";
 import { blob, documentJson, fixture, LAYOUT_DIR } from "../registry/fixtures.js";
-import { BOT, INSTALLATION, OWNER, REPO, REPO_PATH } from "./harness.js";
+import { base64Lines, BOT, INSTALLATION, OWNER, REPO, REPO_PATH } from "./harness.js";
 
 /** Helpers for `registry_package` / `package` deliveries: payloads, the fake registry, incident API mocks. */
 
@@ -106,6 +107,32 @@ export interface IssueStub {
   number: number;
   body: string;
   login?: string;
+}
+
+/**
+ * Stops recording unmatched requests and asserts that every GitHub request met a mock and every mock was used (nock
+ * sees the requests to the fake registry, and proxies, on 127.0.0.1 too and lets them through).
+ */
+export function expectOnlyMockedRequests(unmatched: { requests: string[]; stop(): void }): void {
+  unmatched.stop();
+  expect(unmatched.requests.filter((r) => !r.includes("//127.0.0.1:"))).toEqual([]);
+  expect(nock.pendingMocks()).toEqual([]);
+}
+
+/**
+ * `.github/tagguard.yml` as the watcher reads it (404 without `config`): at `ref`, the default branch's head, with its
+ * workflows before an incident; without one (the default branch) after each runnable image, for its `verify:` entries.
+ */
+export function mockConfigFile(scope: nock.Scope, config?: string, options: { ref?: string; times?: number } = {}): nock.Scope {
+  const path = scope.get(`${REPO_PATH}/contents/.github%2Ftagguard.yml`);
+  const contents = (options.ref === undefined ? path : path.query({ ref: options.ref })).times(options.times ?? 1);
+  if (config === undefined) return contents.reply(404, { message: "Not Found" });
+  return contents.reply(200, { type: "file", path: ".github/tagguard.yml", size: config.length, encoding: "base64", content: base64Lines(config) });
+}
+
+/** The default branch's `.github/tagguard.yml`, read after each runnable image for its `verify:` entries: none here. */
+export function mockNoVerifyConfig(scope: nock.Scope, times = 1): nock.Scope {
+  return mockConfigFile(scope, undefined, { times });
 }
 
 export function mockOpenIncidents(scope: nock.Scope, issues: IssueStub[] = []): nock.Scope {

@@ -1008,6 +1008,7 @@ describe("pull_request handler", () => {
           cacheTags: [...DEFAULT_CACHE_TAGS],
           deployTargets: [],
           incidents: true,
+          verify: [],
           diagnostics: [],
         },
         repository: "acme/app",

@@ -5,9 +5,10 @@ import * as engine from "../../src/engine/index.js";
 import type { FakeRegistry } from "../registry/fake-registry.js";
 import { documentJson, fixture } from "../registry/fixtures.js";
 import { CACHE, CACHE_INDEX, ciCause, fromRegistry, GOOD, incidentBody, MARKER, OTHER_GOOD, restore } from "./package-expectations.js";
-import { api, base64Lines, BOT, fixtureRepo, type LogLines, mockBotLogin, mockRepoAt, mockToken, newProbot, recordUnmatched, REPO_PATH } from "./harness.js";
+import { api, BOT, fixtureRepo, type LogLines, mockBotLogin, mockRepoAt, mockToken, newProbot, recordUnmatched, REPO_PATH } from "./harness.js";
 import {
   deliverPackage,
+  expectOnlyMockedRequests,
   MAIN_SHA,
   manifestSummary,
   mockClose,
@@ -17,6 +18,8 @@ import {
   mockDefaultBranch,
   mockLabelMissing,
   mockLabelPresent,
+  mockConfigFile,
+  mockNoVerifyConfig,
   mockOpenIncidents,
   pointTag,
   publishPayload,
@@ -42,10 +45,7 @@ beforeEach(async () => {
 afterEach(async () => {
   delete process.env.TAGGUARD_REGISTRY_URL;
   await registry.stop();
-  unmatched.stop();
-  // nock sees the requests to the fake registry too and lets them through to 127.0.0.1.
-  expect(unmatched.requests.filter((r) => !r.includes("//127.0.0.1:"))).toEqual([]);
-  expect(nock.pendingMocks()).toEqual([]);
+  expectOnlyMockedRequests(unmatched);
 });
 
 /** Registry requests as `path`, with the random token query left as is. */
@@ -54,18 +54,12 @@ const byDigest = (digest: string) => `/v2/acme/app/manifests/${digest}`;
 const TOKEN = "/token?service=fake-registry&scope=repository%3Aacme%2Fapp%3Apull";
 
 
-/** `.github/tagguard.yml` at the default branch's head, as the watcher reads it (404 without `config`). */
-function mockConfigFile(scope: nock.Scope, config?: string): void {
-  const contents = scope.get(`${REPO_PATH}/contents/.github%2Ftagguard.yml`).query({ ref: MAIN_SHA });
-  if (config === undefined) contents.reply(404, { message: "Not Found" });
-  else contents.reply(200, { type: "file", path: ".github/tagguard.yml", size: config.length, encoding: "base64", content: base64Lines(config) });
-}
 
 /** Everything the watcher reads before opening an incident: open incidents, the default branch, its config and workflows. */
 function mockRepoReads(scope: nock.Scope, repo = fixtureRepo("repo"), config?: string): void {
   mockOpenIncidents(scope);
   mockDefaultBranch(scope);
-  mockConfigFile(scope, config);
+  mockConfigFile(scope, config, { ref: MAIN_SHA });
   mockRepoAt(scope, MAIN_SHA, repo);
 }
 
@@ -85,6 +79,7 @@ describe("registry_package published: opening an incident", () => {
     const scope = api();
     mockToken(scope);
     mockBotLogin(scope);
+    mockNoVerifyConfig(scope);
     mockOpenIncidents(scope);
     await deliverPackage(probot, "d-good", publishPayload({ tag: "latest", digest: GOOD, manifest: manifestSummary("multiarch-legacy-att") }));
 
@@ -153,6 +148,7 @@ describe("registry_package published: opening an incident", () => {
     const scope = api();
     mockToken(scope);
     mockBotLogin(scope);
+    mockNoVerifyConfig(scope, 2);
     mockOpenIncidents(scope);
     mockOpenIncidents(scope);
     const payload = (tag: string) => publishPayload({ tag, digest: GOOD, manifest: manifestSummary("multiarch-legacy-att") });
@@ -226,6 +222,7 @@ describe("registry_package published: the incident lifecycle", () => {
     const scope = api();
     mockToken(scope);
     mockBotLogin(scope);
+    mockNoVerifyConfig(scope);
     mockOpenIncidents(scope, [{ number: 12, body: earlierIncident }]);
     mockComment(scope, 12, comments);
     mockClose(scope, 12, updates);
@@ -252,6 +249,7 @@ describe("registry_package published: the incident lifecycle", () => {
     const scope = api();
     mockToken(scope);
     mockBotLogin(scope);
+    mockNoVerifyConfig(scope);
     mockOpenIncidents(scope, [{ number: 12, body: earlierIncident }]);
 
     await deliverPackage(probot, "d1", publishPayload({ tag: "latest", digest: GOOD, manifest: manifestSummary("multiarch-legacy-att") }));
@@ -316,7 +314,7 @@ describe("registry_package published: no incident", () => {
     mockBotLogin(scope);
     mockOpenIncidents(scope);
     mockDefaultBranch(scope);
-    mockConfigFile(scope);
+    mockConfigFile(scope, undefined, { ref: MAIN_SHA });
     mockRepoAt(scope, MAIN_SHA, fixtureRepo("cache-ref"));
 
     await deliverPackage(probot, "d1", cachePublish({ tag: "deps" }));
@@ -355,7 +353,7 @@ describe("registry_package published: no incident", () => {
     mockBotLogin(scope);
     mockOpenIncidents(scope);
     mockDefaultBranch(scope);
-    mockConfigFile(scope, "incidents: false\n");
+    mockConfigFile(scope, "incidents: false\n", { ref: MAIN_SHA });
 
     await deliverPackage(probot, "d1", cachePublish());
 

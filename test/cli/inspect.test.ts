@@ -3,6 +3,7 @@ import { INSPECT_HELP, INSPECT_USAGE, runInspect } from "../../src/cli/inspect.j
 import { MANIFEST_ACCEPT } from "../../src/registry/index.js";
 import { FakeRegistry } from "../registry/fake-registry.js";
 import { LAYOUT_DIR, fixture } from "../registry/fixtures.js";
+import { capture } from "./capture.js";
 
 const AMD64 = "sha256:a94fa8ee5d4d401c23d0fd7e974b05b396a50d99b0b772ad91f9ebcbaf66b8c5";
 const ARM64 = "sha256:392c40ca2b9f1854011490a596b1ae4f0cf8dddf7e5ffdc1ee88d2419494d228";
@@ -10,16 +11,7 @@ const DOCKER_AMD64 = "sha256:848875c366a9ab49aa0948806fcbb05f5d1f6266c94d38e6d8f
 const CACHE_MESSAGE =
   "the tag holds a BuildKit registry cache (config application/vnd.buildkit.cacheconfig.v0), not a runnable image; export the cache to its own ref, e.g. cache-to: type=registry,ref=<image>:buildcache,mode=max";
 
-async function run(argv: string[], env: Record<string, string> = {}) {
-  let stdout = "";
-  let stderr = "";
-  const code = await runInspect(argv, {
-    stdout: { write: (chunk: string) => (stdout += chunk) },
-    stderr: { write: (chunk: string) => (stderr += chunk) },
-    env,
-  });
-  return { code, stdout, stderr };
-}
+const run = (argv: string[], env: Record<string, string> = {}) => capture(runInspect, argv, { env });
 
 describe("tagguard inspect against a strict ghcr-like registry", () => {
   let registry: FakeRegistry;

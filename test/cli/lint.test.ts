@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LINT_HELP } from "../../src/cli/lint.js";
 import { main } from "../../src/cli/main.js";
+import { capture } from "./capture.js";
 import { lint } from "./run-cli.js";
 
 const CONFIGURED = "test/fixtures/cli/configured";
@@ -12,12 +13,7 @@ const version = (JSON.parse(readFileSync("package.json", "utf8")) as { version: 
 const scratch = mkdtempSync(join(tmpdir(), "tagguard-lint-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-async function tagguard(...argv: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const code = await main(argv, { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) }, env: {} });
-  return { code, stdout, stderr };
-}
+const tagguard = (...argv: string[]) => capture(main, argv);
 
 function headlines(stdout: string): string[] {
   return stdout.split("\n").filter((l) => /^\S.*:\d+:\d+: /.test(l));

@@ -37,6 +37,14 @@ deployTargets:
     uses: ["acme/edge-deploy@*"]
     run: [edgectl deploy]
 incidents: false
+verify:
+  - image: ghcr.io/acme/app
+    path: /app
+  - image: ghcr.io/acme/api:release-*
+    path: /srv
+    context: services/api
+    map: [{ from: src, to: /srv/src }]
+    platform: linux/arm64
 `);
     expect(config).toEqual({
       rules: {
@@ -50,6 +58,17 @@ incidents: false
         { name: "edge-fleet", uses: ["acme/edge-deploy@*"], run: ["edgectl deploy"] },
       ],
       incidents: false,
+      verify: [
+        { image: "ghcr.io/acme/app", path: "/app", context: ".", dockerfile: "Dockerfile", map: [] },
+        {
+          image: "ghcr.io/acme/api:release-*",
+          path: "/srv",
+          context: "services/api",
+          dockerfile: "services/api/Dockerfile",
+          map: [{ from: "src", to: "/srv/src" }],
+          platform: "linux/arm64",
+        },
+      ],
       diagnostics: [],
     });
   });
@@ -88,7 +107,7 @@ colour: blue
         '  6:20-6:25: cacheTags[1]: repeats entry 1 ("cache")',
         '  8:5-9:1: deployTargets[0]: needs the key "name"',
         '  8:17-8:22: deployTargets[0].platforms[0]: "amd64" does not match the pattern ^[a-z0-9]+/[a-z0-9_]+(/[a-z0-9]+)?$',
-        '  9:1-9:7: top level: unknown key "colour"; expected one of: rules, ignore, cacheTags, deployTargets, incidents, _extends',
+        '  9:1-9:7: top level: unknown key "colour"; expected one of: rules, ignore, cacheTags, deployTargets, incidents, verify, _extends',
       ].join("\n"),
     ]);
     expect(config.diagnostics[0].fingerprint).toMatch(/^[0-9a-f]{16}$/);
@@ -96,7 +115,7 @@ colour: blue
 
   it("reports an unknown top-level key at the key", () => {
     expect(parseConfig("rule:\n  cache-overwrites-tag: {enabled: false}\n").diagnostics.map(show)).toEqual([
-      'invalid-config 1:1-1:5 error: .github/tagguard.yml is invalid, so tagguard ignores it and uses its defaults. top level: unknown key "rule"; expected one of: rules, ignore, cacheTags, deployTargets, incidents, _extends',
+      'invalid-config 1:1-1:5 error: .github/tagguard.yml is invalid, so tagguard ignores it and uses its defaults. top level: unknown key "rule"; expected one of: rules, ignore, cacheTags, deployTargets, incidents, verify, _extends',
     ]);
   });
 

@@ -7,6 +7,7 @@ import {
   isValidName,
   isValidTag,
   parseImageReference,
+  registryApiHost,
 } from "../../src/registry/index.js";
 
 const HEX = "80f897a817928176ba4fa7c6e90086af60ebebfbda8273179395b0b3e2f8efeb";
@@ -75,13 +76,20 @@ describe("parseImageReference", () => {
     ["localhost/app:dev", { registry: "localhost", name: "app", tag: "dev" }],
     [`ghcr.io/acme/app@sha256:${HEX}`, { registry: "ghcr.io", name: "acme/app", digest: `sha256:${HEX}` }],
     [`ghcr.io/acme/app:1@sha256:${HEX}`, { registry: "ghcr.io", name: "acme/app", tag: "1", digest: `sha256:${HEX}` }],
+    ["ubuntu:22.04", { registry: "docker.io", name: "library/ubuntu", tag: "22.04" }],
+    ["acme/app:1", { registry: "docker.io", name: "acme/app", tag: "1" }],
+    ["docker.io/ubuntu:22.04", { registry: "docker.io", name: "library/ubuntu", tag: "22.04" }],
+    ["docker.io/library/ubuntu:22.04", { registry: "docker.io", name: "library/ubuntu", tag: "22.04" }],
+    ["index.docker.io/acme/app:1", { registry: "docker.io", name: "acme/app", tag: "1" }],
+    ["registry-1.docker.io/library/node:20", { registry: "docker.io", name: "library/node", tag: "20" }],
+    [`alpine@sha256:${HEX}`, { registry: "docker.io", name: "library/alpine", digest: `sha256:${HEX}` }],
   ])("parses %s", (input, expected) => {
     expect(parseImageReference(input)).toEqual(expected);
   });
 
   it.each([
-    ["acme/app:1", 'invalid image reference "acme/app:1": "acme" is not a registry host (e.g. ghcr.io)'],
-    ["app:1", 'invalid image reference "app:1": expected host/name:tag or host/name@sha256:…'],
+    ["ubuntu", 'invalid image reference "ubuntu": add a :tag or @sha256:… digest'],
+    ["Ubu..ntu:1", 'invalid image reference "Ubu..ntu:1": invalid repository name "Ubu..ntu"'],
     ["ghcr.io/acme/app", 'invalid image reference "ghcr.io/acme/app": add a :tag or @sha256:… digest'],
     ["ghcr.io/acme/app:", 'invalid image reference "ghcr.io/acme/app:": invalid tag ""'],
     ["ghcr.io/acme/app@sha256:abc", 'invalid image reference "ghcr.io/acme/app@sha256:abc": digest must be sha256:<64 lowercase hex>'],
@@ -94,5 +102,14 @@ describe("parseImageReference", () => {
 
   it("formats back to the canonical form", () => {
     expect(formatImageReference(parseImageReference("GHCR.IO/Acme/App:V1"))).toBe("ghcr.io/acme/app:V1");
+    expect(formatImageReference(parseImageReference("ubuntu:22.04"))).toBe("docker.io/library/ubuntu:22.04");
+  });
+
+  it("talks to Docker Hub's API host for docker.io", () => {
+    expect([registryApiHost("docker.io"), registryApiHost("ghcr.io"), registryApiHost("127.0.0.1:5000")]).toEqual([
+      "registry-1.docker.io",
+      "ghcr.io",
+      "127.0.0.1:5000",
+    ]);
   });
 });

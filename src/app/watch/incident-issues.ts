@@ -2,6 +2,16 @@ import type { ProbotOctokit } from "probot";
 import type { BoundedMap } from "../runtime/bounded-map.js";
 import { hasIncidentMarker, incidentTitle, reportedDigests, type TagKey, tagRef } from "./incident.js";
 
+/** What tells one kind of incident from another: its marker, its title and the digests it records as reported. */
+export interface IncidentKind {
+  hasMarker(body: string | null | undefined, key: TagKey): boolean;
+  title(key: TagKey): string;
+  reportedDigests(body: string | null | undefined): string[];
+}
+
+/** A BuildKit cache on an image tag (the default kind). */
+export const CACHE_INCIDENT: IncidentKind = { hasMarker: hasIncidentMarker, title: incidentTitle, reportedDigests };
+
 type Octokit = InstanceType<typeof ProbotOctokit>;
 
 /** The label every incident carries; open incidents are listed by it. */
@@ -36,6 +46,7 @@ export class IncidentIssues {
     private readonly repo: RepoRef,
     private readonly botLogin: string,
     private readonly memory: BoundedMap<number>,
+    private readonly kind: IncidentKind = CACHE_INCIDENT,
   ) {}
 
   private memoryKey(key: TagKey): string {
@@ -43,7 +54,7 @@ export class IncidentIssues {
   }
 
   private isIncident(issue: { user?: { login?: string } | null; body?: string | null }, key: TagKey): boolean {
-    return issue.user?.login === this.botLogin && hasIncidentMarker(issue.body, key);
+    return issue.user?.login === this.botLogin && this.kind.hasMarker(issue.body, key);
   }
 
   /** The open incident for `key` (the oldest, should there be several), or undefined. */
@@ -69,19 +80,19 @@ export class IncidentIssues {
 
   /** Whether the incident (its body, or one of the App's comments on it) already reports `digest`. */
   async hasReported(incident: OpenIncident, digest: string): Promise<boolean> {
-    if (reportedDigests(incident.body).includes(digest)) return true;
+    if (this.kind.reportedDigests(incident.body).includes(digest)) return true;
     const comments = await this.octokit.paginate(this.octokit.rest.issues.listComments, {
       ...this.repo,
       issue_number: incident.number,
       per_page: 100,
     });
-    return comments.some((c) => c.user?.login === this.botLogin && reportedDigests(c.body).includes(digest));
+    return comments.some((c) => c.user?.login === this.botLogin && this.kind.reportedDigests(c.body).includes(digest));
   }
 
   /** Opens an incident (creating the label first when the repository lacks it); returns the issue number. */
   async open(key: TagKey, body: string): Promise<number> {
     await this.ensureLabel();
-    const { data } = await this.octokit.rest.issues.create({ ...this.repo, title: incidentTitle(key), body, labels: [INCIDENT_LABEL] });
+    const { data } = await this.octokit.rest.issues.create({ ...this.repo, title: this.kind.title(key), body, labels: [INCIDENT_LABEL] });
     this.memory.set(this.memoryKey(key), data.number);
     return data.number;
   }

@@ -43,11 +43,11 @@ function isNotFound(err: unknown): boolean {
   return typeof err === "object" && err !== null && (err as { status?: unknown }).status === 404;
 }
 
-/** The repository's `.github/tagguard.yml` at `sha` (the defaults without one, or for an invalid one). */
-async function repoConfig(octokit: Octokit, owner: string, repo: string, sha: string): Promise<Config> {
+/** The repository's `.github/tagguard.yml` at `ref` (the default branch without one), parsed; the defaults without one, or for an invalid one. */
+export async function repositoryConfig(octokit: Octokit, owner: string, repo: string, ref?: string): Promise<Config> {
   let text: string | undefined;
   try {
-    const { data } = await octokit.rest.repos.getContent({ owner, repo, path: CONFIG_PATH, ref: sha });
+    const { data } = await octokit.rest.repos.getContent({ owner, repo, path: CONFIG_PATH, ...(ref === undefined ? {} : { ref }) });
     if (!Array.isArray(data) && data.type === "file" && data.encoding === "base64") text = decodeBase64Text(data.content);
   } catch (err) {
     if (!isNotFound(err)) throw err;
@@ -74,7 +74,7 @@ export async function examineWorkflows(
     const branch = repository.defaultBranch ?? (await octokit.rest.repos.get({ owner, repo })).data.default_branch;
     const { data } = await octokit.rest.repos.getBranch({ owner, repo, branch });
     const sha = data.commit.sha;
-    const config = await repoConfig(octokit, owner, repo, sha);
+    const config = await repositoryConfig(octokit, owner, repo, sha);
     if (!config.incidents) return { incidents: false };
     const read = await readRepositoryFiles(
       octokit,

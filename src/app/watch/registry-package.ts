@@ -38,6 +38,7 @@ import { IncidentIssues } from "./incident-issues.js";
 import { type PackageEvent, parsePackageEvent, type PublishedVersion } from "./package-event.js";
 import { examineWorkflows, imageRefOf, type WorkflowReader } from "./publish-workflows.js";
 import { describeError, KeyedQueue, RecentSet } from "../runtime/keyed.js";
+import { verifyLimitsFromEnv, verifyPublished, type VerifyPublishDeps } from "./verify-publish.js";
 
 export { PACKAGE_EVENTS } from "./package-event.js";
 
@@ -71,11 +72,14 @@ export interface PublishDeps extends WorkflowReader {
   incidents: BoundedMap<number>;
   /** The docs base incidents link (`TAGGUARD_DOCS_URL`, default the running version's docs). */
   docsBase: string;
+  /** Verifying published images against their source (`verify:` in `.github/tagguard.yml`); undefined: off. */
+  verify?: VerifyPublishDeps;
 }
 
 /** The publish watcher's dependencies for the App: the registry client comes from the operator's environment. */
 export function publishWatcherDeps(engine: Engine, botLogin: () => Promise<string>, env: Env): PublishDeps {
   const registry = new RegistryClient(registryOptionsFromEnv(env));
+  const docsBase = docsBaseOf(env);
   return {
     engine,
     refUsage: imageRefUsage,
@@ -87,7 +91,8 @@ export function publishWatcherDeps(engine: Engine, botLogin: () => Promise<strin
     inflight: new Map(),
     lastGood: new BoundedMap(),
     incidents: new BoundedMap(),
-    docsBase: docsBaseOf(env),
+    docsBase,
+    verify: { registry, botLogin, incidents: new BoundedMap(), docsBase, ...verifyLimitsFromEnv(env) },
   };
 }
 
@@ -253,6 +258,7 @@ async function watch(context: PublishContext, v: PublishedVersion, deps: Publish
     new IncidentIssues(context.octokit, { owner: repository.owner, repo: repository.repo }, await deps.botLogin(), deps.incidents);
 
   if (decision.verdict === "image") {
+    if (decision.source === "registry" && deps.verify !== undefined) await verifyPublished(context.octokit, repository, v, deps.verify, log);
     const incidents = await issues();
     const open = await incidents.findOpen(key);
     if (!open) return;
