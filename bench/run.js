@@ -7,6 +7,7 @@ import { parseArgs } from "node:util";
 import { DEFAULT_COUNT, DEFAULT_SEED } from "./corpus.js";
 import { prBudget } from "./pr-budget.js";
 import { registryInspect } from "./registry.js";
+import { scale } from "./scale.js";
 import { serverLoad } from "./server.js";
 import { formatTable, formatTargets, machineInfo, ROOT, round } from "./support.js";
 import { throughput } from "./throughput.js";
@@ -16,6 +17,7 @@ const BENCHMARKS = {
   "pr-budget": (o) => prBudget(o),
   registry: (o) => registryInspect(o),
   server: (o) => serverLoad(o),
+  scale: (o) => scale(o),
 };
 
 const USAGE = `usage: npm run bench -- [--quick] [--only NAME[,NAME…]] [--seed N] [--files N]
