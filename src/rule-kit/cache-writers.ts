@@ -15,6 +15,7 @@ import type { RelatedLocation } from "../report/finding.js";
 import type { Span } from "../workflow/span.js";
 import { renderTemplate, templateLiteral, trimTemplate, type Val } from "../workflow/expr/value.js";
 import { describeSite, spanKey, stepLabel } from "./util.js";
+import { comparisons } from "./comparisons.js";
 
 /** One image ref a build may push. */
 export interface PushedRef {
@@ -46,7 +47,10 @@ export function pushedRefs(builds: BuildInvocation[]): RefIndex<PushedRef> {
  * string, unknown parts from the same evaluation). Only the pushes that may name the same image are compared.
  */
 export function overwritesPush(ref: TemplateRef, pushes: RefIndex<PushedRef>): boolean {
-  return pushes.candidates(ref).some((p) => compareRefs(ref, p.ref) === "definite");
+  return pushes.sameString(ref).some((p) => {
+    comparisons.pairs++;
+    return compareRefs(ref, p.ref) === "definite";
+  });
 }
 
 function eventKey(e: EventCase): string {

@@ -13,6 +13,7 @@ import { exclusive } from "../rule-kit/cache-writers.js";
 import { defineRule, type RuleContext } from "../rule-kit/rule.js";
 import { precedingSteps, runnerArch, runnerLabels, siteKey } from "../rule-kit/steps.js";
 import { describeSite, spanKey, stepSubject } from "../rule-kit/util.js";
+import { comparisons } from "../rule-kit/comparisons.js";
 
 /** What makes two builds of one tag produce different images. */
 interface Signature {
@@ -248,6 +249,7 @@ export default defineRule({
       const fields = new Map<Field, [string, string]>();
       for (let i = 0; i < pushes.length; i++) {
         for (let j = i + 1; j < pushes.length; j++) {
+          comparisons.pairs++;
           const [p, q] = [pushes[i], pushes[j]];
           if (p.site === q.site && (p.event !== q.event || p.leg === q.leg)) continue;
           if (exclusive(p.build.visit, q.build.visit)) continue;
