@@ -53,6 +53,18 @@ describe("bounded work on hostile input", () => {
     expect(findings).toEqual(["analysis-limit .github/workflows/env.yml:34"]);
   });
 
+  it("stops a script that doubles a variable through $GITHUB_ENV at the size limit, at that step", () => {
+    const steps = Array.from({ length: 40 }, () => `      - run: echo "A=$A$A" >> "$GITHUB_ENV"\n`).join("");
+    const workflow = `on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    env:\n      A: ab\n    steps:\n${steps}      - run: docker build -t ghcr.io/acme/app:$A --push .\n`;
+    expect(run([{ path: ".github/workflows/env.yml", text: workflow }]).findings).toEqual(["analysis-limit .github/workflows/env.yml:26"]);
+  });
+
+  it("stops format() that repeats a variable into the next at the size limit", () => {
+    const env = Array.from({ length: 30 }, (_, i) => `  V${i + 1}: \${{ format('{0}{0}{0}{0}', env.V${i}) }}\n`).join("");
+    const workflow = `on: push\nenv:\n  V0: ab\n${env}jobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo hi\n`;
+    expect(run([{ path: ".github/workflows/format.yml", text: workflow }]).findings).toEqual(["analysis-limit .github/workflows/format.yml:35"]);
+  });
+
   it("stops composite actions that each call the next four times at the step budget, keeping earlier findings", () => {
     const files = compositeFanout(9, 4);
     const { budget, findings } = run(files);
