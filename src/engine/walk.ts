@@ -80,7 +80,7 @@ export class Walker {
   /** Each job's matrix is expanded once per walk, not once per event case. */
   private readonly legs = new Map<Job, Leg[]>();
 
-  /** The step being evaluated, where the budget reports a value that grew too long. */
+  /** The step or env entry being evaluated, where the budget reports a value that grew too long. */
   private current: Span | undefined;
 
   constructor(
@@ -160,6 +160,7 @@ export class Walker {
     if (map.size === 0) return frame.env;
     const into = new Map(frame.env);
     for (const [name, value] of map) {
+      this.current = value.span;
       into.set(name, this.evaluate(value, frameScope({ ...frame, env: into })));
     }
     return into;
@@ -252,6 +253,7 @@ export class Walker {
       if (step.if && !this.reachable(step.if, frameScope(before))) continue;
       const frame: Frame = step.env.size ? { ...before, env: this.evalMap(step.env, before) } : before;
       const scope = frameScope(frame);
+      this.current = step.span;
       const uses = step.uses?.value ?? "";
       // The step instance: the same in every leg unless the step reads the leg's values.
       const readsLeg = origin !== undefined && origin.leg !== undefined && (origin.legDependent || stepReadsMatrix(step));

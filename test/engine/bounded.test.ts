@@ -46,11 +46,11 @@ describe("bounded work on hostile input", () => {
     expect(findings).toEqual(["analysis-limit .github/workflows/bake.yml:9"]);
   });
 
-  it("stops workflow env variables that double each other at the size limit", () => {
+  it("stops workflow env variables that double each other at the size limit, at the first too long (V20)", () => {
     const env = Array.from({ length: 30 }, (_, i) => `  V${i}: ${i ? `\${{ env.V${i - 1} }}\${{ env.V${i - 1} }}` : "ab"}\n`).join("");
     const workflow = `on: push\nenv:\n${env}jobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo hi\n`;
     const { findings } = run([{ path: ".github/workflows/env.yml", text: workflow }]);
-    expect(findings).toEqual(["analysis-limit .github/workflows/env.yml:34"]);
+    expect(findings).toEqual(["analysis-limit .github/workflows/env.yml:23"]);
   });
 
   it("stops a script that doubles a variable through $GITHUB_ENV at the size limit, at that step", () => {
@@ -59,10 +59,10 @@ describe("bounded work on hostile input", () => {
     expect(run([{ path: ".github/workflows/env.yml", text: workflow }]).findings).toEqual(["analysis-limit .github/workflows/env.yml:26"]);
   });
 
-  it("stops format() that repeats a variable into the next at the size limit", () => {
+  it("stops format() that repeats a variable into the next at the size limit, at the first too long (V10)", () => {
     const env = Array.from({ length: 30 }, (_, i) => `  V${i + 1}: \${{ format('{0}{0}{0}{0}', env.V${i}) }}\n`).join("");
     const workflow = `on: push\nenv:\n  V0: ab\n${env}jobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo hi\n`;
-    expect(run([{ path: ".github/workflows/format.yml", text: workflow }]).findings).toEqual(["analysis-limit .github/workflows/format.yml:35"]);
+    expect(run([{ path: ".github/workflows/format.yml", text: workflow }]).findings).toEqual(["analysis-limit .github/workflows/format.yml:13"]);
   });
 
   it("stops composite actions that each call the next four times at the step budget, keeping earlier findings", () => {
