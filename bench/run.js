@@ -7,6 +7,7 @@ import { parseArgs } from "node:util";
 import { DEFAULT_COUNT, DEFAULT_SEED } from "./corpus.js";
 import { prBudget } from "./pr-budget.js";
 import { registryInspect } from "./registry.js";
+import { scale } from "./scale.js";
 import { serverLoad } from "./server.js";
 import { formatTable, formatTargets, machineInfo, ROOT, round } from "./support.js";
 import { throughput } from "./throughput.js";
@@ -17,6 +18,7 @@ const BENCHMARKS = {
   "pr-budget": (o) => prBudget(o),
   registry: (o) => registryInspect(o),
   server: (o) => serverLoad(o),
+  scale: (o) => scale(o),
   verify: (o) => verifyBench(o),
 };
 

@@ -142,7 +142,8 @@ export async function throughput({ quick, seed, files: count }) {
     ],
     targets: [
       target("tagguard lint files/s through the CLI", round(cliFilesPerSec, 0), 1500, ">="),
-      target("tagguard wall time / actionlint wall time", round(ratio, 2), 0.7, "<=", "×"),
+      target("tagguard wall time / actionlint wall time", round(ratio, 2), 0.6, "<=", "×"),
+      target("tagguard lint peak RSS", round(cli.peakRssMiB, 0), 200, "<", " MiB"),
     ],
     data: {
       corpus: { files: corpus.length, workflows, bytes, seed },

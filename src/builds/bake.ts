@@ -12,11 +12,12 @@
 
 import { parseCacheLine } from "../docker/cache-spec.js";
 import type { EventCase } from "../engine/events.js";
+import type { Budget } from "../engine/budget.js";
 import type { Project } from "../engine/project.js";
 import { type Frame, frameScope } from "../engine/scope.js";
 import type { StepVisit } from "../engine/walk.js";
 import { evaluateInterpolated, ExpressionSyntaxError, toTemplate } from "../workflow/expr/evaluate.js";
-import { hole, known, renderTemplate, type Template, templateLiteral, trimTemplate } from "../workflow/expr/value.js";
+import { hole, known, renderTemplate, type Template, TemplateSizeError, templateLiteral, trimTemplate } from "../workflow/expr/value.js";
 import type { Step, Workflow } from "../workflow/model.js";
 import type { Span } from "../workflow/span.js";
 import { type ScalarValue, type Segment, YamlFile } from "../workflow/yaml.js";
@@ -179,8 +180,15 @@ class Definition {
   readonly targets = new Map<string, Attrs>();
   readonly groups = new Map<string, BakeValue | undefined>();
   readonly variables = new Map<string, BakeValue | undefined>();
+  /** Where each target and group is declared (the last declaration), for the budget's report. */
+  private readonly spans = new Map<string, Span>();
+  /** Resolved targets whose parents form no cycle, so their attributes are the same from every child. */
+  private readonly resolved = new Map<string, Attrs>();
 
-  constructor(files: BakeFile[]) {
+  constructor(
+    files: BakeFile[],
+    private readonly budget: Budget,
+  ) {
     for (const f of files) {
       for (const b of f.blocks) {
         if (b.type === "target") {
@@ -189,38 +197,64 @@ class Definition {
           mergeAttrs(attrs, b.attrs);
           if (inherits) attrs.set("inherits", inherits);
           this.targets.set(b.name, attrs);
-        } else if (b.type === "group") this.groups.set(b.name, b.attrs.get("targets"));
-        else if (b.type === "variable") this.variables.set(b.name, b.attrs.get("default"));
+          this.spans.set(b.name, b.span);
+        } else if (b.type === "group") {
+          this.groups.set(b.name, b.attrs.get("targets"));
+          this.spans.set(b.name, b.span);
+        } else if (b.type === "variable") this.variables.set(b.name, b.attrs.get("default"));
       }
     }
   }
 
   /** A target's attributes with its parents applied (parents first, later parents overriding earlier ones). */
-  resolve(name: string, names: (v: BakeValue | undefined) => string[], stack: string[] = []): Attrs | undefined {
+  resolve(name: string, names: (v: BakeValue | undefined) => string[]): Attrs | undefined {
+    const r = this.resolveFrom(name, names, []);
+    return r && new Map(r.attrs);
+  }
+
+  /**
+   * Resolves `name` below the targets of `stack`, which a cycle skips. A target resolved without skipping any is
+   * the same wherever it is reached, so it is resolved once: a diamond of `inherits` costs its distinct targets.
+   */
+  private resolveFrom(name: string, names: (v: BakeValue | undefined) => string[], stack: string[]): { attrs: Attrs; cyclic: boolean } | undefined {
+    const cached = this.resolved.get(name);
+    if (cached) return { attrs: cached, cyclic: false };
     const own = this.targets.get(name);
     if (!own) return undefined;
     const out: Attrs = new Map();
-    for (const parent of names(own.get("inherits"))) {
-      if (stack.includes(parent) || parent === name) continue;
-      const attrs = this.resolve(parent, names, [...stack, name]);
-      if (attrs) mergeAttrs(out, attrs);
+    let cyclic = !this.budget.bakeNode(this.spans.get(name) as Span);
+    for (const parent of cyclic ? [] : names(own.get("inherits"))) {
+      if (stack.includes(parent) || parent === name) {
+        cyclic = true;
+        continue;
+      }
+      const r = this.resolveFrom(parent, names, [...stack, name]);
+      if (!r) continue;
+      cyclic ||= r.cyclic;
+      mergeAttrs(out, r.attrs);
     }
     mergeAttrs(out, own);
-    return out;
+    if (!cyclic) this.resolved.set(name, out);
+    return { attrs: out, cyclic };
   }
 
-  /** Target names a list of requested targets and groups stands for, in order, without duplicates. */
+  /**
+   * Target names a list of requested targets and groups stands for, in order, without duplicates. A group
+   * already expanded adds nothing when it is named again (its targets are listed), so it is expanded once.
+   */
   expand(requested: string[], names: (v: BakeValue | undefined) => string[]): string[] {
     const out: string[] = [];
+    const done = new Set<string>();
     const visit = (n: string, stack: string[]) => {
       if (this.groups.has(n) && !stack.includes(n)) {
+        if (done.has(n) || !this.budget.bakeNode(this.spans.get(n) as Span)) return;
         for (const t of names(this.groups.get(n))) visit(t, [...stack, n]);
+        done.add(n);
       } else if (this.targets.has(n) && !out.includes(n)) out.push(n);
     };
     for (const n of requested) visit(n, []);
     return out;
   }
-
   /** Targets no other target inherits from. */
   leaves(names: (v: BakeValue | undefined) => string[]): string[] {
     const parents = new Set([...this.targets.values()].flatMap((attrs) => names(attrs.get("inherits"))));
@@ -409,7 +443,10 @@ export class BakeFiles {
   private readonly read = new Set<string>();
   private yamlByFile: Map<string, YamlFile> | undefined;
 
-  constructor(private readonly project: Project) {}
+  constructor(
+    private readonly project: Project,
+    private readonly budget: Budget,
+  ) {}
 
   /** The parsed workflow or action file at `file`. */
   yaml(file: string): YamlFile | undefined {
@@ -432,7 +469,7 @@ export class BakeFiles {
   builds(req: BakeRequest): BuildInvocation[] {
     const files = this.files(req);
     if (files.length === 0) return [];
-    const def = new Definition(files);
+    const def = new Definition(files, this.budget);
     const ev = new Evaluator(def, (n) => req.env(n), () => undefined, `${req.visit.instance}|bake`);
     const overrides = req.overrides.flatMap((o) => parseOverride(o) ?? []);
     const opts: InvocationOptions = { ...req, standalone: false };
@@ -459,16 +496,24 @@ export class BakeFiles {
       return at < 0 ? DEFAULT_BAKE_FILES.length : at;
     };
     return [...byDir.keys()].sort().flatMap((dir) => {
+      if (this.budget.exhausted) return [];
       const files = (byDir.get(dir) as BakeFile[]).sort((a, b) => order(a) - order(b) || a.path.localeCompare(b.path));
-      const def = new Definition(files);
+      const def = new Definition(files, this.budget);
       const ev = new Evaluator(def, () => undefined, (n) => only([{ hole: { source: `$${n}`, display: `\${${n}}` } }]), `${dir}|bake`);
       const hasDefault = def.groups.has("default") || def.targets.has("default");
       const names = hasDefault ? def.expand(["default"], ev.names) : def.leaves(ev.names);
       const opts: InvocationOptions = { visit: standaloneVisit(files[0].path), push: undefined, load: undefined, inputs: new Map(), standalone: true };
-      return names.flatMap((name) => {
-        const attrs = def.resolve(name, ev.names);
-        return attrs ? [invocation(name, attrs, [], ev, opts)] : [];
-      });
+      try {
+        return names.flatMap((name) => {
+          const attrs = def.resolve(name, ev.names);
+          return attrs ? [invocation(name, attrs, [], ev, opts)] : [];
+        });
+      } catch (err) {
+        if (!(err instanceof TemplateSizeError)) throw err;
+        const span = files.flatMap((f) => f.blocks)[0]?.span;
+        if (span) this.budget.stop(err.message, span);
+        return [];
+      }
     });
   }
 }

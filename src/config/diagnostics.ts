@@ -16,6 +16,7 @@ export const PARSE_ERROR = "parse-error";
 export const INVALID_CONFIG = "invalid-config";
 export const INVALID_IGNORE = "invalid-ignore";
 export const UNUSED_IGNORE = "unused-ignore";
+export const ANALYSIS_LIMIT = "analysis-limit";
 
 export const DIAGNOSTICS: readonly DiagnosticMeta[] = [
   {
@@ -41,5 +42,11 @@ export const DIAGNOSTICS: readonly DiagnosticMeta[] = [
     severity: "warning",
     description: "A '# tagguard: ignore[...]' comment ignores nothing: the rule reports no finding there",
     configurable: true,
+  },
+  {
+    id: ANALYSIS_LIMIT,
+    severity: "error",
+    description: "The repository asks for more work than one analysis may do (expansion, values that grow exponentially), so the analysis stopped early",
+    configurable: false,
   },
 ];

@@ -406,12 +406,40 @@ export function literalNameKey(r: TemplateRef): string | null {
 }
 
 /**
- * Key of a reference's tag when its name is split, its tag hole-free (`latest` when none is written) and it
- * has no digest, else null: two such references of one literal name with different keys never meet.
+ * Keys under which `compareRefs` can answer `definite` only for references with equal keys, null for an opaque
+ * reference (any reference may be the same string) or one with a digest (never `definite`). `bucket` is the
+ * literal name (case folded; for a name with unknown parts, its text after the last one) and the tag with its
+ * unknown parts by source; `scopes` the evaluations of the unknown parts (`Hole.scope`), or null when one is a
+ * run's ref name, which `sameHole` matches across scopes by trigger filters.
  */
-export function literalTagKey(r: TemplateRef): string | null {
-  if (r.kind !== "split" || r.digest) return null;
-  return templateLiteral(effectiveTag(r.tag)) ?? null;
+export function sameStringKeys(r: TemplateRef): { bucket: string; scopes: string | null } | null {
+  if (r.kind === "opaque" || r.digest) return null;
+  const scopes: string[] = [];
+  let loose = false;
+  const text = (t: Template, folded: boolean) => {
+    let out = "";
+    for (const p of t) {
+      if ("lit" in p) out += folded ? fold(p.lit) : p.lit;
+      else {
+        out += `\0${p.hole.source}\0`;
+        if (isRefScope(p.hole.scope)) loose = true;
+        scopes.push(p.hole.scope ?? "");
+      }
+    }
+    return out;
+  };
+  // A name with unknown parts keeps its text after the last unknown part: Docker Hub's `docker.io/` and `library/`
+  // may be implied before it (`docker.io/${{ x }}` is `docker.io/library/${{ x }}`), never after.
+  let name = literalNameKey(r);
+  if (name === null) {
+    const t = r.kind === "split" ? concat(r.host, "/", r.repository) : r.name;
+    let last = t.length - 1;
+    while (last >= 0 && !("hole" in t[last])) last--;
+    name = `\0${text(t.slice(last + 1), true)}`;
+    text(t.slice(0, last + 1), true);
+  }
+  const bucket = `${name}\n${text(effectiveTag(r.tag), false)}`;
+  return { bucket, scopes: loose ? null : scopes.join("\0") };
 }
 
 /**

@@ -2,7 +2,7 @@ import { BakeFiles } from "../builds/bake.js";
 import { extractBuild } from "../builds/extract.js";
 import type { BuildInvocation } from "../builds/invocation.js";
 import { applyConfig } from "../config/apply.js";
-import { PARSE_ERROR } from "../config/diagnostics.js";
+import { ANALYSIS_LIMIT, PARSE_ERROR } from "../config/diagnostics.js";
 import { scanIgnoreDirectives } from "../config/ignores.js";
 import { defaultConfig } from "../config/load.js";
 import type { Config } from "../config/types.js";
@@ -12,6 +12,7 @@ import { rules } from "../rules/index.js";
 import { runRule } from "../rule-kit/rule.js";
 import type { Workflow } from "../workflow/model.js";
 import type { Span } from "../workflow/span.js";
+import { Budget, type LimitHit, limitsFor } from "./budget.js";
 import { Project, type SourceFile } from "./project.js";
 import { type StepVisit, Walker } from "./walk.js";
 
@@ -35,17 +36,25 @@ export interface AnalyzeOptions {
   repository?: string;
 }
 
-function parseError(message: string, span: Span): Finding {
+function diagnostic(ruleId: string, message: string, span: Span): Finding {
   return {
-    ruleId: PARSE_ERROR,
+    ruleId,
     severity: "error",
     confidence: "definite",
     message,
     primary: span,
     related: [],
     hidden: [],
-    fingerprint: fingerprint(PARSE_ERROR, span.file, message),
+    fingerprint: fingerprint(ruleId, span.file, message),
   };
+}
+
+function parseError(message: string, span: Span): Finding {
+  return diagnostic(PARSE_ERROR, message, span);
+}
+
+function analysisLimit(hit: LimitHit): Finding {
+  return diagnostic(ANALYSIS_LIMIT, `Analysis stopped early: ${hit.message}. Findings in what was not evaluated may be missing.`, hit.span);
 }
 
 function byPosition(a: Finding, b: Finding): number {
@@ -72,17 +81,18 @@ export interface Collected {
  * Walks every workflow, then the reusable workflows and local actions no workflow calls, and collects
  * the builds they declare, plus those of the bake files no step builds, and the workflows' step visits.
  */
-export function collectBuilds(project: Project, repository?: string): Collected {
+export function collectBuilds(project: Project, repository?: string, budget = new Budget(limitsFor(project))): Collected {
   const builds: BuildInvocation[] = [];
   const visits: StepVisit[] = [];
   let record = true;
-  const bakeFiles = new BakeFiles(project);
+  const bakeFiles = new BakeFiles(project, budget);
   const walker = new Walker(
     project,
     (visit) => {
       if (record) visits.push(visit);
       return extractBuild(visit, builds, bakeFiles);
     },
+    budget,
     repository,
   );
   const reusableOnly = (w: Workflow) => w.triggers.length > 0 && w.triggers.every((t) => t.event === "workflow_call");
@@ -107,7 +117,8 @@ export function collectBuilds(project: Project, repository?: string): Collected 
 export function analyze(input: SourceFile[] | Project, options: AnalyzeOptions = {}): AnalysisResult {
   const config = options.config ?? defaultConfig();
   const project = input instanceof Project ? input : new Project(input);
-  const { builds, walker, visits } = collectBuilds(project, options.repository);
+  const budget = new Budget(limitsFor(project));
+  const { builds, walker, visits } = collectBuilds(project, options.repository, budget);
 
   const findings: Finding[] = [];
   for (const y of project.yamlFiles) {
@@ -119,6 +130,7 @@ export function analyze(input: SourceFile[] | Project, options: AnalyzeOptions =
   for (const p of walker.problems) {
     if (p.kind === "syntax") findings.push(parseError(p.message, p.span));
   }
+  if (budget.hit) findings.push(analysisLimit(budget.hit));
   for (const rule of rules) {
     if (config.rules[rule.meta.id]?.enabled !== false) findings.push(...runRule(rule, { project, builds, visits, config }));
   }

@@ -5,11 +5,12 @@ import {
   ExpressionSyntaxError,
   type Scope,
 } from "../workflow/expr/evaluate.js";
-import { hole, known, renderTemplate, type Sym, templateLiteral, type Val } from "../workflow/expr/value.js";
+import { hole, known, renderTemplate, type Sym, TemplateSizeError, templateLiteral, type Val } from "../workflow/expr/value.js";
 import type { CompositeAction, Job, Matrix, ScalarMap, Step, Workflow } from "../workflow/model.js";
 import type { Span } from "../workflow/span.js";
 import type { ScalarValue } from "../workflow/yaml.js";
 import { type EventCase, eventCases } from "./events.js";
+import type { Budget } from "./budget.js";
 import type { Project } from "./project.js";
 import { type Frame, frameScope, type Origin, type Outputs } from "./scope.js";
 
@@ -79,15 +80,37 @@ export class Walker {
   /** Each job's matrix is expanded once per walk, not once per event case. */
   private readonly legs = new Map<Job, Leg[]>();
 
+  /** The step or env entry being evaluated, where the budget reports a value that grew too long. */
+  private current: Span | undefined;
+
   constructor(
     private readonly project: Project,
     private readonly visitor: StepVisitor,
+    /** Shared by the whole analysis: once it is spent, nothing more is evaluated. */
+    private readonly budget: Budget,
     /** `owner/name` of the repository, when known: `github.repository` and `github.repository_owner`. */
     private readonly repository?: string,
   ) {}
 
   walkWorkflow(workflow: Workflow): void {
+    this.bounded(() => this.walkEvents(workflow), workflow.jobs[0]?.span);
+  }
+
+  /** Runs a walk; a value that grew past its limit ends the analysis where it was evaluated. */
+  private bounded(walk: () => void, fallback: Span | undefined): void {
+    this.current = undefined;
+    try {
+      walk();
+    } catch (err) {
+      if (!(err instanceof TemplateSizeError)) throw err;
+      const span = this.current ?? fallback;
+      if (span) this.budget.stop(err.message, span);
+    }
+  }
+
+  private walkEvents(workflow: Workflow): void {
     for (const event of eventCases(workflow.triggers)) {
+      if (this.budget.exhausted) return;
       const run = `${workflow.file}|${event.eventName}|${event.refKind}|${event.ref ?? ""}`;
       const origin: Origin = { run, instance: run, legDependent: false, calls: "", stepScopes: new Map(), repository: this.repository };
       const env = this.evalMap(workflow.env, { event, env: new Map(), steps: new Map(), needs: new Map(), origin });
@@ -111,7 +134,7 @@ export class Walker {
     const origin: Origin = { run, instance: run, job: run, jobBase: run, legDependent: false, calls: "", stepScopes: new Map(), repository: this.repository };
     const frame: Frame = { event, env: new Map(), inputs, steps: new Map(), needs: new Map(), origin };
     const top = { kind: "workflow", file: action.file, yaml: action.yaml, triggers: [], inputs: new Map(), env: new Map(), jobs: [] } satisfies Workflow;
-    this.walkSteps(top, action.file, { id: "(composite)" }, action.steps, frame, undefined, []);
+    this.bounded(() => this.walkSteps(top, action.file, { id: "(composite)" }, action.steps, frame, undefined, []), action.steps[0]?.span);
   }
 
   /** Evaluates a string value; syntax errors become problems and an unknown value. */
@@ -137,6 +160,7 @@ export class Walker {
     if (map.size === 0) return frame.env;
     const into = new Map(frame.env);
     for (const [name, value] of map) {
+      this.current = value.span;
       into.set(name, this.evaluate(value, frameScope({ ...frame, env: into })));
     }
     return into;
@@ -201,6 +225,8 @@ export class Walker {
     // Every step sees the leg when the job's env or runner is computed from the matrix.
     const legDependent = legs.length > 1 && [...job.env.values(), ...(job.runsOn ? [job.runsOn] : [])].some((v) => readsMatrix(v.value));
     for (const leg of legs) {
+      if (this.budget.exhausted) break;
+      this.current = job.span;
       const origin: Origin | undefined = base.origin && {
         ...base.origin,
         job: `${jobBase}|${leg.label ?? ""}`,
@@ -215,6 +241,7 @@ export class Walker {
       if (!this.reachable(job.if, frameScope(legFrame))) continue;
       const frame: Frame = { ...legFrame, env: this.evalMap(job.env, legFrame) };
       if (job.uses) {
+        if (!this.budget.step(job.span)) break;
         this.callWorkflow(top, workflow, job, frame, calls);
         continue;
       }
@@ -244,12 +271,15 @@ export class Walker {
     let jobEnv = jobFrame.env;
     let origin = jobFrame.origin;
     for (const step of steps) {
+      if (!this.budget.step(step.span)) break;
+      this.current = step.span;
       // Frames are only derived where something changes: the job env after a step exported to it, the step env.
       const base: Frame = jobEnv === jobFrame.env && origin === jobFrame.origin ? jobFrame : { ...jobFrame, env: jobEnv, origin };
       const before = base;
       if (step.if && !this.reachable(step.if, frameScope(before))) continue;
       const frame: Frame = step.env.size ? { ...before, env: this.evalMap(step.env, before) } : before;
       const scope = frameScope(frame);
+      this.current = step.span;
       const uses = step.uses?.value ?? "";
       // The step instance: the same in every leg unless the step reads the leg's values.
       const readsLeg = origin !== undefined && origin.leg !== undefined && (origin.legDependent || stepReadsMatrix(step));

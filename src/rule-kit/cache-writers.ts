@@ -15,6 +15,7 @@ import type { RelatedLocation } from "../report/finding.js";
 import type { Span } from "../workflow/span.js";
 import { renderTemplate, templateLiteral, trimTemplate, type Val } from "../workflow/expr/value.js";
 import { describeSite, spanKey, stepLabel } from "./util.js";
+import { comparisons } from "./comparisons.js";
 
 /** One image ref a build may push. */
 export interface PushedRef {
@@ -46,7 +47,10 @@ export function pushedRefs(builds: BuildInvocation[]): RefIndex<PushedRef> {
  * string, unknown parts from the same evaluation). Only the pushes that may name the same image are compared.
  */
 export function overwritesPush(ref: TemplateRef, pushes: RefIndex<PushedRef>): boolean {
-  return pushes.candidates(ref).some((p) => compareRefs(ref, p.ref) === "definite");
+  return pushes.sameString(ref).some((p) => {
+    comparisons.pairs++;
+    return compareRefs(ref, p.ref) === "definite";
+  });
 }
 
 function eventKey(e: EventCase): string {
@@ -378,8 +382,12 @@ function complementary(p: string, q: string): boolean {
   return mp !== null && mq !== null && mp[2] !== mq[2] && mp[1] === mq[1] && mp[3] === mq[3];
 }
 
-/** The guards a step runs under, each with the evaluation its values belong to. */
+const guardsCache = new WeakMap<StepVisit, { text: string; where: string }[]>();
+
+/** The guards a step runs under, each with the evaluation its values belong to; computed once per visit. */
 function guardsOf(visit: StepVisit): { text: string; where: string }[] {
+  const cached = guardsCache.get(visit);
+  if (cached) return cached;
   const run = [runKey(visit), ...visit.calls.filter((c) => /\.ya?ml(@.*)?$/.test(c.uses)).map((c) => spanKey(c.span))].join("|");
   const out: { text: string; where: string }[] = [];
   const add = (text: string | undefined, where: string) => {
@@ -387,7 +395,8 @@ function guardsOf(visit: StepVisit): { text: string; where: string }[] {
   };
   // A job's condition reads run-wide values and needs; a step's also its job's steps and env, one runner's.
   add(visit.job?.if?.value, run);
-  add(visit.step.if?.value, runnerKey(visit));
+  if (visit.step.if) add(visit.step.if.value, runnerKey(visit));
+  guardsCache.set(visit, out);
   return out;
 }
 
@@ -397,6 +406,8 @@ function guardsOf(visit: StepVisit): { text: string; where: string }[] {
  * read in the same evaluation.
  */
 export function exclusive(a: StepVisit, b: StepVisit): boolean {
+  const ga = guardsOf(a);
+  if (ga.length === 0) return false;
   const gb = guardsOf(b);
-  return guardsOf(a).some((x) => gb.some((y) => x.where === y.where && complementary(x.text, y.text)));
+  return ga.some((x) => gb.some((y) => x.where === y.where && complementary(x.text, y.text)));
 }

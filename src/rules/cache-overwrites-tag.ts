@@ -9,6 +9,7 @@ import { cacheRefFix } from "../rule-kit/fixes/dedicated-cache-ref.js";
 import { defineRule } from "../rule-kit/rule.js";
 import { runKey, writerSite } from "../rule-kit/cache-writers.js";
 import { describeSite, spanKey } from "../rule-kit/util.js";
+import { comparisons } from "../rule-kit/comparisons.js";
 
 const IMPACT =
   "The export replaces the image: the tag then holds a BuildKit cache manifest (config application/vnd.buildkit.cacheconfig.v0), " +
@@ -99,7 +100,8 @@ export default defineRule({
       for (const { c, ref } of writes) {
         const key = spanKey(c.item.span);
         exports.set(key, (exports.get(key) ?? new Set()).add(evaluation(b, c)));
-        for (const p of index.candidates(ref)) {
+        for (const p of index.sameString(ref)) {
+          comparisons.pairs++;
           // Only the same string counts: unknown parts must be the same values (same source, same evaluation).
           // A match that needs an unknown value to spell something else (a branch named like the cache tag, an
           // unrelated variable holding the image name) is chance, not a finding.

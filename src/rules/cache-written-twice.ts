@@ -8,6 +8,7 @@ import { isLit, renderTemplate, type Template, templateLiteral, trimTemplate } f
 import { buildSource, buildTarget, collisionSentence, conditionSentences, distinguisher, exclusive, groupPartners, overwritesPush, partnerLocations, pushedRefs, runKey, runnerKey, siteSubject, spanWithin, stepGuard, validEntries, writerSite } from "../rule-kit/cache-writers.js";
 import { defineRule } from "../rule-kit/rule.js";
 import { spanKey } from "../rule-kit/util.js";
+import { comparisons } from "../rule-kit/comparisons.js";
 
 const IMPACT =
   'A cache location holds one cache ("No location can be written to twice, without overwriting the previously cached data"): ' +
@@ -93,7 +94,7 @@ class WriterIndex {
   }
 
   candidates(a: Writer): readonly Writer[] {
-    if (a.location.kind === "registry") return this.registry.get(a.domain)?.candidates(a.location.ref) ?? [];
+    if (a.location.kind === "registry") return this.registry.get(a.domain)?.sameString(a.location.ref) ?? [];
     return this.local.get(a.domain)?.get(templateKey(a.location.dest)) ?? [];
   }
 }
@@ -189,6 +190,7 @@ export default defineRule({
     const twice = new Map<string, Twice>();
     for (const a of writers) {
       for (const b of index.candidates(a)) {
+        comparisons.pairs++;
         if (a.site === b.site || !sameLocation(a.location, b.location)) continue;
         // Steps that never run together, and stages of one Dockerfile built in one run (one image's cache), are exempt.
         if (exclusive(a.build.visit, b.build.visit)) continue;

@@ -1,4 +1,5 @@
 import type { BuildInvocation, CacheItem } from "../builds/invocation.js";
+import type { EventCase } from "../engine/events.js";
 import { ignoredAttrs } from "../docker/cache-spec.js";
 import type { Edit, Fix, RelatedLocation } from "../report/finding.js";
 import { sameTemplate, templateKey } from "../workflow/expr/unify.js";
@@ -8,6 +9,7 @@ import type { Project } from "../engine/project.js";
 import { signature } from "../rule-kit/build-signature.js";
 import { defineRule } from "../rule-kit/rule.js";
 import { spanKey } from "../rule-kit/util.js";
+import { comparisons } from "../rule-kit/comparisons.js";
 
 /** The scope BuildKit uses when `scope=` is not set (moby/buildkit `cache/remotecache/gha`). */
 const DEFAULT_SCOPE = "buildkit";
@@ -80,6 +82,54 @@ function overlap(a: Writer, b: Writer): Overlap | undefined {
   if (!mayShareRef(ea, eb) || a.source === b.source) return undefined;
   const sameTrigger = ea.ref !== undefined ? ea.ref === eb.ref : eb.ref === undefined && ea.eventName === eb.eventName;
   return sameTrigger ? "definite" : "possible";
+}
+
+/** Positions of writers in one list. */
+type Positions = number[];
+
+/**
+ * The writers of one scope, indexed so that a writer is compared only with those `overlap` may pair it with: the
+ * writers of its run, and those of other runs that may run on its Git ref (`mayShareRef`: the same kind of ref,
+ * the same ref or an unknown one) and build something else.
+ */
+class ScopeIndex {
+  readonly writers: Writer[] = [];
+  private readonly byRun = new Map<string, Positions>();
+  /** By ref kind, then by ref ({@link ANY_REF} for writers of any ref of the kind). */
+  private readonly byRef = new Map<string, Map<string, Positions>>();
+  private readonly byKind = new Map<string, Positions>();
+
+  add(w: Writer): void {
+    const i = this.writers.push(w) - 1;
+    const e = w.build.visit.event;
+    push(this.byRun, w.run, i);
+    push(this.byKind, refKind(e), i);
+    const refs = this.byRef.get(refKind(e)) ?? new Map<string, Positions>();
+    this.byRef.set(refKind(e), refs);
+    push(refs, e.ref ?? ANY_REF, i);
+  }
+
+  /** The writers `overlap(a, b)` may answer for, in the order they were added. */
+  partners(a: Writer): Writer[] {
+    const e = a.build.visit.event;
+    const refs = this.byRef.get(refKind(e));
+    const otherRuns = e.ref === undefined ? (this.byKind.get(refKind(e)) ?? []) : [...(refs?.get(e.ref) ?? []), ...(refs?.get(ANY_REF) ?? [])];
+    const positions = new Set<number>(this.byRun.get(a.run));
+    for (const i of otherRuns) if (this.writers[i].source !== a.source) positions.add(i);
+    return [...positions].sort((x, y) => x - y).map((i) => this.writers[i]);
+  }
+}
+
+const ANY_REF = "\0any";
+
+function refKind(e: EventCase): string {
+  return e.refKind === "other" ? "branch" : e.refKind;
+}
+
+function push(map: Map<string, Positions>, key: string, i: number): void {
+  const list = map.get(key);
+  if (list) list.push(i);
+  else map.set(key, [i]);
 }
 
 interface Shared {
@@ -176,16 +226,17 @@ export default defineRule({
   check(ctx) {
     const writers = writersOf(ctx.project, ctx.builds);
     // Bucketed by scope key: only writers with identical scope templates can overlap.
-    const byScope = new Map<string, Writer[]>();
+    const byScope = new Map<string, ScopeIndex>();
     for (const w of writers) {
-      const bucket = byScope.get(w.scopeKey);
-      if (bucket) bucket.push(w);
-      else byScope.set(w.scopeKey, [w]);
+      const index = byScope.get(w.scopeKey) ?? new ScopeIndex();
+      byScope.set(w.scopeKey, index);
+      index.add(w);
     }
     const findings = new Map<string, Shared>();
     for (const a of writers) {
       let f: Shared | undefined;
-      for (const b of byScope.get(a.scopeKey) as Writer[]) {
+      for (const b of (byScope.get(a.scopeKey) as ScopeIndex).partners(a)) {
+        comparisons.pairs++;
         const o = overlap(a, b);
         if (!o) continue;
         if (!f) {

@@ -12,6 +12,7 @@ import { exclusive } from "../rule-kit/cache-writers.js";
 import { defineRule, type RuleContext } from "../rule-kit/rule.js";
 import { precedingSteps, siteKey } from "../rule-kit/steps.js";
 import { describeSite, spanKey, stepSubject } from "../rule-kit/util.js";
+import { comparisons } from "../rule-kit/comparisons.js";
 
 /** Differences in these make the builds different images, not variants of one: error severity. */
 const DEFINITION_FIELDS: Field[] = ["context", "file", "target", "bake"];
@@ -195,6 +196,7 @@ export default defineRule({
       const fields = new Map<Field, [string, string]>();
       for (let i = 0; i < pushes.length; i++) {
         for (let j = i + 1; j < pushes.length; j++) {
+          comparisons.pairs++;
           const [p, q] = [pushes[i], pushes[j]];
           if (p.site === q.site && (p.event !== q.event || p.leg === q.leg)) continue;
           if (exclusive(p.build.visit, q.build.visit)) continue;

@@ -78,23 +78,46 @@ export function sameHole(a: Hole, b: Hole): boolean {
   return (isRefScope(a.scope) || isRefScope(b.scope)) && refScopesOverlap(a.scope, b.scope);
 }
 
+/** The most characters (a hole counts as one) a template may have: no legitimate value comes near it. */
+export const MAX_TEMPLATE_SIZE = 1 << 20;
+
+/**
+ * A value grew past {@link MAX_TEMPLATE_SIZE}: input that repeats a value into itself (variables that each
+ * double the next) spells exponentially long strings. The analysis reports where it stopped (`Budget`).
+ */
+export class TemplateSizeError extends Error {
+  constructor() {
+    super(`a value grew past ${MAX_TEMPLATE_SIZE.toLocaleString("en-US")} characters (values that repeat each other)`);
+  }
+}
+
 /**
  * Builds a normalised template from pieces: literal text is collected until a hole comes, so adjacent
- * literals end up merged and empty ones dropped (holes are kept as they are).
+ * literals end up merged and empty ones dropped (holes are kept as they are). Throws {@link TemplateSizeError}
+ * past {@link MAX_TEMPLATE_SIZE}.
  */
 export class TemplateWriter {
   private readonly parts: Template = [];
   private pending = "";
+  private size = 0;
+
+  private grow(n: number): void {
+    this.size += n;
+    if (this.size > MAX_TEMPLATE_SIZE) throw new TemplateSizeError();
+  }
 
   text(s: string): void {
+    this.grow(s.length);
     this.pending += s;
   }
 
   part(p: Part): void {
     if (isLit(p)) {
+      this.grow(p.lit.length);
       this.pending += p.lit;
       return;
     }
+    this.grow(1);
     if (this.pending !== "") this.parts.push({ lit: this.pending });
     this.pending = "";
     this.parts.push(p);
