@@ -6,6 +6,8 @@ import { parseImageRefTemplate, type TemplateRef } from "../docker/image-ref.js"
 import { holeWithin, isHoleTok, type Tok, toTokens } from "../docker/template-tokens.js";
 import type { Project } from "../engine/project.js";
 import type { Fix } from "../report/finding.js";
+import type { Span } from "../workflow/span.js";
+import type { ScalarValue } from "../workflow/yaml.js";
 import { type Hole, renderTemplate, type Template } from "../workflow/expr/value.js";
 import { siteSubject, spanWithin, validEntries } from "../rule-kit/cache-writers.js";
 import { defineRule } from "../rule-kit/rule.js";
@@ -162,6 +164,30 @@ function message(input: string, written: string, o: Offence): string {
   );
 }
 
+/**
+ * Where a caller writes the uppercase letters a callee puts into an image name: the callee's ref reads
+ * `inputs.<name>`, and the step or job that called it passes that input as text with an uppercase letter.
+ * The finding belongs there, where the value can be fixed, once for every callee evaluation.
+ */
+function callerValue(project: Project, build: BuildInvocation, item: Item): { value: ScalarValue; input: string } | undefined {
+  const call = build.visit.calls.at(-1);
+  if (!call) return undefined;
+  const inputs = [...item.segment.text.matchAll(/\binputs\.([A-Za-z_][\w-]*)/g)].map((m) => m[1]);
+  if (inputs.length === 0) return undefined;
+  const at = (s: Span | undefined) => s !== undefined && s.file === call.span.file && s.start.offset === call.span.start.offset;
+  const callers = [
+    ...[...project.workflows.values()].flatMap((w) => [...w.jobs.filter((j) => at(j.uses?.span)), ...w.jobs.flatMap((j) => j.steps.filter((s) => at(s.uses?.span)))]),
+    ...[...project.actions.values()].flatMap((a) => a.steps.filter((s) => at(s.uses?.span))),
+  ];
+  for (const caller of callers) {
+    for (const input of inputs) {
+      const value = caller.with.get(input);
+      if (value && /[A-Z]/.test(value.value) && !value.value.includes("${{")) return { value, input };
+    }
+  }
+  return undefined;
+}
+
 interface Ref {
   item: Item;
   template: Template;
@@ -205,6 +231,23 @@ export default defineRule({
         const o = ref && offence(ref);
         if (!ref || !o || fromMetadataAction(r.item, ref, ids.get(file) ?? [], images)) continue;
         const written = renderTemplate(r.template).trim();
+        const caller = o.literal && r.item.derived ? callerValue(ctx.project, build, r.item) : undefined;
+        if (caller) {
+          const key = `caller|${spanKey(caller.value.span)}`;
+          if (reported.has(key)) continue;
+          reported.add(key);
+          const lower = lowercaseRepository(caller.value.value.trim());
+          ctx.report({
+            message:
+              `${caller.input}: ${caller.value.value} has uppercase letters and ${build.visit.calls.at(-1)?.uses} puts it into the repository path of an image name (${written}). ` +
+              `Docker requires lowercase repository names, so the build fails with ${ERROR}.`,
+            primary: caller.value.span,
+            subject: `caller|${caller.input}|${caller.value.value}`,
+            related: [{ span: r.item.span, message: `the called ${build.visit.calls.at(-1)?.uses.endsWith(".yml") || build.visit.calls.at(-1)?.uses.endsWith(".yaml") ? "workflow" : "action"} uses it in ${r.input} here` }],
+            fix: { title: `lowercase the input: ${lower}`, edits: [{ span: caller.value.span, text: lower }], safe: true },
+          });
+          continue;
+        }
         const key = `${spanKey(r.item.span)}|${written}`;
         if (reported.has(key)) continue;
         reported.add(key);
