@@ -127,7 +127,7 @@ function refEdit(c: CacheItem, newRef: string): Edit | undefined {
  */
 function registryFix(t: Twice): Fix {
   const title =
-    "give each writer its own cache ref (e.g. a per-target tag such as :buildcache-<target>); " +
+    "give each writer its own cache ref (a tag per target, such as :buildcache- followed by the target's name); " +
     "for a build that only warms the cache, keep cache-to on one build or use outputs: type=cacheonly";
   const { writer } = t;
   const d = distinguisher(writer, [...t.partners.values()]);

@@ -171,7 +171,7 @@ function fixFor(f: Shared): Fix {
   const partners = [...f.partners.values()].map((p) => p.writer);
   const d = distinguisher(f.writer, partners);
   const title =
-    "give each writer its own scope, set the same way in cache-from and cache-to (e.g. scope=<image>-${{ matrix.<axis> }}), " +
+    "give each writer its own scope, set the same way in cache-from and cache-to (named after the image and the matrix value that tells the writers apart), " +
     "or keep cache-to on one of the builds only";
   if (d === undefined) return { title, edits: [], safe: false };
   const old = f.writer.cache.entry.attrs.scope && templateLiteral(f.writer.cache.entry.attrs.scope);

@@ -128,7 +128,7 @@ function reportCollision(ctx: RuleContext, c: Collision): void {
   } else if (sites.length === 1) {
     fix = {
       title:
-        "push each leg by digest (outputs: type=image,name=<image>,push-by-digest=true,name-canonical=true,push=true) and create the tag once from the digests with docker buildx imagetools create, or give each leg its own tag",
+        "push each leg by digest (an outputs: line of type=image naming the image, with push-by-digest=true,name-canonical=true,push=true) and create the tag once from the digests with docker buildx imagetools create, or give each leg its own tag",
       edits: [],
       safe: false,
     };
