@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { type ChildProcess, spawn } from "node:child_process";
 import { createHmac, randomUUID } from "node:crypto";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -109,6 +109,9 @@ beforeAll(async () => {
   const fakePort = await fake.start();
   port = await freePort();
   cwd = mkdtempSync(join(tmpdir(), "tagguard-e2e-"));
+  // No DATABASE_URL: the embedded PostgreSQL under cwd/.tagguard, as `npm start` runs on a fresh machine. As root it
+  // runs as the `postgres` user, which must reach the data directory.
+  chmodSync(cwd, 0o755);
   child = spawn(join(ROOT, "node_modules", ".bin", "probot"), ["run", APP], {
     cwd,
     env: {
