@@ -5,11 +5,12 @@ import type { Engine } from "./runtime/engine-port.js";
 import { type GitHubRetryPolicy, githubRetryPolicyFromEnv, retryGitHubFaults } from "./github/octokit.js";
 import { parsePackageEvent } from "./watch/package-event.js";
 import { PULL_REQUEST_EVENTS, pullRequestHandler } from "./review/pull-request.js";
-import { imageTagKey, repositoryKey } from "./runtime/queue.js";
+import { imageTagKey, positiveIntegerFromEnv, repositoryKey } from "./runtime/queue.js";
 import { PACKAGE_EVENTS, publishWatcherDeps, registryPackageHandler } from "./watch/registry-package.js";
 import type { JobOptions } from "./runtime/jobs.js";
 import { readinessHandler } from "./runtime/readiness.js";
 import { Runtime } from "./runtime/runtime.js";
+import { guardWebhooks, MAX_WEBHOOK_BYTES } from "./runtime/webhook-guard.js";
 import type { Store } from "./runtime/store.js";
 
 export interface AppOptions {
@@ -31,12 +32,17 @@ export interface TagguardApp extends ApplicationFunction {
   stop(): Promise<void>;
 }
 
-/** Adds an HTTP route to Probot's server; a Probot without one (`probot.load` in tests, no HTTP) has nothing to add it to. */
-function addRoute(addHandler: ApplicationFunctionOptions["addHandler"], handler: Parameters<ApplicationFunctionOptions["addHandler"]>[0]): void {
+/**
+ * Adds an HTTP route to Probot's server; false when there is none to add it to (`probot.load` in tests: no HTTP, so
+ * neither routes nor the webhook guard).
+ */
+function addRoute(addHandler: ApplicationFunctionOptions["addHandler"], handler: Parameters<ApplicationFunctionOptions["addHandler"]>[0]): boolean {
   try {
     addHandler(handler);
+    return true;
   } catch (err) {
-    if (!(err instanceof Error && err.message === "No server instance")) throw err;
+    if (err instanceof Error && err.message === "No server instance") return false;
+    throw err;
   }
 }
 
@@ -72,7 +78,12 @@ export function createApp(engine: Engine, options: AppOptions = {}): TagguardApp
       registryPackageHandler(publishWatcherDeps(engine, botLogin, process.env, runtime.store)),
     );
     await runtime.startJobs();
-    addRoute(addHandler, readinessHandler(runtime, engine));
+    // Served by Probot's HTTP server (not `probot.load` in tests): the readiness route, the webhook guard, and the
+    // sweep for deliveries that never became jobs.
+    if (addRoute(addHandler, readinessHandler(runtime, engine))) {
+      runtime.onShutdown(guardWebhooks({ path: app.webhookPath, secret: process.env.WEBHOOK_SECRET || "development", maxBytes: MAX_WEBHOOK_BYTES }));
+      runtime.recoverDeliveries(app, positiveIntegerFromEnv(process.env, "TAGGUARD_RECOVERY_INTERVAL_MS", 300_000));
+    }
     if (options.exitOnSigterm && !exitHandlerInstalled) {
       exitHandlerInstalled = true;
       process.once("SIGTERM", () => {

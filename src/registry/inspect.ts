@@ -15,7 +15,11 @@ export interface InspectOptions {
   signal?: AbortSignal;
   /** Parallel child/config fetches, default 4. */
   concurrency?: number;
+  /** The budget's clock: the signal that aborts when `ms` have passed (default `AbortSignal.timeout`), and the time. */
+  clock?: { timeout(ms: number): AbortSignal; now(): number };
 }
+
+const WALL_CLOCK = { timeout: (ms: number) => AbortSignal.timeout(ms), now: Date.now };
 
 export interface InspectResult extends Classification {
   /** sha256 of the root document. */
@@ -30,10 +34,11 @@ export const DEFAULT_INSPECT_BUDGET_MS = 60_000;
  */
 export async function inspect(source: ManifestSource, target: InspectTarget, options: InspectOptions = {}): Promise<InspectResult> {
   const budgetMs = options.budgetMs ?? DEFAULT_INSPECT_BUDGET_MS;
-  const budget = AbortSignal.timeout(budgetMs);
+  const clock = options.clock ?? WALL_CLOCK;
+  const budget = clock.timeout(budgetMs);
   const call: FetchOptions = {
     signal: options.signal === undefined ? budget : AbortSignal.any([budget, options.signal]),
-    deadline: Date.now() + budgetMs,
+    deadline: clock.now() + budgetMs,
   };
   const root = await source.getManifest(target.name, target.reference, call);
   const children = new Map<string, FetchedManifest>();

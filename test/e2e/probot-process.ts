@@ -98,6 +98,11 @@ export class ProbotProcess {
     return server;
   }
 
+  get pid(): number {
+    if (this.child.pid === undefined) throw new Error("the process did not start");
+    return this.child.pid;
+  }
+
   /** Everything the process wrote to stdout and stderr so far. */
   get output(): string {
     return this.log;

@@ -1,10 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { ciComment, repoReviewBody } from "../app/engine-expectations.js";
-import { fixtureRepo, hunkPatch } from "../app/harness.js";
-import { answerGraphql, type GraphqlRequest } from "../support/graphql-repo.js";
-import { FakeGitHub, type RecordedRequest, type Reply, type Route } from "./fake-github.js";
+import type { RecordedRequest } from "./fake-github.js";
 import { FaultProxy } from "./faults-proxy.js";
 import { ProbotProcess } from "./probot-process.js";
+import { reviewWorld } from "./review-world.js";
 
 /**
  * The built App as a real `probot run` process, talking to a fake GitHub through a fault-injecting proxy: deliveries
@@ -12,71 +10,10 @@ import { ProbotProcess } from "./probot-process.js";
  * is reviewed, and a redelivery of the failed one completes without a duplicate), and SIGTERM drains the queue.
  */
 
-const HEAD = "abcdefabcdefabcdefabcdefabcdefabcdefabcd";
-const CI = ".github/workflows/ci.yml";
-const API = "/api/v3/repos/acme/app";
-const repo = fixtureRepo("repo");
-
-interface PostedReview {
-  body: string;
-  comments?: { body: string }[];
-}
-
-/** Reviews the fake accepted on pull request `n`: later reads of its reviews and comments return them. */
-const reviewsOn = (n: number): PostedReview[] =>
-  fake.requests.filter((r) => r.method === "POST" && r.url === `${API}/pulls/${n}/reviews`).map((r) => r.body as PostedReview);
-
-function pullRoutes(n: number): Record<string, Route | Reply> {
-  return {
-    [`GET ${API}/pulls/${n}/files?per_page=100`]: {
-      status: 200,
-      body: [{ filename: CI, status: "modified", additions: 1, deletions: 0, changes: 1, patch: hunkPatch(repo[CI], 17, 21, 21) }],
-    },
-    [`POST ${API}/pulls/${n}/reviews`]: { status: 200, body: { id: n } },
-  };
-}
-
-const fake = new FakeGitHub({
-  "POST /api/v3/app/installations/42/access_tokens": {
-    status: 201,
-    body: { token: "ghs_e2e_installation_token", expires_at: "2099-01-01T00:00:00Z", permissions: {}, repository_selection: "all" },
-  },
-  "GET /api/v3/app": { status: 200, body: { id: 123, slug: "tagguard", name: "tagguard" } },
-  // Each pull request's earlier reviews are the ones the fake accepted on it.
-  "POST /api/graphql": (req) => {
-    const body = req.body as GraphqlRequest;
-    const n = Number(body.variables.number);
-    const reviews = reviewsOn(n);
-    const pull = { headSha: HEAD, reviews: reviews.map((r) => ({ body: r.body })), comments: reviews.flatMap((r) => r.comments ?? []).map((c) => ({ body: c.body })) };
-    return { status: 200, body: answerGraphql({ trees: new Map([[HEAD, repo]]), ownerConfig: null, pull }, body) };
-  },
-  [`POST ${API}/check-runs`]: { status: 201, body: { id: 9, html_url: "https://github.com/acme/app/runs/9" } },
-  [`PATCH ${API}/check-runs/9`]: { status: 200, body: { id: 9 } },
-  ...Object.assign({}, ...[7, 8, 9, 10, 11].map(pullRoutes)),
-});
-
-const REVIEW = { commit_id: HEAD, event: "COMMENT", body: repoReviewBody(HEAD), comments: [{ path: CI, line: 21, side: "RIGHT", body: ciComment(HEAD) }] };
+const { fake, reviewsOn, REVIEW, API, payload } = reviewWorld([7, 8, 9, 10, 11]);
 
 let proxy: FaultProxy;
 let server: ProbotProcess;
-
-function payload(number: number): string {
-  return JSON.stringify({
-    action: "synchronize",
-    number,
-    pull_request: {
-      number,
-      state: "open",
-      draft: false,
-      changed_files: 1,
-      head: { sha: HEAD, ref: "feature", repo: { name: "app", full_name: "acme/app", owner: { login: "acme" } } },
-      base: { sha: "0000000000000000000000000000000000000000", ref: "main", repo: { name: "app", full_name: "acme/app", owner: { login: "acme" } } },
-    },
-    repository: { id: 1, name: "app", full_name: "acme/app", owner: { login: "acme" }, html_url: "https://github.com/acme/app" },
-    installation: { id: 42 },
-    sender: { login: "octocat", type: "User" },
-  });
-}
 
 /** A signed `pull_request` delivery for pull request `number`; resolves with the answer and how long it took. */
 async function deliver(id: string, number: number): Promise<{ status: number; text: string; ms: number }> {
@@ -115,7 +52,7 @@ describe("probot run ./lib/app/index.js under faults", () => {
     expect(ack.ms).toBeLessThan(2000);
     // The work's first call, the token exchange, is held by the proxy: GitHub has answered nothing yet.
     await proxy.waitFor((r) => r.fault === "hold");
-    expect(fake.requests).toEqual([]);
+    expect(fake.calls).toEqual([]);
     release();
 
     const review = await fake.waitFor(reviewPosted(7));

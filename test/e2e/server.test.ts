@@ -150,7 +150,7 @@ describe("probot run ./lib/app/index.js", () => {
 
     expect(res.status).toBe(400);
     await new Promise((r) => setTimeout(r, 300));
-    expect(fake.requests).toEqual([]);
+    expect(fake.calls).toEqual([]);
   });
 
   it("reviews a correctly signed pull_request delivery through the GitHub API", async () => {
@@ -165,7 +165,7 @@ describe("probot run ./lib/app/index.js", () => {
       body: repoReviewBody(HEAD),
       comments: [{ path: CI, line: 21, side: "RIGHT", body: ciComment(HEAD) }],
     });
-    expect(fake.requests.map((r) => `${r.method} ${r.url}`)).toEqual([
+    expect(fake.calls.map((r) => `${r.method} ${r.url}`)).toEqual([
       "POST /api/v3/app/installations/42/access_tokens",
       `GET ${API}/pulls/7/files?per_page=100`,
       `POST ${API}/check-runs`,

@@ -99,12 +99,17 @@ describe("inspect against a ghcr-like registry", () => {
 
 describe("inspect budget and concurrency", () => {
   it("gives up when the per-inspection budget is spent", async () => {
+    // The budget's clock is the test's: it runs out while the first request hangs (no wall-clock timer is involved;
+    // the request's own timeout, a minute, never fires first).
+    const budget = new AbortController();
+    const clock = { timeout: () => budget.signal, now: () => 0 };
     const hang: FetchLike = (_url, init) =>
       new Promise((_resolve, reject) => {
         init?.signal?.addEventListener("abort", () => reject(init.signal?.reason));
+        budget.abort(new DOMException("the inspection budget is spent", "TimeoutError"));
       });
-    const client = new RegistryClient({ fetch: hang });
-    await expect(inspect(client, { name: "acme/app", reference: "1.0" }, { budgetMs: 30 })).rejects.toEqual(
+    const client = new RegistryClient({ fetch: hang, now: () => 0 });
+    await expect(inspect(client, { name: "acme/app", reference: "1.0" }, { budgetMs: 60_000, clock })).rejects.toEqual(
       new RegistryError("timeout", "inspection budget exhausted while fetching manifest acme/app:1.0 from https://ghcr.io/v2/acme/app/manifests/1.0"),
     );
   });

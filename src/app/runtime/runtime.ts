@@ -6,6 +6,7 @@
 import type { Logger, Probot } from "probot";
 import type { GitHubRetryPolicy } from "../github/octokit.js";
 import { Dispatch } from "./dispatch.js";
+import { DeliveryRecovery } from "./recovery.js";
 import { DeliveryJobs, type JobOptions } from "./jobs.js";
 import { jobOptionsFromEnv } from "./queue.js";
 import { Store } from "./store.js";
@@ -18,6 +19,8 @@ export interface RuntimeOptions {
 
 export class Runtime {
   private stopped: Promise<boolean> | undefined;
+  private readonly cleanups: (() => void)[] = [];
+  private stopRecovery: () => Promise<void> = async () => undefined;
 
   private constructor(
     private readonly log: Logger,
@@ -40,14 +43,28 @@ export class Runtime {
     return this.jobs.start(this.dispatch.run);
   }
 
+  /** Starts the sweep that has GitHub resend failed deliveries the store has no job for (`recovery.ts`). */
+  recoverDeliveries(app: Probot, intervalMs: number): void {
+    const recovery = new DeliveryRecovery(app, this.store, this.log, { intervalMs, now: Date.now });
+    recovery.start();
+    this.stopRecovery = () => recovery.stop();
+  }
+
+  /** Runs `cleanup` at shutdown. */
+  onShutdown(cleanup: () => void): void {
+    this.cleanups.push(cleanup);
+  }
+
   /** Stops taking deliveries and jobs, lets running jobs finish or releases them, closes an owned store. */
   shutdown(): Promise<boolean> {
     this.stopped ??= (async () => {
       this.log.info("tagguard: shutting down: refusing new deliveries, taking no new job");
+      await this.stopRecovery();
       const finished = await this.jobs.stop();
       if (finished) this.log.info("tagguard: running jobs finished");
       else this.log.warn("tagguard: shutdown timed out; the running jobs were released and run again on another replica or after the restart");
       if (this.ownsStore) await this.store.close();
+      for (const cleanup of this.cleanups.splice(0)) cleanup();
       return finished;
     })();
     return this.stopped;

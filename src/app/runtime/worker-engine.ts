@@ -66,9 +66,12 @@ class AnalysisThread {
     });
   }
 
+  /** Ends the thread; analyses still held fail. */
   async stop(): Promise<void> {
     const worker = this.worker;
     this.worker = undefined;
+    for (const pending of this.queued.splice(0)) pending.reject(new Error("the analysis engine stopped"));
+    this.finish({ error: new Error("the analysis engine stopped") });
     await worker?.terminate();
   }
 
