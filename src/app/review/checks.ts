@@ -19,7 +19,8 @@ import type { Engine } from "../runtime/engine-port.js";
 import { isNoOp, lastLine, toLineReplacement } from "../../report/line-replacement.js";
 import type { PullSnapshot } from "../github/repo-files.js";
 import { byImportance, counts, heading, markdownText, Permalinks, plural, uniqueByFingerprint } from "./review.js";
-import { describeError, type KeyedQueue, type RecentSet } from "../runtime/keyed.js";
+import { describeError } from "../runtime/keyed.js";
+import { AnalysisOverrun } from "../runtime/worker-engine.js";
 
 type Octokit = InstanceType<typeof ProbotOctokit>;
 
@@ -254,9 +255,10 @@ export class CheckRun {
 
   /**
    * Concludes `failure` after the analysis failed, so a required check does not pass unchecked and the
-   * Re-run button is offered. A failure to say so is logged, not thrown: the caller rethrows the cause.
+   * Re-run button is offered (`neutral` when it was stopped at its time budget or memory cap). A failure to say so is logged, not thrown: the caller rethrows the cause.
    */
   async abort(cause: unknown, log: Log): Promise<void> {
+    if (cause instanceof AnalysisOverrun) return this.stopped(cause, log);
     const { status, errors } = (cause ?? {}) as { status?: unknown; errors?: { type?: unknown }[] };
     const graphqlType = Array.isArray(errors) && typeof errors[0]?.type === "string" ? errors[0].type : undefined;
     const why =
@@ -276,6 +278,22 @@ export class CheckRun {
       });
     } catch (err) {
       log.error({ error: describeError(err), checkRunId: this.id }, "tagguard: could not conclude the failed check run");
+    }
+  }
+
+  /** Concludes `neutral` after the analysis was stopped at its limits: nothing was found, nothing was checked either. */
+  private async stopped(cause: AnalysisOverrun, log: Log): Promise<void> {
+    try {
+      await this.update({
+        status: "completed",
+        conclusion: "neutral",
+        output: {
+          title: "Analysis stopped",
+          summary: `**tagguard** stopped the analysis of this commit: ${cause.message}, so these workflows were not checked. Other repositories are not affected. Re-run the check to try again.`,
+        },
+      });
+    } catch (err) {
+      log.error({ error: describeError(err), checkRunId: this.id }, "tagguard: could not conclude the stopped check run");
     }
   }
 
@@ -352,10 +370,6 @@ type CheckRerunContext = Context<(typeof CHECK_RERUN_EVENTS)[number]>;
 
 export interface CheckRerunDeps {
   engine: Engine;
-  /** Deliveries already handled by this process: a redelivery with the same id does nothing. */
-  deliveries: RecentSet;
-  /** Serialises work per head commit. */
-  queue: KeyedQueue;
 }
 
 /** Re-runs the analysis of a head SHA when someone asks GitHub to re-run the tagguard check (or its suite). */
@@ -364,18 +378,8 @@ export function checkRerunHandler(deps: CheckRerunDeps): (context: CheckRerunCon
     const payload = context.payload;
     if ("check_run" in payload && payload.check_run.name !== CHECK_NAME) return;
     const headSha = "check_run" in payload ? payload.check_run.head_sha : payload.check_suite.head_sha;
-    if (deps.deliveries.has(context.id)) {
-      context.log.info({ deliveryId: context.id }, "tagguard: delivery already handled");
-      return;
-    }
-    deps.deliveries.add(context.id);
     const { owner, repo } = context.repo();
-    try {
-      await deps.queue.run(`${owner}/${repo}@${headSha}`, () => rerun(context, { owner, repo }, headSha, deps));
-    } catch (err) {
-      deps.deliveries.delete(context.id);
-      throw err;
-    }
+    await rerun(context, { owner, repo }, headSha, deps);
   };
 }
 
