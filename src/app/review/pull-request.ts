@@ -2,6 +2,7 @@ import type { Context } from "probot";
 import { changedAnalyzablePaths, listChangedFiles, type PullRef } from "./analysis.js";
 import { type AnalysisSource, analyzeHead, CheckRun, reportTo } from "./checks.js";
 import { DiffMap } from "./diff.js";
+import { isRepeatedRun } from "../runtime/dispatch.js";
 import type { Engine } from "../runtime/engine-port.js";
 import { openFingerprints } from "./markers.js";
 import { allClearReview, buildReview, type ReviewDraft, type ReviewInput, withoutInlineComments } from "./review.js";
@@ -54,7 +55,7 @@ async function reviewPullRequest(context: PullRequestContext, pull: PullRef, dep
     return;
   }
 
-  const check = await CheckRun.start(octokit, repo, headSha, log);
+  const check = await CheckRun.start(octokit, repo, headSha, log, isRepeatedRun(context));
   const source: AnalysisSource = { octokit, config: context.config.bind(context), repo, repoHtmlUrl: context.payload.repository.html_url, headSha };
   const paths = changedAnalyzablePaths(changes.prFiles, deps.engine);
   const report = await reportTo(check, log, () => analyzeHead(source, deps, { paths, notes: changes.notes, pull: pull.pull_number }));
