@@ -2,7 +2,7 @@
 
 # tagguard GitHub App image.
 #   docker build -t tagguard .
-#   docker run --rm -p 3000:3000 --env-file .env tagguard
+#   docker run --rm -p 3000:3000 --env-file .env -v tagguard-data:/app/.tagguard tagguard
 
 ARG NODE_IMAGE=node:20-slim
 
@@ -29,6 +29,8 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
     && npm cache clean --force
 COPY --from=build /app/lib ./lib
 COPY app.yml ./
+# The embedded store's data directory (without DATABASE_URL); mount a volume here to keep it across containers.
+RUN mkdir -p /app/.tagguard && chown node:node /app/.tagguard
 # The official image ships the unprivileged `node` user (uid 1000).
 USER node
 EXPOSE 3000

@@ -7,7 +7,6 @@
 import { spawn } from "node:child_process";
 import { createHmac, randomUUID } from "node:crypto";
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { addedPatch, commitSha, FakeGitHub } from "./fake-github.js";
@@ -15,7 +14,7 @@ import { FakeRegistry } from "./fake-registry.js";
 import { appPrivateKey, collidingWorkflow, packagePayload, pullRequestPayload, repositoryFiles } from "./app-fixtures.js";
 import { prng } from "./corpus.js";
 import { percentile, procStats, ROOT, round, sleep, target } from "./support.js";
-import { startEmbeddedPostgres } from "../lib/app/runtime/embedded-postgres.js";
+import { freePort, startEmbeddedPostgres } from "../lib/app/runtime/embedded-postgres.js";
 
 const GITHUB_LATENCY_MS = 300;
 const REGISTRY_LATENCY_MS = 100;
@@ -30,17 +29,6 @@ const MIX = [
   ["package-image", 0.3],
   ["package-cache", 0.1],
 ];
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** The delivery kinds of a run: `count` drawn from MIX, in a seeded order. */
 function mix(count, seed) {

@@ -5,7 +5,7 @@ import { answerGraphql, type GraphqlRequest } from "../support/graphql-repo.js";
 import { createApp } from "../../src/app/app.js";
 import { classifyGitHubFault, DEFAULT_GITHUB_RETRY_POLICY, type GitHubRetryPolicy, retryPause } from "../../src/app/github/octokit.js";
 import * as engine from "../../src/engine/index.js";
-import { checkCalls, type CheckCalls, inProgress, mockCheckRun } from "./check-mocks.js";
+import { checkCalls, type CheckCalls, inProgress, mockCheckLookup, mockCheckRun } from "./check-mocks.js";
 import { CI, ciComment, repoCheck, repoReviewBody } from "./engine-expectations.js";
 import {
   api,
@@ -148,6 +148,7 @@ describe("GitHub API faults during a review", () => {
     expect(reviews).toEqual([]);
 
     mockBotLogin(scope);
+    mockCheckLookup(scope, HEAD);
     mockReads(scope, checks);
     mockReview(scope, reviews);
     await runWaitingJobs(probot);
@@ -165,7 +166,9 @@ describe("GitHub API faults during a review", () => {
     mockBotLogin(scope);
     mockReads(scope, checks);
     mockReview(scope, attempts, 502);
-    // GitHub created the review before the gateway gave up: the second run reads it and has nothing new to post.
+    // GitHub created the review before the gateway gave up: the second run reads it and has nothing new to post. The
+    // first run completed its check run, so the second one makes its own.
+    mockCheckLookup(scope, HEAD, [{ id: 555, status: "completed" }]);
     mockReads(scope, checks, { checkId: 556, blobs: false, posted: { comments: [{ body: ciComment() }], reviews: [{ body: repoReviewBody() }] } });
 
     await deliver(probot, "delivery-1", pullRequestPayload());
@@ -224,6 +227,7 @@ describe("GitHub API faults during a review", () => {
       expect.objectContaining({ deliveryId: "delivery-1", retryAt: new Date(now + 3_600_000).toISOString() }),
     ]);
 
+    mockCheckLookup(scope, HEAD, [{ id: 555, status: "completed" }]);
     mockReads(scope, checks, { checkId: 556, blobs: false });
     mockReview(scope, reviews);
     await runWaitingJobs(probot);
@@ -260,6 +264,44 @@ describe("GitHub API faults during a review", () => {
       },
     };
     expect(checks.updates).toEqual([failed, failed]);
+  });
+
+  it("completes the check run a failed attempt left in progress (its creation answered 502), and creates no second one", async () => {
+    const probot = await newProbot(app(), logs);
+    const reviews: unknown[] = [];
+    const checks = checkCalls();
+    const scope = api();
+    mockToken(scope);
+    mockBotLogin(scope);
+    mockPrFiles(scope, [{ filename: CI, patch: ciPatch }]);
+    // GitHub created the check run, then the gateway answered 502: it is left in progress.
+    scope
+      .post(`${REPO_PATH}/check-runs`, (body: unknown) => {
+        checks.created.push(body);
+        return true;
+      })
+      .reply(502, { message: "Bad Gateway" });
+    mockCheckLookup(scope, HEAD, [{ id: 555, status: "in_progress" }]);
+    mockPrFiles(scope, [{ filename: CI, patch: ciPatch }]);
+    scope
+      .patch(`${REPO_PATH}/check-runs/555`, (body: unknown) => {
+        checks.updates.push(body);
+        return true;
+      })
+      .reply(200, { id: 555 });
+    mockRepoAt(scope, HEAD, repo);
+    mockPosted(scope);
+    mockReview(scope, reviews);
+
+    await deliver(probot, "delivery-1", pullRequestPayload());
+
+    expect(checks.created).toEqual([inProgress(HEAD)]);
+    expect(checks.updates).toEqual([repoCheck()]);
+    expect(reviews).toEqual([REVIEW]);
+    expect(logs.filter((l) => l.msg === "tagguard: completing the check run an earlier attempt left in progress")).toEqual([
+      expect.objectContaining({ deliveryId: "delivery-1", checkRunId: 555 }),
+    ]);
+    expect(failures()).toEqual([]);
   });
 
   it("never retries a 422 on creating the review: the findings move into the body once", async () => {

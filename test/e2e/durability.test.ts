@@ -18,8 +18,13 @@ let proxy: FaultProxy;
 const SECRET = "e2e-durability-secret";
 const logged = (msg: string) => (l: Record<string, unknown>) => l.msg === msg;
 
-function start(o: { database: string; cwd?: string; env?: Record<string, string> }): Promise<ProbotProcess> {
-  return ProbotProcess.start({ githubPort: proxy.port, webhookSecret: SECRET, ...o, env: { TAGGUARD_GITHUB_BACKOFF_MS: "10", ...o.env } });
+/** Every server started, stopped after the tests whatever happened to them. */
+const started: ProbotProcess[] = [];
+
+async function start(o: { database: string; cwd?: string; env?: Record<string, string> }): Promise<ProbotProcess> {
+  const server = await ProbotProcess.start({ githubPort: proxy.port, webhookSecret: SECRET, ...o, env: { TAGGUARD_GITHUB_BACKOFF_MS: "10", ...o.env } });
+  started.push(server);
+  return server;
 }
 
 beforeAll(async () => {
@@ -27,6 +32,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await Promise.all(started.map((server) => server.kill("SIGTERM")));
   await proxy?.stop();
   await fake.stop();
 });
@@ -58,7 +64,7 @@ describe("a server that is stopped", () => {
     } finally {
       rmSync(cwd, { recursive: true, force: true });
     }
-  });
+  }, 60_000);
 
   // Probot's throttling spaces the reviews (3 s apart): three take about 10 s.
   it("on SIGTERM with jobs queued, releases the running one at its shutdown timeout, and loses none: all run after the restart", async () => {
@@ -82,5 +88,5 @@ describe("a server that is stopped", () => {
       await second.stop();
     }
     expect([2, 3, 4].map((n) => reviewsOn(n))).toEqual([[REVIEW], [REVIEW], [REVIEW]]);
-  }, 60_000);
+  }, 120_000);
 });

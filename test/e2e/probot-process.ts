@@ -1,12 +1,12 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createHmac, randomUUID } from "node:crypto";
 import { chmodSync, existsSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { privateKey } from "../app/harness.js";
 import { freshDatabase } from "../support/database.js";
+import { freePort } from "../../src/app/runtime/embedded-postgres.js";
 
 /**
  * The built App (`lib/`, produced by `npm test` / `npm run build`) as a real `probot run` process
@@ -18,17 +18,6 @@ export const APP = join(ROOT, "lib", "app", "index.js");
 
 export function sign(body: string, secret: string): string {
   return `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 export interface ProbotProcessOptions {

@@ -52,6 +52,16 @@ export function reviewWorld(numbers: number[]) {
     },
     [`POST ${API}/check-runs`]: { status: 201, body: { id: 9, html_url: "https://github.com/acme/app/runs/9" } },
     [`PATCH ${API}/check-runs/9`]: { status: 200, body: { id: 9 } },
+    // A repeated run looks for the check run an earlier attempt left in progress: the fake's one check run (id 9),
+    // in progress unless an update completed it after it was last created.
+    [`GET ${API}/commits/${HEAD}/check-runs?check_name=tagguard&filter=latest&per_page=100`]: () => {
+      const writes = fake.requests.filter((r) => r.url.startsWith(`${API}/check-runs`));
+      const created = writes.map((r) => r.method).lastIndexOf("POST");
+      if (created < 0) return { status: 200, body: { total_count: 0, check_runs: [] } };
+      const completed = writes.slice(created).some((r) => (r.body as { status?: unknown }).status === "completed");
+      const run = { id: 9, name: "tagguard", head_sha: HEAD, external_id: HEAD, status: completed ? "completed" : "in_progress", html_url: "https://github.com/acme/app/runs/9" };
+      return { status: 200, body: { total_count: 1, check_runs: [run] } };
+    },
     ...Object.assign({}, ...numbers.map(pullRoutes)),
   });
 

@@ -88,7 +88,7 @@ describe("probot run ./lib/app/index.js under faults", () => {
     await server.waitForLog(logged("tagguard: delivery stored before, nothing added", "storm-1"));
     expect([7, 8, 9].map((n) => reviewsOn(n).length)).toEqual([1, 1, 1]);
     expect(server.output).not.toContain("ghs_e2e_installation_token");
-  });
+  }, 60_000);
 
   it("on SIGTERM refuses new deliveries with 503, lets the running job finish, and exits", async () => {
     let release = (): void => undefined;

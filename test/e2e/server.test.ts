@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { type ChildProcess, spawn } from "node:child_process";
 import { createHmac, randomUUID } from "node:crypto";
 import { chmodSync, existsSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
+import { freePort } from "../../src/app/runtime/embedded-postgres.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -63,17 +63,6 @@ let child: ChildProcess;
 let port: number;
 let cwd: string;
 let output = "";
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port: p } = srv.address() as { port: number };
-      srv.close(() => resolve(p));
-    });
-  });
-}
 
 async function waitForPing(deadline: number): Promise<void> {
   while (Date.now() < deadline) {
@@ -175,7 +164,7 @@ describe("probot run ./lib/app/index.js", () => {
       `POST ${API}/pulls/7/reviews`,
     ]);
     expect(fake.requests.filter((r) => r.url.startsWith(`${API}/check-runs`)).map((r) => r.body)).toEqual([
-      { name: "tagguard", head_sha: HEAD, status: "in_progress" },
+      { name: "tagguard", head_sha: HEAD, external_id: HEAD, status: "in_progress" },
       repoCheck(HEAD),
     ]);
     expect(output).not.toContain("ghs_e2e_installation_token");

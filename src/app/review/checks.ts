@@ -21,6 +21,7 @@ import type { PullSnapshot } from "../github/repo-files.js";
 import { byImportance, counts, heading, markdownText, Permalinks, plural, uniqueByFingerprint } from "./review.js";
 import { describeError } from "../runtime/keyed.js";
 import { AnalysisOverrun } from "../runtime/worker-engine.js";
+import { isRepeatedRun } from "../runtime/dispatch.js";
 
 type Octokit = InstanceType<typeof ProbotOctokit>;
 
@@ -223,13 +224,23 @@ export class CheckRun {
   ) {}
 
   /**
-   * Creates the check run on `headSha`, in progress. Returns undefined when the installation has not
-   * granted Checks: write (403), e.g. an installation that has not yet accepted the permission: the
-   * review is then posted without a check run.
+   * Creates the check run on `headSha`, in progress, with the head SHA as its `external_id`. A run that is
+   * repeated (after a fault, or after its process died) first looks for the check run an earlier attempt left
+   * in progress on `headSha`, and completes that one instead of creating a second. Returns undefined when
+   * the installation has not granted Checks: write (403), e.g. an installation that has not yet accepted the
+   * permission: the review is then posted without a check run.
    */
-  static async start(octokit: Octokit, repo: RepoRef, headSha: string, log: Log): Promise<CheckRun | undefined> {
+  static async start(octokit: Octokit, repo: RepoRef, headSha: string, log: Log, repeated = false): Promise<CheckRun | undefined> {
     try {
-      const { data } = await octokit.rest.checks.create({ ...repo, name: CHECK_NAME, head_sha: headSha, status: "in_progress" });
+      if (repeated) {
+        const { data } = await octokit.rest.checks.listForRef({ ...repo, ref: headSha, check_name: CHECK_NAME, filter: "latest", per_page: 100 });
+        const left = data.check_runs.find((c) => c.external_id === headSha && c.status === "in_progress");
+        if (left) {
+          log.info({ checkRunId: left.id }, "tagguard: completing the check run an earlier attempt left in progress");
+          return new CheckRun(octokit, repo, left.id, left.html_url ?? undefined);
+        }
+      }
+      const { data } = await octokit.rest.checks.create({ ...repo, name: CHECK_NAME, head_sha: headSha, external_id: headSha, status: "in_progress" });
       return new CheckRun(octokit, repo, data.id, data.html_url ?? undefined);
     } catch (err) {
       if (!isForbidden(err)) throw err;
@@ -385,7 +396,7 @@ export function checkRerunHandler(deps: CheckRerunDeps): (context: CheckRerunCon
 
 async function rerun(context: CheckRerunContext, repo: RepoRef, headSha: string, deps: CheckRerunDeps): Promise<void> {
   const log = context.log.child({ deliveryId: context.id, repo: `${repo.owner}/${repo.repo}`, headSha });
-  const check = await CheckRun.start(context.octokit, repo, headSha, log);
+  const check = await CheckRun.start(context.octokit, repo, headSha, log, isRepeatedRun(context));
   if (!check) return;
   const source: AnalysisSource = {
     octokit: context.octokit,

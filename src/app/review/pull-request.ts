@@ -3,6 +3,7 @@ import { docsBaseOf } from "../../report/docs-url.js";
 import { changedAnalyzablePaths, listChangedFiles, type PullRef } from "./analysis.js";
 import { type AnalysisSource, analyzeHead, CheckRun, reportTo } from "./checks.js";
 import { DiffMap } from "./diff.js";
+import { isRepeatedRun } from "../runtime/dispatch.js";
 import type { Engine } from "../runtime/engine-port.js";
 import { openFingerprints } from "./markers.js";
 import { allClearReview, buildReview, type ReviewDraft, type ReviewInput, withoutInlineComments } from "./review.js";
@@ -57,7 +58,7 @@ async function reviewPullRequest(context: PullRequestContext, pull: PullRef, dep
     return;
   }
 
-  const check = await CheckRun.start(octokit, repo, headSha, log);
+  const check = await CheckRun.start(octokit, repo, headSha, log, isRepeatedRun(context));
   const source: AnalysisSource = {
     octokit,
     config: context.config.bind(context),

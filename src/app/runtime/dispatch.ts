@@ -35,9 +35,18 @@ class DeliveryRefused extends Error {
   readonly status = 503;
 }
 
+/** Contexts of runs that are not the delivery's first: an earlier one may have written something already. */
+const repeated = new WeakSet<object>();
+
+/** Whether this run of the delivery repeats an earlier one (after a fault, or after its process died). */
+export function isRepeatedRun(context: Context): boolean {
+  return repeated.has(context);
+}
+
 /** Runs a handler again after a transient fault (5xx, timeout, rate limit); handlers re-read what they posted first. */
-async function runWithRetries(handler: AnyHandler, context: Context, policy: GitHubRetryPolicy): Promise<void> {
+async function runWithRetries(handler: AnyHandler, context: Context, policy: GitHubRetryPolicy, attempt: Attempt): Promise<void> {
   for (let run = 1; ; run += 1) {
+    if (run > 1 || attempt.attempt > 1 || attempt.resumed) repeated.add(context);
     try {
       return await handler(context);
     } catch (err) {
@@ -103,7 +112,7 @@ export class Dispatch {
       const octokit = typeof installation === "number" ? await this.app.auth(installation) : await this.app.auth();
       retryGitHubFaults(octokit, this.policy, log.child({ deliveryId: delivery.id }));
       const context = new Context({ id: delivery.id, name: delivery.name, payload: delivery.payload } as EmitterWebhookEvent, octokit, log);
-      await runWithRetries(route.handler, context, this.policy);
+      await runWithRetries(route.handler, context, this.policy, attempt);
       return "done";
     } catch (err) {
       const fault = classifyGitHubFault(err, this.policy.now());

@@ -28,7 +28,8 @@ export interface EmbeddedOptions {
 
 const USER = "tagguard";
 
-function freePort(): Promise<number> {
+/** A port on 127.0.0.1 nothing listens on right now. */
+export function freePort(): Promise<number> {
   return new Promise((done, fail) => {
     const srv = createServer();
     srv.once("error", fail);

@@ -31,6 +31,8 @@ export interface Attempt {
   /** 1 for the first run of the job. */
   attempt: number;
   maxAttempts: number;
+  /** The job was put back by an earlier run of the delivery (e.g. until a rate limit reset). */
+  resumed: boolean;
 }
 
 /**
@@ -120,11 +122,12 @@ export class DeliveryJobs {
       events,
       taskList: {
         [TASK]: async (payload, helpers) => {
-          const { queue, ...delivery } = payload as StoredDelivery & { queue: string };
+          const { queue, resumed, ...delivery } = payload as StoredDelivery & { queue: string; resumed?: true };
           const job: Job = helpers.job;
-          const outcome = await runDelivery(delivery, { attempt: job.attempts, maxAttempts: job.max_attempts });
+          const outcome = await runDelivery(delivery, { attempt: job.attempts, maxAttempts: job.max_attempts, resumed: resumed === true });
           if (typeof outcome === "object") {
-            await helpers.addJob(TASK, payload, { queueName: queue, runAt: outcome.retryAt, jobKey: delivery.id, maxAttempts: job.max_attempts });
+            const again = { ...delivery, queue, resumed: true };
+            await helpers.addJob(TASK, again, { queueName: queue, runAt: outcome.retryAt, jobKey: delivery.id, maxAttempts: job.max_attempts });
           } else {
             await this.store.pool.query("update tagguard.deliveries set state = $2 where id = $1", [delivery.id, outcome]);
           }
