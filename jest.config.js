@@ -10,5 +10,7 @@ export default {
   testMatch: ["**/*.test.ts"],
   moduleNameMapper: { "^(\\.{1,2}/.*)\\.js$": "$1" },
   setupFilesAfterEnv: ["<rootDir>/test/setup.ts"],
+  globalSetup: "<rootDir>/test/global-setup.mjs",
+  globalTeardown: "<rootDir>/test/global-teardown.mjs",
   testTimeout: 20000,
 };

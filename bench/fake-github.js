@@ -257,6 +257,8 @@ export class FakeGitHub {
         json(201, { token: `ghs_${randomBytes(8).toString("hex")}`, expires_at: "2099-01-01T00:00:00Z", permissions: {}, repository_selection: "all" }),
       ) ??
       on("GET", /^\/app$/, "GET /app", "auth", () => json(200, { id: 123, slug: "tagguard", name: "tagguard" })) ??
+      // The App's delivery log, read by the recovery sweep: every delivery was answered.
+      on("GET", /^\/app\/hook\/deliveries$/, "GET app deliveries", "auth", () => json(200, [])) ??
       on("POST", /^\/graphql$/, "POST graphql", "read", () => this.graphql(record.body)) ??
       on("GET", new RegExp(`${R}/pulls/(\\d+)/files$`), "GET pull files", "read", (m) => {
         const pull = repoOf(m)?.pulls.get(Number(m[3]));

@@ -18,6 +18,7 @@ const BENCHMARKS = {
   "pr-budget": (o) => prBudget(o),
   registry: (o) => registryInspect(o),
   server: (o) => serverLoad(o),
+  "server-replicas": (o) => serverLoad({ ...o, replicas: 2 }),
   scale: (o) => scale(o),
   verify: (o) => verifyBench(o),
 };
@@ -32,7 +33,7 @@ const USAGE = `usage: npm run bench -- [--quick] [--only NAME[,NAME…]] [--seed
   --files N          corpus size for the throughput benchmark (default ${DEFAULT_COUNT}, quick 100)
   --deliveries N     deliveries sent to the server under load (default 500)
   --in-flight N      deliveries in flight at once (default 50)
-  --server-env K=V   extra environment for the server under load, e.g. TAGGUARD_QUEUE_CAPACITY=1000`;
+  --server-env K=V   extra environment for the server under load, e.g. TAGGUARD_CONCURRENCY=8`;
 
 function options(argv) {
   const { values } = parseArgs({

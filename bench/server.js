@@ -6,8 +6,7 @@
 
 import { spawn } from "node:child_process";
 import { createHmac, randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { addedPatch, commitSha, FakeGitHub } from "./fake-github.js";
@@ -15,6 +14,7 @@ import { FakeRegistry } from "./fake-registry.js";
 import { appPrivateKey, collidingWorkflow, packagePayload, pullRequestPayload, repositoryFiles } from "./app-fixtures.js";
 import { prng } from "./corpus.js";
 import { percentile, procStats, ROOT, round, sleep, target } from "./support.js";
+import { freePort, startEmbeddedPostgres } from "../lib/app/runtime/embedded-postgres.js";
 
 const GITHUB_LATENCY_MS = 300;
 const REGISTRY_LATENCY_MS = 100;
@@ -29,17 +29,6 @@ const MIX = [
   ["package-image", 0.3],
   ["package-cache", 0.1],
 ];
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** The delivery kinds of a run: `count` drawn from MIX, in a seeded order. */
 function mix(count, seed) {
@@ -101,6 +90,17 @@ function plan(seed, github, registry) {
   };
 }
 
+/** Writes that create something (check runs, reviews, issues) made more than once with the same body. */
+function duplicateWrites(requests) {
+  const seen = new Map();
+  for (const q of requests) {
+    if (q.method !== "POST" || !/\/(check-runs|reviews|issues)$/.test(q.path)) continue;
+    const key = `${q.path} ${JSON.stringify(q.body)}`;
+    seen.set(key, (seen.get(key) ?? 0) + 1);
+  }
+  return [...seen.values()].filter((n) => n > 1).length;
+}
+
 /** Whether the fakes have seen the request that ends each delivery's work (per kind), and how often. */
 function outcomes(deliveries, github, registry) {
   const count = (pred) => github.requests.filter(pred).length;
@@ -140,20 +140,9 @@ async function waitForPing(port, child, output, deadline) {
   throw new Error(`probot did not answer /ping:\n${output.join("").slice(-3000)}`);
 }
 
-export async function serverLoad({ quick, seed, serverEnv = {}, deliveries: requested, inFlight: requestedInFlight }) {
-  const count = requested ?? (quick ? 20 : 500);
-  const inFlight = requestedInFlight ?? (quick ? 20 : 50);
-  // Probot's throttling sends writes and GraphQL queries one per second for the whole process: a full run's
-  // ~1,400 of them take over 20 minutes, so the wait for the work is sized for that.
-  const doneTimeoutMs = quick ? 60_000 : 2_400_000;
-  const github = new FakeGitHub();
-  const registry = await new FakeRegistry(REGISTRY_LATENCY_MS).start();
-  const githubPort = await github.listen(GITHUB_LATENCY_MS);
-  const delivery = plan(seed, github, registry);
-  const warmUp = MIX.map(([kind]) => delivery(kind));
-  const deliveries = mix(count, seed).map(delivery);
+/** Starts `probot run lib/app/index.js` on a free port; its output is collected in `output`. */
+async function startServer({ githubPort, registry, serverEnv, cwd }) {
   const port = await freePort();
-  const cwd = mkdtempSync(join(tmpdir(), "tagguard-bench-"));
   const output = [];
   const child = spawn(join(ROOT, "node_modules", ".bin", "probot"), ["run", join(ROOT, "lib", "app", "index.js")], {
     cwd,
@@ -176,32 +165,78 @@ export async function serverLoad({ quick, seed, serverEnv = {}, deliveries: requ
   });
   child.stdout.on("data", (d) => output.push(d.toString("utf8")));
   child.stderr.on("data", (d) => output.push(d.toString("utf8")));
-  let peakRssMiB = 0;
-  let cpuSeconds;
+  return { child, port, output };
+}
+
+async function stopServer({ child }) {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  child.kill("SIGTERM");
+  await Promise.race([exited, sleep(30_000)]);
+  if (child.exitCode === null) child.kill("SIGKILL");
+}
+
+/**
+ * `replicas` 1: one server with its embedded store (no `DATABASE_URL`, as `npm start` runs). `replicas` 2: two servers
+ * sharing one PostgreSQL (an embedded server the benchmark starts), every delivery sent to both with the same
+ * delivery id, as a load balancer retrying on the other instance would.
+ */
+export async function serverLoad({ quick, seed, serverEnv = {}, deliveries: requested, inFlight: requestedInFlight, replicas = 1 }) {
+  const count = requested ?? (quick ? 20 : 500);
+  const inFlight = requestedInFlight ?? (quick ? 20 : 50);
+  // Probot's throttling sends writes and GraphQL queries one per second for the whole process: a full run's
+  // ~1,400 of them take over 20 minutes, so the wait for the work is sized for that.
+  const doneTimeoutMs = quick ? 60_000 : 2_400_000;
+  const github = new FakeGitHub();
+  const registry = await new FakeRegistry(REGISTRY_LATENCY_MS).start();
+  const githubPort = await github.listen(GITHUB_LATENCY_MS);
+  const delivery = plan(seed, github, registry);
+  const warmUp = MIX.map(([kind]) => delivery(kind));
+  const deliveries = mix(count, seed).map(delivery);
+  const cwd = mkdtempSync(join(tmpdir(), "tagguard-bench-"));
+  // As root, the embedded PostgreSQL runs as the `postgres` user, which must reach its data directory.
+  chmodSync(cwd, 0o755);
+  const shared = replicas > 1 ? await startEmbeddedPostgres({ dataDir: join(cwd, "shared-store") }) : undefined;
+  const servers = [];
+  const peaks = [];
+  let cpuSeconds = 0;
   const poll = setInterval(() => {
-    const s = procStats(child.pid);
-    if (s) {
-      peakRssMiB = Math.max(peakRssMiB, s.hwmKiB / 1024);
-      cpuSeconds = s.cpuSeconds;
-    }
+    servers.forEach((srv, i) => {
+      const s = procStats(srv.child.pid);
+      if (s) {
+        peaks[i] = Math.max(peaks[i] ?? 0, s.hwmKiB / 1024);
+        srv.cpuSeconds = s.cpuSeconds;
+      }
+    });
   }, 100);
   try {
-    await waitForPing(port, child, output, Date.now() + 20_000);
+    for (let i = 0; i < replicas; i++) {
+      const env = { ...(shared ? { DATABASE_URL: shared.connectionString } : { TAGGUARD_DATA_DIR: join(cwd, `store-${i}`) }), ...serverEnv };
+      servers.push(await startServer({ githubPort, registry, serverEnv: env, cwd }));
+    }
+    for (const srv of servers) await waitForPing(srv.port, srv.child, srv.output, Date.now() + 20_000);
+    /** Sends `d` to every server (same delivery id); the acknowledgement time is the slowest answer's. */
     const send = async (d) => {
       const body = JSON.stringify(d.payload);
+      const id = randomUUID();
       const t = performance.now();
-      const res = await fetch(`http://127.0.0.1:${port}/api/github/webhooks`, {
-        method: "POST",
-        headers: {
-          "content-type": "application/json",
-          "x-github-event": d.event,
-          "x-github-delivery": randomUUID(),
-          "x-hub-signature-256": `sha256=${createHmac("sha256", SECRET).update(body).digest("hex")}`,
-        },
-        body,
-      });
-      await res.arrayBuffer();
-      d.status = res.status;
+      const answers = await Promise.all(
+        servers.map(async ({ port }) => {
+          const res = await fetch(`http://127.0.0.1:${port}/api/github/webhooks`, {
+            method: "POST",
+            headers: {
+              "content-type": "application/json",
+              "x-github-event": d.event,
+              "x-github-delivery": id,
+              "x-hub-signature-256": `sha256=${createHmac("sha256", SECRET).update(body).digest("hex")}`,
+            },
+            body,
+          });
+          await res.arrayBuffer();
+          return res.status;
+        }),
+      );
+      d.status = answers.every((st) => st === answers[0]) ? answers[0] : Math.max(...answers);
       return performance.now() - t;
     };
 
@@ -213,7 +248,7 @@ export async function serverLoad({ quick, seed, serverEnv = {}, deliveries: requ
       const until = Date.now() + 30_000;
       while (Date.now() < until && outcomes([d], github, registry)[0] < 1) await sleep(50);
     }
-    const idleRss = procStats(child.pid)?.rssKiB;
+    const idleRss = Math.max(...servers.map((srv) => procStats(srv.child.pid)?.rssKiB ?? 0));
     const warmRequests = { github: github.requests.length, registry: registry.requests.length };
 
     const acks = [];
@@ -249,8 +284,12 @@ export async function serverLoad({ quick, seed, serverEnv = {}, deliveries: requ
       quiet = now === last ? quiet + 1 : 0;
       last = now;
     }
-    const finalStats = procStats(child.pid);
-    if (finalStats) peakRssMiB = Math.max(peakRssMiB, finalStats.hwmKiB / 1024);
+    servers.forEach((srv, i) => {
+      const s = procStats(srv.child.pid);
+      if (s) peaks[i] = Math.max(peaks[i] ?? 0, s.hwmKiB / 1024);
+    });
+    const peakRssMiB = Math.max(...peaks.map((p) => p ?? 0));
+    cpuSeconds = servers.reduce((n, srv) => n + (srv.cpuSeconds ?? 0), 0);
 
     const seen = outcomes(deliveries, github, registry);
     const byKind = {};
@@ -268,9 +307,8 @@ export async function serverLoad({ quick, seed, serverEnv = {}, deliveries: requ
     const measured = github.requests.slice(warmRequests.github);
     const writes = measured.filter((q) => q.kind === "write");
     const unrouted = [...new Set(github.requests.filter((q) => q.route === "unrouted").map((q) => `${q.method} ${q.path.replace(/[0-9a-f]{40}/g, "<sha>")}`))];
-    const errors = output
-      .join("")
-      .split("\n")
+    const errors = servers
+      .flatMap((srv) => srv.output.join("").split("\n"))
       .filter((l) => /"level":(50|60)/.test(l));
     const p50 = percentile(acks, 50);
     const p99 = percentile(acks, 99);
@@ -286,12 +324,13 @@ export async function serverLoad({ quick, seed, serverEnv = {}, deliveries: requ
       ["all work done after, s", doneMs === undefined ? `not within ${doneTimeoutMs / 1000} s` : round(doneMs / 1000, 2)],
       ["GitHub API requests (writes)", `${measured.length} (${writes.length})`],
       ["registry requests", registry.requests.length - warmRequests.registry],
-      ["server RSS after warm-up / peak MiB", `${round((idleRss ?? 0) / 1024, 0)} / ${round(peakRssMiB, 0)}`],
-      ["server CPU s", round(cpuSeconds, 1)],
+      [replicas > 1 ? "largest server RSS after warm-up / peak MiB" : "server RSS after warm-up / peak MiB", `${round((idleRss ?? 0) / 1024, 0)} / ${round(peakRssMiB, 0)}`],
+      [replicas > 1 ? "servers' CPU s (together)" : "server CPU s", round(cpuSeconds, 1)],
+      ["duplicate writes (the same review, check run or issue posted twice)", duplicateWrites(measured)],
       ["error log lines", errors.length],
     ];
     return {
-      title: `(d) Server under load — probot run lib/app/index.js, ${count} signed deliveries, ${inFlight} in flight, GitHub API +${GITHUB_LATENCY_MS} ms, registry +${REGISTRY_LATENCY_MS} ms`,
+      title: `(d) Server under load — ${replicas > 1 ? `${replicas} replicas of probot run lib/app/index.js on one PostgreSQL, each delivery sent to every replica` : "probot run lib/app/index.js, embedded store"}, ${count} signed deliveries, ${inFlight} in flight, GitHub API +${GITHUB_LATENCY_MS} ms, registry +${REGISTRY_LATENCY_MS} ms`,
       columns: ["delivery kind", "sent", "accepted", "processed once", "not processed", "processed twice+"],
       rows,
       extraTable: { columns: ["measure", "value"], rows: summary },
@@ -308,16 +347,12 @@ export async function serverLoad({ quick, seed, serverEnv = {}, deliveries: requ
         target("deliveries processed exactly once", onceTotal, deliveries.length, ">=", ` of ${deliveries.length}`),
         target("server peak RSS, MiB", round(peakRssMiB, 0), 250, "<"),
       ],
-      data: { count, inFlight, statuses, acks: { p50, p99, max: Math.max(...acks) }, coldAcks, sentMs, doneMs, byKind, requests: github.count((q) => q.at >= started), registryRequests: registry.requests.length - warmRequests.registry, peakRssMiB, idleRssMiB: (idleRss ?? 0) / 1024, cpuSeconds, unrouted, errorLines: errors.length },
+      data: { replicas, count, inFlight, statuses, acks: { p50, p99, max: Math.max(...acks) }, coldAcks, sentMs, doneMs, byKind, requests: github.count((q) => q.at >= started), registryRequests: registry.requests.length - warmRequests.registry, peakRssMiB, idleRssMiB: (idleRss ?? 0) / 1024, cpuSeconds, unrouted, errorLines: errors.length },
     };
   } finally {
     clearInterval(poll);
-    if (child.exitCode === null) {
-      const exited = new Promise((resolve) => child.once("exit", resolve));
-      child.kill("SIGTERM");
-      await Promise.race([exited, sleep(30_000)]);
-      if (child.exitCode === null) child.kill("SIGKILL");
-    }
+    await Promise.all(servers.map(stopServer));
+    await shared?.stop();
     await github.stop();
     await registry.stop();
     rmSync(cwd, { recursive: true, force: true });

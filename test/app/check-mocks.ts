@@ -33,7 +33,18 @@ export function mockCheckRun(scope: nock.Scope, calls: CheckCalls, updates = 1, 
   return scope;
 }
 
+/**
+ * Mocks the look-up a repeated run makes for the check run an earlier attempt left in progress on `sha`: GitHub
+ * answers with `runs` (default: none).
+ */
+export function mockCheckLookup(scope: nock.Scope, sha: string, runs: { id: number; status: string }[] = []): nock.Scope {
+  return scope
+    .get(`${REPO_PATH}/commits/${sha}/check-runs`)
+    .query({ check_name: "tagguard", filter: "latest", per_page: 100 })
+    .reply(200, { total_count: runs.length, check_runs: runs.map((r) => ({ ...r, name: "tagguard", external_id: sha, head_sha: sha, html_url: CHECK_URL })) });
+}
+
 /** The body that creates the check run in progress on `sha`. */
 export function inProgress(sha: string): unknown {
-  return { name: "tagguard", head_sha: sha, status: "in_progress" };
+  return { name: "tagguard", head_sha: sha, external_id: sha, status: "in_progress" };
 }

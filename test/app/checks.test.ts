@@ -1,14 +1,18 @@
 import { afterEach, beforeEach, describe, expect, it } from "@jest/globals";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import nock from "nock";
 import { parse } from "yaml";
 import type { EmitterWebhookEvent } from "@octokit/webhooks";
 import type { Probot } from "probot";
 import { createApp } from "../../src/app/app.js";
+import { DEFAULT_ANALYSIS_LIMITS, WorkerEngine } from "../../src/app/runtime/worker-engine.js";
 import { annotationOf, checkOutput, CheckRun, clipBytes, conclusionOf, MAX_SUMMARY_CHARS, reportTo, type CheckReport } from "../../src/app/review/checks.js";
 import type { Finding } from "../../src/report/finding.js";
 import { CHECK_URL, checkCalls, inProgress, mockCheckRun } from "./check-mocks.js";
-import { api, fixtureRepo, HEAD, mockRepoAt, mockToken, newProbot, pullRequestPayload, recordUnmatched } from "./harness.js";
+import { api, fixtureRepo, HEAD, type LogLines, mockRepoAt, mockToken, newProbot, pullRequestPayload, recordUnmatched } from "./harness.js";
 import { cacheFinding, file, links, sha, text, texts, url } from "./ci-workflow.js";
 import { DOCS, ruleDocs } from "../support/docs.js";
 import { finding, linesOf, spanOf } from "./spans.js";
@@ -300,6 +304,57 @@ describe("re-runs", () => {
         },
       },
     ]);
+  });
+
+  it("concludes neutral when the analysis passes its time budget, ends the thread, and runs the next job", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tagguard-budget-"));
+    // A stand-in for an input the engine never finishes: any analysis with release.yml loops for good.
+    const looping = join(dir, "looping-worker.mjs");
+    writeFileSync(
+      looping,
+      [
+        'import { parentPort } from "node:worker_threads";',
+        "parentPort.on(\"message\", (job) => {",
+        '  if (job.kind === "analyze" && job.files.some((f) => f.path.endsWith("release.yml"))) for (;;);',
+        '  parentPort.postMessage({ id: job.id, result: job.kind === "references" ? [] : { findings: [], notes: [] } });',
+        "});",
+      ].join("\n"),
+    );
+    const engine = new WorkerEngine(1, pathToFileURL(looping), { ...DEFAULT_ANALYSIS_LIMITS, budgetMs: 300 });
+    try {
+      const logs: LogLines = [];
+      const probot = await newProbot(createApp(engine), logs);
+      const checks = checkCalls();
+      const scope = api();
+      mockToken(scope);
+      mockCheckRun(scope, checks, 1, 556);
+      mockRepoAt(scope, HEAD, repo);
+      mockCheckRun(scope, checks, 1, 557);
+      mockRepoAt(scope, HEAD, Object.fromEntries(Object.entries(repo).filter(([path]) => !path.endsWith("release.yml"))));
+
+      await deliverEvent(probot, "check_run", "delivery-loop", rerunPayload("check_run"));
+      await deliverEvent(probot, "check_run", "delivery-next", rerunPayload("check_run"));
+
+      expect(checks.updates).toEqual([
+        {
+          status: "completed",
+          conclusion: "neutral",
+          output: {
+            title: "Analysis stopped",
+            summary:
+              "**tagguard** stopped the analysis of this commit: the analysis took longer than its budget of 0.3 s, so these workflows were not checked. Other repositories are not affected. Re-run the check to try again.",
+          },
+        },
+        expect.objectContaining({ status: "completed", conclusion: "success" }),
+      ]);
+      expect(logs.filter((l) => l.msg === "tagguard: handling the event failed").map((l) => [l.deliveryId, (l.error as { type?: unknown }).type])).toEqual([
+        ["delivery-loop", "AnalysisOverrun"],
+      ]);
+      expect(engine.health()).toEqual({ budgetMs: 300, threads: [null], stuck: false });
+    } finally {
+      await engine.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("ignores re-run requests for check runs of other names", async () => {

@@ -4,9 +4,8 @@ import nock from "nock";
 import { answerGraphql, type GraphqlRequest } from "../support/graphql-repo.js";
 import { createApp } from "../../src/app/app.js";
 import { classifyGitHubFault, DEFAULT_GITHUB_RETRY_POLICY, type GitHubRetryPolicy, retryPause } from "../../src/app/github/octokit.js";
-import { WorkQueue } from "../../src/app/runtime/queue.js";
 import * as engine from "../../src/engine/index.js";
-import { checkCalls, type CheckCalls, inProgress, mockCheckRun } from "./check-mocks.js";
+import { checkCalls, type CheckCalls, inProgress, mockCheckLookup, mockCheckRun } from "./check-mocks.js";
 import { CI, ciComment, repoCheck, repoReviewBody } from "./engine-expectations.js";
 import {
   api,
@@ -22,6 +21,7 @@ import {
   mockReview,
   mockToken,
   newProbot,
+  runWaitingJobs,
   NUMBER,
   type Posted,
   pullRequestPayload,
@@ -128,7 +128,7 @@ describe("GitHub API faults during a review", () => {
     expect(checks.updates).toEqual([repoCheck()]);
   });
 
-  it("gives up on a 500 storm after bounded retries, logs the delivery id and the reason, and completes on redelivery", async () => {
+  it("gives up on a 500 storm after bounded retries in the run, and the store runs the job again after its backoff", async () => {
     const probot = await newProbot(app(), logs);
     const reviews: unknown[] = [];
     const checks = checkCalls();
@@ -141,22 +141,20 @@ describe("GitHub API faults during a review", () => {
     // 4 attempts per request, backoff 1 s · 2ⁿ; the run is tried twice.
     expect(pauses).toEqual([1000, 2000, 4000, 1000, 1000, 2000, 4000]);
     expect(reruns()).toEqual([{ deliveryId: "delivery-1", run: 1, pauseMs: 1000, status: 500 }]);
-    expect(failures()).toEqual([
-      expect.objectContaining({
-        deliveryId: "delivery-1",
-        event: "pull_request.opened",
-        error: expect.objectContaining({ type: "HttpError", status: 500, method: "GET", url: FILES_URL, message: "Server Error" }),
-      }),
+    expect(logs.filter((l) => l.msg === "tagguard: the run failed on a transient fault; the store runs it again after its backoff")).toEqual([
+      expect.objectContaining({ deliveryId: "delivery-1", event: "pull_request.opened", attempt: 1, error: expect.objectContaining({ status: 500, url: FILES_URL }) }),
     ]);
+    expect(failures()).toEqual([]);
     expect(reviews).toEqual([]);
 
     mockBotLogin(scope);
+    mockCheckLookup(scope, HEAD);
     mockReads(scope, checks);
     mockReview(scope, reviews);
-    await deliver(probot, "delivery-1", pullRequestPayload());
+    await runWaitingJobs(probot);
 
     expect(reviews).toEqual([REVIEW]);
-    expect(failures()).toHaveLength(1);
+    expect(failures()).toEqual([]);
   });
 
   it("runs again after a 502 on creating the review, finds the review that was created anyway, and posts no duplicate", async () => {
@@ -168,7 +166,9 @@ describe("GitHub API faults during a review", () => {
     mockBotLogin(scope);
     mockReads(scope, checks);
     mockReview(scope, attempts, 502);
-    // GitHub created the review before the gateway gave up: the second run reads it and has nothing new to post.
+    // GitHub created the review before the gateway gave up: the second run reads it and has nothing new to post. The
+    // first run completed its check run, so the second one makes its own.
+    mockCheckLookup(scope, HEAD, [{ id: 555, status: "completed" }]);
     mockReads(scope, checks, { checkId: 556, blobs: false, posted: { comments: [{ body: ciComment() }], reviews: [{ body: repoReviewBody() }] } });
 
     await deliver(probot, "delivery-1", pullRequestPayload());
@@ -208,8 +208,9 @@ describe("GitHub API faults during a review", () => {
     expect(failures()).toEqual([]);
   });
 
-  it("does not wait for a retry-after beyond one minute: the run fails, is logged, and completes on redelivery", async () => {
-    const probot = await newProbot(app(), logs);
+  it("does not wait in the run for a retry-after beyond one minute: the job is released until then, and runs once", async () => {
+    const now = Date.now();
+    const probot = await newProbot(app({ now: () => now }), logs);
     const reviews: unknown[] = [];
     const checks = checkCalls();
     const scope = api();
@@ -221,16 +222,18 @@ describe("GitHub API faults during a review", () => {
     await deliver(probot, "delivery-1", pullRequestPayload());
 
     expect(pauses).toEqual([]);
-    expect(failures()).toEqual([
-      expect.objectContaining({ deliveryId: "delivery-1", error: expect.objectContaining({ status: 403, method: "POST", message: SECONDARY.message }) }),
+    expect(failures()).toEqual([]);
+    expect(logs.filter((l) => l.msg === "tagguard: GitHub's rate limit holds the run; the job waits until it lifts")).toEqual([
+      expect.objectContaining({ deliveryId: "delivery-1", retryAt: new Date(now + 3_600_000).toISOString() }),
     ]);
 
+    mockCheckLookup(scope, HEAD, [{ id: 555, status: "completed" }]);
     mockReads(scope, checks, { checkId: 556, blobs: false });
     mockReview(scope, reviews);
-    await deliver(probot, "delivery-1", pullRequestPayload());
+    await runWaitingJobs(probot);
 
     expect(reviews).toEqual([{ ...REVIEW, body: repoReviewBody(HEAD, "https://github.com/acme/app/runs/556") }]);
-    expect(failures()).toHaveLength(1);
+    expect(failures()).toEqual([]);
   });
 
   it("never retries a 404: a head commit that is gone fails the run, and a redelivery runs it again", async () => {
@@ -261,6 +264,44 @@ describe("GitHub API faults during a review", () => {
       },
     };
     expect(checks.updates).toEqual([failed, failed]);
+  });
+
+  it("completes the check run a failed attempt left in progress (its creation answered 502), and creates no second one", async () => {
+    const probot = await newProbot(app(), logs);
+    const reviews: unknown[] = [];
+    const checks = checkCalls();
+    const scope = api();
+    mockToken(scope);
+    mockBotLogin(scope);
+    mockPrFiles(scope, [{ filename: CI, patch: ciPatch }]);
+    // GitHub created the check run, then the gateway answered 502: it is left in progress.
+    scope
+      .post(`${REPO_PATH}/check-runs`, (body: unknown) => {
+        checks.created.push(body);
+        return true;
+      })
+      .reply(502, { message: "Bad Gateway" });
+    mockCheckLookup(scope, HEAD, [{ id: 555, status: "in_progress" }]);
+    mockPrFiles(scope, [{ filename: CI, patch: ciPatch }]);
+    scope
+      .patch(`${REPO_PATH}/check-runs/555`, (body: unknown) => {
+        checks.updates.push(body);
+        return true;
+      })
+      .reply(200, { id: 555 });
+    mockRepoAt(scope, HEAD, repo);
+    mockPosted(scope);
+    mockReview(scope, reviews);
+
+    await deliver(probot, "delivery-1", pullRequestPayload());
+
+    expect(checks.created).toEqual([inProgress(HEAD)]);
+    expect(checks.updates).toEqual([repoCheck()]);
+    expect(reviews).toEqual([REVIEW]);
+    expect(logs.filter((l) => l.msg === "tagguard: completing the check run an earlier attempt left in progress")).toEqual([
+      expect.objectContaining({ deliveryId: "delivery-1", checkRunId: 555 }),
+    ]);
+    expect(failures()).toEqual([]);
   });
 
   it("never retries a 422 on creating the review: the findings move into the body once", async () => {
@@ -309,68 +350,52 @@ describe("GitHub API faults during a review", () => {
   });
 });
 
-describe("work queue", () => {
+describe("durable store", () => {
   const event = (id: string): EmitterWebhookEvent => ({ id, name: "pull_request", payload: pullRequestPayload() }) as unknown as EmitterWebhookEvent;
 
-  it("acknowledges a delivery before its work runs, and runs it afterwards", async () => {
+  it("acknowledges a delivery once its job is stored, and runs it afterwards", async () => {
     const tagguard = createApp(engine, { github: policy() });
     const probot = await newProbot(tagguard, logs);
     let release = (): void => undefined;
     const gate = new Promise<void>((resolve) => (release = resolve));
+    let asked = (): void => undefined;
+    const reached = new Promise<void>((resolve) => (asked = resolve));
     const scope = api();
     mockToken(scope);
     scope
       .get(`${REPO_PATH}/pulls/${NUMBER}/files`)
       .query({ per_page: 100 })
       .reply((_uri, _body, callback) => {
+        asked();
         void gate.then(() => callback(null, [200, [{ filename: "README.md", status: "modified", patch: "@@ -1 +1 @@\n-a\n+b" }]]));
       });
 
-    // Probot's own `receive` (not the harness's, which waits for the queue): the webhook answer.
+    // Probot's own `receive` (not the harness's, which waits for the jobs): the webhook answer.
     await probot.webhooks.receive(event("delivery-1"));
 
-    expect(tagguard.work.size).toBe(1);
-    expect(scope.isDone()).toBe(false);
+    await reached;
+    expect(await tagguard.work.pending()).toBe(1);
     release();
     await tagguard.work.idle();
     expect(scope.isDone()).toBe(true);
   });
 
-  it("refuses a delivery with 503 while the queue is full, and takes the next one once it has room", async () => {
-    const work = new WorkQueue({ concurrency: 1, capacity: 1 });
-    const probot = await newProbot(createApp(engine, { work, github: policy() }), logs);
-    let release = (): void => undefined;
-    const held = work.offer("repo:other/repo", "earlier-delivery", () => new Promise<void>((resolve) => (release = resolve)));
-
-    const refused = await probot.webhooks.receive(event("delivery-1")).then(
-      () => undefined,
-      (err: AggregateError) => err.errors.map((e: { status?: unknown; message?: unknown }) => ({ status: e.status, message: e.message })),
-    );
-
-    expect(refused).toEqual([{ status: 503, message: "the work queue is full (1 deliveries); redeliver later" }]);
-    expect(logs.filter((l) => l.msg === "tagguard: delivery refused; redeliver it later")).toEqual([
-      expect.objectContaining({ level: 40, deliveryId: "delivery-1", event: "pull_request.opened", reason: "the work queue is full (1 deliveries)" }),
-    ]);
-    release();
-    await held;
-
+  it("stores a delivery received twice once, and runs it once", async () => {
+    const probot = await newProbot(createApp(engine, { github: policy() }), logs);
     const scope = api();
     mockToken(scope);
     mockPrFiles(scope, [{ filename: "README.md", patch: "@@ -1 +1 @@\n-a\n+b" }]);
     await deliver(probot, "delivery-1", pullRequestPayload());
+    await deliver(probot, "delivery-1", pullRequestPayload());
+
+    expect(scope.isDone()).toBe(true);
     expect(failures()).toEqual([]);
   });
 
-  it("refuses deliveries with 503 once shutting down, after finishing the queued work", async () => {
+  it("refuses deliveries with 503 once shutting down", async () => {
     const tagguard = createApp(engine, { github: policy() });
     const probot = await newProbot(tagguard, logs);
-    const scope = api();
-    mockToken(scope);
-    mockPrFiles(scope, [{ filename: "README.md", patch: "@@ -1 +1 @@\n-a\n+b" }]);
-    await probot.webhooks.receive(event("delivery-1"));
-
-    await expect(tagguard.work.drain(5000)).resolves.toBe(true);
-    expect(scope.isDone()).toBe(true);
+    await tagguard.stop();
 
     await expect(probot.webhooks.receive(event("delivery-2"))).rejects.toMatchObject({
       errors: [expect.objectContaining({ status: 503, message: "tagguard is shutting down; redeliver later" })],
@@ -390,7 +415,8 @@ describe("classifyGitHubFault and retryPause", () => {
     ["a 429 with a retry-after date", failure(429, { "retry-after": "Wed, 01 Jan 2025 00:00:05 GMT" }), { kind: "rate-limited", waitMs: 5000 }],
     ["a secondary limit without retry-after", failure(403, {}, SECONDARY.message), { kind: "rate-limited", waitMs: 60_000 }],
     ["a 429 without retry-after", failure(429), { kind: "rate-limited", waitMs: 60_000 }],
-    ["an exhausted primary rate limit", failure(403, { "x-ratelimit-remaining": "0" }, "API rate limit exceeded"), { kind: "final" }],
+    ["an exhausted primary rate limit", failure(403, { "x-ratelimit-remaining": "0", "x-ratelimit-reset": "1735693200" }, "API rate limit exceeded"), { kind: "exhausted", resetAt: 1_735_693_200_000 }],
+    ["an exhausted primary rate limit without its reset", failure(403, { "x-ratelimit-remaining": "0" }, "API rate limit exceeded"), { kind: "final" }],
     ["a 403 for missing permissions", failure(403, {}, "Resource not accessible by integration"), { kind: "final" }],
     ["a 404", failure(404), { kind: "final" }],
     ["a 422", failure(422), { kind: "final" }],

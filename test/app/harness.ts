@@ -7,7 +7,10 @@ import nock from "nock";
 import { pino } from "pino";
 import { type ApplicationFunction, Probot, ProbotOctokit } from "probot";
 import type { EmitterWebhookEvent } from "@octokit/webhooks";
-import type { WorkQueue } from "../../src/app/runtime/queue.js";
+import { afterEach } from "@jest/globals";
+import type { TagguardApp } from "../../src/app/app.js";
+import pg from "pg";
+import { freshDatabase } from "../support/database.js";
 import { answerGraphql, type GraphqlRepo, type GraphqlRequest, type ListedFile, type PostedByApp, type PullState, type RepoFile } from "../support/graphql-repo.js";
 
 export { blobSha } from "../support/graphql-repo.js";
@@ -34,12 +37,40 @@ const Octokit = ProbotOctokit.defaults((o: Record<string, unknown>) => ({ ...o, 
 /** Log lines written by the Probot instance, parsed from pino's JSON output. */
 export type LogLines = Record<string, unknown>[];
 
+/** The database and App of each Probot made by `newProbot`. */
+const databases = new WeakMap<Probot, { url: string; app: TagguardApp }>();
+
 /**
- * A Probot instance with `appFn` loaded. The App acknowledges a delivery before its work runs (it queues the work);
- * when `appFn` has a work queue (`createApp`), `receive` resolves once that queue is idle, so a test sees the work
- * done, as if GitHub waited for it.
+ * Moves the store's clock past every retry the jobs wait for (their `run_at` becomes now), then waits until no job
+ * is left to run: what the store's backoff does, without waiting for it.
  */
-export async function newProbot(appFn: ApplicationFunction & { work?: WorkQueue }, logs?: LogLines): Promise<Probot> {
+export async function runWaitingJobs(probot: Probot): Promise<void> {
+  const loaded = databases.get(probot);
+  if (!loaded) throw new Error("runWaitingJobs needs a Probot made by newProbot with tagguard's App");
+  const client = new pg.Client({ connectionString: loaded.url });
+  await client.connect();
+  try {
+    await client.query("update graphile_worker._private_jobs set run_at = now() where locked_at is null and run_at > now()");
+    await client.query(`notify "jobs:insert"`);
+  } finally {
+    await client.end();
+  }
+  await loaded.app.work.idle();
+}
+
+/** Apps loaded by `newProbot` in the running test, stopped after it. */
+const loaded: TagguardApp[] = [];
+
+afterEach(async () => {
+  await Promise.all(loaded.splice(0).map((app) => app.stop()));
+});
+
+/**
+ * A Probot instance with `appFn` loaded. The App acknowledges a delivery once its job is stored; when `appFn` is
+ * tagguard's (`createApp`), it gets a fresh database on the test PostgreSQL and `receive` resolves once no stored
+ * job is left to run, so a test sees the work done, as if GitHub waited for it.
+ */
+export async function newProbot(appFn: ApplicationFunction | TagguardApp, logs?: LogLines): Promise<Probot> {
   const log = logs
     ? pino(
         { level: "info" },
@@ -52,15 +83,26 @@ export async function newProbot(appFn: ApplicationFunction & { work?: WorkQueue 
       )
     : pino({ level: "silent" });
   const probot = new Probot({ appId: 123, privateKey, log, Octokit });
-  await probot.load(appFn);
-  const { work } = appFn;
-  if (work) {
-    const receive = probot.receive.bind(probot);
-    probot.receive = async (event) => {
-      await receive(event);
-      await work.idle();
-    };
+  if (!("work" in appFn)) {
+    await probot.load(appFn);
+    return probot;
   }
+  const previous = process.env.DATABASE_URL;
+  const database = await freshDatabase();
+  databases.set(probot, { url: database, app: appFn });
+  process.env.DATABASE_URL = database;
+  loaded.push(appFn);
+  try {
+    await probot.load(appFn);
+  } finally {
+    if (previous === undefined) delete process.env.DATABASE_URL;
+    else process.env.DATABASE_URL = previous;
+  }
+  const receive = probot.receive.bind(probot);
+  probot.receive = async (event) => {
+    await receive(event);
+    await appFn.work.idle();
+  };
   return probot;
 }
 

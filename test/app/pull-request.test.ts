@@ -24,6 +24,7 @@ import {
   mockReview,
   mockToken,
   newProbot,
+  runWaitingJobs,
   NUMBER,
   pullRequestPayload,
   recordUnmatched,
@@ -792,26 +793,30 @@ describe("pull_request handler", () => {
     expect(checks.updates).toEqual([cleanCheck()]);
   });
 
-  it("logs API errors with the delivery id and event name, without tokens, and keeps going", async () => {
+  it("logs API errors with the delivery id and event name, without tokens, and the store runs the job again", async () => {
     const logs: LogLines = [];
     const engine = new StubEngine();
-    // Retries off: the first 500 fails the run (test/app/faults.test.ts covers the retries).
+    // Retries in the run off: the first 500 fails the attempt (test/app/faults.test.ts covers the retries).
     const probot = await newProbot(createApp(engine, { github: { attempts: 1, runAttempts: 1 } }), logs);
     const scope = api();
     mockToken(scope);
     scope.get(`${REPO_PATH}/pulls/${NUMBER}/files`).query({ per_page: 100 }).reply(500, { message: "Server Error" });
-    mockPrFiles(scope, [{ filename: "README.md", patch: "@@ -1 +1 @@\n-a\n+b" }]);
 
     await expect(deliver(probot, "delivery-err", pullRequestPayload({ action: "synchronize" }))).resolves.toBeUndefined();
     await expect(deliver(probot, "delivery-err", pullRequestPayload({ action: "synchronize" }))).resolves.toBeUndefined();
 
-    const failures = logs.filter((l) => l.msg === "tagguard: handling the event failed");
+    const failures = logs.filter((l) => l.msg === "tagguard: the run failed on a transient fault; the store runs it again after its backoff");
     expect(failures).toHaveLength(1);
     expect(failures[0]).toMatchObject({
       deliveryId: "delivery-err",
       event: "pull_request.synchronize",
+      attempt: 1,
       error: { type: "HttpError", status: 500, method: "GET", url: `https://api.github.com${REPO_PATH}/pulls/${NUMBER}/files?per_page=100` },
     });
+
+    mockPrFiles(scope, [{ filename: "README.md", patch: "@@ -1 +1 @@\n-a\n+b" }]);
+    await runWaitingJobs(probot);
+    expect(logs.filter((l) => l.level !== undefined && (l.level as number) >= 40)).toEqual([failures[0]]);
     expect(JSON.stringify(logs)).not.toContain("ghs_installation_token");
   });
 

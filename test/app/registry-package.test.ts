@@ -3,7 +3,7 @@ import nock from "nock";
 import { createApp } from "../../src/app/app.js";
 import * as engine from "../../src/engine/index.js";
 import type { FakeRegistry } from "../registry/fake-registry.js";
-import { documentJson, fixture } from "../registry/fixtures.js";
+import { fixture } from "../registry/fixtures.js";
 import { CACHE, CACHE_INDEX, ciCause, fromRegistry, GOOD, incidentBody, MARKER, OTHER_GOOD, restore } from "./package-expectations.js";
 import { api, BOT, fixtureRepo, type LogLines, mockBotLogin, mockRepoAt, mockToken, newProbot, recordUnmatched, REPO_PATH } from "./harness.js";
 import {
@@ -115,7 +115,7 @@ describe("registry_package published: opening an incident", () => {
     mockRepoReads(scope);
     mockLabelPresent(scope);
     mockCreateIssue(scope, issues);
-    // The second delivery id runs after the first (one tag, one queue); the issue list lags behind.
+    // The second delivery id runs after the first (one tag, one queue, in the order stored); the issue list lags behind.
     mockOpenIncidents(scope);
     scope.get(`${REPO_PATH}/issues/12`).reply(200, () => ({ number: 12, state: "open", body: issues[0].body, user: { login: BOT } }));
 
@@ -130,37 +130,14 @@ describe("registry_package published: opening an incident", () => {
 
     expect(issues).toHaveLength(1);
     expect(issues[0].body).toBe(incidentBody({ decidedBy: fromRegistry(registry.host), cause: ciCause() }));
-    expect(messages(logs).filter((l) => l.msg === "tagguard: delivery already handled")).toEqual([
-      { level: 30, deliveryId: "d1", msg: "tagguard: delivery already handled" },
-    ]);
+    // The redeliveries of d1 were stored once (test/e2e/replicas.test.ts covers two replicas).
     // The children are skipped quietly (debug level) and never inspected.
     expect(logs.filter((l) => l.deliveryId === "c1" || l.deliveryId === "c2")).toEqual([]);
     expect(new Set(paths())).toEqual(new Set([byDigest(CACHE), TOKEN, "/v2/acme/app/manifests/latest"]));
-    expect(logs.filter((l) => l.msg === "tagguard: this cache is already reported in the open incident")).toEqual([
-      expect.objectContaining({ deliveryId: "d2", issue: 12, tag: "latest", digest: CACHE }),
-    ]);
-  });
-
-  it("fetches a digest published under two tags at the same time once", async () => {
-    pointTag(registry, "latest", "multiarch-legacy-att");
-    pointTag(registry, "1.0", "multiarch-legacy-att");
-    const probot = await newProbot(app);
-    const scope = api();
-    mockToken(scope);
-    mockBotLogin(scope);
-    mockNoVerifyConfig(scope, 2);
-    mockOpenIncidents(scope);
-    mockOpenIncidents(scope);
-    const payload = (tag: string) => publishPayload({ tag, digest: GOOD, manifest: manifestSummary("multiarch-legacy-att") });
-
-    await Promise.all([deliverPackage(probot, "d1", payload("latest")), deliverPackage(probot, "d2", payload("1.0"))]);
-
-    const platformManifests = (documentJson(GOOD).manifests as { digest: string; platform: { os: string } }[])
-      .filter((m) => m.platform.os !== "unknown")
-      .map((m) => byDigest(m.digest));
-    expect(platformManifests).toHaveLength(2);
-    // One inspection: the root (challenged, then with a token) and each platform manifest once.
-    expect([...paths()].sort()).toEqual([byDigest(GOOD), byDigest(GOOD), TOKEN, ...platformManifests].sort());
+    // Whichever of d1 and d2 was stored second finds the incident the first opened.
+    const repeats = logs.filter((l) => l.msg === "tagguard: this cache is already reported in the open incident");
+    expect(repeats).toEqual([expect.objectContaining({ issue: 12, tag: "latest", digest: CACHE })]);
+    expect(["d1", "d2"]).toContain(repeats[0]?.deliveryId);
   });
 });
 

@@ -1,55 +1,6 @@
 import { describe, expect, it } from "@jest/globals";
 import { decodeBase64Text } from "../../src/app/github/repo-files.js";
-import { describeError, KeyedQueue, RecentSet } from "../../src/app/runtime/keyed.js";
-
-describe("RecentSet", () => {
-  it("forgets the oldest keys beyond its capacity", () => {
-    const set = new RecentSet(2);
-    set.add("a");
-    set.add("b");
-    set.add("a");
-    set.add("c");
-    expect([set.has("a"), set.has("b"), set.has("c")]).toEqual([true, false, true]);
-    set.delete("a");
-    expect(set.has("a")).toBe(false);
-  });
-});
-
-describe("KeyedQueue", () => {
-  it("runs tasks with the same key one after the other, other keys in parallel", async () => {
-    const queue = new KeyedQueue();
-    const events: string[] = [];
-    let release = (): void => undefined;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    const first = queue.run("pr#1", async () => {
-      events.push("first:start");
-      await gate;
-      events.push("first:end");
-    });
-    const second = queue.run("pr#1", async () => {
-      events.push("second");
-      return 2;
-    });
-    const other = queue.run("pr#2", async () => {
-      events.push("other");
-    });
-    await other;
-    expect(events).toEqual(["first:start", "other"]);
-    release();
-    await expect(second).resolves.toBe(2);
-    await first;
-    expect(events).toEqual(["first:start", "other", "first:end", "second"]);
-  });
-
-  it("keeps going after a failed task", async () => {
-    const queue = new KeyedQueue();
-    const failed = queue.run("k", async () => {
-      throw new Error("boom");
-    });
-    await expect(failed).rejects.toThrow("boom");
-    await expect(queue.run("k", async () => "next")).resolves.toBe("next");
-  });
-});
+import { describeError } from "../../src/app/runtime/keyed.js";
 
 describe("describeError", () => {
   it("keeps status, method and URL of a request error but never its headers", () => {

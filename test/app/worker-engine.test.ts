@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { WorkerEngine } from "../../src/app/runtime/worker-engine.js";
+import { AnalysisOverrun, DEFAULT_ANALYSIS_LIMITS, WorkerEngine } from "../../src/app/runtime/worker-engine.js";
 import { defaultConfig } from "../../src/config/index.js";
 import * as engine from "../../src/engine/index.js";
 import { fixtureRepo } from "./harness.js";
@@ -38,6 +38,46 @@ describe("WorkerEngine", () => {
     try {
       await expect(workers.analyze(files)).rejects.toThrow("the analysis thread exited with code 3");
       await expect(workers.analyze(files)).rejects.toThrow("the analysis thread exited with code 3");
+    } finally {
+      await workers.stop();
+    }
+  });
+
+  it("ends a thread that passes its memory cap: the analysis fails with AnalysisOverrun, the next gets a new thread", async () => {
+    const hungry = join(dir, "hungry-worker.mjs");
+    writeFileSync(
+      hungry,
+      [
+        'import { parentPort } from "node:worker_threads";',
+        "const kept = [];",
+        'parentPort.on("message", (job) => {',
+        '  if (job.files.length > 0) for (;;) kept.push(new Array(1e6).fill(job.id));',
+        "  parentPort.postMessage({ id: job.id, result: { findings: [], notes: [] } });",
+        "});",
+      ].join("\n"),
+    );
+    const workers = new WorkerEngine(1, pathToFileURL(hungry), { ...DEFAULT_ANALYSIS_LIMITS, memoryMb: 32 });
+    try {
+      const failed = workers.analyze(files);
+      await expect(failed).rejects.toThrow(AnalysisOverrun);
+      await expect(failed).rejects.toThrow("the analysis needed more than its memory cap of 32 MiB");
+      await expect(workers.analyze([])).resolves.toEqual({ findings: [], notes: [] });
+    } finally {
+      await workers.stop();
+    }
+  });
+
+  it("reports how long each thread has been busy, and a thread past its budget as stuck", async () => {
+    const silent = join(dir, "silent-worker.mjs");
+    writeFileSync(silent, 'import { parentPort } from "node:worker_threads";\nparentPort.on("message", () => undefined);\n');
+    let now = 1000;
+    const workers = new WorkerEngine(2, pathToFileURL(silent), { budgetMs: 60_000, memoryMb: 64, now: () => now });
+    try {
+      void workers.analyze(files).catch(() => undefined);
+      now = 1500;
+      expect(workers.health()).toEqual({ budgetMs: 60_000, threads: [500, null], stuck: false });
+      now = 62_001;
+      expect(workers.health()).toEqual({ budgetMs: 60_000, threads: [61_001, null], stuck: true });
     } finally {
       await workers.stop();
     }

@@ -35,6 +35,11 @@ export class FakeGitHub {
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
 
+  /** The recorded requests but the recovery sweep's reads of the App's delivery log, which it makes on its own. */
+  get calls(): RecordedRequest[] {
+    return this.requests.filter((r) => !r.url.startsWith("/api/v3/app/hook/deliveries"));
+  }
+
   /** Resolves with the first recorded request (past or future) matching the predicate. */
   waitFor(predicate: (r: RecordedRequest) => boolean): Promise<RecordedRequest> {
     const seen = this.requests.find(predicate);

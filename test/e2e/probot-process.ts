@@ -1,11 +1,12 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createHmac, randomUUID } from "node:crypto";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
+import { chmodSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { privateKey } from "../app/harness.js";
+import { freshDatabase } from "../support/database.js";
+import { freePort } from "../../src/app/runtime/embedded-postgres.js";
 
 /**
  * The built App (`lib/`, produced by `npm test` / `npm run build`) as a real `probot run` process
@@ -19,17 +20,6 @@ export function sign(body: string, secret: string): string {
   return `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 export interface ProbotProcessOptions {
   /** Port of the fake GitHub API (`GHE_HOST=127.0.0.1:<port>`, plain http). */
   githubPort: number;
@@ -39,6 +29,13 @@ export interface ProbotProcessOptions {
   startTimeoutMs?: number;
   /** Start as `node lib/app/index.js`, with tagguard's start-up checks (default: `probot run lib/app/index.js`). */
   checked?: boolean;
+  /**
+   * The store: a `DATABASE_URL` (default: a fresh database on the Jest run's PostgreSQL), or "embedded": the
+   * embedded PostgreSQL under `cwd`/.tagguard, as `npm start` runs without `DATABASE_URL`.
+   */
+  database?: string;
+  /** Working directory (kept by `stop`; default: a new temporary one, removed by `stop`). */
+  cwd?: string;
 }
 
 export class ProbotProcess {
@@ -47,7 +44,8 @@ export class ProbotProcess {
   private constructor(
     private readonly child: ChildProcess,
     readonly port: number,
-    private readonly cwd: string,
+    readonly cwd: string,
+    private readonly ownsCwd: boolean,
     private readonly secret: string,
   ) {
     child.stdout?.on("data", (d: Buffer) => (this.log += d.toString("utf8")));
@@ -58,7 +56,10 @@ export class ProbotProcess {
   static async start(o: ProbotProcessOptions): Promise<ProbotProcess> {
     if (!existsSync(APP)) throw new Error(`${APP} is missing: build first (npm test runs \`tsc -p tsconfig.build.json\`)`);
     const port = await freePort();
-    const cwd = mkdtempSync(join(tmpdir(), "tagguard-e2e-"));
+    const cwd = o.cwd ?? mkdtempSync(join(tmpdir(), "tagguard-e2e-"));
+    // As root, the embedded PostgreSQL runs as the `postgres` user, which must reach the data directory.
+    chmodSync(cwd, 0o755);
+    const database = o.database ?? (await freshDatabase());
     const [command, args] = o.checked ? [process.execPath, [APP]] : [join(ROOT, "node_modules", ".bin", "probot"), ["run", APP]];
     const child = spawn(command, args, {
       cwd,
@@ -74,11 +75,12 @@ export class ProbotProcess {
         GHE_PROTOCOL: "http",
         LOG_LEVEL: "info",
         LOG_FORMAT: "json",
+        ...(database === "embedded" ? {} : { DATABASE_URL: database }),
         ...o.env,
       },
       stdio: ["ignore", "pipe", "pipe"],
     });
-    const server = new ProbotProcess(child, port, cwd, o.webhookSecret);
+    const server = new ProbotProcess(child, port, cwd, o.cwd === undefined, o.webhookSecret);
     try {
       await server.waitForPing(Date.now() + (o.startTimeoutMs ?? 15_000));
     } catch (err) {
@@ -86,6 +88,11 @@ export class ProbotProcess {
       throw err;
     }
     return server;
+  }
+
+  get pid(): number {
+    if (this.child.pid === undefined) throw new Error("the process did not start");
+    return this.child.pid;
   }
 
   /** Everything the process wrote to stdout and stderr so far. */
@@ -126,13 +133,22 @@ export class ProbotProcess {
     });
   }
 
+  /** Sends `signal` and resolves with the exit code (null when the signal ended it) once the process exited. */
+  async kill(signal: NodeJS.Signals): Promise<number | null> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return this.child.exitCode;
+    const exited = new Promise<number | null>((resolve) => this.child.once("exit", (code) => resolve(code)));
+    this.child.kill(signal);
+    return exited;
+  }
+
+  /** The process's own answer to `GET path`. */
+  get(path: string): Promise<Response> {
+    return fetch(`http://127.0.0.1:${this.port}${path}`);
+  }
+
   async stop(): Promise<void> {
-    if (this.child.exitCode === null && this.child.signalCode === null) {
-      const exited = new Promise((resolve) => this.child.once("exit", resolve));
-      this.child.kill("SIGTERM");
-      await exited;
-    }
-    rmSync(this.cwd, { recursive: true, force: true });
+    await this.kill("SIGTERM");
+    if (this.ownsCwd) rmSync(this.cwd, { recursive: true, force: true });
   }
 
   private async waitForPing(deadline: number): Promise<void> {

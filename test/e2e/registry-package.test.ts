@@ -60,7 +60,7 @@ describe("probot run ./lib/app/index.js: the publish watcher", () => {
       labels: ["tagguard-incident"],
       body: incidentBody({ decidedBy: fromRegistry(registry.host), cause: ciCause(MAIN) }),
     });
-    expect(github.requests.map((r) => `${r.method} ${r.url}`)).toEqual([
+    expect(github.calls.map((r) => `${r.method} ${r.url}`)).toEqual([
       "GET /api/v3/app",
       "POST /api/v3/app/installations/42/access_tokens",
       `GET ${API}/issues?state=open&labels=tagguard-incident&per_page=100`,

@@ -1,10 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { ciComment, repoReviewBody } from "../app/engine-expectations.js";
-import { fixtureRepo, hunkPatch } from "../app/harness.js";
-import { answerGraphql, type GraphqlRequest } from "../support/graphql-repo.js";
-import { FakeGitHub, type RecordedRequest, type Reply, type Route } from "./fake-github.js";
+import type { RecordedRequest } from "./fake-github.js";
 import { FaultProxy } from "./faults-proxy.js";
 import { ProbotProcess } from "./probot-process.js";
+import { reviewWorld } from "./review-world.js";
 
 /**
  * The built App as a real `probot run` process, talking to a fake GitHub through a fault-injecting proxy: deliveries
@@ -12,71 +10,10 @@ import { ProbotProcess } from "./probot-process.js";
  * is reviewed, and a redelivery of the failed one completes without a duplicate), and SIGTERM drains the queue.
  */
 
-const HEAD = "abcdefabcdefabcdefabcdefabcdefabcdefabcd";
-const CI = ".github/workflows/ci.yml";
-const API = "/api/v3/repos/acme/app";
-const repo = fixtureRepo("repo");
-
-interface PostedReview {
-  body: string;
-  comments?: { body: string }[];
-}
-
-/** Reviews the fake accepted on pull request `n`: later reads of its reviews and comments return them. */
-const reviewsOn = (n: number): PostedReview[] =>
-  fake.requests.filter((r) => r.method === "POST" && r.url === `${API}/pulls/${n}/reviews`).map((r) => r.body as PostedReview);
-
-function pullRoutes(n: number): Record<string, Route | Reply> {
-  return {
-    [`GET ${API}/pulls/${n}/files?per_page=100`]: {
-      status: 200,
-      body: [{ filename: CI, status: "modified", additions: 1, deletions: 0, changes: 1, patch: hunkPatch(repo[CI], 17, 21, 21) }],
-    },
-    [`POST ${API}/pulls/${n}/reviews`]: { status: 200, body: { id: n } },
-  };
-}
-
-const fake = new FakeGitHub({
-  "POST /api/v3/app/installations/42/access_tokens": {
-    status: 201,
-    body: { token: "ghs_e2e_installation_token", expires_at: "2099-01-01T00:00:00Z", permissions: {}, repository_selection: "all" },
-  },
-  "GET /api/v3/app": { status: 200, body: { id: 123, slug: "tagguard", name: "tagguard" } },
-  // Each pull request's earlier reviews are the ones the fake accepted on it.
-  "POST /api/graphql": (req) => {
-    const body = req.body as GraphqlRequest;
-    const n = Number(body.variables.number);
-    const reviews = reviewsOn(n);
-    const pull = { headSha: HEAD, reviews: reviews.map((r) => ({ body: r.body })), comments: reviews.flatMap((r) => r.comments ?? []).map((c) => ({ body: c.body })) };
-    return { status: 200, body: answerGraphql({ trees: new Map([[HEAD, repo]]), ownerConfig: null, pull }, body) };
-  },
-  [`POST ${API}/check-runs`]: { status: 201, body: { id: 9, html_url: "https://github.com/acme/app/runs/9" } },
-  [`PATCH ${API}/check-runs/9`]: { status: 200, body: { id: 9 } },
-  ...Object.assign({}, ...[7, 8, 9, 10, 11].map(pullRoutes)),
-});
-
-const REVIEW = { commit_id: HEAD, event: "COMMENT", body: repoReviewBody(HEAD, "https://github.com/acme/app/runs/9"), comments: [{ path: CI, line: 21, side: "RIGHT", body: ciComment() }] };
+const { fake, reviewsOn, REVIEW, API, payload } = reviewWorld([7, 8, 9, 10, 11]);
 
 let proxy: FaultProxy;
 let server: ProbotProcess;
-
-function payload(number: number): string {
-  return JSON.stringify({
-    action: "synchronize",
-    number,
-    pull_request: {
-      number,
-      state: "open",
-      draft: false,
-      changed_files: 1,
-      head: { sha: HEAD, ref: "feature", repo: { name: "app", full_name: "acme/app", owner: { login: "acme" } } },
-      base: { sha: "0000000000000000000000000000000000000000", ref: "main", repo: { name: "app", full_name: "acme/app", owner: { login: "acme" } } },
-    },
-    repository: { id: 1, name: "app", full_name: "acme/app", owner: { login: "acme" }, html_url: "https://github.com/acme/app" },
-    installation: { id: 42 },
-    sender: { login: "octocat", type: "User" },
-  });
-}
 
 /** A signed `pull_request` delivery for pull request `number`; resolves with the answer and how long it took. */
 async function deliver(id: string, number: number): Promise<{ status: number; text: string; ms: number }> {
@@ -115,22 +52,23 @@ describe("probot run ./lib/app/index.js under faults", () => {
     expect(ack.ms).toBeLessThan(2000);
     // The work's first call, the token exchange, is held by the proxy: GitHub has answered nothing yet.
     await proxy.waitFor((r) => r.fault === "hold");
-    expect(fake.requests).toEqual([]);
+    expect(fake.calls).toEqual([]);
     release();
 
     const review = await fake.waitFor(reviewPosted(7));
     expect(review.body).toEqual(REVIEW);
   });
 
-  it("fails a run in a 500 storm, logs its delivery id and reason, reviews the next delivery, and completes the failed one on redelivery", async () => {
+  it("fails a run in a 500 storm, logs its delivery id and reason, reviews the next delivery, and the store runs the failed one again", async () => {
     const serverError = { kind: "reply" as const, status: 500, headers: { "content-type": "application/json" }, body: '{"message":"Server Error"}' };
     proxy.inject(`GET ${API}/pulls/8/files`, ...Array.from({ length: 8 }, () => serverError));
 
     const storm = await deliver("storm-1", 8);
     expect(storm.status).toBe(200);
-    const failure = await server.waitForLog(logged("tagguard: handling the event failed", "storm-1"));
+    const failure = await server.waitForLog(logged("tagguard: the run failed on a transient fault; the store runs it again after its backoff", "storm-1"));
     expect(failure).toMatchObject({
       event: "pull_request.synchronize",
+      attempt: 1,
       error: { type: "HttpError", status: 500, method: "GET", message: "Server Error", url: `http://${proxy.host}${API}/pulls/8/files?per_page=100` },
     });
     // 4 attempts per request, twice: 8 answers of 500, 6 retries and 1 re-run logged.
@@ -142,18 +80,17 @@ describe("probot run ./lib/app/index.js under faults", () => {
     expect(next.status).toBe(200);
     expect((await fake.waitFor(reviewPosted(9))).body).toEqual(REVIEW);
 
-    const redelivery = await deliver("storm-1", 8);
-    expect(redelivery.status).toBe(200);
+    // The store's backoff after a first failed attempt: e¹ ≈ 2.7 s.
     expect((await fake.waitFor(reviewPosted(8))).body).toEqual(REVIEW);
 
-    // Once it succeeded, another redelivery is recognised and does nothing.
-    await deliver("storm-1", 8);
-    await server.waitForLog(logged("tagguard: delivery already handled", "storm-1"));
+    // A redelivery is recognised by its delivery id and adds nothing.
+    expect((await deliver("storm-1", 8)).status).toBe(200);
+    await server.waitForLog(logged("tagguard: delivery stored before, nothing added", "storm-1"));
     expect([7, 8, 9].map((n) => reviewsOn(n).length)).toEqual([1, 1, 1]);
     expect(server.output).not.toContain("ghs_e2e_installation_token");
-  });
+  }, 60_000);
 
-  it("on SIGTERM refuses new deliveries with 503, finishes the queued work, and exits", async () => {
+  it("on SIGTERM refuses new deliveries with 503, lets the running job finish, and exits", async () => {
     let release = (): void => undefined;
     proxy.inject(`GET ${API}/pulls/10/files`, { kind: "hold", until: new Promise<void>((resolve) => (release = resolve)) });
     const queued = await deliver("drain-1", 10);
@@ -161,20 +98,19 @@ describe("probot run ./lib/app/index.js under faults", () => {
     await proxy.waitFor((r) => r.path === `${API}/pulls/10/files?per_page=100`);
 
     const stopped = server.stop();
-    await server.waitForLog(logged("tagguard: shutting down: refusing new deliveries, finishing queued work"));
+    await server.waitForLog(logged("tagguard: shutting down: refusing new deliveries, taking no new job"));
 
     const refused = await deliver("late-1", 11);
     expect([refused.status, JSON.parse(refused.text)]).toEqual([503, { error: "DeliveryRefused: tagguard is shutting down; redeliver later" }]);
-    expect(await server.waitForLog(logged("tagguard: delivery refused; redeliver it later"))).toMatchObject({
+    expect(await server.waitForLog(logged("tagguard: delivery refused while shutting down; redeliver it later"))).toMatchObject({
       level: 40,
       deliveryId: "late-1",
-      reason: "tagguard is shutting down",
     });
 
     release();
     await stopped;
     expect(reviewsOn(10)).toEqual([REVIEW]);
     expect(reviewsOn(11)).toEqual([]);
-    await server.waitForLog(logged("tagguard: queued work finished"));
+    await server.waitForLog(logged("tagguard: running jobs finished"));
   });
 });

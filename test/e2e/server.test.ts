@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { type ChildProcess, spawn } from "node:child_process";
 import { createHmac, randomUUID } from "node:crypto";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
+import { chmodSync, existsSync, mkdtempSync, rmSync } from "node:fs";
+import { freePort } from "../../src/app/runtime/embedded-postgres.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -64,17 +64,6 @@ let port: number;
 let cwd: string;
 let output = "";
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port: p } = srv.address() as { port: number };
-      srv.close(() => resolve(p));
-    });
-  });
-}
-
 async function waitForPing(deadline: number): Promise<void> {
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`probot exited with ${child.exitCode}:\n${output}`);
@@ -109,6 +98,9 @@ beforeAll(async () => {
   const fakePort = await fake.start();
   port = await freePort();
   cwd = mkdtempSync(join(tmpdir(), "tagguard-e2e-"));
+  // No DATABASE_URL: the embedded PostgreSQL under cwd/.tagguard, as `npm start` runs on a fresh machine. As root it
+  // runs as the `postgres` user, which must reach the data directory.
+  chmodSync(cwd, 0o755);
   child = spawn(join(ROOT, "node_modules", ".bin", "probot"), ["run", APP], {
     cwd,
     env: {
@@ -147,7 +139,7 @@ describe("probot run ./lib/app/index.js", () => {
 
     expect(res.status).toBe(400);
     await new Promise((r) => setTimeout(r, 300));
-    expect(fake.requests).toEqual([]);
+    expect(fake.calls).toEqual([]);
   });
 
   it("reviews a correctly signed pull_request delivery through the GitHub API", async () => {
@@ -162,7 +154,7 @@ describe("probot run ./lib/app/index.js", () => {
       body: repoReviewBody(HEAD, "https://github.com/acme/app/runs/9"),
       comments: [{ path: CI, line: 21, side: "RIGHT", body: ciComment() }],
     });
-    expect(fake.requests.map((r) => `${r.method} ${r.url}`)).toEqual([
+    expect(fake.calls.map((r) => `${r.method} ${r.url}`)).toEqual([
       "POST /api/v3/app/installations/42/access_tokens",
       `GET ${API}/pulls/7/files?per_page=100`,
       `POST ${API}/check-runs`,
@@ -172,7 +164,7 @@ describe("probot run ./lib/app/index.js", () => {
       `POST ${API}/pulls/7/reviews`,
     ]);
     expect(fake.requests.filter((r) => r.url.startsWith(`${API}/check-runs`)).map((r) => r.body)).toEqual([
-      { name: "tagguard", head_sha: HEAD, status: "in_progress" },
+      { name: "tagguard", head_sha: HEAD, external_id: HEAD, status: "in_progress" },
       repoCheck(HEAD),
     ]);
     expect(output).not.toContain("ghs_e2e_installation_token");

@@ -5,9 +5,10 @@ import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { freePort } from "../../src/app/runtime/embedded-postgres.js";
 import { privateKey } from "../app/harness.js";
 import { FakeGitHub, type RecordedRequest, type Reply } from "./fake-github.js";
-import { APP, freePort, ProbotProcess } from "./probot-process.js";
+import { APP, ProbotProcess } from "./probot-process.js";
 
 /**
  * The start-up checks of `node lib/app/index.js` against a fake GitHub whose `GET /app` verifies the

@@ -56,10 +56,10 @@ export function githubRetryPolicyFromEnv(env: Env): GitHubRetryPolicy {
 
 /**
  * What a failed GitHub call was: `rate-limited` (refused by a secondary rate limit, nothing happened; `waitMs` from
- * `retry-after`), `server` (5xx, a network fault or a timeout: a write may or may not have happened), or `final`
- * (4xx, an exhausted primary rate limit, or not a request error at all): retrying would not help.
+ * `retry-after`), `exhausted` (the primary rate limit is used up until `resetAt`, epoch ms), `server` (5xx, a network
+ * fault or a timeout: a write may or may not have happened), or `final` (4xx, or not a request error at all).
  */
-export type GitHubFault = { kind: "rate-limited"; waitMs: number } | { kind: "server" } | { kind: "final" };
+export type GitHubFault = { kind: "rate-limited"; waitMs: number } | { kind: "exhausted"; resetAt: number } | { kind: "server" } | { kind: "final" };
 
 interface RequestFailure {
   status?: unknown;
@@ -76,7 +76,10 @@ export function classifyGitHubFault(err: unknown, now: number): GitHubFault {
   const headers = response?.headers ?? {};
   const retryAfter = parseRetryAfterHeader(headers["retry-after"] === undefined ? null : String(headers["retry-after"]), now);
   if (retryAfter !== undefined) return { kind: "rate-limited", waitMs: retryAfter };
-  if (String(headers["x-ratelimit-remaining"]) === "0") return { kind: "final" };
+  if (String(headers["x-ratelimit-remaining"]) === "0") {
+    const reset = Number(headers["x-ratelimit-reset"]);
+    return Number.isFinite(reset) && reset > 0 ? { kind: "exhausted", resetAt: reset * 1000 } : { kind: "final" };
+  }
   if (status === 429 || /secondary rate limit/i.test(String(message))) {
     return { kind: "rate-limited", waitMs: SECONDARY_LIMIT_DEFAULT_WAIT_MS };
   }
@@ -149,8 +152,10 @@ export function retryGitHubFaults(octokit: Octokit, policy: GitHubRetryPolicy, l
   octokit.hook.wrap("request", async (request, options) => {
     const fetchImpl: FetchImpl = options.request.fetch ?? ((input, init) => globalThis.fetch(input, init));
     // The inner hooks see this very options object (before-after-hook binds it), so its `request` is replaced here;
-    // the object itself may be shared with the instance defaults. `retries: 0` turns off Probot's retry plugin.
-    options.request = { ...options.request, retries: 0, fetch: timedFetch(fetchImpl, policy.timeoutMs) };
+    // the object itself may be shared with the instance defaults. `retries: 0` turns off Probot's retry plugin, and a
+    // `retryCount` past Probot's limit (2) keeps its throttling plugin from sleeping until a used-up rate limit
+    // resets: the job is released until then instead (see dispatch.ts).
+    options.request = { ...options.request, retries: 0, retryCount: 3, fetch: timedFetch(fetchImpl, policy.timeoutMs) };
     const repeatable = isRepeatable(options.method.toUpperCase(), options.url, options);
     for (let attempt = 1; ; attempt += 1) {
       try {

@@ -19,7 +19,9 @@ import type { Engine } from "../runtime/engine-port.js";
 import { isNoOp, lastLine, toLineReplacement } from "../../report/line-replacement.js";
 import type { PullSnapshot } from "../github/repo-files.js";
 import { byImportance, counts, heading, markdownText, Permalinks, plural, uniqueByFingerprint } from "./review.js";
-import { describeError, type KeyedQueue, type RecentSet } from "../runtime/keyed.js";
+import { describeError } from "../runtime/keyed.js";
+import { AnalysisOverrun } from "../runtime/worker-engine.js";
+import { isRepeatedRun } from "../runtime/dispatch.js";
 
 type Octokit = InstanceType<typeof ProbotOctokit>;
 
@@ -222,13 +224,23 @@ export class CheckRun {
   ) {}
 
   /**
-   * Creates the check run on `headSha`, in progress. Returns undefined when the installation has not
-   * granted Checks: write (403), e.g. an installation that has not yet accepted the permission: the
-   * review is then posted without a check run.
+   * Creates the check run on `headSha`, in progress, with the head SHA as its `external_id`. A run that is
+   * repeated (after a fault, or after its process died) first looks for the check run an earlier attempt left
+   * in progress on `headSha`, and completes that one instead of creating a second. Returns undefined when
+   * the installation has not granted Checks: write (403), e.g. an installation that has not yet accepted the
+   * permission: the review is then posted without a check run.
    */
-  static async start(octokit: Octokit, repo: RepoRef, headSha: string, log: Log): Promise<CheckRun | undefined> {
+  static async start(octokit: Octokit, repo: RepoRef, headSha: string, log: Log, repeated = false): Promise<CheckRun | undefined> {
     try {
-      const { data } = await octokit.rest.checks.create({ ...repo, name: CHECK_NAME, head_sha: headSha, status: "in_progress" });
+      if (repeated) {
+        const { data } = await octokit.rest.checks.listForRef({ ...repo, ref: headSha, check_name: CHECK_NAME, filter: "latest", per_page: 100 });
+        const left = data.check_runs.find((c) => c.external_id === headSha && c.status === "in_progress");
+        if (left) {
+          log.info({ checkRunId: left.id }, "tagguard: completing the check run an earlier attempt left in progress");
+          return new CheckRun(octokit, repo, left.id, left.html_url ?? undefined);
+        }
+      }
+      const { data } = await octokit.rest.checks.create({ ...repo, name: CHECK_NAME, head_sha: headSha, external_id: headSha, status: "in_progress" });
       return new CheckRun(octokit, repo, data.id, data.html_url ?? undefined);
     } catch (err) {
       if (!isForbidden(err)) throw err;
@@ -254,9 +266,10 @@ export class CheckRun {
 
   /**
    * Concludes `failure` after the analysis failed, so a required check does not pass unchecked and the
-   * Re-run button is offered. A failure to say so is logged, not thrown: the caller rethrows the cause.
+   * Re-run button is offered (`neutral` when it was stopped at its time budget or memory cap). A failure to say so is logged, not thrown: the caller rethrows the cause.
    */
   async abort(cause: unknown, log: Log): Promise<void> {
+    if (cause instanceof AnalysisOverrun) return this.stopped(cause, log);
     const { status, errors } = (cause ?? {}) as { status?: unknown; errors?: { type?: unknown }[] };
     const graphqlType = Array.isArray(errors) && typeof errors[0]?.type === "string" ? errors[0].type : undefined;
     const why =
@@ -276,6 +289,22 @@ export class CheckRun {
       });
     } catch (err) {
       log.error({ error: describeError(err), checkRunId: this.id }, "tagguard: could not conclude the failed check run");
+    }
+  }
+
+  /** Concludes `neutral` after the analysis was stopped at its limits: nothing was found, nothing was checked either. */
+  private async stopped(cause: AnalysisOverrun, log: Log): Promise<void> {
+    try {
+      await this.update({
+        status: "completed",
+        conclusion: "neutral",
+        output: {
+          title: "Analysis stopped",
+          summary: `**tagguard** stopped the analysis of this commit: ${cause.message}, so these workflows were not checked. Other repositories are not affected. Re-run the check to try again.`,
+        },
+      });
+    } catch (err) {
+      log.error({ error: describeError(err), checkRunId: this.id }, "tagguard: could not conclude the stopped check run");
     }
   }
 
@@ -352,10 +381,6 @@ type CheckRerunContext = Context<(typeof CHECK_RERUN_EVENTS)[number]>;
 
 export interface CheckRerunDeps {
   engine: Engine;
-  /** Deliveries already handled by this process: a redelivery with the same id does nothing. */
-  deliveries: RecentSet;
-  /** Serialises work per head commit. */
-  queue: KeyedQueue;
 }
 
 /** Re-runs the analysis of a head SHA when someone asks GitHub to re-run the tagguard check (or its suite). */
@@ -364,24 +389,14 @@ export function checkRerunHandler(deps: CheckRerunDeps): (context: CheckRerunCon
     const payload = context.payload;
     if ("check_run" in payload && payload.check_run.name !== CHECK_NAME) return;
     const headSha = "check_run" in payload ? payload.check_run.head_sha : payload.check_suite.head_sha;
-    if (deps.deliveries.has(context.id)) {
-      context.log.info({ deliveryId: context.id }, "tagguard: delivery already handled");
-      return;
-    }
-    deps.deliveries.add(context.id);
     const { owner, repo } = context.repo();
-    try {
-      await deps.queue.run(`${owner}/${repo}@${headSha}`, () => rerun(context, { owner, repo }, headSha, deps));
-    } catch (err) {
-      deps.deliveries.delete(context.id);
-      throw err;
-    }
+    await rerun(context, { owner, repo }, headSha, deps);
   };
 }
 
 async function rerun(context: CheckRerunContext, repo: RepoRef, headSha: string, deps: CheckRerunDeps): Promise<void> {
   const log = context.log.child({ deliveryId: context.id, repo: `${repo.owner}/${repo.repo}`, headSha });
-  const check = await CheckRun.start(context.octokit, repo, headSha, log);
+  const check = await CheckRun.start(context.octokit, repo, headSha, log, isRepeatedRun(context));
   if (!check) return;
   const source: AnalysisSource = {
     octokit: context.octokit,

@@ -3,10 +3,10 @@ import { docsBaseOf } from "../../report/docs-url.js";
 import { changedAnalyzablePaths, listChangedFiles, type PullRef } from "./analysis.js";
 import { type AnalysisSource, analyzeHead, CheckRun, reportTo } from "./checks.js";
 import { DiffMap } from "./diff.js";
+import { isRepeatedRun } from "../runtime/dispatch.js";
 import type { Engine } from "../runtime/engine-port.js";
 import { openFingerprints } from "./markers.js";
 import { allClearReview, buildReview, type ReviewDraft, type ReviewInput, withoutInlineComments } from "./review.js";
-import type { KeyedQueue, RecentSet } from "../runtime/keyed.js";
 import { fixedThreads, resolveThreads } from "./threads.js";
 
 export const PULL_REQUEST_EVENTS = [
@@ -22,10 +22,6 @@ type PullRequestContext = Context<PullRequestEvent>;
 export interface PullRequestDeps {
   engine: Engine;
   botLogin(): Promise<string>;
-  /** Deliveries already handled by this process: a redelivery with the same id does nothing. */
-  deliveries: RecentSet;
-  /** Serialises work per pull request. */
-  queue: KeyedQueue;
 }
 
 function isUnprocessable(err: unknown): boolean {
@@ -41,19 +37,8 @@ function isUnprocessable(err: unknown): boolean {
  */
 export function pullRequestHandler(deps: PullRequestDeps): (context: PullRequestContext) => Promise<void> {
   return async (context) => {
-    if (deps.deliveries.has(context.id)) {
-      context.log.info({ deliveryId: context.id }, "tagguard: delivery already handled");
-      return;
-    }
-    deps.deliveries.add(context.id);
     const { owner, repo } = context.repo();
-    const pull: PullRef = { owner, repo, pull_number: context.payload.pull_request.number };
-    try {
-      await deps.queue.run(`${owner}/${repo}#${pull.pull_number}`, () => reviewPullRequest(context, pull, deps));
-    } catch (err) {
-      deps.deliveries.delete(context.id);
-      throw err;
-    }
+    await reviewPullRequest(context, { owner, repo, pull_number: context.payload.pull_request.number }, deps);
   };
 }
 
@@ -73,7 +58,7 @@ async function reviewPullRequest(context: PullRequestContext, pull: PullRef, dep
     return;
   }
 
-  const check = await CheckRun.start(octokit, repo, headSha, log);
+  const check = await CheckRun.start(octokit, repo, headSha, log, isRepeatedRun(context));
   const source: AnalysisSource = {
     octokit,
     config: context.config.bind(context),

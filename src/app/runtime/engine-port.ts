@@ -1,4 +1,5 @@
 import type { AnalysisResult, AnalyzeOptions, SourceFile } from "../../engine/index.js";
+import type { AnalysisHealth } from "./worker-engine.js";
 
 export type { AnalysisResult, AnalyzeOptions, SourceFile };
 
@@ -13,4 +14,6 @@ export interface Engine {
   isAnalyzablePath(path: string): boolean;
   /** Parses every file: in process, or in a worker thread (`WorkerEngine`). */
   referencedPaths(files: SourceFile[]): string[] | Promise<string[]>;
+  /** The analysis threads' state, for `/ready` (`WorkerEngine`). */
+  health?(): AnalysisHealth;
 }

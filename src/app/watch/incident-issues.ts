@@ -1,5 +1,5 @@
 import type { ProbotOctokit } from "probot";
-import type { BoundedMap } from "../runtime/bounded-map.js";
+import type { StoreMemory } from "../runtime/memory.js";
 import { hasIncidentMarker, incidentTitle, reportedDigests, type TagKey, tagRef } from "./incident.js";
 
 /** What tells one kind of incident from another: its marker, its title and the digests it records as reported. */
@@ -36,16 +36,16 @@ function status(err: unknown): number | undefined {
 
 /**
  * The incident issues of one repository, as the App's installation sees them. An incident is an open
- * issue with the label, written by the App, whose body carries the image:tag marker. `memory` holds
- * the numbers of incidents this process opened, so an incident is found even when the issue list
- * lags behind a just-created issue.
+ * issue with the label, written by the App, whose body carries the image:tag marker. `memory` (in the
+ * store, shared by every replica) holds the numbers of incidents opened, so an incident is found even
+ * when the issue list lags behind a just-created issue.
  */
 export class IncidentIssues {
   constructor(
     private readonly octokit: Octokit,
     private readonly repo: RepoRef,
     private readonly botLogin: string,
-    private readonly memory: BoundedMap<number>,
+    private readonly memory: StoreMemory<number>,
     private readonly kind: IncidentKind = CACHE_INCIDENT,
   ) {}
 
@@ -67,14 +67,14 @@ export class IncidentIssues {
     });
     const found = issues.filter((i) => !i.pull_request && this.isIncident(i, key)).sort((a, b) => a.number - b.number)[0];
     if (found) {
-      this.memory.set(this.memoryKey(key), found.number);
+      await this.memory.set(this.memoryKey(key), found.number);
       return { number: found.number, body: found.body ?? "" };
     }
-    const remembered = this.memory.get(this.memoryKey(key));
+    const remembered = await this.memory.get(this.memoryKey(key));
     if (remembered === undefined) return undefined;
     const { data } = await this.octokit.rest.issues.get({ ...this.repo, issue_number: remembered });
     if (data.state === "open" && this.isIncident(data, key)) return { number: data.number, body: data.body ?? "" };
-    this.memory.delete(this.memoryKey(key));
+    await this.memory.delete(this.memoryKey(key));
     return undefined;
   }
 
@@ -93,7 +93,7 @@ export class IncidentIssues {
   async open(key: TagKey, body: string): Promise<number> {
     await this.ensureLabel();
     const { data } = await this.octokit.rest.issues.create({ ...this.repo, title: this.kind.title(key), body, labels: [INCIDENT_LABEL] });
-    this.memory.set(this.memoryKey(key), data.number);
+    await this.memory.set(this.memoryKey(key), data.number);
     return data.number;
   }
 
@@ -105,7 +105,7 @@ export class IncidentIssues {
   async close(key: TagKey, issueNumber: number, body: string): Promise<void> {
     await this.comment(issueNumber, body);
     await this.octokit.rest.issues.update({ ...this.repo, issue_number: issueNumber, state: "closed", state_reason: "completed" });
-    this.memory.delete(this.memoryKey(key));
+    await this.memory.delete(this.memoryKey(key));
   }
 
   private async ensureLabel(): Promise<void> {

@@ -19,7 +19,8 @@ import {
   RegistryClient,
   registryOptionsFromEnv,
 } from "../../registry/index.js";
-import { BoundedMap } from "../runtime/bounded-map.js";
+import { StoreMemory } from "../runtime/memory.js";
+import type { Store } from "../runtime/store.js";
 import type { Engine } from "../runtime/engine-port.js";
 import {
   type Evidence,
@@ -37,7 +38,7 @@ import {
 import { IncidentIssues } from "./incident-issues.js";
 import { type PackageEvent, parsePackageEvent, type PublishedVersion } from "./package-event.js";
 import { examineWorkflows, imageRefOf, type WorkflowReader } from "./publish-workflows.js";
-import { describeError, KeyedQueue, RecentSet } from "../runtime/keyed.js";
+import { describeError } from "../runtime/keyed.js";
 import { verifyLimitsFromEnv, verifyPublished, type VerifyPublishDeps } from "./verify-publish.js";
 
 export { PACKAGE_EVENTS } from "./package-event.js";
@@ -60,24 +61,23 @@ export interface PublishDeps extends WorkflowReader {
   registry: ManifestSource;
   /** `host[:port]` of that registry, for messages. */
   registryHost: string;
-  /** Deliveries already handled by this process: a redelivery with the same id does nothing. */
-  deliveries: RecentSet;
-  /** Serialises work per image:tag, so concurrent events for one tag open one incident. */
-  queue: KeyedQueue;
   /** Inspections in flight by `name@digest`: one digest is never inspected twice at the same time. */
   inflight: Map<string, Promise<Inspection>>;
-  /** The last runnable digest seen per image:tag (also recorded in incident bodies, which outlive the process). */
-  lastGood: BoundedMap<string>;
-  /** Incident numbers this process opened, per repository and image:tag. */
-  incidents: BoundedMap<number>;
+  /** The last runnable digest seen per image:tag (also recorded in incident bodies). */
+  lastGood: StoreMemory<string>;
+  /** Incident numbers opened, per repository and image:tag. */
+  incidents: StoreMemory<number>;
   /** The docs base incidents link (`TAGGUARD_DOCS_URL`, default the running version's docs). */
   docsBase: string;
   /** Verifying published images against their source (`verify:` in `.github/tagguard.yml`); undefined: off. */
   verify?: VerifyPublishDeps;
 }
 
-/** The publish watcher's dependencies for the App: the registry client comes from the operator's environment. */
-export function publishWatcherDeps(engine: Engine, botLogin: () => Promise<string>, env: Env): PublishDeps {
+/**
+ * The publish watcher's dependencies for the App: the registry client comes from the operator's environment, what
+ * replicas must agree on from the store.
+ */
+export function publishWatcherDeps(engine: Engine, botLogin: () => Promise<string>, env: Env, store: Store): PublishDeps {
   const registry = new RegistryClient(registryOptionsFromEnv(env));
   const docsBase = docsBaseOf(env);
   return {
@@ -86,13 +86,11 @@ export function publishWatcherDeps(engine: Engine, botLogin: () => Promise<strin
     botLogin,
     registry,
     registryHost: registry.host,
-    deliveries: new RecentSet(),
-    queue: new KeyedQueue(),
     inflight: new Map(),
-    lastGood: new BoundedMap(),
-    incidents: new BoundedMap(),
+    lastGood: new StoreMemory(store, "last-good"),
+    incidents: new StoreMemory(store, "incident"),
     docsBase,
-    verify: { registry, botLogin, incidents: new BoundedMap(), docsBase, ...verifyLimitsFromEnv(env) },
+    verify: { registry, botLogin, incidents: new StoreMemory(store, "stale-incident"), docsBase, ...verifyLimitsFromEnv(env) },
   };
 }
 
@@ -212,10 +210,6 @@ async function readTag(deps: PublishDeps, v: PublishedVersion): Promise<TagState
 export function registryPackageHandler(deps: PublishDeps): (context: PublishContext) => Promise<void> {
   return async (context) => {
     const eventLog = context.log.child({ deliveryId: context.id, event: `${context.name}.published` });
-    if (deps.deliveries.has(context.id)) {
-      eventLog.info("tagguard: delivery already handled");
-      return;
-    }
     const parsed = parsePackageEvent(context.name, context.payload);
     if (parsed.kind === "skip") {
       eventLog[parsed.level]({ reason: parsed.reason }, "tagguard: package event skipped");
@@ -227,13 +221,7 @@ export function registryPackageHandler(deps: PublishDeps): (context: PublishCont
       log.info("tagguard: the tag is named like a dedicated cache tag; not inspected");
       return;
     }
-    deps.deliveries.add(context.id);
-    try {
-      await deps.queue.run(tagRef(v), () => watch(context, v, deps, log));
-    } catch (err) {
-      deps.deliveries.delete(context.id);
-      throw err;
-    }
+    await watch(context, v, deps, log);
   };
 }
 
@@ -245,7 +233,7 @@ async function watch(context: PublishContext, v: PublishedVersion, deps: Publish
     { verdict: decision.verdict, source: decision.source, ...(decision.verdict === "other" ? { description: decision.description } : {}) },
     `tagguard: ${tagRef(key)} verdict ${decision.verdict}, decided by the ${decision.source}`,
   );
-  if (decision.verdict === "image") deps.lastGood.set(tagRef(key), v.digest);
+  if (decision.verdict === "image") await deps.lastGood.set(tagRef(key), v.digest);
   if (decision.verdict === "other") return;
   const repository = v.repository;
   if (!repository) {
@@ -278,7 +266,7 @@ async function watch(context: PublishContext, v: PublishedVersion, deps: Publish
   if (decision.source === "registry") {
     const now = await readTag(deps, v);
     if (now.kind === "runnable") {
-      deps.lastGood.set(tagRef(key), now.digest);
+      await deps.lastGood.set(tagRef(key), now.digest);
       log.warn({ current: now.digest, platforms: now.platforms }, "tagguard: the tag was briefly a cache and holds a runnable image again; no incident");
       return;
     }
@@ -294,7 +282,7 @@ async function watch(context: PublishContext, v: PublishedVersion, deps: Publish
       log.info({ issue: open.number }, "tagguard: this cache is already reported in the open incident");
       return;
     }
-    await incidents.comment(open.number, repeatComment(key, v.digest, evidence, deps.lastGood.get(tagRef(key)) ?? lastGoodIn(open.body)));
+    await incidents.comment(open.number, repeatComment(key, v.digest, evidence, (await deps.lastGood.get(tagRef(key))) ?? lastGoodIn(open.body)));
     log.info({ issue: open.number }, "tagguard: another cache on the tag; commented on the open incident");
     return;
   }
@@ -319,7 +307,7 @@ async function watch(context: PublishContext, v: PublishedVersion, deps: Publish
       view: decision.view,
       evidence,
       workflows: workflows.evidence,
-      lastGood: deps.lastGood.get(tagRef(key)),
+      lastGood: await deps.lastGood.get(tagRef(key)),
       docsBase: deps.docsBase,
     }),
   );

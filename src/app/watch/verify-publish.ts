@@ -18,7 +18,7 @@ import {
   VerifyError,
 } from "../../verify/index.js";
 import { decodeBase64Text } from "../github/repo-files.js";
-import type { BoundedMap } from "../runtime/bounded-map.js";
+import type { StoreMemory } from "../runtime/memory.js";
 import { describeError } from "../runtime/keyed.js";
 import { positiveIntegerFromEnv } from "../runtime/queue.js";
 import { IncidentIssues } from "./incident-issues.js";
@@ -48,7 +48,7 @@ export interface VerifyPublishDeps {
   registry: ManifestSource & BlobStreamSource;
   botLogin(): Promise<string>;
   /** Stale-image incident numbers this process opened, per repository and image:tag. */
-  incidents: BoundedMap<number>;
+  incidents: StoreMemory<number>;
   /** The docs base incidents link (`TAGGUARD_DOCS_URL`, default the running version's docs). */
   docsBase: string;
   /** Compressed bytes one verification may download (default 2 GiB). */
