@@ -26,6 +26,8 @@ interface Push {
 
 interface Collision {
   write: CacheItem;
+  /** The build's `cache-from` lines that read the ref the export overwrites (the fix moves them too). */
+  reads: CacheItem[];
   /** The pushed refs the export overwrites. */
   refs: Map<string, TemplateRef>;
   /** The cache refs as the export writes them (the destination the message names). */
@@ -108,6 +110,11 @@ export default defineRule({
           if (compareRefs(ref, p.ref) !== "definite") continue;
           const col: Collision = collisions.get(key) ?? {
             write: c,
+            reads: b.cacheFrom.filter((r) => {
+              const read = registryCacheRef(r.entry);
+              const parsed = read && parseImageRefTemplate(read);
+              return parsed !== undefined && compareRefs(parsed, ref) === "definite";
+            }),
             refs: new Map(),
             cacheRefs: new Set(),
             related: new Map(),
@@ -154,7 +161,7 @@ export default defineRule({
           return { span, message: `${names.join(" and ")} ${names.length === 1 ? "is" : "are"} pushed as an image here (${site})` };
         }),
         hidden: [col.write.item.segment.span],
-        fix: cacheRefFix(col.write, [...col.refs.values()]),
+        fix: cacheRefFix(col.write, [...col.refs.values()], col.reads),
         refs: refs.map((r) => col.refs.get(r) as TemplateRef),
       });
     }

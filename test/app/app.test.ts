@@ -143,7 +143,7 @@ describe("tagguard app with the analysis engine", () => {
         commit_id: forkHead,
         event: "COMMENT",
         body: repoReviewBody(forkHead),
-        comments: [{ path: CI, line: 21, side: "RIGHT", body: ciComment() }],
+        comments: [{ path: CI, line: 21, side: "RIGHT", body: ciComment(forkHead) }],
       },
     ]);
     expect(checks.created).toEqual([inProgress(forkHead)]);

@@ -16,17 +16,25 @@ const fixTitle =
 
 const link = (sha: string, path: string, line: number) => `[${path}:${line}](https://github.com/acme/app/blob/${sha}/${path}#L${line})`;
 
-/** The inline comment on `cache-to` in ci.yml line 21, with the one-line suggestion (the same at every head). */
-export function ciComment(): string {
+/**
+ * The inline comment on `cache-to` in ci.yml line 21: the fix moves the cache-from line reading the same ref too,
+ * so it is shown as a diff of both lines (the same at every head but for the permalink's commit).
+ */
+export function ciComment(sha = HEAD): string {
   return [
     "**error** `cache-overwrites-tag`: cache-to exports the BuildKit registry cache to ghcr.io/acme/app:latest, a tag that is also pushed as an image.",
     "",
-    consequence,
+    'The export replaces the image: the tag then holds a BuildKit cache manifest (config application/vnd.buildkit.cacheconfig.v0), so deployments fail (Azure App Service: ContainerCreateFailure) and docker run reports "manifest unknown" or "unsupported media…',
     "",
-    `**Fix:** ${fixTitle}`,
+    `**Fix:** ${fixTitle}, and read it back from there in cache-from`,
     "",
-    "```suggestion",
-    "          cache-to: type=registry,ref=ghcr.io/acme/app:buildcache,mode=max",
+    `In ${link(sha, CI, 21)}:`,
+    "",
+    "```diff",
+    "-          cache-from: type=registry,ref=ghcr.io/acme/app:latest",
+    "-          cache-to: type=registry,ref=ghcr.io/acme/app:latest,mode=max",
+    "+          cache-from: type=registry,ref=ghcr.io/acme/app:buildcache",
+    "+          cache-to: type=registry,ref=ghcr.io/acme/app:buildcache,mode=max",
     "```",
     "",
     `[\`cache-overwrites-tag\` docs](${ruleDocs("cache-overwrites-tag")})`,
@@ -94,10 +102,12 @@ export function repoCheck(sha = HEAD): unknown {
           title: "cache-overwrites-tag",
           message: `${ciMessage}\n\nRelated:\n- ${CI}:19: ghcr.io/acme/app:latest is pushed as an image here (job image, step #3 in ${CI})`,
           raw_details: [
-            `Fix: ${fixTitle}`,
+            `Fix: ${fixTitle}, and read it back from there in cache-from`,
             "",
-            `${CI}:21`,
+            `${CI}:20-21`,
+            "-          cache-from: type=registry,ref=ghcr.io/acme/app:latest",
             "-          cache-to: type=registry,ref=ghcr.io/acme/app:latest,mode=max",
+            "+          cache-from: type=registry,ref=ghcr.io/acme/app:buildcache",
             "+          cache-to: type=registry,ref=ghcr.io/acme/app:buildcache,mode=max",
           ].join("\n"),
         },

@@ -65,7 +65,7 @@ export function reviewWorld(numbers: number[]) {
     ...Object.assign({}, ...numbers.map(pullRoutes)),
   });
 
-  const REVIEW = { commit_id: HEAD, event: "COMMENT", body: repoReviewBody(HEAD, "https://github.com/acme/app/runs/9"), comments: [{ path: CI, line: 21, side: "RIGHT", body: ciComment() }] };
+  const REVIEW = { commit_id: HEAD, event: "COMMENT", body: repoReviewBody(HEAD, "https://github.com/acme/app/runs/9"), comments: [{ path: CI, line: 21, side: "RIGHT", body: ciComment(HEAD) }] };
 
   /** A `pull_request.synchronize` payload for pull request `number`. */
   function payload(number: number): string {

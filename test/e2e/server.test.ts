@@ -152,7 +152,7 @@ describe("probot run ./lib/app/index.js", () => {
       commit_id: HEAD,
       event: "COMMENT",
       body: repoReviewBody(HEAD, "https://github.com/acme/app/runs/9"),
-      comments: [{ path: CI, line: 21, side: "RIGHT", body: ciComment() }],
+      comments: [{ path: CI, line: 21, side: "RIGHT", body: ciComment(HEAD) }],
     });
     expect(fake.calls.map((r) => `${r.method} ${r.url}`)).toEqual([
       "POST /api/v3/app/installations/42/access_tokens",

@@ -2,7 +2,7 @@ import { Lexer, TokenType, type Token } from "@actions/expressions/lexer";
 import type { CacheItem } from "../../builds/invocation.js";
 import { type TemplateRef, withTag, formatRef } from "../../docker/image-ref.js";
 import { renderTemplate } from "../../workflow/expr/value.js";
-import type { Fix } from "../../report/finding.js";
+import type { Edit, Fix } from "../../report/finding.js";
 import type { Segment } from "../../workflow/yaml.js";
 import { CACHE_TAG, dedicatedCacheRef } from "../../docker/cache-spec.js";
 
@@ -47,8 +47,19 @@ function rewriteFormatCall(line: string, newRef: string): string | undefined {
   return undefined;
 }
 
-/** The fix for a cache export onto a pushed tag: export to `<image>:buildcache` instead. */
-export function cacheRefFix(write: CacheItem, collidingRefs: TemplateRef[]): Fix {
+/** The whole-line edit that points a registry cache line at the dedicated ref; undefined when the line is not plain. */
+function lineEdit(c: CacheItem, image: TemplateRef): Edit | undefined {
+  const segment: Segment = c.item.segment;
+  if (!segment.exact || c.item.derived || renderTemplate(c.entry.raw).trim() !== segment.text.trim()) return undefined;
+  const text = dedicatedCacheRef(c.entry, image);
+  return text === undefined || text === segment.text ? undefined : { span: segment.span, text };
+}
+
+/**
+ * The fix for a cache export onto a pushed tag: export to `<image>:buildcache` instead, and point the build's
+ * `cache-from` lines that read the old ref at the new one, so the build keeps its cache (`reads`).
+ */
+export function cacheRefFix(write: CacheItem, collidingRefs: TemplateRef[], reads: CacheItem[] = []): Fix {
   const dedicated = withTag(collidingRefs[0], CACHE_TAG);
   const newRef = formatRef(dedicated);
   const title = `export the cache to a dedicated ref such as ${newRef} (or a separate repository like ${formatRef(withTag(collidingRefs[0], CACHE_TAG, "-cache"))}), keeping its other attributes`;
@@ -61,5 +72,9 @@ export function cacheRefFix(write: CacheItem, collidingRefs: TemplateRef[]): Fix
       ? rewriteFormatCall(segment.text, newRef)
       : undefined;
   if (text === undefined || text === segment.text) return { title, edits: [], safe: false };
-  return { title, edits: [{ span: segment.span, text }], safe: true };
+  const readEdits = reads.map((r) => lineEdit(r, collidingRefs[0]));
+  // A read that cannot be rewritten too would lose the cache: then no edit is offered, only the words.
+  if (readEdits.some((e) => e === undefined)) return { title: `${title}; point cache-from at the same ref`, edits: [], safe: false };
+  const edits = [{ span: segment.span, text }, ...(readEdits as Edit[])];
+  return { title: reads.length ? `${title}, and read it back from there in cache-from` : title, edits, safe: true };
 }
