@@ -93,8 +93,10 @@ export function toText(findings: Finding[], options: TextOptions): string {
       out.push(...para("fix: ", f.fix.title));
       for (const e of f.fix.edits) {
         const lines = e.text.replace(/\n$/, "").split("\n");
-        const where = `${e.span.file}:${e.span.start.line}:${e.span.start.col}: `;
-        out.push(...lines.map((l, i) => `    ${c.green(sanitize(`${i === 0 ? where : " ".repeat(where.length)}${l}`))}`));
+        // An edit that replaces nothing inserts: its lines are shown as added ones.
+        const insert = e.span.start.offset === e.span.end.offset;
+        const where = `${e.span.file}:${e.span.start.line}:${e.span.start.col}: ${insert ? "insert " : ""}`;
+        out.push(...lines.map((l, i) => `    ${c.green(sanitize(`${i === 0 ? where : " ".repeat(where.length)}${insert ? "+ " : ""}${l}`))}`));
       }
     }
     out.push(`  ${c.dim("confidence:")} ${f.confidence}, ${c.dim("docs:")} ${docsUrlFor(f.ruleId)}`);
