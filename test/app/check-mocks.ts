@@ -37,7 +37,7 @@ export function mockCheckRun(scope: nock.Scope, calls: CheckCalls, updates = 1, 
  * Mocks the look-up a repeated run makes for the check run an earlier attempt left in progress on `sha`: GitHub
  * answers with `runs` (default: none).
  */
-export function mockCheckLookup(scope: nock.Scope, sha: string, runs: { id: number; status: string }[] = []): nock.Scope {
+export function mockCheckLookup(scope: nock.Scope, sha: string, runs: { id: number; status: string; conclusion?: string }[] = []): nock.Scope {
   return scope
     .get(`${REPO_PATH}/commits/${sha}/check-runs`)
     .query({ check_name: "tagguard", filter: "latest", per_page: 100 })

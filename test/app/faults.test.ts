@@ -167,9 +167,11 @@ describe("GitHub API faults during a review", () => {
     mockReads(scope, checks);
     mockReview(scope, attempts, 502);
     // GitHub created the review before the gateway gave up: the second run reads it and has nothing new to post. The
-    // first run completed its check run, so the second one makes its own.
-    mockCheckLookup(scope, HEAD, [{ id: 555, status: "completed" }]);
-    mockReads(scope, checks, { checkId: 556, blobs: false, posted: { comments: [{ body: ciComment() }], reviews: [{ body: repoReviewBody() }] } });
+    // first run completed its check run: the second keeps it (no second check run, no second set of annotations).
+    mockCheckLookup(scope, HEAD, [{ id: 555, status: "completed", conclusion: "failure" }]);
+    mockPrFiles(scope, [{ filename: CI, patch: ciPatch }]);
+    mockRepoAt(scope, HEAD, repo);
+    mockPosted(scope, [{ body: ciComment() }], [{ body: repoReviewBody() }]);
 
     await deliver(probot, "delivery-1", pullRequestPayload());
 
@@ -178,8 +180,11 @@ describe("GitHub API faults during a review", () => {
     expect(retries()).toEqual([]);
     expect(reruns()).toEqual([{ deliveryId: "delivery-1", run: 1, pauseMs: 1000, status: 502 }]);
     expect(failures()).toEqual([]);
-    expect(checks.created).toEqual([inProgress(HEAD), inProgress(HEAD)]);
-    expect(checks.updates).toEqual([repoCheck(), repoCheck()]);
+    expect(checks.created).toEqual([inProgress(HEAD)]);
+    expect(checks.updates).toEqual([repoCheck()]);
+    expect(logs.filter((l) => l.msg === "tagguard: an earlier attempt completed the check run, keeping it")).toEqual([
+      expect.objectContaining({ deliveryId: "delivery-1", checkRunId: 555 }),
+    ]);
   });
 
   it.each([403, 429])("waits as long as retry-after says on a %i secondary rate limit, then posts the review once", async (status) => {

@@ -221,12 +221,19 @@ export class CheckRun {
     readonly id: number,
     /** Where the check run is shown; GitHub may omit it. */
     readonly htmlUrl: string | undefined,
+    /**
+     * The conclusion an earlier attempt already completed this check run with: the analysis of one head SHA is
+     * the same, so the run only finishes what that attempt did not (the review), without a second check run or a
+     * second set of annotations.
+     */
+    private readonly done?: Conclusion,
   ) {}
 
   /**
    * Creates the check run on `headSha`, in progress, with the head SHA as its `external_id`. A run that is
-   * repeated (after a fault, or after its process died) first looks for the check run an earlier attempt left
-   * in progress on `headSha`, and completes that one instead of creating a second. Returns undefined when
+   * repeated (after a fault, or after its process died) first looks for the check run an earlier attempt made
+   * on `headSha`: one left in progress is completed instead of creating a second, one already completed is kept
+   * as it is (the attempt died after completing it, before its review). Returns undefined when
    * the installation has not granted Checks: write (403), e.g. an installation that has not yet accepted the
    * permission: the review is then posted without a check run.
    */
@@ -234,10 +241,16 @@ export class CheckRun {
     try {
       if (repeated) {
         const { data } = await octokit.rest.checks.listForRef({ ...repo, ref: headSha, check_name: CHECK_NAME, filter: "latest", per_page: 100 });
-        const left = data.check_runs.find((c) => c.external_id === headSha && c.status === "in_progress");
+        const earlier = data.check_runs.filter((c) => c.external_id === headSha);
+        const left = earlier.find((c) => c.status === "in_progress");
         if (left) {
           log.info({ checkRunId: left.id }, "tagguard: completing the check run an earlier attempt left in progress");
           return new CheckRun(octokit, repo, left.id, left.html_url ?? undefined);
+        }
+        const completed = earlier.find((c) => c.status === "completed" && c.conclusion);
+        if (completed) {
+          log.info({ checkRunId: completed.id }, "tagguard: an earlier attempt completed the check run, keeping it");
+          return new CheckRun(octokit, repo, completed.id, completed.html_url ?? undefined, completed.conclusion as Conclusion);
         }
       }
       const { data } = await octokit.rest.checks.create({ ...repo, name: CHECK_NAME, head_sha: headSha, external_id: headSha, status: "in_progress" });
@@ -254,6 +267,7 @@ export class CheckRun {
    * go in updates that keep it in progress, the last one in the update that completes it.
    */
   async complete(report: CheckReport): Promise<Conclusion> {
+    if (this.done) return this.done;
     const conclusion = conclusionOf(report.findings);
     const output = checkOutput(report);
     const annotations = [...report.findings].sort(byImportance).map((f) => annotationOf(f, report.texts));
@@ -269,6 +283,7 @@ export class CheckRun {
    * Re-run button is offered (`neutral` when it was stopped at its time budget or memory cap). A failure to say so is logged, not thrown: the caller rethrows the cause.
    */
   async abort(cause: unknown, log: Log): Promise<void> {
+    if (this.done) return;
     if (cause instanceof AnalysisOverrun) return this.stopped(cause, log);
     const { status, errors } = (cause ?? {}) as { status?: unknown; errors?: { type?: unknown }[] };
     const graphqlType = Array.isArray(errors) && typeof errors[0]?.type === "string" ? errors[0].type : undefined;
