@@ -24,13 +24,17 @@ export function subSpan(segment: Segment, needle: string): Span {
   if (!segment.exact || needle === "") return segment.span;
   const at = segment.text.indexOf(needle);
   if (at < 0 || segment.text.indexOf(needle, at + 1) >= 0) return segment.span;
-  const { span } = segment;
+  return spanOn(segment.span, at, needle.length);
+}
+
+/** The part of a one-line span that starts `at` characters into it and is `length` long. */
+export function spanOn(span: Span, at: number, length: number): Span {
   const start = span.start.offset + at;
   return {
     file: span.file,
     path: span.path,
     start: { line: span.start.line, col: span.start.col + at, offset: start },
-    end: { line: span.start.line, col: span.start.col + at + needle.length, offset: start + needle.length },
+    end: { line: span.start.line, col: span.start.col + at + length, offset: start + length },
   };
 }
 

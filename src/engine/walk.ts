@@ -274,8 +274,7 @@ export class Walker {
       if (!this.budget.step(step.span)) break;
       this.current = step.span;
       // Frames are only derived where something changes: the job env after a step exported to it, the step env.
-      const base: Frame = jobEnv === jobFrame.env && origin === jobFrame.origin ? jobFrame : { ...jobFrame, env: jobEnv, origin };
-      const before = base;
+      const before: Frame = jobEnv === jobFrame.env && origin === jobFrame.origin ? jobFrame : { ...jobFrame, env: jobEnv, origin };
       if (step.if && !this.reachable(step.if, frameScope(before))) continue;
       const frame: Frame = step.env.size ? { ...before, env: this.evalMap(step.env, before) } : before;
       const scope = frameScope(frame);

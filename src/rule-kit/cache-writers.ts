@@ -6,7 +6,7 @@
  */
 
 import type { BuildInvocation, CacheItem } from "../builds/invocation.js";
-import type { Item } from "../builds/items.js";
+import { type Item, spanOn } from "../builds/items.js";
 import { compareRefs, parseImageRefTemplate, type TemplateRef } from "../docker/image-ref.js";
 import { RefIndex } from "../docker/ref-index.js";
 import type { EventCase } from "../engine/events.js";
@@ -64,8 +64,13 @@ export function runKey(visit: StepVisit): string {
 
 /** The runner a step runs on: one job (one matrix leg) of one run; reusable workflows run their own jobs. */
 export function runnerKey(visit: StepVisit): string {
+  return [workflowInstanceKey(visit), visit.jobId, visit.leg ?? ""].join("|");
+}
+
+/** One run's instance of a workflow: the run and the reusable-workflow calls that led to it. */
+function workflowInstanceKey(visit: StepVisit): string {
   const workflowCalls = visit.calls.filter((c) => /\.ya?ml(@.*)?$/.test(c.uses)).map((c) => spanKey(c.span));
-  return [runKey(visit), ...workflowCalls, visit.jobId, visit.leg ?? ""].join("|");
+  return [runKey(visit), ...workflowCalls].join("|");
 }
 
 /**
@@ -186,14 +191,7 @@ export function spanWithin(item: Item, needle: string, followedBy = /^$|^[,"\s]/
   if (text === undefined || needle === "") return undefined;
   const at = text.indexOf(needle);
   if (at < 0 || text.indexOf(needle, at + 1) >= 0 || !followedBy.test(text.slice(at + needle.length))) return undefined;
-  const { span } = item;
-  const start = span.start.offset + at;
-  return {
-    file: span.file,
-    path: span.path,
-    start: { line: span.start.line, col: span.start.col + at, offset: start },
-    end: { line: span.start.line, col: span.start.col + at + needle.length, offset: start + needle.length },
-  };
+  return spanOn(item.span, at, needle.length);
 }
 
 /** "a, b and c" */
@@ -388,7 +386,7 @@ const guardsCache = new WeakMap<StepVisit, { text: string; where: string }[]>();
 function guardsOf(visit: StepVisit): { text: string; where: string }[] {
   const cached = guardsCache.get(visit);
   if (cached) return cached;
-  const run = [runKey(visit), ...visit.calls.filter((c) => /\.ya?ml(@.*)?$/.test(c.uses)).map((c) => spanKey(c.span))].join("|");
+  const run = workflowInstanceKey(visit);
   const out: { text: string; where: string }[] = [];
   const add = (text: string | undefined, where: string) => {
     if (text) for (const c of conjuncts(conditionText(text))) out.push({ text: c, where });
