@@ -446,8 +446,8 @@ export function loadBakeFile(path: string, text: string): LoadedBake {
     if (!parsed || typeof parsed !== "object") return { note: "skipped, not a valid HCL bake file" };
     return { file: { path, format: "hcl", blocks: new HclConverter(path, text).blocks(parsed as Record<string, unknown>) } };
   }
-  const yaml = new YamlFile(path, text);
-  if (!yaml.doc) return { yaml, note: `skipped, ${yaml.skipped ?? "not readable"}` };
   const json = path.endsWith(".json");
+  const yaml = new YamlFile(path, text, json ? {} : { mergeKeys: "merge" });
+  if (!yaml.doc) return { yaml, note: `skipped, ${yaml.skipped ?? "not readable"}` };
   return { yaml, file: { path, format: json ? "json" : "compose", blocks: json ? jsonBlocks(yaml) : composeBlocks(yaml) } };
 }

@@ -142,6 +142,7 @@ export function analyze(input: SourceFile[] | Project, options: AnalyzeOptions =
 
   const notes = [
     ...project.notes,
+    ...project.yamlFiles.flatMap((y) => y.notes),
     ...walker.problems.filter((p) => p.kind === "note").map((p) => `${p.span.file}:${p.span.start.line}: ${p.message}`),
   ];
   return { findings: reported.sort(byPosition), notes };

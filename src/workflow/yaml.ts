@@ -1,5 +1,5 @@
-import { isAlias, isMap, isScalar, isSeq, parseDocument, Scalar as YScalar } from "yaml";
-import type { Document, Node as YNode } from "yaml";
+import { isAlias, isMap, isScalar, isSeq, parseDocument, Scalar as YScalar, visit } from "yaml";
+import type { Document, Node as YNode, Pair } from "yaml";
 import { LineIndex, type NodePath, type Span } from "./span.js";
 
 /** Files above this size are not parsed (a note is emitted instead). */
@@ -30,18 +30,43 @@ export interface YamlProblem {
   span: Span;
 }
 
+export interface YamlOptions {
+  /**
+   * YAML 1.1 merge keys (`<<: *base`, `<<: [*a, *b]`): `merge` honours them, as Docker Compose does;
+   * `unsupported` keeps `<<` a plain key and notes its first use, for workflows and actions (GitHub Actions does
+   * not support them). Without the option `<<` is a plain key (JSON).
+   */
+  mergeKeys?: "merge" | "unsupported";
+}
+
+/** A map entry with a string key, aliases resolved. */
+export interface YamlEntry {
+  key: string;
+  keyNode: YNode;
+  value: YNode | undefined;
+}
+
+/** Merge keys followed inside one another: a chain of bases deeper than this is not merged further. */
+const MAX_MERGE_DEPTH = 16;
+
 export class YamlFile {
   readonly index: LineIndex;
   readonly doc: Document.Parsed | undefined;
   readonly problems: YamlProblem[] = [];
+  /** Things about the file worth saying that do not stop its analysis, each starting with `file:line:`. */
+  readonly notes: string[] = [];
   /** Set when the file was not parsed, with the reason. */
   readonly skipped: string | undefined;
   private aliasDerefs = 0;
 
+  private readonly mergeKeys: boolean;
+
   constructor(
     readonly file: string,
     readonly text: string,
+    options: YamlOptions = {},
   ) {
+    this.mergeKeys = options.mergeKeys === "merge";
     this.index = new LineIndex(text);
     if (Buffer.byteLength(text, "utf8") > MAX_FILE_BYTES) {
       this.skipped = `larger than ${MAX_FILE_BYTES} bytes`;
@@ -53,6 +78,19 @@ export class YamlFile {
       this.problems.push({ message: firstLine(err.message), span: this.index.span(file, start, end, []) });
     }
     this.doc = doc;
+    if (options.mergeKeys === "unsupported" && /<<\s*:/.test(text)) this.noteMergeKeys(doc);
+  }
+
+  /** Notes the first merge key of a workflow or action: GitHub Actions does not merge it, and neither does tagguard. */
+  private noteMergeKeys(doc: Document.Parsed): void {
+    visit(doc, {
+      Pair: (_key, pair: Pair) => {
+        if (!isMergeKey(pair.key)) return undefined;
+        const line = this.index.span(this.file, pair.key.range?.[0] ?? 0, pair.key.range?.[0] ?? 0, []).start.line;
+        this.notes.push(`${this.file}:${line}: GitHub Actions does not support YAML merge keys (\`<<\`); the keys they would merge are not read`);
+        return visit.BREAK;
+      },
+    });
   }
 
   get root(): YNode | undefined {
@@ -81,17 +119,40 @@ export class YamlFile {
     return target && !isAlias(target) ? target : undefined;
   }
 
-  /** Map entries with string keys, aliases resolved. */
-  entries(node: YNode | undefined): { key: string; keyNode: YNode; value: YNode | undefined }[] {
+  /**
+   * Map entries with string keys, aliases resolved. With merge keys on, the entries of the maps a `<<` key names
+   * come in its place, except those the map sets itself or an earlier merged map already gave (YAML 1.1's merge
+   * type); their spans are where the anchored map spells them.
+   */
+  entries(node: YNode | undefined, depth = 0): YamlEntry[] {
     const n = this.deref(node);
     if (!n || !isMap(n)) return [];
-    const out: { key: string; keyNode: YNode; value: YNode | undefined }[] = [];
+    const out: (YamlEntry & { merged?: true })[] = [];
     for (const pair of n.items) {
       const keyNode = this.deref(pair.key as YNode);
       if (!keyNode || !isScalar(keyNode)) continue;
+      if (this.mergeKeys && isMergeKey(keyNode)) {
+        if (depth < MAX_MERGE_DEPTH) out.push(...this.mergedEntries(pair.value as YNode, depth + 1).map((e) => ({ ...e, merged: true as const })));
+        continue;
+      }
       out.push({ key: String(keyNode.value), keyNode, value: this.deref(pair.value as YNode) });
     }
-    return out;
+    if (!out.some((e) => e.merged)) return out;
+    const own = new Set(out.filter((e) => !e.merged).map((e) => e.key));
+    const given = new Set<string>();
+    return out.flatMap(({ merged, ...e }) => {
+      if (!merged) return [e];
+      if (own.has(e.key) || given.has(e.key)) return [];
+      given.add(e.key);
+      return [e];
+    });
+  }
+
+  /** The entries a merge key's value brings: one map, or a sequence of maps where the first to give a key wins. */
+  private mergedEntries(value: YNode | undefined, depth: number): YamlEntry[] {
+    const v = this.deref(value);
+    if (!v) return [];
+    return isSeq(v) ? v.items.flatMap((item) => this.entries(item as YNode, depth)) : this.entries(v, depth);
   }
 
   get(node: YNode | undefined, key: string): YNode | undefined {
@@ -171,6 +232,11 @@ export class YamlFile {
     }
     return out;
   }
+}
+
+/** A plain `<<` key; a quoted one is an ordinary key. */
+function isMergeKey(key: unknown): key is YScalar {
+  return isScalar(key) && key.value === "<<" && (key.type === YScalar.PLAIN || key.type === undefined);
 }
 
 function firstLine(s: string): string {

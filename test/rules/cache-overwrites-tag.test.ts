@@ -1,3 +1,3 @@
 import { describeGoldenRule } from "../golden.js";
 
-describeGoldenRule("cache-overwrites-tag", { fire: 10, quiet: 5 });
+describeGoldenRule("cache-overwrites-tag", { fire: 11, quiet: 6 });

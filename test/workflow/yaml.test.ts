@@ -70,3 +70,71 @@ describe("YamlFile bad input", () => {
     expect(y.doc).toBeUndefined();
   });
 });
+
+describe("YamlFile merge keys", () => {
+  const compose = `x-base: &base
+  context: .
+  target: base
+x-more: &more
+  target: more
+  dockerfile: more.Dockerfile
+x-nested: &nested
+  <<: *base
+  args: {A: "1"}
+services:
+  one:
+    <<: [*more, *base]
+    image: one
+  two:
+    target: own
+    <<: *base
+  three:
+    <<: *nested
+  four:
+    "<<": *base
+`;
+  const entries = (y: YamlFile, service: string) =>
+    y.entries(y.get(y.get(y.root, "services"), service)).map((e) => [e.key, y.scalar(e.value, [])?.value ?? "(map)", e.keyNode.range?.[0]]);
+  const at = (text: string) => compose.indexOf(text);
+
+  it("merges in place; the map's own keys win, then the first map of a sequence (YAML 1.1)", () => {
+    const y = new YamlFile("compose.yaml", compose, { mergeKeys: "merge" });
+    expect(entries(y, "one")).toEqual([
+      ["target", "more", at("target: more")],
+      ["dockerfile", "more.Dockerfile", at("dockerfile: more")],
+      ["context", ".", at("context: .")],
+      ["image", "one", at("image: one")],
+    ]);
+    expect(entries(y, "two")).toEqual([
+      ["target", "own", at("target: own")],
+      ["context", ".", at("context: .")],
+    ]);
+    expect(entries(y, "three")).toEqual([
+      ["context", ".", at("context: .")],
+      ["target", "base", at("target: base")],
+      ["args", "(map)", at("args:")],
+    ]);
+    expect(entries(y, "four")).toEqual([["<<", "(map)", at('"<<"')]]);
+    expect(y.notes).toEqual([]);
+  });
+
+  it("keeps `<<` a plain key and notes it where GitHub Actions does not support merge keys", () => {
+    const y = new YamlFile("w.yml", compose, { mergeKeys: "unsupported" });
+    expect(entries(y, "two")).toEqual([
+      ["target", "own", at("target: own")],
+      ["<<", "(map)", compose.indexOf("<<: *base", at("two:"))],
+    ]);
+    expect(y.notes).toEqual(["w.yml:8: GitHub Actions does not support YAML merge keys (`<<`); the keys they would merge are not read"]);
+    expect(new YamlFile("c.json", compose).notes).toEqual([]);
+  });
+
+  it("bounds a merge bomb by the alias cap", () => {
+    const lines = ["m0: &m0 {k: v}"];
+    for (let i = 1; i <= 40; i++) lines.push(`m${i}: &m${i} {<<: [*m${i - 1}, *m${i - 1}], k${i}: v}`);
+    lines.push("top:\n  <<: *m40");
+    const y = new YamlFile("bomb.yaml", lines.join("\n"), { mergeKeys: "merge" });
+    const keys = y.entries(y.get(y.root, "top")).map((e) => e.key);
+    expect(keys.length).toBeLessThanOrEqual(41);
+    expect(y.problems.map((p) => p.message)).toEqual([`more than ${MAX_ALIAS_DEREFS} alias references; the rest are ignored`]);
+  });
+});
