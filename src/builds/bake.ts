@@ -25,7 +25,7 @@ import { concatAlternatives, only, type TemplateAlt } from "./alternatives.js";
 import { type BakeScope, evaluateHclTemplate, interpolateCompose } from "./bake-template.js";
 import type { BuildInvocation, CacheItem } from "./invocation.js";
 import { booleanInput, type Item } from "./items.js";
-import { imageOutputs } from "./outputs.js";
+import { imageNames, imageOutputs } from "./outputs.js";
 
 export type BakeFormat = "hcl" | "json" | "compose";
 
@@ -390,7 +390,7 @@ function invocation(name: string, attrs: Attrs, overrides: Override[], ev: Evalu
   const single = (key: string): Item | undefined => ev.items(attrs.get(key))[0];
   const outputs = imageOutputs(ev.items(attrs.get("output")));
   if (push !== true && outputs.pushes !== false) push = outputs.pushes === true ? true : undefined;
-  const tags = [...ev.items(attrs.get("tags")), ...outputs.names];
+  const tags = imageNames(ev.items(attrs.get("tags")), outputs);
   const attest = ev.items(attrs.get("attest"));
   return {
     source: "bake",

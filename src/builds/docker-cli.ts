@@ -13,7 +13,7 @@ import { parseCacheLine } from "../docker/cache-spec.js";
 import { attestItem, type BakeFiles, joinPath, repoPath } from "./bake.js";
 import type { BuildInvocation, CacheItem } from "./invocation.js";
 import type { Item } from "./items.js";
-import { imageOutputs } from "./outputs.js";
+import { imageNames, imageOutputs } from "./outputs.js";
 import { processEnv, type ShellContext, wordAlternatives, wordItems } from "./shell-eval.js";
 import { assignment, dropPrefix, literalPrefix, literalText, plainText, type ShellCommand, type ShellWord } from "./shell-words.js";
 import type { TemplateAlt } from "./alternatives.js";
@@ -124,7 +124,7 @@ function build(ctx: ShellContext, args: Args): BuildInvocation {
     visit: ctx.visit,
     push,
     load: has(args, "load") || outputs.loads,
-    tags: [...values(args, "tag").flatMap((w) => wordItems(w, ctx)), ...outputs.names],
+    tags: imageNames(values(args, "tag").flatMap((w) => wordItems(w, ctx)), outputs),
     byDigest: outputs.byDigest,
     cacheTo: cacheItems(ctx, values(args, "cache-to")),
     cacheFrom: cacheItems(ctx, values(args, "cache-from")),

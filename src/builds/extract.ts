@@ -1,6 +1,6 @@
 import { parseCacheLine } from "../docker/cache-spec.js";
 import { metadataActionOutputs } from "../docker/metadata-action.js";
-import { type ImageOutputs, imageOutputs } from "./outputs.js";
+import { imageNames, type ImageOutputs, imageOutputs } from "./outputs.js";
 import type { StepResult, StepVisit } from "../engine/walk.js";
 import type { Span } from "../workflow/span.js";
 import type { Sym } from "../workflow/expr/value.js";
@@ -82,7 +82,7 @@ export function extractBuild(visit: StepVisit, builds: BuildInvocation[], bakeFi
     visit,
     push,
     load: booleanInput(loadValue ? visit.evaluate(loadValue.value, loadValue.span) : undefined),
-    tags: [...tags, ...outputs.names],
+    tags: imageNames(tags, outputs),
     byDigest: outputs.byDigest,
     cacheTo: cacheItems(visit, "cache-to"),
     cacheFrom: cacheItems(visit, "cache-from"),

@@ -22,7 +22,7 @@ export interface BuildInvocation {
   push: boolean | undefined;
   /** Whether the image is loaded into the local Docker engine (`load: true`, `--load`). */
   load: boolean | undefined;
-  /** Image refs the build names: `tags` plus `name=` of image/registry outputs. */
+  /** Image refs the build writes: `tags`, or the `name=` of its image/registry outputs when it has no tags (`imageNames`). */
   tags: Item[];
   /**
    * True when the image is pushed by digest only (`push-by-digest=true` on its outputs): `tags` then name the

@@ -53,6 +53,16 @@ export interface ImageOutputs {
   byDigest: boolean;
 }
 
+/**
+ * The image refs a build writes: its tags, or the `name=` of its image outputs when it has no tag. buildx fills the
+ * image, oci and docker exporters' `name` from the tags whenever tags are given (build/opt.go, "fill in image
+ * exporter names from tags"), so `outputs: type=image,name=target,annotation-index…` next to `tags:` writes the
+ * tags only.
+ */
+export function imageNames(tags: Item[], outputs: ImageOutputs): Item[] {
+  return tags.length > 0 ? tags : outputs.names;
+}
+
 export function imageOutputs(items: Item[]): ImageOutputs {
   const names: Item[] = [];
   let pushes: boolean | undefined = false;
