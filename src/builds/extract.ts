@@ -40,23 +40,38 @@ function outputItems(visit: StepVisit): ImageOutputs {
 }
 
 /**
+ * metadata-action results by their inputs and event case. The outputs are a pure function of the two, and the
+ * same step is evaluated in every matrix leg, and the same configuration recurs across workflows: evaluated once,
+ * shared (never modified after it is stored).
+ */
+export type MetadataResults = Map<string, StepResult>;
+
+function metadataStep(visit: StepVisit, cache: MetadataResults | undefined): StepResult {
+  const inputs = new Map<string, Sym>();
+  for (const [name, value] of visit.step.with) inputs.set(name, visit.evaluate(value.value, value.span));
+  // Values are plain data: equal JSON means equal inputs (hole identities included).
+  const key = cache && JSON.stringify([visit.event, [...inputs]]);
+  const cached = key === undefined ? undefined : cache!.get(key);
+  if (cached) return cached;
+  const result = withBakeFileContent(metadataActionOutputs(inputs, visit.event), inputs.get("bake-target"));
+  if (key !== undefined) cache!.set(key, result);
+  return result;
+}
+
+/**
  * Turns one reachable step into build model data: build-push-action steps, Docker commands in `run:`
  * scripts and bake-action steps become invocations (bake files are read through `bakeFiles`; without it
  * bake steps yield none); metadata-action steps and `run:` scripts yield their outputs and exported
- * variables for later steps.
+ * variables for later steps (metadata-action results are shared through `metadata` when given).
  */
-export function extractBuild(visit: StepVisit, builds: BuildInvocation[], bakeFiles?: BakeFiles): StepResult | undefined {
+export function extractBuild(visit: StepVisit, builds: BuildInvocation[], bakeFiles?: BakeFiles, metadata?: MetadataResults): StepResult | undefined {
   const uses = visit.step.uses?.value;
   if (visit.step.run && !uses) {
     const ran = runScript(visit, bakeFiles);
     builds.push(...ran.builds);
     return ran.result;
   }
-  if (isAction(uses, "docker/metadata-action")) {
-    const inputs = new Map<string, Sym>();
-    for (const [name, value] of visit.step.with) inputs.set(name, visit.evaluate(value.value, value.span));
-    return withBakeFileContent(metadataActionOutputs(inputs, visit.event), inputs.get("bake-target"));
-  }
+  if (isAction(uses, "docker/metadata-action")) return metadataStep(visit, metadata);
   if (isAction(uses, "docker/bake-action")) {
     const request = bakeFiles && bakeActionRequest(visit);
     if (request) builds.push(...bakeFiles.builds(request));

@@ -1,12 +1,19 @@
 import { closest } from "./args.js";
-import { INSPECT_USAGE, runInspect } from "./inspect.js";
 import type { CliIo } from "./io.js";
 import { LINT_USAGE, runLint, toolVersion } from "./lint.js";
-import { runVerify, VERIFY_USAGE } from "./verify.js";
+
+// inspect and verify bring the registry client and the image verifier: they are loaded for their own commands
+// (and the help), so `tagguard lint` starts without them.
+const inspectCommand = () => import("./inspect.js");
+const verifyCommand = () => import("./verify.js");
 
 const COMMANDS = ["lint", "inspect", "verify", "help"];
 
-const USAGE = `usage: tagguard <command> [options]
+async function usage(): Promise<string> {
+  // One after the other: Jest's ESM loader fails on two dynamic imports in flight that share modules.
+  const { INSPECT_USAGE } = await inspectCommand();
+  const { VERIFY_USAGE } = await verifyCommand();
+  return `usage: tagguard <command> [options]
 
 Commands
   lint      find Docker build hazards in workflows, local actions, bake and Compose files
@@ -24,6 +31,7 @@ Options
 
 Run 'tagguard <command> --help' for a command's options and exit status.
 `;
+}
 
 export async function main(argv: string[], io: CliIo): Promise<number> {
   const [command, ...rest] = argv;
@@ -31,9 +39,9 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     case "lint":
       return runLint(rest, io);
     case "inspect":
-      return runInspect(rest, io);
+      return (await inspectCommand()).runInspect(rest, io);
     case "verify":
-      return runVerify(rest, io);
+      return (await verifyCommand()).runVerify(rest, io);
     case "--version":
     case "-V":
     case "-v":
@@ -41,14 +49,14 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       return 0;
     case "help":
       if (rest[0] === "lint" || rest[0] === "inspect" || rest[0] === "verify") return main([rest[0], "--help"], io);
-      io.stdout.write(USAGE);
+      io.stdout.write(await usage());
       return 0;
     case "--help":
     case "-h":
-      io.stdout.write(USAGE);
+      io.stdout.write(await usage());
       return 0;
     case undefined:
-      io.stderr.write(USAGE);
+      io.stderr.write(await usage());
       return 2;
     default: {
       const known = command.startsWith("-") ? ["--version", "--help", "-V", "-h"] : COMMANDS;

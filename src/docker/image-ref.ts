@@ -227,13 +227,37 @@ function splitName(name: Tok[]): NameSplit {
 const parsedRefs = new WeakMap<Template, TemplateRef | null>();
 
 /**
+ * Valid hole-free references by their text. The same literal tag is written by every matrix leg and event case,
+ * each evaluation with a template of its own, and rules keep the parsed reference of every build item: one shared
+ * reference per text instead of one per evaluation. Entries live only as long as a template that parsed to them
+ * (weak references, removed once collected), so nothing is kept from one analysis to the next.
+ */
+const literalRefs = new Map<string, WeakRef<TemplateRef>>();
+const literalRefsGone = new FinalizationRegistry<string>((text) => {
+  if (literalRefs.get(text)?.deref() === undefined) literalRefs.delete(text);
+});
+
+function parseLiteralRef(t: Template, text: string): TemplateRef | undefined {
+  const shared = literalRefs.get(text)?.deref();
+  if (shared) return shared;
+  const ref = parseRefTemplate(t);
+  if (ref) {
+    literalRefs.set(text, new WeakRef(ref));
+    literalRefsGone.register(ref, text);
+  }
+  return ref;
+}
+
+/**
  * Normalises a reference template; undefined when it is empty or a literal that is not a valid
- * reference. See the module comment for how holes are handled. One template gives one (shared) reference.
+ * reference. See the module comment for how holes are handled. One template, or one literal text, gives one
+ * (shared) reference.
  */
 export function parseImageRefTemplate(t: Template): TemplateRef | undefined {
   let ref = parsedRefs.get(t);
   if (ref === undefined) {
-    ref = parseRefTemplate(t) ?? null;
+    const text = templateLiteral(t);
+    ref = (text === undefined ? parseRefTemplate(t) : parseLiteralRef(t, text)) ?? null;
     parsedRefs.set(t, ref);
   }
   return ref ?? undefined;

@@ -1,5 +1,5 @@
 import { BakeFiles } from "../builds/bake.js";
-import { extractBuild } from "../builds/extract.js";
+import { extractBuild, type MetadataResults } from "../builds/extract.js";
 import type { BuildInvocation } from "../builds/invocation.js";
 import { applyConfig } from "../config/apply.js";
 import { ANALYSIS_LIMIT, PARSE_ERROR } from "../config/diagnostics.js";
@@ -86,11 +86,12 @@ export function collectBuilds(project: Project, repository?: string, budget = ne
   const visits: StepVisit[] = [];
   let record = true;
   const bakeFiles = new BakeFiles(project, budget);
+  const metadata: MetadataResults = new Map();
   const walker = new Walker(
     project,
     (visit) => {
       if (record) visits.push(visit);
-      return extractBuild(visit, builds, bakeFiles);
+      return extractBuild(visit, builds, bakeFiles, metadata);
     },
     budget,
     repository,

@@ -142,6 +142,18 @@ export function normalizeTemplate(parts: Template): Template {
   return out.done();
 }
 
+/** Whether `normalizeTemplate` would keep the template as it is and no literal whitespace surrounds it. */
+function isTrimmedNormal(parts: Template): boolean {
+  for (let i = 0; i < parts.length; i++) {
+    const p = parts[i];
+    if (!isLit(p)) continue;
+    if (p.lit === "" || (i > 0 && isLit(parts[i - 1]))) return false;
+    if (i === 0 && /^\s/.test(p.lit)) return false;
+    if (i === parts.length - 1 && /\s$/.test(p.lit)) return false;
+  }
+  return true;
+}
+
 /** The literal string when the template has no holes, otherwise undefined. */
 export function templateLiteral(parts: Template): string | undefined {
   let s = "";
@@ -227,6 +239,9 @@ export function splitTemplate(parts: Template, separators: RegExp): Template[] {
 
 /** Trims literal whitespace at both ends of a template. */
 export function trimTemplate(parts: Template): Template {
+  // Most values (every split list item, every reference) are already trimmed and normalised: templates are never
+  // modified, so such a value is its own result, not a copy kept by every build item.
+  if (isTrimmedNormal(parts)) return parts;
   const out = normalizeTemplate(parts).slice();
   if (out.length && isLit(out[0])) out[0] = { lit: out[0].lit.replace(/^\s+/, "") };
   const last = out.length - 1;
