@@ -9,7 +9,7 @@ import { outputEnvName } from "../docker/metadata-action.js";
 import { stripLiteralPrefix } from "../docker/template-tokens.js";
 import type { StepVisit } from "../engine/walk.js";
 import { toTemplate } from "../workflow/expr/evaluate.js";
-import { type Alt, type Sym, splitTemplate, templateLiteral, trimTemplate, type Val } from "../workflow/expr/value.js";
+import { type Alt, renderTemplate, type Sym, splitTemplate, templateLiteral, trimTemplate, type Val } from "../workflow/expr/value.js";
 import type { Step } from "../workflow/model.js";
 import type { ScalarValue, Segment } from "../workflow/yaml.js";
 import { type BakeFile, type BakeRequest, type BakeValue, DEFAULT_BAKE_FILES, evaluatedDir, joinPath, repoPath } from "./bake.js";
@@ -113,11 +113,13 @@ export function bakeActionRequest(visit: StepVisit): BakeRequest | undefined {
     const value = w.get(name);
     return booleanInput(value ? evaluate(value.value, value.span) : undefined);
   };
+  const targets = list("targets", "newline-and-comma");
   return {
     visit,
     files,
     cwd,
-    targets: list("targets", "newline-and-comma").flatMap((i) => templateLiteral(i.value) ?? []),
+    targets: targets.flatMap((i) => templateLiteral(i.value) ?? []),
+    unknownTargets: targets.flatMap((i) => (templateLiteral(i.value) === undefined ? [renderTemplate(i.value)] : [])),
     overrides: list("set", "newline"),
     push: flag("push"),
     load: flag("load"),

@@ -111,8 +111,13 @@ export interface BakeRequest {
   files: (string | BakeFile)[];
   /** The working directory for the default file lookup and relative paths; undefined when unknown. */
   cwd: string | undefined;
-  /** Targets or groups to build; empty means `default`. */
+  /** Targets or groups to build; empty (and no `unknownTargets`) means `default`. */
   targets: string[];
+  /**
+   * Targets named by values tagguard cannot know (`targets: ${{ matrix.target }}`), as written. Each is built as
+   * one target of unknown attributes that only the `*` overrides reach, not as the whole default group.
+   */
+  unknownTargets?: string[];
   /** `pattern.key=value` overrides, in order. */
   overrides: Item[];
   push: boolean | undefined;
@@ -127,6 +132,8 @@ export interface BakeRequest {
 
 interface Override {
   pattern: RegExp;
+  /** `*.key=…`: applies to every target, also one whose name is unknown. */
+  everyTarget: boolean;
   key: string;
   append: boolean;
   value: Item;
@@ -160,7 +167,7 @@ function parseOverride(item: Item): Override | undefined {
     valueItem = { ...valueItem, span, segment: { text, span, exact: true } };
   }
   const key = m[2].toLowerCase().replace(/_/g, "-");
-  return { pattern: globRegExp(m[1]), key: key === "platform" ? "platforms" : key, append: m[3] === "+", value: valueItem };
+  return { pattern: globRegExp(m[1]), everyTarget: m[1] === "*", key: key === "platform" ? "platforms" : key, append: m[3] === "+", value: valueItem };
 }
 
 type Attrs = Map<string, BakeValue>;
@@ -473,10 +480,14 @@ export class BakeFiles {
     const ev = new Evaluator(def, (n) => req.env(n), () => undefined, `${req.visit.instance}|bake`);
     const overrides = req.overrides.flatMap((o) => parseOverride(o) ?? []);
     const opts: InvocationOptions = { ...req, standalone: false };
-    return def.expand(req.targets.length ? req.targets : ["default"], ev.names).flatMap((name) => {
+    const unknown = req.unknownTargets ?? [];
+    const named = req.targets.length || unknown.length ? req.targets : ["default"];
+    const known = def.expand(named, ev.names).flatMap((name) => {
       const attrs = def.resolve(name, ev.names);
       return attrs ? [invocation(name, attrs, overrides, ev, opts)] : [];
     });
+    const everyTarget = overrides.filter((o) => o.everyTarget);
+    return [...known, ...unknown.map((name) => invocation(name, new Map(), everyTarget, ev, opts))];
   }
 
   /**

@@ -171,6 +171,7 @@ function bake(ctx: ShellContext, args: Args, assignments: ShellWord[], bakeFiles
     files,
     cwd: ctx.cwd,
     targets: args.positionals.flatMap((w) => literalText(w) ?? []),
+    unknownTargets: args.positionals.filter((w) => literalText(w) === undefined).map((w) => ctx.script.text.slice(w.start, w.end)),
     overrides: values(args, "set").flatMap((w) => wordItems(w, ctx)),
     push: has(args, "push") ? true : undefined,
     load: has(args, "load") ? true : undefined,
