@@ -17,6 +17,7 @@
  * not modelled (defaults apply: short SHA of 7, merge commit for pull requests, outputs also set as env).
  */
 
+import { conditionText, polarity } from "../workflow/expr/conditions.js";
 import { toTemplate } from "../workflow/expr/coerce.js";
 import { holeAccepts, unify } from "../workflow/expr/unify.js";
 import type { Sym, Template, Val } from "../workflow/expr/value.js";
@@ -401,6 +402,20 @@ class Chooser {
   }
 }
 
+/**
+ * `enable=`: `true` or `false`. An unknown condition is a choice shared by every `enable=` that reads it, either way
+ * round: `enable=${{ vars.RELEASE == 'true' }}` on one image and `enable=${{ vars.RELEASE != 'true' }}` on another
+ * are never both false (complementary conditions, as for `if:` guards).
+ */
+function chooseEnable(c: Chooser, key: string, t: Template, error: string): string {
+  const parts = normalizeTemplate(t);
+  const hole = parts.length === 1 && !isLit(parts[0]) ? parts[0].hole : undefined;
+  if (!hole || !["true", "false"].every((v) => unify(t, lit(v)) !== "never")) return chooseLiteral(c, key, t, ["true", "false"], error);
+  const { positive, negated } = polarity(conditionText(hole.source));
+  const value = c.choose(`condition:${positive}`, ["true", "false"].map((v) => ({ value: v, cond: `${positive} is '${v}'` })));
+  return negated ? String(value !== "true") : value;
+}
+
 /** A value that must be one of `allowed`; a template with holes becomes a choice among the values it may take. */
 function chooseLiteral(c: Chooser, key: string, t: Template, allowed: string[], error: string): string {
   const s = templateLiteral(t);
@@ -779,7 +794,7 @@ class Run {
     const version: Version = { main: undefined, partial: [], latest: undefined };
     for (const rule of rules) {
       const enable = this.globalExp(rule.attrs.enable);
-      const on = chooseLiteral(this.c, `enable:${rule.index}`, enable, ["true", "false"], `Invalid value for enable attribute: ${renderTemplate(enable)}`);
+      const on = chooseEnable(this.c, `enable:${rule.index}`, enable, `Invalid value for enable attribute: ${renderTemplate(enable)}`);
       if (on !== "true") continue;
       switch (rule.type) {
         case "schedule":
@@ -990,7 +1005,7 @@ export function evaluateMetadataAction(inputs: MetadataInputs, event: MetadataEv
       const run = new Run(c, event, flavor, latest);
       const version = run.version(rules);
       const enabled = images.filter(
-        (img, i) => chooseLiteral(c, `image:${i}`, img.enable, ["true", "false"], `Invalid enable attribute value: ${renderTemplate(img.name)}`) === "true",
+        (img, i) => chooseEnable(c, `image:${i}`, img.enable, `Invalid enable attribute value: ${renderTemplate(img.name)}`) === "true",
       );
       outcomes.push(outcomeOf(run, enabled.map((img) => lowerLiterals(img.name)), version, flavor, sep, bakeTarget, [...c.conds]));
     } catch (e) {

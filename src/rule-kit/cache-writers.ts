@@ -14,6 +14,7 @@ import type { CallSite, StepVisit } from "../engine/walk.js";
 import type { RelatedLocation } from "../report/finding.js";
 import type { Span } from "../workflow/span.js";
 import { renderTemplate, templateLiteral, trimTemplate, type Val } from "../workflow/expr/value.js";
+import { complementary, conditionText, conjuncts } from "../workflow/expr/conditions.js";
 import { describeSite, spanKey, stepLabel } from "./util.js";
 import { comparisons } from "./comparisons.js";
 
@@ -326,58 +327,6 @@ export function firstByKey<T>(values: T[], key: (v: T) => string): T[] {
   const seen = new Map<string, T>();
   for (const v of values) if (!seen.has(key(v))) seen.set(key(v), v);
   return [...seen.values()];
-}
-
-/** An `if:` condition as comparable text: without `${{ }}` and with white space folded. */
-function conditionText(text: string): string {
-  return text
-    .trim()
-    .replace(/^\$\{\{([\s\S]*)\}\}$/, "$1")
-    .replace(/\s+/g, " ")
-    .trim();
-}
-
-/** The top-level `&&` operands of a condition (outside parentheses, quotes and calls). */
-function conjuncts(text: string): string[] {
-  const out: string[] = [];
-  let depth = 0;
-  let quote = false;
-  let start = 0;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (ch === "'") quote = !quote;
-    else if (quote) continue;
-    else if (ch === "(") depth++;
-    else if (ch === ")") depth--;
-    else if (depth === 0 && text.startsWith("&&", i)) {
-      out.push(stripParens(text.slice(start, i).trim()));
-      start = i + 2;
-      i++;
-    }
-  }
-  out.push(stripParens(text.slice(start).trim()));
-  return out;
-}
-
-/** `(x)` as `x` when the parentheses enclose the whole text. */
-function stripParens(text: string): string {
-  if (!text.startsWith("(") || !text.endsWith(")")) return text;
-  let depth = 0;
-  for (let i = 0; i < text.length - 1; i++) {
-    if (text[i] === "(") depth++;
-    else if (text[i] === ")") depth--;
-    if (depth === 0) return text;
-  }
-  return stripParens(text.slice(1, -1).trim());
-}
-
-/** Whether one condition is the negation of the other: `!x` / `x`, `a == b` / `a != b`. */
-function complementary(p: string, q: string): boolean {
-  const negated = (x: string, y: string) => x.startsWith("!") && !x.startsWith("!=") && stripParens(x.slice(1).trim()) === y;
-  if (negated(p, q) || negated(q, p)) return true;
-  const eq = /^(.+?)\s*(==|!=)\s*(.+)$/;
-  const [mp, mq] = [eq.exec(p), eq.exec(q)];
-  return mp !== null && mq !== null && mp[2] !== mq[2] && mp[1] === mq[1] && mp[3] === mq[3];
 }
 
 const guardsCache = new WeakMap<StepVisit, { text: string; where: string }[]>();

@@ -1,0 +1,66 @@
+/**
+ * Conditions as text, compared without evaluating them: the `&&` operands of an `if:`, and whether two of them
+ * are each other's negation. Steps guarded by complementary conditions never both run, and metadata-action
+ * `enable=` values written as complementary expressions are never both true.
+ */
+
+/** An `if:` condition or `${{ }}` expression as comparable text: without `${{ }}` and with white space folded. */
+export function conditionText(text: string): string {
+  return text
+    .trim()
+    .replace(/^\$\{\{([\s\S]*)\}\}$/, "$1")
+    .replace(/\s+/g, " ")
+    .trim();
+}
+
+/** The top-level `&&` operands of a condition (outside parentheses, quotes and calls). */
+export function conjuncts(text: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let quote = false;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === "'") quote = !quote;
+    else if (quote) continue;
+    else if (ch === "(") depth++;
+    else if (ch === ")") depth--;
+    else if (depth === 0 && text.startsWith("&&", i)) {
+      out.push(stripParens(text.slice(start, i).trim()));
+      start = i + 2;
+      i++;
+    }
+  }
+  out.push(stripParens(text.slice(start).trim()));
+  return out;
+}
+
+/** `(x)` as `x` when the parentheses enclose the whole text. */
+function stripParens(text: string): string {
+  if (!text.startsWith("(") || !text.endsWith(")")) return text;
+  let depth = 0;
+  for (let i = 0; i < text.length - 1; i++) {
+    if (text[i] === "(") depth++;
+    else if (text[i] === ")") depth--;
+    if (depth === 0) return text;
+  }
+  return stripParens(text.slice(1, -1).trim());
+}
+
+/** A condition as a positive form and whether it negates it: `!x` is `x` negated, `a != b` is `a == b` negated. */
+export function polarity(text: string): { positive: string; negated: boolean } {
+  const t = stripParens(text.trim());
+  if (t.startsWith("!") && !t.startsWith("!=")) {
+    const inner = polarity(t.slice(1));
+    return { positive: inner.positive, negated: !inner.negated };
+  }
+  const eq = /^(.+?)\s*(==|!=)\s*(.+)$/.exec(t);
+  if (eq) return { positive: `${eq[1]} == ${eq[3]}`, negated: eq[2] === "!=" };
+  return { positive: t, negated: false };
+}
+
+/** Whether one condition is the negation of the other: `!x` / `x`, `a == b` / `a != b`. */
+export function complementary(p: string, q: string): boolean {
+  const [a, b] = [polarity(p), polarity(q)];
+  return a.positive === b.positive && a.negated !== b.negated;
+}
