@@ -270,6 +270,8 @@ export class Walker {
     const stepOutputs = jobFrame.steps;
     let jobEnv = jobFrame.env;
     let origin = jobFrame.origin;
+    // Steps of this list whose values depend on the leg: a step that reads their outputs depends on it too.
+    const legSteps = new Set<string>();
     for (const step of steps) {
       if (!this.budget.step(step.span)) break;
       this.current = step.span;
@@ -281,7 +283,7 @@ export class Walker {
       this.current = step.span;
       const uses = step.uses?.value ?? "";
       // The step instance: the same in every leg unless the step reads the leg's values.
-      const readsLeg = origin !== undefined && origin.leg !== undefined && (origin.legDependent || stepReadsMatrix(step));
+      const readsLeg = origin !== undefined && origin.leg !== undefined && (origin.legDependent || stepReadsMatrix(step) || stepReadsSteps(step, legSteps));
       const instance = `${origin?.jobBase ?? origin?.instance ?? file}|${origin?.calls ?? ""}|${step.span.file}:${step.span.start.offset}${readsLeg ? `|${origin?.leg}` : ""}`;
       let result: StepResult | undefined;
       if (uses.startsWith("./") && step.uses) {
@@ -297,6 +299,7 @@ export class Walker {
         if (readsLeg && origin && !origin.legDependent) origin = { ...origin, legDependent: true };
       }
       if (step.id) {
+        if (readsLeg) legSteps.add(step.id);
         stepOutputs.set(step.id, result?.outputs ?? new Map());
         origin?.stepScopes.set(step.id, instance);
       }
@@ -412,9 +415,20 @@ function readsMatrix(text: string): boolean {
   return /\bmatrix\b/.test(text);
 }
 
+/** A step's inputs, env and script. */
+function stepValues(step: Step): ScalarValue[] {
+  return [...step.with.values(), ...step.env.values(), ...(step.run ? [step.run] : [])];
+}
+
 /** Whether a step's inputs, env or script read the matrix context. */
 function stepReadsMatrix(step: Step): boolean {
-  return [...step.with.values(), ...step.env.values(), ...(step.run ? [step.run] : [])].some((v) => readsMatrix(v.value));
+  return stepValues(step).some((v) => readsMatrix(v.value));
+}
+
+/** Whether a step's inputs, env or script read the outputs of one of `ids` (`steps.<id>.outputs`). */
+function stepReadsSteps(step: Step, ids: ReadonlySet<string>): boolean {
+  if (ids.size === 0) return false;
+  return stepValues(step).some((v) => [...v.value.matchAll(/\bsteps\.([A-Za-z_][\w-]*)/g)].some((m) => ids.has(m[1])));
 }
 
 /** A value that is one unknown hole: better named after the job output that carries it. */
