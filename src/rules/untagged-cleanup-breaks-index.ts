@@ -166,9 +166,14 @@ function glob(pattern: string): RegExp {
   return new RegExp(`^${pattern.split("*").map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`, "i");
 }
 
+/**
+ * Does a cleanup of `packages` reach the package `name`? A push whose package cannot be told at all (the
+ * reference is a value tagguard does not know, such as another step's output) reaches only a cleanup of every
+ * package: against packages the cleanup names it could collide only by chance, and tagguard does not report chance.
+ */
 function packageMatch(packages: Packages, name: Template | undefined): RefMatch {
   if (packages.kind === "any") return "definite";
-  if (name === undefined) return "possible";
+  if (name === undefined) return packages.kind === "globs" && packages.include.includes("*") ? (packages.exclude.length ? "possible" : "definite") : "never";
   if (packages.kind === "names") {
     const verdicts = packages.names.map((n) => unify(n, name, { caseInsensitive: true }));
     return verdicts.includes("definite") ? "definite" : verdicts.includes("possible") ? "possible" : "never";

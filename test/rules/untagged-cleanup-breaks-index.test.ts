@@ -1,3 +1,3 @@
 import { describeGoldenRule } from "../golden.js";
 
-describeGoldenRule("untagged-cleanup-breaks-index", { fire: 6, quiet: 6 });
+describeGoldenRule("untagged-cleanup-breaks-index", { fire: 7, quiet: 7 });
