@@ -167,7 +167,19 @@ function scopeEdit(c: CacheItem, newScope: string): Edit | undefined {
   return span && { span, text: `scope=${newScope}` };
 }
 
+/** Every partner builds what the writer builds (`signature`), in the same run: the writers export the same cache. */
+function sameImage(f: Shared): boolean {
+  return [...f.partners.values()].every((p) => p.writer.run === f.writer.run && p.writer.signature === f.writer.signature);
+}
+
 function fixFor(f: Shared): Fix {
+  if (sameImage(f)) {
+    return {
+      title: "build the image once and push that build to every registry (all its tags on one build, or docker push of the loaded image), or keep cache-to on one of the builds only",
+      edits: [],
+      safe: false,
+    };
+  }
   const partners = [...f.partners.values()].map((p) => p.writer);
   const d = distinguisher(f.writer, partners);
   const title =
@@ -201,7 +213,9 @@ function describe(f: Shared): { message: string; related: RelatedLocation[]; def
       sameRun: ["another build in the same run", "other builds in the same run"],
       otherRuns: ["a build of another image in a workflow that runs on the same branch", "builds of other images in workflows that run on the same branch"],
     }),
-    "A scope holds one cache per branch and each export replaces it, so only the last writer's cache survives and the other builds start cold.",
+    sameImage(f)
+      ? "They build the same image from the same inputs, so each export replaces the scope's cache with the same layers: the repeated build and export only cost time."
+      : "A scope holds one cache per branch and each export replaces it, so only the last writer's cache survives and the other builds start cold.",
   ];
   const ignored = ignoredAttrs(writer.cache.entry);
   if (ignored.length) {
