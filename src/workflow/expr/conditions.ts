@@ -47,15 +47,43 @@ function stripParens(text: string): string {
   return stripParens(text.slice(1, -1).trim());
 }
 
-/** A condition as a positive form and whether it negates it: `!x` is `x` negated, `a != b` is `a == b` negated. */
+/** The binary operators of `text` outside parentheses and quotes, with where they start. */
+function operators(text: string): { op: string; at: number }[] {
+  const out: { op: string; at: number }[] = [];
+  let depth = 0;
+  let quote = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === "'") quote = !quote;
+    else if (quote) continue;
+    else if (ch === "(") depth++;
+    else if (ch === ")") depth--;
+    else if (depth === 0) {
+      const op = ["&&", "||", "==", "!=", "<=", ">=", "<", ">"].find((o) => text.startsWith(o, i));
+      if (op) {
+        out.push({ op, at: i });
+        i += op.length - 1;
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * A condition as a positive form and whether it negates it: `!x` is `x` negated, `a != b` is `a == b` negated.
+ * `!` binds tighter than any binary operator, so `!a && !b` is a conjunction, kept whole and not negated.
+ */
 export function polarity(text: string): { positive: string; negated: boolean } {
   const t = stripParens(text.trim());
-  if (t.startsWith("!") && !t.startsWith("!=")) {
+  const ops = operators(t);
+  if (ops.length === 0 && t.startsWith("!")) {
     const inner = polarity(t.slice(1));
     return { positive: inner.positive, negated: !inner.negated };
   }
-  const eq = /^(.+?)\s*(==|!=)\s*(.+)$/.exec(t);
-  if (eq) return { positive: `${eq[1]} == ${eq[3]}`, negated: eq[2] === "!=" };
+  if (ops.length === 1 && (ops[0].op === "==" || ops[0].op === "!=")) {
+    const { op, at } = ops[0];
+    return { positive: `${t.slice(0, at).trim()} == ${t.slice(at + 2).trim()}`, negated: op === "!=" };
+  }
   return { positive: t, negated: false };
 }
 

@@ -8,6 +8,11 @@ describe("conditions as text", () => {
     expect(polarity("!contains(github.ref, 'rc')")).toEqual({ positive: "contains(github.ref, 'rc')", negated: true });
     expect(polarity("!(a != b)")).toEqual({ positive: "a == b", negated: false });
     expect(polarity("!!x")).toEqual({ positive: "x", negated: false });
+    // `!` binds to its operand only: a conjunction of negations is one condition, not a negated one.
+    expect(polarity("!contains(a, 'rc') && !contains(b, 'dev')")).toEqual({ positive: "!contains(a, 'rc') && !contains(b, 'dev')", negated: false });
+    expect(polarity("x && y != 'z'")).toEqual({ positive: "x && y != 'z'", negated: false });
+    expect(polarity("!(x || y)")).toEqual({ positive: "x || y", negated: true });
+    expect(polarity("a == 'x == y'")).toEqual({ positive: "a == 'x == y'", negated: false });
   });
 
   it("finds complementary conditions and nothing else", () => {
