@@ -14,7 +14,8 @@ export function stepLabel(visit: StepVisit): string {
 
 /** "job build, step meta in .github/workflows/ci.yml, via ./.github/actions/build" */
 export function describeSite(visit: StepVisit): string {
-  const via = visit.calls.length ? `, via ${visit.calls.map((c) => c.uses).join(" → ")}` : "";
+  // Each call with where it is: two callers of one reusable workflow or action read apart.
+  const via = visit.calls.length ? `, via ${visit.calls.map((c) => `${c.uses} at ${c.file}:${c.span.start.line}`).join(" → ")}` : "";
   return `job ${visit.jobId}, step ${stepLabel(visit)} in ${visit.file}${via}`;
 }
 

@@ -25,6 +25,8 @@ interface Push {
   parsed: TemplateRef;
   /** The build's source location: the call chain, the step, and which build of the step. */
   site: string;
+  /** The build's step and which build of it, whatever calls reached it: one build, however it is run. */
+  step: string;
   leg: string;
   event: string;
   /** Pushed on every evaluation: push is true and the tag does not depend on a branch. */
@@ -168,6 +170,7 @@ export default defineRule({
     for (const build of ctx.builds) {
       if (build.push === false || build.byDigest === true) continue;
       const ordinal = (perVisit.get(build.visit) as BuildInvocation[]).indexOf(build);
+      const own = `${build.visit.step.span.file}:${build.visit.step.span.start.offset}#${ordinal}|${build.bakeTarget ?? ""}`;
       const site = `${siteKey(build.visit)}#${ordinal}|${build.bakeTarget ?? ""}`;
       const sig = signature(ctx.project, build);
       for (const item of build.tags) {
@@ -181,6 +184,7 @@ export default defineRule({
           ref: text,
           parsed: ref,
           site,
+          step: own,
           leg: build.visit.leg ?? "",
           event: eventKey(build.visit),
           always: build.push === true && item.conds.length === 0,
@@ -198,7 +202,9 @@ export default defineRule({
         for (let j = i + 1; j < pushes.length; j++) {
           comparisons.pairs++;
           const [p, q] = [pushes[i], pushes[j]];
-          if (p.site === q.site && (p.event !== q.event || p.leg === q.leg)) continue;
+          // One build evaluated for several events (a reusable workflow's own dispatch and a caller's release
+          // included) is one build run at different times, not two builds racing.
+          if ((p.site === q.site && p.leg === q.leg) || (p.step === q.step && p.event !== q.event)) continue;
           if (exclusive(p.build.visit, q.build.visit)) continue;
           // One bucket can hold a run's ref name under different trigger filters: the same tag only where they overlap.
           if (compareRefs(p.parsed, q.parsed) !== "definite") continue;

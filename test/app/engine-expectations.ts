@@ -51,7 +51,7 @@ export function repoReviewBody(sha = HEAD, checkUrl = "https://github.com/acme/a
     "**Outside the diff**",
     "",
     `- **error** \`cache-overwrites-tag\` (definite) at ${link(sha, ACTION, 15)}: cache-to exports the BuildKit registry cache to ghcr.io/acme/app:stable, a tag that is also pushed as an image. ${consequence} [\`cache-overwrites-tag\` docs](${ruleDocs("cache-overwrites-tag")}) <!-- tagguard:v1 fp=${ACTION_FP} rule=cache-overwrites-tag -->`,
-    `  - related: ${link(sha, ACTION, 14)}: ghcr.io/acme/app:stable is pushed as an image here (job publish, step #2 in .github/actions/publish/action.yml, via ./.github/actions/publish)`,
+    `  - related: ${link(sha, ACTION, 14)}: ghcr.io/acme/app:stable is pushed as an image here (job publish, step #2 in .github/actions/publish/action.yml, via ./.github/actions/publish at .github/workflows/release.yml:13)`,
     `  - **Fix (review before applying):** ${fixTitle}`,
   ].join("\n");
 }
@@ -89,7 +89,7 @@ export function repoCheck(sha = HEAD): unknown {
           end_column: 56,
           annotation_level: "failure",
           title: "cache-overwrites-tag",
-          message: `${actionMessage}\n\nRelated:\n- ${ACTION}:14: ghcr.io/acme/app:stable is pushed as an image here (job publish, step #2 in ${ACTION}, via ./.github/actions/publish)`,
+          message: `${actionMessage}\n\nRelated:\n- ${ACTION}:14: ghcr.io/acme/app:stable is pushed as an image here (job publish, step #2 in ${ACTION}, via ./.github/actions/publish at .github/workflows/release.yml:13)`,
           raw_details: `Fix (review before applying): ${fixTitle}`,
         },
         {
