@@ -1,4 +1,4 @@
-import type { Node as YNode } from "yaml";
+import { isScalar, type Node as YNode } from "yaml";
 import type { Val } from "./expr/value.js";
 import { lit } from "./expr/value.js";
 import type { NodePath, Span } from "./span.js";
@@ -109,6 +109,11 @@ export function yamlToVal(y: YamlFile, node: YNode | undefined): Val {
     return { kind: "object", fields };
   }
   if (y.isSeq(node)) return { kind: "array", items: y.items(node).map((i) => yamlToVal(y, i)) };
+  // Plain `true`, `false` and numbers keep their YAML types, as in GitHub's matrix context
+  // (`matrix.legacy == true` is true for `legacy: true`; `3.10` is the number 3.1).
+  const typed = y.deref(node);
+  if (isScalar(typed) && typeof typed.value === "boolean") return { kind: "bool", value: typed.value };
+  if (isScalar(typed) && typeof typed.value === "number" && Number.isFinite(typed.value)) return { kind: "num", value: typed.value };
   const s = y.scalar(node, []);
   return s ? lit(s.value) : { kind: "null" };
 }

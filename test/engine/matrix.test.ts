@@ -1,7 +1,8 @@
 import { describe, expect, it } from "@jest/globals";
 import { matrixLegs } from "../../src/engine/walk.js";
 import { lit, type Val } from "../../src/workflow/expr/value.js";
-import type { Matrix } from "../../src/workflow/model.js";
+import { type Matrix, parseWorkflow } from "../../src/workflow/model.js";
+import { YamlFile } from "../../src/workflow/yaml.js";
 
 const row = (o: Record<string, string>): Record<string, Val> => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, lit(v)]));
 
@@ -50,5 +51,28 @@ describe("matrixLegs", () => {
     const big = matrixLegs(matrix({ a: ["1", "2", "3", "4", "5", "6"], b: ["1", "2", "3", "4", "5", "6"] }));
     expect(big).toEqual([{ dynamic: true, label: "matrix" }]);
     expect(matrixLegs(undefined)).toEqual([{ dynamic: false }]);
+  });
+});
+
+describe("matrix values from YAML", () => {
+  it("keep plain booleans and numbers typed, as GitHub's matrix context does, and quoted ones as text", () => {
+    const text = [
+      "on: push",
+      "jobs:",
+      "  a:",
+      "    runs-on: ubuntu-latest",
+      "    strategy:",
+      "      matrix:",
+      "        python: [3.10, '3.10']",
+      "        include:",
+      "          - { legacy: true, name: 'true', size: 2 }",
+      "    steps:",
+      "      - run: echo",
+      "",
+    ].join("\n");
+    const workflow = parseWorkflow(new YamlFile(".github/workflows/a.yml", text));
+    const m = workflow.jobs.find((j) => j.id === "a")?.matrix;
+    expect(m?.axes.get("python")).toEqual([{ kind: "num", value: 3.1 }, lit("3.10")]);
+    expect(m?.include).toEqual([{ legacy: { kind: "bool", value: true }, name: lit("true"), size: { kind: "num", value: 2 } }]);
   });
 });
