@@ -67,10 +67,22 @@ function runChanges(step: Step): Change[] {
   return out;
 }
 
+/**
+ * Whether a download's `path:` is in the workspace: absent or relative (both actions resolve it against the
+ * workspace), or under `${{ github.workspace }}`. Absolute paths elsewhere (`/tmp/…`, `${{ runner.temp }}`,
+ * `~/…`) are outside, and so is a path tagguard cannot read (another expression): nothing says it is inside.
+ */
+function downloadsIntoWorkspace(path: string | undefined): boolean {
+  const p = (path ?? "").trim().replace(/^["']|["']$/g, "");
+  const inWorkspace = /^(?:\$\{\{\s*github\.workspace\s*\}\}|\$\{?GITHUB_WORKSPACE\}?)(?:\/|$)/;
+  if (p === "" || inWorkspace.test(p)) return true;
+  return !/^(?:\/|~|\$)/.test(p);
+}
+
 function changes(step: Step): Change[] {
   const uses = step.uses;
   if (uses && (isAction(uses.value, "actions/download-artifact") || isAction(uses.value, "dawidd6/action-download-artifact"))) {
-    return [{ span: uses.span, what: "downloads artifacts into the workspace", step }];
+    return downloadsIntoWorkspace(step.with.get("path")?.value) ? [{ span: uses.span, what: "downloads artifacts into the workspace", step }] : [];
   }
   return runChanges(step);
 }

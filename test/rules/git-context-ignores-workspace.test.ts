@@ -1,3 +1,3 @@
 import { describeGoldenRule } from "../golden.js";
 
-describeGoldenRule("git-context-ignores-workspace", { fire: 5, quiet: 5 });
+describeGoldenRule("git-context-ignores-workspace", { fire: 6, quiet: 6 });
