@@ -97,7 +97,18 @@ function legLabel(p: Push): string {
   return p.leg ? `leg ${p.leg}` : "";
 }
 
-function reportCollision(ctx: RuleContext, c: Collision): void {
+/**
+ * Definite when every evaluation that pushes at a colliding site (its event cases, per matrix leg) pushes a
+ * colliding tag on every path: a build that pushes `latest` only on a tag push (metadata-action's default) and
+ * pushes other tags on branch pushes has the collision only on some of its runs.
+ */
+function definite(c: Collision, pushing: Map<string, Set<string>>): boolean {
+  if (!c.pushes.every((p) => p.always)) return false;
+  const covered = new Set(c.pushes.map((p) => `${p.site}@${p.leg}|${p.event}`));
+  return c.pushes.every((p) => [...(pushing.get(`${p.site}@${p.leg}`) ?? [])].every((event) => covered.has(`${p.site}@${p.leg}|${event}`)));
+}
+
+function reportCollision(ctx: RuleContext, c: Collision, pushing: Map<string, Set<string>>): void {
   const primary = c.pushes[0];
   const refs = [...c.refs].sort();
   const sites = [...new Map(c.pushes.map((p) => [p.site, p])).values()];
@@ -149,7 +160,7 @@ function reportCollision(ctx: RuleContext, c: Collision): void {
     primary: primary.item.span,
     subject: `${stepSubject(primary.build.visit)}|${refs.join(",")}`,
     severity: definition ? "error" : "warning",
-    confidence: c.pushes.every((p) => p.always) ? "definite" : "possible",
+    confidence: definite(c, pushing) ? "definite" : "possible",
     related,
     hidden: [primary.build.visit.step.span],
     fix,
@@ -167,11 +178,15 @@ export default defineRule({
     const perVisit = new Map<StepVisit, BuildInvocation[]>();
     for (const b of ctx.builds) perVisit.set(b.visit, [...(perVisit.get(b.visit) ?? []), b]);
     const byRef = new Map<string, Push[]>();
+    /** The event cases in which each site and leg pushes tags. */
+    const pushing = new Map<string, Set<string>>();
     for (const build of ctx.builds) {
       if (build.push === false || build.byDigest === true) continue;
       const ordinal = (perVisit.get(build.visit) as BuildInvocation[]).indexOf(build);
       const own = `${build.visit.step.span.file}:${build.visit.step.span.start.offset}#${ordinal}|${build.bakeTarget ?? ""}`;
       const site = `${siteKey(build.visit)}#${ordinal}|${build.bakeTarget ?? ""}`;
+      const at = `${site}@${build.visit.leg ?? ""}`;
+      if (build.tags.length > 0) pushing.set(at, (pushing.get(at) ?? new Set()).add(eventKey(build.visit)));
       const sig = signature(ctx.project, build);
       for (const item of build.tags) {
         const ref = parseImageRefTemplate(item.value);
@@ -224,6 +239,6 @@ export default defineRule({
       c.pushes.push(...list);
       for (const [f, v] of fields) if (!c.fields.has(f)) c.fields.set(f, v);
     }
-    for (const c of collisions.values()) reportCollision(ctx, c);
+    for (const c of collisions.values()) reportCollision(ctx, c, pushing);
   },
 });
