@@ -118,7 +118,8 @@ function reportCollision(ctx: RuleContext, c: Collision, pushing: Map<string, Se
       ? `the matrix legs ${listOf(capped(legs.map((l) => `(${l})`)))} of ${describeSite(primary.build.visit)}`
       : `${sites.length} different builds (${capped(sites.map((p) => [describeSite(p.build.visit), legLabel(p)].filter(Boolean).join(", "))).join("; ")})`;
   const fields = [...c.fields.entries()];
-  const differ = listOf(fields.map(([f, [a, b]]) => `${FIELD_NAMES[f]} (${a || "last stage"} vs ${b || "last stage"})`));
+  const shown = (f: Field, v: string) => v || (f === "target" ? "last stage" : "none");
+  const differ = listOf(fields.map(([f, [a, b]]) => `${FIELD_NAMES[f]} (${shown(f, a)} vs ${shown(f, b)})`));
   const definition = fields.some(([f]) => DEFINITION_FIELDS.includes(f));
   const parts = [
     `${listOf(refs)} ${refs.length === 1 ? "is" : "are"} pushed by ${builders}, which differ in ${differ}.`,
