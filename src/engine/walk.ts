@@ -45,6 +45,8 @@ export interface StepVisit {
   calls: CallSite[];
   /** The step instance: the identity of the unknown values this step computes (`Hole.scope`). */
   instance: string;
+  /** The step has no `if:`, or its `if:` is known to be true in this evaluation. */
+  ifHolds: boolean;
   /** Evaluates text in the step's scope; an invalid expression is reported at `span`. */
   evaluate(text: string, span: Span): Sym;
 }
@@ -193,13 +195,21 @@ export class Walker {
 
   /** False only when the condition is false on every branch. */
   private reachable(cond: ScalarValue | undefined, scope: Scope): boolean {
-    if (!cond) return true;
+    return this.condition(cond, scope) !== "never";
+  }
+
+  /** Whether an `if:` holds in this evaluation: never, always (known true), or on some runs. */
+  private condition(cond: ScalarValue | undefined, scope: Scope): "never" | "always" | "maybe" {
+    if (!cond) return "always";
     try {
-      return evaluateCondition(cond.value, scope, this.expressions).some((a) => !(a.value.kind === "bool" && !a.value.value));
+      const alts = evaluateCondition(cond.value, scope, this.expressions);
+      const falsy = (a: (typeof alts)[number]) => a.value.kind === "bool" && !a.value.value;
+      if (alts.every(falsy)) return "never";
+      return alts.every((a) => a.value.kind === "bool" && a.value.value) ? "always" : "maybe";
     } catch (err) {
       if (!(err instanceof ExpressionSyntaxError)) throw err;
       this.problem("syntax", `invalid expression: ${err.message}`, cond.span);
-      return true;
+      return "maybe";
     }
   }
 
@@ -277,7 +287,8 @@ export class Walker {
       this.current = step.span;
       // Frames are only derived where something changes: the job env after a step exported to it, the step env.
       const before: Frame = jobEnv === jobFrame.env && origin === jobFrame.origin ? jobFrame : { ...jobFrame, env: jobEnv, origin };
-      if (step.if && !this.reachable(step.if, frameScope(before))) continue;
+      const holds = this.condition(step.if, frameScope(before));
+      if (holds === "never") continue;
       const frame: Frame = step.env.size ? { ...before, env: this.evalMap(step.env, before) } : before;
       const scope = frameScope(frame);
       this.current = step.span;
@@ -291,7 +302,7 @@ export class Walker {
         result = { outputs: this.callAction(top, owner, step, callFrame, leg, [...calls, { file, span: step.uses.span, uses }]) };
       } else {
         const evaluate = (text: string, span: Span) => this.evaluate({ value: text, span }, scope);
-        result = this.visitor({ step, file, workflow: top, jobId: owner.id, job: owner.job, event: frame.event, leg, frame, scope, calls, instance, evaluate });
+        result = this.visitor({ step, file, workflow: top, jobId: owner.id, job: owner.job, event: frame.event, leg, frame, scope, calls, instance, ifHolds: holds === "always", evaluate });
       }
       if (result?.env) {
         jobEnv = new Map([...jobEnv, ...result.env]);

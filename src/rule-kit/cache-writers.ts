@@ -206,12 +206,13 @@ export function validEntries(items: CacheItem[]): CacheItem[] {
 }
 
 /**
- * The `if:` of the writer's step as a condition, unless it always holds (`success()`, `always()`): two
- * guarded steps may be alternatives that never run together.
+ * The `if:` of the writer's step as a condition, unless it always holds (`success()`, `always()`, or known to be
+ * true in the writer's evaluation, such as `matrix.full == true` on a leg with `full: true`): two guarded steps
+ * may be alternatives that never run together.
  */
 export function stepGuard(w: WriterLike): string[] {
   const cond = w.build.visit.step.if?.value.trim();
-  if (!cond || /^(\$\{\{\s*)?(success|always)\(\)(\s*\}\})?$/.test(cond)) return [];
+  if (!cond || w.build.visit.ifHolds || /^(\$\{\{\s*)?(success|always)\(\)(\s*\}\})?$/.test(cond)) return [];
   return [cond.replace(/^\$\{\{\s*(.*?)\s*\}\}$/, "$1")];
 }
 
