@@ -16,9 +16,11 @@ export interface Signature {
   bake?: string;
   platforms?: string;
   args: string;
+  /** The build arguments one by one, sorted (`args` joins them). */
+  argItems: string[];
 }
 
-export type Field = keyof Signature;
+export type Field = Exclude<keyof Signature, "argItems">;
 
 export const FIELD_NAMES: Record<Field, string> = {
   context: "build context",
@@ -53,13 +55,17 @@ export function signature(project: Project, build: BuildInvocation): Signature {
     platforms = arch && `linux/${arch} from the runner`;
   }
   const argsValue = build.inputs.get("build-args");
-  const args = argsValue
+  const argItems = argsValue
     ? listItems(argsValue, "newline", (t, s) => build.visit.evaluate(t, s))
         .map((i) => renderTemplate(i.value))
         .sort()
-        .join(" ")
-    : "";
-  return { context, file, target, bake: build.bakeTarget, platforms, args };
+    : [];
+  return { context, file, target, bake: build.bakeTarget, platforms, args: argItems.join(" "), argItems };
+}
+
+/** The build arguments only one of two builds passes, each side joined ('' when a side has none of its own). */
+export function argDifference(a: Signature, b: Signature): [string, string] {
+  return [a.argItems.filter((x) => !b.argItems.includes(x)).join(" "), b.argItems.filter((x) => !a.argItems.includes(x)).join(" ")];
 }
 
 export function differences(a: Signature, b: Signature): Field[] {

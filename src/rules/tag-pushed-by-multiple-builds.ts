@@ -7,7 +7,7 @@ import type { StepVisit } from "../engine/walk.js";
 import type { Edit, Fix, RelatedLocation } from "../report/finding.js";
 import type { Span } from "../workflow/span.js";
 import type { Segment } from "../workflow/yaml.js";
-import { differences, FIELD_NAMES, type Field, signature, type Signature } from "../rule-kit/build-signature.js";
+import { argDifference, differences, FIELD_NAMES, type Field, signature, type Signature } from "../rule-kit/build-signature.js";
 import { exclusive } from "../rule-kit/cache-writers.js";
 import { defineRule, type RuleContext } from "../rule-kit/rule.js";
 import { precedingSteps, siteKey } from "../rule-kit/steps.js";
@@ -139,13 +139,16 @@ function reportCollision(ctx: RuleContext, c: Collision, pushing: Map<string, Se
     const edit = onLatestEdit(flavor);
     const title = "add onlatest=true to the flavor so latest gets the suffix too (or push latest from one merged multi-platform image)";
     fix = edit ? { title, edits: [edit], safe: true } : { title, edits: [], safe: false };
-  } else if (sites.length === 1) {
+  } else if (sites.length === 1 && fields.every(([f]) => f === "platforms")) {
     fix = {
       title:
         "push each leg by digest (an outputs: line of type=image naming the image, with push-by-digest=true,name-canonical=true,push=true) and create the tag once from the digests with docker buildx imagetools create, or give each leg its own tag",
       edits: [],
       safe: false,
     };
+  } else if (sites.length === 1) {
+    // Legs that build different images (not platforms of one image) cannot share a tag as one index either.
+    fix = { title: "give each leg its own tag (a suffix from the matrix value that tells the images apart), or push this tag from one leg only", edits: [], safe: false };
   } else {
     fix = { title: "give each build its own tag (for example a suffix per variant), or push this tag from one build only", edits: [], safe: false };
   }
@@ -227,7 +230,7 @@ export default defineRule({
           const diff = differences(p.sig, q.sig);
           if (diff.length === 0) continue;
           involved.add(p).add(q);
-          for (const f of diff) if (!fields.has(f)) fields.set(f, [p.sig[f] as string, q.sig[f] as string]);
+          for (const f of diff) if (!fields.has(f)) fields.set(f, f === "args" ? argDifference(p.sig, q.sig) : [p.sig[f] as string, q.sig[f] as string]);
         }
       }
       if (involved.size === 0) continue;
