@@ -249,7 +249,9 @@ export function runScript(visit: StepVisit, bakeFiles: BakeFiles | undefined): S
 function assign(ctx: ShellContext, w: ShellWord, conditional: boolean): string | undefined {
   const a = assignment(w);
   if (!a) return undefined;
-  ctx.vars.set(a.name, conditional ? only([{ hole: { source: `$${a.name}` } }]) : wordAlternatives(a.value, ctx));
+  // A conditional value is the step instance's own unknown: per matrix leg when the step reads the leg.
+  const unknown = { source: `$${a.name}`, scope: ctx.visit.instance, display: `$${a.name}` };
+  ctx.vars.set(a.name, conditional ? only([{ hole: unknown }]) : wordAlternatives(a.value, ctx));
   return a.name;
 }
 
