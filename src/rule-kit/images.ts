@@ -4,6 +4,7 @@ import { parseOutputLine } from "../builds/outputs.js";
 import { toTemplate } from "../workflow/expr/coerce.js";
 import { type Template, templateLiteral } from "../workflow/expr/value.js";
 import type { Project } from "../engine/project.js";
+import type { TemplateRef } from "../docker/image-ref.js";
 import type { Span } from "../workflow/span.js";
 import type { YamlFile } from "../workflow/yaml.js";
 import { yamlOf } from "./steps.js";
@@ -153,3 +154,16 @@ export function multiPlatform(build: BuildInvocation): boolean | undefined {
   return platforms && platforms.length > 1;
 }
 
+
+/** `localhost`, `127.x.x.x` or `[::1]`, with or without a port. */
+const LOOPBACK_HOST = /^(?:localhost|127(?:\.\d{1,3}){3}|\[::1\])(?::\d+)?$/i;
+
+/**
+ * A reference to a registry on the runner itself (`localhost:5000/…`, a job's `services:` registry or one a
+ * step starts): every job runs on a fresh runner, so pushes from two jobs (or matrix legs) reach two registries.
+ */
+export function onRunnerRegistry(ref: TemplateRef): boolean {
+  if (ref.kind !== "split") return false;
+  const host = templateLiteral(ref.host);
+  return host !== undefined && LOOPBACK_HOST.test(host);
+}

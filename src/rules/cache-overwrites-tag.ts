@@ -7,7 +7,8 @@ import type { RelatedLocation } from "../report/finding.js";
 import type { Span } from "../workflow/span.js";
 import { cacheRefFix } from "../rule-kit/fixes/dedicated-cache-ref.js";
 import { defineRule } from "../rule-kit/rule.js";
-import { runKey, writerSite } from "../rule-kit/cache-writers.js";
+import { runKey, runnerKey, writerSite } from "../rule-kit/cache-writers.js";
+import { onRunnerRegistry } from "../rule-kit/images.js";
 import { describeSite, spanKey } from "../rule-kit/util.js";
 import { comparisons } from "../rule-kit/comparisons.js";
 
@@ -22,6 +23,8 @@ interface Push {
   /** Pushed on every evaluation of its build: push is true and every alternative of its line names it. */
   always: boolean;
   site: string;
+  /** The runner that pushes (`runnerKey`): a registry on the runner is the job's own. */
+  runner: string;
 }
 
 interface Collision {
@@ -78,7 +81,7 @@ export default defineRule({
         const ref = refs.get(item);
         if (!ref) continue;
         const everyAlt = seen.get(`${spanKey(item.segment.span)}|${formatRef(ref)}`)?.size === item.alts;
-        pushes.push({ item, ref, always: b.push === true && everyAlt, site: describeSite(b.visit) });
+        pushes.push({ item, ref, always: b.push === true && everyAlt, site: describeSite(b.visit), runner: runnerKey(b.visit) });
       }
     }
     // Each cache write is compared only with the pushes that may name the same image, in push order.
@@ -108,6 +111,7 @@ export default defineRule({
           // A match that needs an unknown value to spell something else (a branch named like the cache tag, an
           // unrelated variable holding the image name) is chance, not a finding.
           if (compareRefs(ref, p.ref) !== "definite") continue;
+          if (onRunnerRegistry(ref) && runnerKey(b.visit) !== p.runner) continue;
           const col: Collision = collisions.get(key) ?? {
             write: c,
             reads: b.cacheFrom.filter((r) => {

@@ -8,7 +8,8 @@ import type { Edit, Fix, RelatedLocation } from "../report/finding.js";
 import type { Span } from "../workflow/span.js";
 import type { Segment } from "../workflow/yaml.js";
 import { argDifference, differences, FIELD_NAMES, type Field, signature, type Signature } from "../rule-kit/build-signature.js";
-import { exclusive } from "../rule-kit/cache-writers.js";
+import { exclusive, runnerKey } from "../rule-kit/cache-writers.js";
+import { onRunnerRegistry } from "../rule-kit/images.js";
 import { defineRule, type RuleContext } from "../rule-kit/rule.js";
 import { precedingSteps, siteKey } from "../rule-kit/steps.js";
 import { describeSite, spanKey, stepSubject } from "../rule-kit/util.js";
@@ -225,6 +226,8 @@ export default defineRule({
           // included) is one build run at different times, not two builds racing.
           if ((p.site === q.site && p.leg === q.leg) || (p.step === q.step && p.event !== q.event)) continue;
           if (exclusive(p.build.visit, q.build.visit)) continue;
+          // A registry on the runner is the job's own: other jobs and legs push to another one.
+          if (onRunnerRegistry(p.parsed) && runnerKey(p.build.visit) !== runnerKey(q.build.visit)) continue;
           // One bucket can hold a run's ref name under different trigger filters: the same tag only where they overlap.
           if (compareRefs(p.parsed, q.parsed) !== "definite") continue;
           const diff = differences(p.sig, q.sig);

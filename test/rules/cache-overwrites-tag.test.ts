@@ -1,3 +1,3 @@
 import { describeGoldenRule } from "../golden.js";
 
-describeGoldenRule("cache-overwrites-tag", { fire: 11, quiet: 6 });
+describeGoldenRule("cache-overwrites-tag", { fire: 12, quiet: 7 });

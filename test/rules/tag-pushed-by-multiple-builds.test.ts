@@ -1,3 +1,3 @@
 import { describeGoldenRule } from "../golden.js";
 
-describeGoldenRule("tag-pushed-by-multiple-builds", { fire: 10, quiet: 9 });
+describeGoldenRule("tag-pushed-by-multiple-builds", { fire: 10, quiet: 11 });
