@@ -15,7 +15,7 @@ import { CONFIG_PATH, type Config, type DeployTarget, type RuleSettings, type Ve
 export const CONFIG_SCHEMA: object = schema;
 
 export function defaultConfig(): Config {
-  return { rules: {}, ignore: [], cacheTags: [...DEFAULT_CACHE_TAGS], deployTargets: [], incidents: true, verify: [], diagnostics: [] };
+  return { rules: {}, ignore: [], cacheTags: [...DEFAULT_CACHE_TAGS], deployTargets: [], limits: {}, incidents: true, verify: [], diagnostics: [] };
 }
 
 /** Ids `rules:` may configure: every registered rule and the configurable built-in diagnostics. */
@@ -35,6 +35,7 @@ interface RawConfig {
   ignore?: string[];
   cacheTags?: string[];
   deployTargets?: { name: string; platforms?: string[]; acceptsIndex?: boolean; uses?: string[]; run?: string[] }[];
+  limits?: { steps?: number };
   incidents?: boolean;
   verify?: { image: string; path: string; context?: string; dockerfile?: string; map?: { from: string; to: string }[]; platform?: string }[];
 }
@@ -171,6 +172,7 @@ function build(value: unknown, file: string, locator: Locator): Config {
   config.ignore = raw.ignore ?? [];
   if (raw.cacheTags) config.cacheTags = raw.cacheTags;
   if (raw.incidents !== undefined) config.incidents = raw.incidents;
+  if (raw.limits?.steps !== undefined) config.limits = { steps: raw.limits.steps };
   config.deployTargets = (raw.deployTargets ?? []).map((t): DeployTarget => {
     const target: DeployTarget = { name: t.name, uses: t.uses ?? [], run: t.run ?? [] };
     if (t.platforms) target.platforms = t.platforms;

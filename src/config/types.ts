@@ -66,6 +66,8 @@ export interface Config {
   /** Patterns of tags meant to hold a cache (see `cacheTagMatcher`). */
   cacheTags: string[];
   deployTargets: DeployTarget[];
+  /** Overrides of the analysis budget (`limitsFor`); empty: the defaults. */
+  limits: { steps?: number };
   /** false: the App's publish watcher opens no incident issue in the repository. */
   incidents: boolean;
   /** Images to verify against their source on every publish (the App); empty: none. */

@@ -18,13 +18,13 @@ export interface Limits {
  * exponential work: 64 evaluations per declared step (a generated 1,000-file repository needs 9, real
  * repositories up to 31) and 256 resolutions per bake block, on top of a fixed allowance.
  */
-export function limitsFor(project: Project): Limits {
+export function limitsFor(project: Project, overrides: { steps?: number } = {}): Limits {
   let steps = 0;
   for (const w of project.workflows.values()) for (const j of w.jobs) steps += j.steps.length + (j.uses ? 1 : 0);
   for (const a of project.actions.values()) steps += a.steps.length;
   let blocks = 0;
   for (const f of project.bakeFiles.values()) blocks += f.blocks.length;
-  return { stepVisits: 20_000 + 64 * steps, bakeNodes: 100_000 + 256 * blocks };
+  return { stepVisits: overrides.steps ?? 20_000 + 64 * steps, bakeNodes: 100_000 + 256 * blocks };
 }
 
 /** Why and where an analysis stopped early. */
@@ -54,7 +54,7 @@ export class Budget {
   step(span: Span): boolean {
     if (this.hit) return false;
     if (++this.stepVisits <= this.limits.stepVisits) return true;
-    this.stop(`the analysis evaluated ${this.limits.stepVisits.toLocaleString("en-US")} steps (every workflow × event × matrix leg, with composite actions and reusable workflows expanded into each caller) and stopped here`, span);
+    this.stop(`the analysis evaluated ${this.limits.stepVisits.toLocaleString("en-US")} steps (every workflow × event × matrix leg, with composite actions and reusable workflows expanded into each caller) and stopped here; limits.steps in .github/tagguard.yml raises the limit`, span);
     return false;
   }
 

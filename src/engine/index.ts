@@ -118,7 +118,7 @@ export function collectBuilds(project: Project, repository?: string, budget = ne
 export function analyze(input: SourceFile[] | Project, options: AnalyzeOptions = {}): AnalysisResult {
   const config = options.config ?? defaultConfig();
   const project = input instanceof Project ? input : new Project(input);
-  const budget = new Budget(limitsFor(project));
+  const budget = new Budget(limitsFor(project, config.limits));
   const { builds, walker, visits } = collectBuilds(project, options.repository, budget);
 
   const findings: Finding[] = [];

@@ -1012,6 +1012,7 @@ describe("pull_request handler", () => {
           ignore: ["legacy/**"],
           cacheTags: [...DEFAULT_CACHE_TAGS],
           deployTargets: [],
+          limits: {},
           incidents: true,
           verify: [],
           diagnostics: [],

@@ -36,6 +36,8 @@ deployTargets:
   - name: edge-fleet
     uses: ["acme/edge-deploy@*"]
     run: [edgectl deploy]
+limits:
+  steps: 200000
 incidents: false
 verify:
   - image: ghcr.io/acme/app
@@ -57,6 +59,7 @@ verify:
         { name: "azure-app-service", platforms: ["linux/amd64"], acceptsIndex: false, uses: [], run: [] },
         { name: "edge-fleet", uses: ["acme/edge-deploy@*"], run: ["edgectl deploy"] },
       ],
+      limits: { steps: 200_000 },
       incidents: false,
       verify: [
         { image: "ghcr.io/acme/app", path: "/app", context: ".", dockerfile: "Dockerfile", map: [] },
@@ -107,7 +110,7 @@ colour: blue
         '  6:20-6:25: cacheTags[1]: repeats entry 1 ("cache")',
         '  8:5-9:1: deployTargets[0]: needs the key "name"',
         '  8:17-8:22: deployTargets[0].platforms[0]: "amd64" does not match the pattern ^[a-z0-9]+/[a-z0-9_]+(/[a-z0-9]+)?$',
-        '  9:1-9:7: top level: unknown key "colour"; expected one of: rules, ignore, cacheTags, deployTargets, incidents, verify, _extends',
+        '  9:1-9:7: top level: unknown key "colour"; expected one of: rules, ignore, cacheTags, deployTargets, limits, incidents, verify, _extends',
       ].join("\n"),
     ]);
     expect(config.diagnostics[0].fingerprint).toMatch(/^[0-9a-f]{16}$/);
@@ -115,7 +118,7 @@ colour: blue
 
   it("reports an unknown top-level key at the key", () => {
     expect(parseConfig("rule:\n  cache-overwrites-tag: {enabled: false}\n").diagnostics.map(show)).toEqual([
-      'invalid-config 1:1-1:5 error: .github/tagguard.yml is invalid, so tagguard ignores it and uses its defaults. top level: unknown key "rule"; expected one of: rules, ignore, cacheTags, deployTargets, incidents, verify, _extends',
+      'invalid-config 1:1-1:5 error: .github/tagguard.yml is invalid, so tagguard ignores it and uses its defaults. top level: unknown key "rule"; expected one of: rules, ignore, cacheTags, deployTargets, limits, incidents, verify, _extends',
     ]);
   });
 

@@ -9,6 +9,7 @@ import {
   reusableFanout,
 } from "../../bench/hostile.js";
 import { Budget, limitsFor } from "../../src/engine/budget.js";
+import { defaultConfig } from "../../src/config/index.js";
 import { analyze, collectBuilds, Project } from "../../src/engine/index.js";
 
 /**
@@ -74,11 +75,22 @@ describe("bounded work on hostile input", () => {
     expect(findings).toEqual(["analysis-limit .github/actions/a7/action.yml:17"]);
   });
 
+  it("takes the step budget from limits.steps in the configuration", () => {
+    const files = compositeFanout(9, 4);
+    const config = { ...defaultConfig(), limits: { steps: 1_000 } };
+    const result = analyze(files, { config });
+    expect(result.findings.map((f) => `${f.ruleId} ${f.primary.file}:${f.primary.start.line}`)).toEqual(["analysis-limit .github/actions/a7/action.yml:14"]);
+    expect(result.findings[0].message).toBe(
+      "Analysis stopped early: the analysis evaluated 1,000 steps (every workflow × event × matrix leg, with composite actions and reusable workflows expanded into each caller) and stopped here; limits.steps in .github/tagguard.yml raises the limit. Findings in what was not evaluated may be missing.",
+    );
+    expect(limitsFor(new Project(files), { steps: 250_000 }).stepVisits).toBe(250_000);
+  });
+
   it("stops reusable workflows that each call the next four times at the step budget", () => {
     const { budget, findings } = run(reusableFanout(9, 4));
     // 8 workflows × 4 calling jobs, the leaf's step and the caller's job: 34 declared.
     expect(budget.hit?.message).toBe(
-      "the analysis evaluated 22,176 steps (every workflow × event × matrix leg, with composite actions and reusable workflows expanded into each caller) and stopped here",
+      "the analysis evaluated 22,176 steps (every workflow × event × matrix leg, with composite actions and reusable workflows expanded into each caller) and stopped here; limits.steps in .github/tagguard.yml raises the limit",
     );
     expect(findings).toEqual(["analysis-limit .github/workflows/r7.yml:16", "cache-overwrites-tag .github/workflows/r8.yml:15"]);
   });
