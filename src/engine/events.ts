@@ -41,8 +41,9 @@ export function eventCases(triggers: Trigger[]): EventCase[] {
   };
   for (const t of triggers) {
     if (t.event === "push") {
-      const hasBranches = t.branches !== undefined;
-      const hasTags = t.tags !== undefined;
+      // A push filtered only by branches (or branches-ignore) never runs for a tag, and the other way round.
+      const hasBranches = t.branches !== undefined || t.ignoresBranches === true;
+      const hasTags = t.tags !== undefined || t.ignoresTags === true;
       if (hasBranches || !hasTags) {
         const scope = refScope({ kind: "branch", patterns: t.branches ?? [] });
         add({ eventName: "push", refKind: "branch", ref: literalRef("refs/heads/", t.branches), label: "push to a branch", ...(scope ? { refScope: scope } : {}) });

@@ -80,6 +80,8 @@ function overlap(a: Writer, b: Writer): Overlap | undefined {
   const eb = b.build.visit.event;
   // Runs of other workflows share the branch's cache; that matters when they build something else.
   if (!mayShareRef(ea, eb) || a.source === b.source) return undefined;
+  // Manual runs share a ref only when someone dispatches both on it.
+  if (ea.eventName === "workflow_dispatch" || eb.eventName === "workflow_dispatch") return "possible";
   const sameTrigger = ea.ref !== undefined ? ea.ref === eb.ref : eb.ref === undefined && ea.eventName === eb.eventName;
   return sameTrigger ? "definite" : "possible";
 }

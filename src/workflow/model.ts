@@ -48,6 +48,9 @@ export interface Trigger {
   event: string;
   branches?: string[];
   tags?: string[];
+  /** `branches-ignore` / `tags-ignore` are set: like `branches` and `tags`, they limit a push to that kind of ref. */
+  ignoresBranches?: boolean;
+  ignoresTags?: boolean;
   span: Span;
 }
 
@@ -198,6 +201,8 @@ function parseTriggers(y: YamlFile, node: YNode | undefined, inputs: Map<string,
       event: e.key,
       branches: branches ? stringList(y, branches, [...p, "branches"]) : undefined,
       tags: tags ? stringList(y, tags, [...p, "tags"]) : undefined,
+      ...(y.get(e.value, "branches-ignore") ? { ignoresBranches: true } : {}),
+      ...(y.get(e.value, "tags-ignore") ? { ignoresTags: true } : {}),
       span: y.span(e.keyNode, p),
     };
   });
