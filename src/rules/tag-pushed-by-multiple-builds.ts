@@ -5,6 +5,8 @@ import { compareRefs, formatRef, parseImageRefTemplate, refIdentity, type Templa
 import type { Project } from "../engine/project.js";
 import type { StepVisit } from "../engine/walk.js";
 import type { Edit, Fix, RelatedLocation } from "../report/finding.js";
+import { toTemplate } from "../workflow/expr/coerce.js";
+import { renderTemplate } from "../workflow/expr/value.js";
 import type { Span } from "../workflow/span.js";
 import type { Segment } from "../workflow/yaml.js";
 import { argDifference, differences, FIELD_NAMES, type Field, signature, type Signature } from "../rule-kit/build-signature.js";
@@ -66,6 +68,10 @@ function latestWithoutSuffix(project: Project, build: BuildInvocation): Segment 
   const meta = precedingSteps(project, build.visit)
     .filter((s) => isAction(s.uses?.value, "docker/metadata-action") && (fromEnv || (s.id !== undefined && ids.has(s.id))))
     .pop();
+  // A tag rule with its own suffix= keeps it whatever the flavor says: onlatest=true changes nothing for it.
+  const rules = meta?.with.get("tags");
+  const ownSuffix = rules && build.visit.evaluate(rules.value, rules.span).some((a) => /(^|[\s,])suffix=/.test(renderTemplate(toTemplate(a.value))));
+  if (ownSuffix) return undefined;
   return meta?.with.get("flavor")?.segments.find((s) => /(^|,)\s*suffix=[^,]/.test(s.text) && !/onlatest=true/.test(s.text));
 }
 
@@ -126,6 +132,11 @@ function reportCollision(ctx: RuleContext, c: Collision, pushing: Map<string, Se
     `${listOf(refs)} ${refs.length === 1 ? "is" : "are"} pushed by ${builders}, which differ in ${differ}.`,
     "Every push replaces the tag, so it holds only the image of whichever build pushed last, and which one that is can change from run to run",
   ];
+  // Steps of one job (one leg) run one after the other: the last one always wins.
+  const jobOf = (v: StepVisit) => [v.workflow.file, ...v.calls.map((call) => spanKey(call.span)), v.jobId, v.leg ?? ""].join("|");
+  if (new Set(c.pushes.map((p) => jobOf(p.build.visit))).size === 1 && sites.length > 1) {
+    parts[1] = "The steps run one after the other in one job, so every run ends with the last one's image on the tag and the earlier builds' pushes are lost";
+  }
   parts[1] += c.fields.has("platforms") ? ': users on the other platforms pull an image they cannot run ("exec format error").' : ".";
   // The branch conditions every colliding push has in common: the evaluations where the collision happens.
   const conds = c.pushes.reduce<string[] | undefined>((acc, p) => (acc ? acc.filter((x) => p.item.conds.includes(x)) : [...p.item.conds]), undefined) ?? [];

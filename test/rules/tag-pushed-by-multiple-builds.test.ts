@@ -1,3 +1,3 @@
 import { describeGoldenRule } from "../golden.js";
 
-describeGoldenRule("tag-pushed-by-multiple-builds", { fire: 10, quiet: 11 });
+describeGoldenRule("tag-pushed-by-multiple-builds", { fire: 11, quiet: 11 });
