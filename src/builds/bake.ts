@@ -435,7 +435,7 @@ function standaloneVisit(file: string): StepVisit {
       return known(hole(text));
     }
   };
-  return { step, file, workflow, jobId: "(bake file)", event, frame, scope, calls: [], instance: file, ifHolds: true, evaluate };
+  return { step, file, workflow, jobId: "(bake file)", event, frame, scope, calls: [], instance: file, guards: [], evaluate };
 }
 
 function dirOf(path: string): string {

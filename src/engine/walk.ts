@@ -45,8 +45,8 @@ export interface StepVisit {
   calls: CallSite[];
   /** The step instance: the identity of the unknown values this step computes (`Hole.scope`). */
   instance: string;
-  /** The step has no `if:`, or its `if:` is known to be true in this evaluation. */
-  ifHolds: boolean;
+  /** The `if:` conditions of the step and its job that are not known to be true in this evaluation, as written. */
+  guards: string[];
   /** Evaluates text in the step's scope; an invalid expression is reported at `span`. */
   evaluate(text: string, span: Span): Sym;
 }
@@ -282,6 +282,8 @@ export class Walker {
     let origin = jobFrame.origin;
     // Steps of this list whose values depend on the leg: a step that reads their outputs depends on it too.
     const legSteps = new Set<string>();
+    const jobIf = owner.job?.if;
+    const jobGuards = jobIf && this.condition(jobIf, frameScope(jobFrame)) !== "always" ? [jobIf.value] : [];
     for (const step of steps) {
       if (!this.budget.step(step.span)) break;
       this.current = step.span;
@@ -302,7 +304,7 @@ export class Walker {
         result = { outputs: this.callAction(top, owner, step, callFrame, leg, [...calls, { file, span: step.uses.span, uses }]) };
       } else {
         const evaluate = (text: string, span: Span) => this.evaluate({ value: text, span }, scope);
-        result = this.visitor({ step, file, workflow: top, jobId: owner.id, job: owner.job, event: frame.event, leg, frame, scope, calls, instance, ifHolds: holds === "always", evaluate });
+        result = this.visitor({ step, file, workflow: top, jobId: owner.id, job: owner.job, event: frame.event, leg, frame, scope, calls, instance, guards: step.if && holds !== "always" ? [...jobGuards, step.if.value] : jobGuards, evaluate });
       }
       if (result?.env) {
         jobEnv = new Map([...jobEnv, ...result.env]);

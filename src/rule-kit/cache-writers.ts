@@ -206,14 +206,12 @@ export function validEntries(items: CacheItem[]): CacheItem[] {
 }
 
 /**
- * The `if:` of the writer's step as a condition, unless it always holds (`success()`, `always()`, or known to be
- * true in the writer's evaluation, such as `matrix.full == true` on a leg with `full: true`): two guarded steps
+ * The `if:` conditions of the writer's step and job, unless they always hold (`success()`, `always()`, or known to
+ * be true in the writer's evaluation, such as `matrix.full == true` on a leg with `full: true`): two guarded steps
  * may be alternatives that never run together.
  */
 export function stepGuard(w: WriterLike): string[] {
-  const cond = w.build.visit.step.if?.value.trim();
-  if (!cond || w.build.visit.ifHolds || /^(\$\{\{\s*)?(success|always)\(\)(\s*\}\})?$/.test(cond)) return [];
-  return [cond.replace(/^\$\{\{\s*(.*?)\s*\}\}$/, "$1")];
+  return w.build.visit.guards.map(conditionText).filter((g) => !/^(success|always)\(\)$/.test(g));
 }
 
 /** The sentences that qualify a collision: branch conditions of the values, `if:` of the steps. */
