@@ -181,8 +181,15 @@ export class FakeGitHub {
     return { oid: entry.sha, byteSize: entry.size, isBinary: false, isTruncated: false, text: text ?? null };
   }
 
-  /** A GraphQL tree for `sha:dir`, `depth` levels deep, or null. */
-  treeAt(expression, depth) {
+  /** `... on Blob { byteSize }` for `sha:path`: the size without the text, or null. */
+  sizeAt(expression) {
+    const [sha, path] = splitExpression(expression);
+    const entry = this.trees.get(sha)?.find((e) => e.path === path);
+    return entry ? { byteSize: entry.size } : null;
+  }
+
+  /** A GraphQL tree for `sha:dir`, `depth` levels deep, or null; blob entries with their text only when `withText`. */
+  treeAt(expression, depth, withText) {
     const [sha, dir] = splitExpression(expression);
     const entries = this.trees.get(sha);
     if (!entries) return null;
@@ -198,8 +205,8 @@ export class FakeGitHub {
     return {
       entries: [...names].sort(([a], [b]) => a.localeCompare(b)).map(([name, isTree]) =>
         isTree
-          ? { name, type: "tree", mode: 16384, object: depth > 1 ? this.treeAt(`${sha}:${prefix}${name}`, depth - 1) : {} }
-          : { name, type: "blob", mode: 33188, object: this.blobAt(`${sha}:${prefix}${name}`) },
+          ? { name, type: "tree", mode: 16384, object: depth > 1 ? this.treeAt(`${sha}:${prefix}${name}`, depth - 1, withText) : {} }
+          : { name, type: "blob", mode: 33188, object: withText ? this.blobAt(`${sha}:${prefix}${name}`) : this.sizeAt(`${sha}:${prefix}${name}`) },
       ),
     };
   }
@@ -213,9 +220,12 @@ export class FakeGitHub {
     if (!r) return json(200, { data: { repository: null }, errors: [{ type: "NOT_FOUND", path: ["repository"], message: "Could not resolve to a Repository" }] });
     const repository = {};
     if (/\bhead: object\(expression: \$head\)/.test(query)) repository.head = this.trees.has(v.head) ? { oid: v.head } : null;
-    if (/\bworkflows: object\(/.test(query)) repository.workflows = this.treeAt(v.workflows, 1);
-    if (/\bactions: object\(/.test(query)) repository.actions = this.treeAt(v.actions, 2);
-    for (const m of query.matchAll(/\b(f\d+): object\(expression: \$(p\d+)\)/g)) repository[m[1]] = this.blobAt(v[m[2]]);
+    // The tree entries' text only when asked for (`object { ...blob }`); the App asks for their size only.
+    const treeText = /\bentries \{ name type mode object \{ \.\.\.blob \} \}/.test(query);
+    if (/\bworkflows: object\(/.test(query)) repository.workflows = this.treeAt(v.workflows, 1, treeText);
+    if (/\bactions: object\(/.test(query)) repository.actions = this.treeAt(v.actions, 2, treeText);
+    for (const m of query.matchAll(/\b(f\d+): object\(expression: \$(p\d+)\) \{ \.\.\.blob \}/g)) repository[m[1]] = this.blobAt(v[m[2]]);
+    for (const m of query.matchAll(/\b(s\d+): object\(expression: \$(q\d+)\) \{ \.\.\. on Blob \{ byteSize \} \}/g)) repository[m[1]] = this.sizeAt(v[m[2]]);
     if (/\bconfig: object\(expression: "HEAD:/.test(query)) repository.config = null;
     if (/\bpullRequest\(number: \$number\)/.test(query)) {
       const pull = r.pulls.get(Number(v.number));

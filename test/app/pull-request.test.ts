@@ -578,8 +578,8 @@ describe("pull_request handler", () => {
       mockCheckRun(scope, checks);
       mockPrFiles(scope, [{ filename: CI, patch: ciPatch }]);
       mockCheckRun(scope, checks, 1, 556);
-      // One repository state answers both pushes' reads, so the second sees what the mutation resolved.
-      mockRepoAt(scope, HEAD, repo, [], 2);
+      // One repository state answers both pushes' reads (two queries each), so the second sees what the mutation resolved.
+      mockRepoAt(scope, HEAD, repo, [], 4);
       mockPosted(scope, [
         { body: CI_COMMENT, path: CI },
         { body: publishComment, path: ACTION },
@@ -775,7 +775,8 @@ describe("pull_request handler", () => {
     mockToken(scope);
     mockPrFiles(scope, [{ filename: CI, patch: addedPatch(ci) }]);
     mockCheckRun(scope, checks);
-    mockRepoAt(scope, HEAD, { [CI]: ci, [RELEASE]: { truncated: repo[RELEASE] }, "ci/build/action.yml": action }, [], 2);
+    // The first query, the one reading release.yml, and the one following ./ci/build.
+    mockRepoAt(scope, HEAD, { [CI]: ci, [RELEASE]: { truncated: repo[RELEASE] }, "ci/build/action.yml": action }, [], 3);
     scope
       .get(`${REPO_PATH}/git/blobs/${blobSha(repo[RELEASE])}`)
       .reply(200, { sha: blobSha(repo[RELEASE]), size: Buffer.byteLength(repo[RELEASE]), encoding: "base64", content: base64Lines(repo[RELEASE]) });
