@@ -181,8 +181,15 @@ export class FakeGitHub {
     return { oid: entry.sha, byteSize: entry.size, isBinary: false, isTruncated: false, text: text ?? null };
   }
 
-  /** A GraphQL tree for `sha:dir`, `depth` levels deep, or null. */
-  treeAt(expression, depth) {
+  /** `... on Blob { byteSize }` for `sha:path`: the size without the text, or null. */
+  sizeAt(expression) {
+    const [sha, path] = splitExpression(expression);
+    const entry = this.trees.get(sha)?.find((e) => e.path === path);
+    return entry ? { byteSize: entry.size } : null;
+  }
+
+  /** A GraphQL tree for `sha:dir`, `depth` levels deep, or null; blob entries with their text only when `withText`. */
+  treeAt(expression, depth, withText) {
     const [sha, dir] = splitExpression(expression);
     const entries = this.trees.get(sha);
     if (!entries) return null;
@@ -198,8 +205,8 @@ export class FakeGitHub {
     return {
       entries: [...names].sort(([a], [b]) => a.localeCompare(b)).map(([name, isTree]) =>
         isTree
-          ? { name, type: "tree", mode: 16384, object: depth > 1 ? this.treeAt(`${sha}:${prefix}${name}`, depth - 1) : {} }
-          : { name, type: "blob", mode: 33188, object: this.blobAt(`${sha}:${prefix}${name}`) },
+          ? { name, type: "tree", mode: 16384, object: depth > 1 ? this.treeAt(`${sha}:${prefix}${name}`, depth - 1, withText) : {} }
+          : { name, type: "blob", mode: 33188, object: withText ? this.blobAt(`${sha}:${prefix}${name}`) : this.sizeAt(`${sha}:${prefix}${name}`) },
       ),
     };
   }
@@ -208,13 +215,17 @@ export class FakeGitHub {
   graphql(body) {
     const query = String(body?.query ?? "");
     const v = body?.variables ?? {};
+    if (/^\s*mutation\b/.test(query)) return this.resolveThreads(query, v);
     const r = this.repos.get(`${v.owner}/${v.name}`);
     if (!r) return json(200, { data: { repository: null }, errors: [{ type: "NOT_FOUND", path: ["repository"], message: "Could not resolve to a Repository" }] });
     const repository = {};
     if (/\bhead: object\(expression: \$head\)/.test(query)) repository.head = this.trees.has(v.head) ? { oid: v.head } : null;
-    if (/\bworkflows: object\(/.test(query)) repository.workflows = this.treeAt(v.workflows, 1);
-    if (/\bactions: object\(/.test(query)) repository.actions = this.treeAt(v.actions, 2);
-    for (const m of query.matchAll(/\b(f\d+): object\(expression: \$(p\d+)\)/g)) repository[m[1]] = this.blobAt(v[m[2]]);
+    // The tree entries' text only when asked for (`object { ...blob }`); the App asks for their size only.
+    const treeText = /\bentries \{ name type mode object \{ \.\.\.blob \} \}/.test(query);
+    if (/\bworkflows: object\(/.test(query)) repository.workflows = this.treeAt(v.workflows, 1, treeText);
+    if (/\bactions: object\(/.test(query)) repository.actions = this.treeAt(v.actions, 2, treeText);
+    for (const m of query.matchAll(/\b(f\d+): object\(expression: \$(p\d+)\) \{ \.\.\.blob \}/g)) repository[m[1]] = this.blobAt(v[m[2]]);
+    for (const m of query.matchAll(/\b(s\d+): object\(expression: \$(q\d+)\) \{ \.\.\. on Blob \{ byteSize \} \}/g)) repository[m[1]] = this.sizeAt(v[m[2]]);
     if (/\bconfig: object\(expression: "HEAD:/.test(query)) repository.config = null;
     if (/\bpullRequest\(number: \$number\)/.test(query)) {
       const pull = r.pulls.get(Number(v.number));
@@ -232,12 +243,35 @@ export class FakeGitHub {
                 comments: { nodes: i === 0 ? pull.reviewComments.map((c) => ({ author: bot, body: c.body, createdAt: c.created_at })) : [] },
               })),
             },
+            // Every review comment the App posted starts a thread (the App never replies).
+            reviewThreads: {
+              nodes: pull.reviewComments.map((c) => ({ id: `PRRT_${c.id}`, isResolved: c.resolved ?? false, path: c.path, comments: { nodes: [{ author: bot, body: c.body }] } })),
+            },
           }
         : null;
     }
     const data = { repository };
     if (!/\bownerConfig: repository\(/.test(query)) return json(200, { data });
     return json(200, { data: { ...data, ownerConfig: null }, errors: [{ type: "NOT_FOUND", path: ["ownerConfig"], message: "Could not resolve to a Repository" }] });
+  }
+
+  /** Answers `resolveReviewThread` mutations (aliased, one per thread): resolves the threads of the App's review comments. */
+  resolveThreads(query, variables) {
+    const data = {};
+    const errors = [];
+    const comments = [...this.repos.values()].flatMap((r) => [...r.pulls.values()].flatMap((p) => p.reviewComments));
+    for (const m of query.matchAll(/\b(\w+): resolveReviewThread\(input: \{ threadId: \$(\w+) \}\)/g)) {
+      const id = String(variables[m[2]]);
+      const comment = comments.find((c) => `PRRT_${c.id}` === id);
+      if (!comment) {
+        data[m[1]] = null;
+        errors.push({ type: "NOT_FOUND", path: [m[1]], message: `Could not resolve to a node with the global id of '${id}'` });
+        continue;
+      }
+      comment.resolved = true;
+      data[m[1]] = { thread: { id, isResolved: true } };
+    }
+    return json(200, errors.length > 0 ? { data, errors } : { data });
   }
 
   route(record) {
@@ -259,7 +293,13 @@ export class FakeGitHub {
       on("GET", /^\/app$/, "GET /app", "auth", () => json(200, { id: 123, slug: "tagguard", name: "tagguard" })) ??
       // The App's delivery log, read by the recovery sweep: every delivery was answered.
       on("GET", /^\/app\/hook\/deliveries$/, "GET app deliveries", "auth", () => json(200, [])) ??
-      on("POST", /^\/graphql$/, "POST graphql", "read", () => this.graphql(record.body)) ??
+      on("POST", /^\/graphql$/, "POST graphql", "read", () => {
+        if (/^\s*mutation\b/.test(String(record.body?.query ?? ""))) {
+          record.route = "POST graphql mutation";
+          record.kind = "write";
+        }
+        return this.graphql(record.body);
+      }) ??
       on("GET", new RegExp(`${R}/pulls/(\\d+)/files$`), "GET pull files", "read", (m) => {
         const pull = repoOf(m)?.pulls.get(Number(m[3]));
         return pull ? this.page(record, pull.files.map((f) => ({ status: "modified", additions: 1, deletions: 0, changes: 1, ...f }))) : notFound();

@@ -2,6 +2,9 @@
 // GitHub API served in-process by the fake at zero latency. Counts reads, writes and auth calls per scenario and the
 // handler time from delivery to the App's work queue being idle.
 
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { pino } from "pino";
 import { Probot, ProbotOctokit } from "probot";
 import { addedPatch, appendedPatch, commitSha, FakeGitHub } from "./fake-github.js";
@@ -13,13 +16,27 @@ const REPO = "app";
 const INSTALLATION = 42;
 const CI = ".github/workflows/ci.yml";
 
+/**
+ * Apps started by the scenarios, on one store of this run: an embedded PostgreSQL in a new temporary directory, so
+ * the delivery ids of an earlier run (kept in `./.tagguard`) are not taken for redeliveries and skipped. The previous
+ * scenario's app is stopped before the next starts, the last one and the store at the end, so the process exits.
+ */
+const started = [];
+let store;
+
+async function stopApps() {
+  for (const app of started.splice(0)) await app.stop();
+}
+
 async function startApp(fake, privateKey) {
+  await stopApps();
   const { createApp } = await import("../lib/app/app.js");
   const engine = await import("../lib/engine/index.js");
   const Octokit = ProbotOctokit.defaults((o) => ({ ...o, request: { ...o.request, fetch: fake.fetch }, retry: { enabled: false }, throttle: { enabled: false } }));
   const probot = new Probot({ appId: 123, privateKey, log: pino({ level: "silent" }), Octokit });
-  const app = createApp(engine);
+  const app = createApp(engine, { store });
   await probot.load(app);
+  started.push(app);
   return { probot, app };
 }
 
@@ -65,7 +82,21 @@ function repository(size, seed) {
 const payload = (number, head, changedFiles, action = "opened") =>
   pullRequestPayload({ owner: OWNER, repo: REPO, installation: INSTALLATION, number, head, action, changedFiles });
 
-export async function prBudget({ seed }) {
+export async function prBudget(options) {
+  const { Store } = await import("../lib/app/runtime/store.js");
+  const dataDir = mkdtempSync(join(tmpdir(), "tagguard-pr-budget-"));
+  try {
+    store = await Store.open({ TAGGUARD_DATA_DIR: dataDir });
+    return await scenarios(options);
+  } finally {
+    await stopApps();
+    await store?.close();
+    store = undefined;
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function scenarios({ seed }) {
   const privateKey = appPrivateKey();
   const rows = [];
   const results = {};

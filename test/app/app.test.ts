@@ -53,7 +53,7 @@ describe("seed 000 through the App", () => {
     mockToken(scope);
     mockPrFiles(scope, [{ filename: path, patch: addedPatch(seed[path]) }]);
     mockCheckRun(scope, checks);
-    mockRepoAt(scope, HEAD, seed);
+    mockRepoAt(scope, HEAD, seed, [], 1); // the changed file is the only one: read by the first query
     mockBotLogin(scope);
     mockReview(scope, reviews);
 
@@ -171,7 +171,7 @@ describe("tagguard app with the analysis engine", () => {
     mockToken(scope);
     mockPrFiles(scope, [{ filename: CI, status: "added", patch: addedPatch(clean[CI]) }]);
     mockCheckRun(scope, checks);
-    mockRepoAt(scope, HEAD, clean);
+    mockRepoAt(scope, HEAD, clean, [], 1); // the changed file is the only one: read by the first query
     mockBotLogin(scope);
 
     await deliver(probot, "delivery-1", pullRequestPayload());
@@ -194,7 +194,7 @@ describe("tagguard app with the analysis engine", () => {
     mockToken(scope);
     mockPrFiles(scope, [{ filename: CI, status: "added", patch: addedPatch(malformed[CI]) }]);
     mockCheckRun(scope, checks);
-    mockRepoAt(scope, HEAD, malformed);
+    mockRepoAt(scope, HEAD, malformed, [], 1); // the changed file is the only one: read by the first query
     mockBotLogin(scope);
     mockReview(scope, reviews);
 
@@ -227,7 +227,7 @@ describe("tagguard app with the analysis engine", () => {
     mockToken(scope);
     mockPrFiles(scope, [{ filename: CI, patch: hunkPatch(malformed[CI], 1, 3, 2) }]);
     mockCheckRun(scope, checks);
-    mockRepoAt(scope, HEAD, malformed);
+    mockRepoAt(scope, HEAD, malformed, [], 1); // the changed file is the only one: read by the first query
     mockBotLogin(scope);
     mockReview(scope, reviews);
 

@@ -205,11 +205,13 @@ function snapshotState(scope: nock.Scope): { nextConfig?: string; current?: Snap
 }
 
 /**
- * Mocks the App's GraphQL reads of the repository at `sha`: `queries` requests (the first one, plus one per level of
- * references it follows), answered from `files` (and `extra`, listed at their size). The configuration set by
- * `mockConfig` before, and the reviews and head set by `mockPosted` and `mockHead` after, go into the same answers.
+ * Mocks the App's GraphQL reads of the repository at `sha`: `queries` requests (the first one, which lists the
+ * workflow directories and reads the changed paths; the one that reads the other files it listed, when there are
+ * any; one per level of references it follows), answered from `files` (and `extra`, listed at their size). The
+ * configuration set by `mockConfig` before, and the reviews and head set by `mockPosted` and `mockHead` after, go
+ * into the same answers.
  */
-export function mockRepoAt(scope: nock.Scope, sha: string, files: Record<string, RepoFile>, extra: ExtraEntry[] = [], queries = 1): nock.Scope {
+export function mockRepoAt(scope: nock.Scope, sha: string, files: Record<string, RepoFile>, extra: ExtraEntry[] = [], queries = 2): nock.Scope {
   const state = snapshotState(scope);
   const listed: Record<string, ListedFile> = Object.fromEntries(extra.map((e) => [e.path, { size: e.size }]));
   const snapshot: Snapshot = {

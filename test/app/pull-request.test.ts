@@ -175,13 +175,13 @@ function ciCheck(notes: string[] = [], sha = HEAD): unknown {
   };
 }
 
-function cleanCheck(notes: string[] = [], sha = HEAD): unknown {
+function cleanCheck(notes: string[] = [], sha = HEAD, files = 3): unknown {
   return {
     status: "completed",
     conclusion: "success",
     output: {
       title: "No problems found",
-      summary: [`**tagguard** analysed 3 workflow-related files at \`${sha.slice(0, 7)}\` and found no problems.`, ...notesSection(notes)].join("\n"),
+      summary: [`**tagguard** analysed ${files} workflow-related files at \`${sha.slice(0, 7)}\` and found no problems.`, ...notesSection(notes)].join("\n"),
     },
   };
 }
@@ -364,6 +364,32 @@ describe("pull_request handler", () => {
     expect(review.body).toContain("\n\n**Notes**\n\n- GitHub lists only 1 of the 3500 changed files; findings in the others are listed here.");
     expect(checks.created).toEqual([inProgress(HEAD)]);
     expect(checks.updates).toEqual([ciCheck(["GitHub lists only 1 of the 3500 changed files; findings in the others are listed here."])]);
+  });
+
+  it("analyses the changed workflow and the first others by path up to 300 files, and lists the files it skipped in the check run", async () => {
+    const engine = new StubEngine();
+    const probot = await newProbot(createApp(engine));
+    const checks = checkCalls();
+    const scope = api();
+    const names = Array.from({ length: 302 }, (_, i) => `.github/workflows/w${String(i).padStart(3, "0")}.yml`);
+    mockToken(scope);
+    mockPrFiles(scope, [{ filename: CI, patch: ciPatch }]);
+    mockCheckRun(scope, checks);
+    mockRepoAt(scope, HEAD, { [CI]: repo[CI], ...Object.fromEntries(names.map((n) => [n, "on: push\n"])) });
+    mockBotLogin(scope);
+
+    await deliver(probot, "delivery-1", pullRequestPayload());
+
+    expect(engine.analyzed.map((files) => files.map((f) => f.path))).toEqual([[CI, ...names.slice(0, 299)]]);
+    expect(checks.updates).toEqual([
+      cleanCheck(
+        [
+          "At most 300 workflow-related files are analysed; these 3 were skipped: `.github/workflows/w299.yml`, `.github/workflows/w300.yml`, `.github/workflows/w301.yml`.",
+        ],
+        HEAD,
+        300,
+      ),
+    ]);
   });
 
   it("skips draft pull requests without any API call", async () => {
@@ -578,8 +604,8 @@ describe("pull_request handler", () => {
       mockCheckRun(scope, checks);
       mockPrFiles(scope, [{ filename: CI, patch: ciPatch }]);
       mockCheckRun(scope, checks, 1, 556);
-      // One repository state answers both pushes' reads, so the second sees what the mutation resolved.
-      mockRepoAt(scope, HEAD, repo, [], 2);
+      // One repository state answers both pushes' reads (two queries each), so the second sees what the mutation resolved.
+      mockRepoAt(scope, HEAD, repo, [], 4);
       mockPosted(scope, [
         { body: CI_COMMENT, path: CI },
         { body: publishComment, path: ACTION },
@@ -775,7 +801,8 @@ describe("pull_request handler", () => {
     mockToken(scope);
     mockPrFiles(scope, [{ filename: CI, patch: addedPatch(ci) }]);
     mockCheckRun(scope, checks);
-    mockRepoAt(scope, HEAD, { [CI]: ci, [RELEASE]: { truncated: repo[RELEASE] }, "ci/build/action.yml": action }, [], 2);
+    // The first query, the one reading release.yml, and the one following ./ci/build.
+    mockRepoAt(scope, HEAD, { [CI]: ci, [RELEASE]: { truncated: repo[RELEASE] }, "ci/build/action.yml": action }, [], 3);
     scope
       .get(`${REPO_PATH}/git/blobs/${blobSha(repo[RELEASE])}`)
       .reply(200, { sha: blobSha(repo[RELEASE]), size: Buffer.byteLength(repo[RELEASE]), encoding: "base64", content: base64Lines(repo[RELEASE]) });

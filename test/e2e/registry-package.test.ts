@@ -66,6 +66,8 @@ describe("probot run ./lib/app/index.js: the publish watcher", () => {
       `GET ${API}/issues?state=open&labels=tagguard-incident&per_page=100`,
       `GET ${API}/branches/main`,
       `GET ${API}/contents/.github%2Ftagguard.yml?ref=${MAIN}`,
+      // The workflow files listed, then read.
+      "POST /api/graphql",
       "POST /api/graphql",
       `GET ${API}/labels/tagguard-incident`,
       `POST ${API}/labels`,

@@ -158,6 +158,8 @@ describe("probot run ./lib/app/index.js", () => {
       "POST /api/v3/app/installations/42/access_tokens",
       `GET ${API}/pulls/7/files?per_page=100`,
       `POST ${API}/check-runs`,
+      // The files listed and the changed one read, then the other listed files read.
+      "POST /api/graphql",
       "POST /api/graphql",
       `PATCH ${API}/check-runs/9`,
       "GET /api/v3/app",

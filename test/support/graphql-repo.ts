@@ -75,7 +75,19 @@ function blobNode(file: RepoFile | undefined): unknown {
   return { oid: blobSha(`listed:${file.size}`), byteSize: file.size, isBinary: file.binary ?? false, isTruncated: false, text: file.binary ? null : "" };
 }
 
-function treeAt(files: Record<string, RepoFile>, dir: string, depth: number): unknown {
+/** `... on Blob { byteSize }`: the size GitHub lists without the text (null when nothing is at the path). */
+function sizeNode(file: RepoFile | undefined): unknown {
+  if (file === undefined) return null;
+  if (typeof file === "string") return { byteSize: Buffer.byteLength(file) };
+  if ("truncated" in file) return { byteSize: Buffer.byteLength(file.truncated) };
+  return { byteSize: file.size };
+}
+
+/**
+ * The tree at `dir`, `depth` levels deep: each blob entry's `object` with its text when the query asks for the
+ * `blob` fragment there, else with its size only (`... on Blob { byteSize }`).
+ */
+function treeAt(files: Record<string, RepoFile>, dir: string, depth: number, withText: boolean): unknown {
   const prefix = `${dir}/`;
   const names = new Map<string, boolean>();
   for (const path of Object.keys(files)) {
@@ -90,8 +102,8 @@ function treeAt(files: Record<string, RepoFile>, dir: string, depth: number): un
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([name, isTree]) =>
         isTree
-          ? { name, type: "tree", mode: 16384, object: depth > 1 ? treeAt(files, `${prefix}${name}`, depth - 1) : {} }
-          : { name, type: "blob", mode: 33188, object: blobNode(files[`${prefix}${name}`]) },
+          ? { name, type: "tree", mode: 16384, object: depth > 1 ? treeAt(files, `${prefix}${name}`, depth - 1, withText) : {} }
+          : { name, type: "blob", mode: 33188, object: (withText ? blobNode : sizeNode)(files[`${prefix}${name}`]) },
       ),
   };
 }
@@ -150,7 +162,7 @@ function split(expression: unknown): [string, string] {
 
 /**
  * The `data` (and `errors`) GitHub would answer. Only the fields the App asks for are resolved; the
- * query's aliases (`f0`, `workflows`, …) say which.
+ * query's aliases (`f0` with the text, `s0` with the size only, `workflows`, …) and selections say which.
  */
 export function answerGraphql(repo: GraphqlRepo, req: GraphqlRequest): { data: Record<string, unknown>; errors?: unknown[] } {
   if (/^\s*mutation\b/.test(req.query)) return resolveThreads(repo, req);
@@ -163,17 +175,22 @@ export function answerGraphql(repo: GraphqlRepo, req: GraphqlRequest): { data: R
   if (/\bhead: object\(expression: \$head\)/.test(req.query)) {
     repository.head = repo.trees.has(String(v.head)) ? { oid: v.head } : null;
   }
+  const treeText = /\bentries \{ name type mode object \{ \.\.\.blob \} \}/.test(req.query);
   if (/\bworkflows: object\(expression: \$workflows\)/.test(req.query)) {
     const { files, path } = filesAt(v.workflows);
-    repository.workflows = treeAt(files, path, 1);
+    repository.workflows = treeAt(files, path, 1, treeText);
   }
   if (/\bactions: object\(expression: \$actions\)/.test(req.query)) {
     const { files, path } = filesAt(v.actions);
-    repository.actions = treeAt(files, path, 2);
+    repository.actions = treeAt(files, path, 2, treeText);
   }
-  for (const m of req.query.matchAll(/\b(f\d+): object\(expression: \$(p\d+)\)/g)) {
+  for (const m of req.query.matchAll(/\b(f\d+): object\(expression: \$(p\d+)\) \{ \.\.\.blob \}/g)) {
     const { files, path } = filesAt(v[m[2]]);
     repository[m[1]] = blobNode(files[path]);
+  }
+  for (const m of req.query.matchAll(/\b(s\d+): object\(expression: \$(q\d+)\) \{ \.\.\. on Blob \{ byteSize \} \}/g)) {
+    const { files, path } = filesAt(v[m[2]]);
+    repository[m[1]] = sizeNode(files[path]);
   }
   if (/\bconfig: object\(expression: "HEAD:\.github\/tagguard\.yml"\)/.test(req.query)) {
     repository.config = blobNode(repo.config);

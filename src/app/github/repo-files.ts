@@ -1,11 +1,25 @@
 /**
- * Reads what one analysis needs from GitHub in as few requests as GitHub allows: one GraphQL query
- * returns the workflows (`.github/workflows`), the local actions under `.github/actions`, the default
- * bake and Compose files at the root, the changed paths, and — when asked — the configuration and the
- * pull request's state with the App's earlier reviews. Further queries follow only what those files
- * reference and was not read yet (local actions elsewhere, reusable workflows, bake files), one query
- * per level. The number of requests therefore does not grow with the repository; the GraphQL point
- * cost and the response size do, bounded by `maxFiles` and `maxFileBytes`.
+ * Reads what one analysis needs from GitHub in as few requests as a bounded read allows.
+ *
+ * The first GraphQL query lists the workflows (`.github/workflows`) and the local actions under
+ * `.github/actions` by name, type, mode and size — no text: GraphQL cannot limit the entries of a tree, so
+ * asking their text would ask for every file however many there are. The same query reads the text of the
+ * paths given directly, the changed paths (sorted) and then the default bake and Compose files at the root,
+ * at most `maxFiles` of them (past that, only their size), and — when asked — the configuration and the pull
+ * request's state with the App's earlier reviews and review threads.
+ *
+ * Then the files to analyse are chosen: the changed paths first, then every other file found, sorted by path,
+ * `maxFiles` in all. The chosen files whose text the first query did not return are read in one more query
+ * (aliased blob fields, at most `maxFiles`; none when there is nothing more to read, e.g. every workflow
+ * changed); a file larger than `maxFileBytes` by its listed size is noted without being read. The files
+ * beyond the cap are listed by path in a note (the check run's summary shows it). Further queries follow
+ * only what those files reference and was not read yet (local actions elsewhere, reusable workflows, bake
+ * files), one query per level, within the same cap.
+ *
+ * So no query asks for the text of more than `maxFiles` files, and the second reads none larger than
+ * `maxFileBytes`; a pull request costs two queries whatever the size of the repository (one when the first read
+ * every file it listed). Reading a small repository in one query, as before, would need to know that its trees
+ * are small before asking, and nothing tells that without a request: the listing is that request.
  */
 
 import type { ProbotOctokit } from "probot";
@@ -16,8 +30,10 @@ type Octokit = InstanceType<typeof ProbotOctokit>;
 
 /** Files above this size are skipped with a note. */
 export const MAX_FILE_BYTES = 1024 * 1024;
-/** Upper bound on files read for one analysis. */
+/** Upper bound on files read for one analysis (per query, and in all). */
 export const MAX_FILES = 300;
+/** Paths listed in the note on the files beyond `MAX_FILES`; the rest are counted. */
+export const MAX_SKIPPED_LISTED = 20;
 /** Upper bound on rounds of following local actions and reusable workflows. */
 export const MAX_REFERENCE_ROUNDS = 10;
 /** Reviews read per request when looking for the App's earlier findings. */
@@ -56,6 +72,7 @@ export interface ReadOptions {
   /** Also read this pull request's state, head and the reviews on it. */
   pull?: number;
   maxFileBytes?: number;
+  /** Files read in all, and blob texts asked for by any one query (default `MAX_FILES`). */
   maxFiles?: number;
   maxRounds?: number;
 }
@@ -101,11 +118,21 @@ interface BlobNode {
   text: string | null;
 }
 
+/** A tree entry as the first query lists it: a blob's `object` holds only `byteSize`. */
 interface TreeEntryNode {
   name: string;
   type: string;
   mode: number;
   object: (Partial<BlobNode> & { entries?: TreeEntryNode[] }) | null;
+}
+
+/** What the first query found: every candidate file by path (`text` present only when it was read), in the order files are chosen. */
+interface FirstRead {
+  /** Changed paths first (sorted), then the other files found, sorted. */
+  order: string[];
+  nodes: Map<string, Partial<BlobNode>>;
+  config?: ConfigFile;
+  pull?: PullSnapshot;
 }
 
 interface AuthorNode {
@@ -141,6 +168,8 @@ export class CommitNotFound extends Error {
 type Loaded = { kind: "missing" } | { kind: "too-large"; size: number } | { kind: "not-text" } | { kind: "text"; text: string };
 
 const BLOB_FRAGMENT = "fragment blob on Blob { oid byteSize isBinary isTruncated text }";
+/** A blob's size without its text (an empty object for a tree, null for nothing at the path). */
+const SIZE_ONLY = "... on Blob { byteSize }";
 const REVIEW_FIELDS =
   "pageInfo { hasPreviousPage startCursor } nodes { author { __typename login } body submittedAt " +
   "comments(first: 100) { nodes { author { __typename login } body createdAt } } }";
@@ -156,18 +185,43 @@ export function decodeBase64Text(content: string): string | undefined {
   }
 }
 
-/** Aliased `object(expression:)` fields for `paths`, with their variables. */
-function blobFields(sha: string, paths: readonly string[], offset = 0): { fields: string[]; variables: Record<string, string>; params: string[] } {
+/**
+ * Aliased `object(expression:)` fields for `paths`, with their variables: `f<i>` (variable `p<i>`) with the
+ * blob's text, or `s<i>` (variable `q<i>`) with its size only.
+ */
+function blobFields(sha: string, paths: readonly string[], sizeOnly = false): { fields: string[]; variables: Record<string, string>; params: string[] } {
+  const [alias, variable, selection] = sizeOnly ? ["s", "q", SIZE_ONLY] : ["f", "p", "...blob"];
   const fields: string[] = [];
   const params: string[] = [];
   const variables: Record<string, string> = {};
   paths.forEach((path, i) => {
-    const n = i + offset;
-    fields.push(`f${n}: object(expression: $p${n}) { ...blob }`);
-    params.push(`$p${n}: String!`);
-    variables[`p${n}`] = `${sha}:${path}`;
+    fields.push(`${alias}${i}: object(expression: $${variable}${i}) { ${selection} }`);
+    params.push(`$${variable}${i}: String!`);
+    variables[`${variable}${i}`] = `${sha}:${path}`;
   });
   return { fields, variables, params };
+}
+
+/** The query's text with the blob fragment appended when a field uses it (GraphQL rejects an unused fragment). */
+function withFragment(text: string): string {
+  return text.includes("...blob") ? `${text} ${BLOB_FRAGMENT}` : text;
+}
+
+/**
+ * The note on the paths beyond the cap, the first `MAX_SKIPPED_LISTED` by path and the rest counted: files the
+ * first query found, or paths referenced (local actions, reusable workflows, bake files), which may not exist.
+ */
+export function skippedNote(maxFiles: number, skipped: readonly string[], referenced = false): string {
+  const listed = skipped.slice(0, MAX_SKIPPED_LISTED).map((p) => `\`${p}\``);
+  const more = skipped.length - listed.length;
+  const which = referenced
+    ? skipped.length === 1
+      ? "this referenced path was not read"
+      : `these ${skipped.length} referenced paths were not read`
+    : skipped.length === 1
+      ? "this one was skipped"
+      : `these ${skipped.length} were skipped`;
+  return `At most ${maxFiles} workflow-related files are analysed; ${which}: ${listed.join(", ")}${more > 0 ? ` and ${more} more` : ""}.`;
 }
 
 /** The errors GitHub returns next to partial data: only a missing owner `.github` repository is expected. */
@@ -238,25 +292,33 @@ class Reader {
     return { owner: this.rev.owner, name: this.rev.repo };
   }
 
-  /** The first query: directories, root bake files, changed paths, and the config and pull request when asked. */
-  async first(): Promise<{ candidates: Map<string, Partial<BlobNode> | null>; config?: ConfigFile; pull?: PullSnapshot }> {
+  /**
+   * The first query: the directories' entries without text, the text of the changed paths and root bake files
+   * (at most `maxFiles`, the rest by size only), and the config and pull request when asked.
+   */
+  async first(maxFiles: number): Promise<FirstRead> {
     const { sha } = this.rev;
-    const direct = [...new Set([...ROOT_BAKE_FILES, ...this.opts.changedPaths])].filter((p) => this.opts.isAnalyzablePath(p)).sort();
-    const blobs = blobFields(sha, direct);
+    const analyzable = (p: string) => this.opts.isAnalyzablePath(p);
+    const changed = [...new Set(this.opts.changedPaths)].filter(analyzable).sort();
+    const direct = [...changed, ...ROOT_BAKE_FILES.filter((p) => analyzable(p) && !this.opts.changedPaths.includes(p)).sort()];
+    const texts = blobFields(sha, direct.slice(0, maxFiles));
+    const sizes = blobFields(sha, direct.slice(maxFiles), true);
     const variables: Record<string, unknown> = {
       ...this.repoVars,
-      ...blobs.variables,
+      ...texts.variables,
+      ...sizes.variables,
       head: sha,
       workflows: `${sha}:.github/workflows`,
       actions: `${sha}:.github/actions`,
     };
-    const params = ["$owner: String!", "$name: String!", "$head: String!", "$workflows: String!", "$actions: String!", ...blobs.params];
-    const entry = "name type mode object { ...blob }";
+    const params = ["$owner: String!", "$name: String!", "$head: String!", "$workflows: String!", "$actions: String!", ...texts.params, ...sizes.params];
+    const entry = `name type mode object { ${SIZE_ONLY} }`;
     const repoFields = [
       "head: object(expression: $head) { oid }",
       `workflows: object(expression: $workflows) { ... on Tree { entries { ${entry} } } }`,
       `actions: object(expression: $actions) { ... on Tree { entries { name type object { ... on Tree { entries { ${entry} } } } } } }`,
-      ...blobs.fields,
+      ...texts.fields,
+      ...sizes.fields,
     ];
     const rootFields: string[] = [];
     if (this.opts.config) {
@@ -271,7 +333,7 @@ class Reader {
           `reviewThreads(last: ${THREADS_PER_PAGE}) { nodes { id isResolved path comments(first: 1) { nodes { author { __typename login } body } } } } }`,
       );
     }
-    const text = `query tagguardSnapshot(${params.join(", ")}) { repository(owner: $owner, name: $name) { ${repoFields.join(" ")} } ${rootFields.join(" ")} } ${BLOB_FRAGMENT}`;
+    const text = withFragment(`query tagguardSnapshot(${params.join(", ")}) { repository(owner: $owner, name: $name) { ${repoFields.join(" ")} } ${rootFields.join(" ")} }`);
     type Data = {
       repository: Record<string, unknown> & {
         head: { oid: string } | null;
@@ -286,11 +348,11 @@ class Reader {
     const repo = data.repository;
     if (!repo.head) throw new CommitNotFound(`${this.rev.owner}/${this.rev.repo} has no commit ${sha}`);
 
-    const candidates = new Map<string, Partial<BlobNode> | null>();
+    const nodes = new Map<string, Partial<BlobNode>>();
     const addEntries = (dir: string, entries: TreeEntryNode[] | undefined) => {
       for (const e of entries ?? []) {
         const path = `${dir}/${e.name}`;
-        if (e.type === "blob" && e.mode !== SYMLINK_MODE && this.opts.isAnalyzablePath(path)) candidates.set(path, e.object);
+        if (e.type === "blob" && e.mode !== SYMLINK_MODE && analyzable(path)) nodes.set(path, e.object ?? {});
       }
     };
     addEntries(".github/workflows", repo.workflows?.entries);
@@ -298,11 +360,15 @@ class Reader {
       if (d.type === "tree") addEntries(`.github/actions/${d.name}`, d.object?.entries);
     }
     direct.forEach((path, i) => {
-      const node = repo[`f${i}`] as Partial<BlobNode> | null | undefined;
-      if (node) candidates.set(path, node);
+      const node = (i < maxFiles ? repo[`f${i}`] : repo[`s${i - maxFiles}`]) as Partial<BlobNode> | null | undefined;
+      // Nothing at the path, or a tree: not a file to read.
+      if (typeof node?.byteSize === "number") nodes.set(path, node);
     });
+    const found = changed.filter((p) => nodes.has(p));
+    const first = new Set(found);
+    const others = [...nodes.keys()].filter((p) => !first.has(p)).sort();
 
-    const out: { candidates: typeof candidates; config?: ConfigFile; pull?: PullSnapshot } = { candidates };
+    const out: FirstRead = { order: [...found, ...others], nodes };
     if (this.opts.config) out.config = await this.configFrom(repo.config, data.ownerConfig?.config);
     const pr = repo.pullRequest;
     if (this.opts.pull !== undefined && pr) {
@@ -353,10 +419,10 @@ class Reader {
     return out;
   }
 
-  /** Paths by blob node, for a later level: one query with an aliased field per path. */
+  /** Paths by blob node, with their text: one query with an aliased field per path. */
   async fetch(paths: readonly string[]): Promise<Map<string, Partial<BlobNode> | null>> {
     const blobs = blobFields(this.rev.sha, paths);
-    const text = `query tagguardFiles(${["$owner: String!", "$name: String!", ...blobs.params].join(", ")}) { repository(owner: $owner, name: $name) { ${blobs.fields.join(" ")} } } ${BLOB_FRAGMENT}`;
+    const text = withFragment(`query tagguardFiles(${["$owner: String!", "$name: String!", ...blobs.params].join(", ")}) { repository(owner: $owner, name: $name) { ${blobs.fields.join(" ")} } }`);
     const data = await query<{ repository: Record<string, Partial<BlobNode> | null> }>(this.octokit, text, { ...this.repoVars, ...blobs.variables });
     return new Map(paths.map((p, i) => [p, data.repository[`f${i}`] ?? null]));
   }
@@ -404,29 +470,36 @@ class Reader {
 export async function readRepositoryFiles(octokit: Octokit, rev: RepoRevision, opts: ReadOptions): Promise<RepoFiles> {
   const maxFiles = opts.maxFiles ?? MAX_FILES;
   const maxRounds = opts.maxRounds ?? MAX_REFERENCE_ROUNDS;
+  const maxBytes = opts.maxFileBytes ?? MAX_FILE_BYTES;
   const reader = new Reader(octokit, rev, opts);
-  const first = await reader.first();
+  const first = await reader.first(maxFiles);
 
-  const limit = (pending: string[]): string[] => {
-    const batch = pending.slice(0, Math.max(0, maxFiles - reader.attemptedCount));
-    if (batch.length < pending.length) reader.notes.push(`Only ${maxFiles} workflow-related files were analysed.`);
-    return batch;
-  };
-  const initial = [...first.candidates.keys()].sort();
-  const batch = limit(initial);
-  await reader.take(batch, first.candidates);
-  let complete = batch.length === initial.length;
-  for (let round = 1; complete; round++) {
+  const batch = first.order.slice(0, maxFiles);
+  const skipped = first.order.slice(maxFiles);
+  // The chosen files the first query listed without their text, but for those too large to read.
+  const unread = batch.filter((p) => {
+    const node = first.nodes.get(p);
+    return node !== undefined && !("text" in node) && !((node.byteSize ?? 0) > maxBytes);
+  });
+  const nodes = new Map<string, Partial<BlobNode> | null>(first.nodes);
+  if (unread.length > 0) for (const [path, node] of await reader.fetch(unread)) nodes.set(path, node);
+  await reader.take(batch, nodes);
+  // Past the cap, what the files read reference is not followed: there is no room for it.
+  for (let round = 1; skipped.length === 0; round++) {
     const pending = [...new Set(await opts.referencedPaths(reader.current()))].filter((p) => !reader.wasAttempted(p)).sort();
     if (pending.length === 0) break;
     if (round === maxRounds) {
       reader.notes.push(`Stopped following local actions and reusable workflows after ${maxRounds} levels.`);
       break;
     }
-    const next = limit(pending);
-    await reader.take(next, await reader.fetch(next));
-    complete = next.length === pending.length;
+    const next = pending.slice(0, Math.max(0, maxFiles - reader.attemptedCount));
+    if (next.length > 0) await reader.take(next, await reader.fetch(next));
+    if (next.length < pending.length) {
+      reader.notes.push(skippedNote(maxFiles, pending.slice(next.length), true));
+      break;
+    }
   }
+  if (skipped.length > 0) reader.notes.push(skippedNote(maxFiles, skipped));
   return {
     files: reader.current(),
     notes: reader.notes,
