@@ -261,7 +261,9 @@ export default defineRule({
         }
         const prev = f.partners.get(b.site);
         if (!prev || (prev.overlap === "possible" && o === "definite")) f.partners.set(b.site, { writer: b, overlap: o });
-        const ca = a.cache.item.conds;
+        // Workflows that meet only when both are dispatched by hand: say so, like a branch condition.
+        const manual = a.run !== b.run && [a, b].some((w) => w.build.visit.event.eventName === "workflow_dispatch");
+        const ca = manual ? [...a.cache.item.conds, "both workflows are dispatched by hand on the same branch"] : a.cache.item.conds;
         const cb = b.cache.item.conds;
         const condKey = ca.length + cb.length ? JSON.stringify([ca, cb]) : "";
         if (!f.condKeys.has(condKey)) {
