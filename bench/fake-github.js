@@ -232,6 +232,10 @@ export class FakeGitHub {
                 comments: { nodes: i === 0 ? pull.reviewComments.map((c) => ({ author: bot, body: c.body, createdAt: c.created_at })) : [] },
               })),
             },
+            // One unresolved thread per review comment (the App reads them to resolve the ones a push fixed).
+            ...(/\breviewThreads\(/.test(query)
+              ? { reviewThreads: { nodes: pull.reviewComments.map((c) => ({ id: `PRRT_${c.id}`, isResolved: false, path: c.path, comments: { nodes: [{ author: bot, body: c.body }] } })) } }
+              : {}),
           }
         : null;
     }
