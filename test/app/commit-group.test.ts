@@ -66,4 +66,17 @@ describe("CommitGroup", () => {
     calls[3]?.finish();
     expect(await Promise.all(all)).toEqual(["a!", "b!", "c!", "d!", "e!", "f!"]);
   });
+
+  it("takes items of at most `maxSize` together into one write, and an item larger than that alone", async () => {
+    const { calls, write } = controlledWrite();
+    const group = new CommitGroup({ write, size: (item: string) => item.length, maxSize: 4 });
+    const all = ["first", "aa", "bb", "c", "large!", "d"].map((i) => group.add(i));
+    for (let n = 0; n < 4; n += 1) {
+      calls[n]?.finish();
+      await settle();
+    }
+    expect(calls.map((c) => c.items)).toEqual([["first"], ["aa", "bb"], ["c"], ["large!"], ["d"]]);
+    calls[4]?.finish();
+    expect(await Promise.all(all)).toEqual(["first!", "aa!", "bb!", "c!", "large!!", "d!"]);
+  });
 });

@@ -1,7 +1,8 @@
 /**
  * Group commit: writes that arrive while earlier ones are being written wait, and go together in the next write,
  * one transaction for all of them. Nothing waits for a timer: a write starts as soon as fewer than `inFlight` are
- * running, with everything queued up to then (at most `maxItems`).
+ * running, with everything queued up to then (at most `maxItems`, and items of at most `maxSize` together unless one
+ * alone is larger).
  *
  * The store acknowledges a delivery only once its job is committed, and PostgreSQL serialises the commits of
  * transactions that `NOTIFY` (graphile-worker's `add_jobs` does, so that workers pick the job up), each with its own
@@ -16,6 +17,9 @@ export interface CommitGroupOptions<I, O> {
   inFlight?: number;
   /** Items in one write at most (default 100). */
   maxItems?: number;
+  /** The size of an item (default 1), and the sum of sizes one write takes at most (default: no limit). */
+  size?: (item: I) => number;
+  maxSize?: number;
 }
 
 interface Waiting<I, O> {
@@ -45,7 +49,16 @@ export class CommitGroup<I, O> {
 
   private next(): void {
     if (this.running >= this.inFlight || this.queue.length === 0) return;
-    const group = this.queue.splice(0, this.maxItems);
+    const { size = () => 1, maxSize = Number.POSITIVE_INFINITY } = this.options;
+    let count = 1;
+    let total = size((this.queue[0] as Waiting<I, O>).item);
+    while (count < this.queue.length && count < this.maxItems) {
+      const next = size((this.queue[count] as Waiting<I, O>).item);
+      if (total + next > maxSize) break;
+      total += next;
+      count += 1;
+    }
+    const group = this.queue.splice(0, count);
     this.running += 1;
     void this.run(group).finally(() => {
       this.running -= 1;

@@ -65,9 +65,13 @@ export const DEFAULT_JOB_OPTIONS: JobOptions = { concurrency: 4, leaseMs: 30_000
 const TASK = "delivery";
 
 interface Enqueued {
-  delivery: StoredDelivery;
-  queue: string;
+  id: string;
+  /** The delivery's row and job as JSON: `{ id, event, queue, job }`. */
+  row: string;
 }
+
+/** The JSON text of deliveries one statement stores at most (unless one delivery alone is larger: GitHub's cap is 25 MB). */
+const MAX_GROUP_TEXT = 32 * 1024 * 1024;
 
 /** PostgreSQL's `deadlock_detected`. */
 const DEADLOCK = "40P01";
@@ -111,7 +115,11 @@ export class DeliveryJobs {
   private timer: NodeJS.Timeout | undefined;
   private stopping = false;
   /** Deliveries waiting to be stored, and the statement storing the ones before them. */
-  private readonly commits = new CommitGroup<Enqueued, "stored" | "duplicate">({ write: (items) => this.storeDeliveries(items) });
+  private readonly commits = new CommitGroup<Enqueued, "stored" | "duplicate">({
+    write: (items) => this.storeDeliveries(items),
+    size: (item) => item.row.length,
+    maxSize: MAX_GROUP_TEXT,
+  });
 
   constructor(
     private readonly store: Store,
@@ -128,21 +136,19 @@ export class DeliveryJobs {
    * unless its run failed for good: a redelivery then runs it again.
    */
   enqueue(delivery: StoredDelivery, queue: string): Promise<"stored" | "duplicate"> {
-    return this.commits.add({ delivery, queue });
+    const row = JSON.stringify({ id: delivery.id, event: delivery.name, queue, job: { ...delivery, queue } });
+    return this.commits.add({ id: delivery.id, row });
   }
 
   /** Stores a group of deliveries in one statement; an id twice in the group is stored once (the first). */
   private async storeDeliveries(items: readonly Enqueued[]): Promise<("stored" | "duplicate")[]> {
     const first = new Map<string, number>();
-    items.forEach(({ delivery }, i) => {
-      if (!first.has(delivery.id)) first.set(delivery.id, i);
+    items.forEach(({ id }, i) => {
+      if (!first.has(id)) first.set(id, i);
     });
-    const rows = [...first.values()].map((i) => {
-      const { delivery, queue } = items[i] as Enqueued;
-      return { id: delivery.id, event: delivery.name, queue, job: { ...delivery, queue } };
-    });
-    const stored = await this.insertDeliveries(JSON.stringify(rows));
-    return items.map(({ delivery }, i) => (first.get(delivery.id) === i && stored.has(delivery.id) ? "stored" : "duplicate"));
+    const rows = [...first.values()].map((i) => (items[i] as Enqueued).row);
+    const stored = await this.insertDeliveries(`[${rows.join(",")}]`);
+    return items.map(({ id }, i) => (first.get(id) === i && stored.has(id) ? "stored" : "duplicate"));
   }
 
   /**
