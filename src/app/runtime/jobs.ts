@@ -4,6 +4,8 @@
  *
  * - `enqueue` inserts the delivery's row and its job in one statement: the webhook is acknowledged only after it
  *   committed, and a delivery id seen before (a redelivery, or the same delivery sent to two replicas) adds nothing.
+ *   Deliveries that arrive while an earlier one is being stored are stored together, in one statement and one commit
+ *   (`CommitGroup`).
  * - A job's queue is its serialisation key (`repo:owner/name`, `image:name:tag`): one job per key runs at a time,
  *   whichever replica takes it.
  * - Leases: each process registers its workers in `tagguard.replicas` and renews the row every `leaseMs / 3`. Jobs
@@ -18,6 +20,7 @@ import { randomUUID } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { type Job, Logger as WorkerLogger, type Runner, run, type WorkerEvents } from "graphile-worker";
 import type { Logger } from "pino";
+import { CommitGroup } from "./commit-group.js";
 import type { Store } from "./store.js";
 
 /** A delivery as stored: what GitHub sent, verified and parsed. */
@@ -61,6 +64,39 @@ export const DEFAULT_JOB_OPTIONS: JobOptions = { concurrency: 4, leaseMs: 30_000
 
 const TASK = "delivery";
 
+interface Enqueued {
+  id: string;
+  /** The delivery's row and job as JSON: `{ id, event, queue, job }`. */
+  row: string;
+}
+
+/** The JSON text of deliveries one statement stores at most (unless one delivery alone is larger: GitHub's cap is 25 MB). */
+const MAX_GROUP_TEXT = 32 * 1024 * 1024;
+
+/** PostgreSQL's `deadlock_detected`. */
+const DEADLOCK = "40P01";
+
+/**
+ * $1: a JSON array of `{ id, event, queue, job }`; $2: the task; $3: the job's attempts. Returns the job keys (delivery
+ * ids) of the jobs added: one per delivery row inserted, or set queued again after its run failed for good.
+ */
+const STORE_DELIVERIES = `
+  with input as (
+    select * from json_to_recordset($1::json) as i(id text, event text, queue text, job json)
+  ), stored as (
+    insert into tagguard.deliveries (id, event, queue)
+    select id, event, queue from input order by id
+    on conflict (id) do update set state = 'queued', received_at = now() where tagguard.deliveries.state = 'failed'
+    returning id
+  ), specs as (
+    select array_agg(
+      json_populate_record(null::graphile_worker.job_spec,
+        json_build_object('identifier', $2::text, 'payload', input.job, 'queue_name', input.queue, 'max_attempts', $3::int, 'job_key', input.id))
+      order by input.id) as specs
+    from input join stored using (id)
+  )
+  select job.key from specs, graphile_worker.add_jobs(specs.specs) as job where specs.specs is not null`;
+
 /** graphile-worker's messages, in pino. A failed task is logged by the dispatch already, with the delivery id. */
 function workerLogger(log: Logger): WorkerLogger {
   return new WorkerLogger(() => (level, message) => {
@@ -78,6 +114,12 @@ export class DeliveryJobs {
   private readonly workers = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private stopping = false;
+  /** Deliveries waiting to be stored, and the statement storing the ones before them. */
+  private readonly commits = new CommitGroup<Enqueued, "stored" | "duplicate">({
+    write: (items) => this.storeDeliveries(items),
+    size: (item) => item.row.length,
+    maxSize: MAX_GROUP_TEXT,
+  });
 
   constructor(
     private readonly store: Store,
@@ -93,17 +135,36 @@ export class DeliveryJobs {
    * Stores the delivery's job in `queue`; "duplicate" when the delivery id was stored before (nothing is added),
    * unless its run failed for good: a redelivery then runs it again.
    */
-  async enqueue(delivery: StoredDelivery, queue: string): Promise<"stored" | "duplicate"> {
-    const { rows } = await this.store.pool.query(
-      `with d as (
-         insert into tagguard.deliveries (id, event, queue) values ($1, $2, $3)
-         on conflict (id) do update set state = 'queued', received_at = now() where tagguard.deliveries.state = 'failed'
-         returning id
-       )
-       select graphile_worker.add_job($4, $5::json, queue_name := $3, max_attempts := $6, job_key := $1) from d`,
-      [delivery.id, delivery.name, queue, TASK, JSON.stringify({ ...delivery, queue }), this.options.maxAttempts],
-    );
-    return rows.length > 0 ? "stored" : "duplicate";
+  enqueue(delivery: StoredDelivery, queue: string): Promise<"stored" | "duplicate"> {
+    const row = JSON.stringify({ id: delivery.id, event: delivery.name, queue, job: { ...delivery, queue } });
+    return this.commits.add({ id: delivery.id, row });
+  }
+
+  /** Stores a group of deliveries in one statement; an id twice in the group is stored once (the first). */
+  private async storeDeliveries(items: readonly Enqueued[]): Promise<("stored" | "duplicate")[]> {
+    const first = new Map<string, number>();
+    items.forEach(({ id }, i) => {
+      if (!first.has(id)) first.set(id, i);
+    });
+    const rows = [...first.values()].map((i) => (items[i] as Enqueued).row);
+    const stored = await this.insertDeliveries(`[${rows.join(",")}]`);
+    return items.map(({ id }, i) => (first.get(id) === i && stored.has(id) ? "stored" : "duplicate"));
+  }
+
+  /**
+   * Inserts the rows of deliveries not stored before (or whose run failed for good) and their jobs, in one statement.
+   * Rows are inserted in id order, so two replicas storing the same deliveries wait for each other in one order; a
+   * deadlock (two groups creating the same new queues in another order) aborts the statement, which is run again.
+   */
+  private async insertDeliveries(rows: string): Promise<Set<string>> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        const { rows: jobs } = await this.store.pool.query<{ key: string }>(STORE_DELIVERIES, [rows, TASK, this.options.maxAttempts]);
+        return new Set(jobs.map((j) => j.key));
+      } catch (err) {
+        if ((err as { code?: unknown }).code !== DEADLOCK || attempt >= 3) throw err;
+      }
+    }
   }
 
   /** Starts taking jobs, running each with `runDelivery`. */
