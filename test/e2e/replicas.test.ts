@@ -95,6 +95,8 @@ describe("two replicas on one database: a BuildKit cache published onto a tag", 
     LIST,
     `GET ${API}/branches/main`,
     `GET ${API}/contents/.github%2Ftagguard.yml?ref=${MAIN}`,
+    // The workflows listed by name and size, then the chosen files read (at most the file cap).
+    "POST /api/graphql",
     "POST /api/graphql",
     `GET ${API}/labels/tagguard-incident`,
     `POST ${API}/labels`,
