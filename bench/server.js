@@ -186,7 +186,7 @@ export async function serverLoad({ quick, seed, serverEnv = {}, deliveries: requ
   const count = requested ?? (quick ? 20 : 500);
   const inFlight = requestedInFlight ?? (quick ? 20 : 50);
   // Probot's throttling sends writes and GraphQL queries one per second per installation in each process: a full
-  // run's work took 7 to 9 minutes with one instance (2026-12-07); the wait is sized well beyond that.
+  // run's work took 6 to 9 minutes with one instance (2026-12-07); the wait is sized well beyond that.
   const doneTimeoutMs = quick ? 60_000 : 2_400_000;
   const github = new FakeGitHub();
   const registry = await new FakeRegistry(REGISTRY_LATENCY_MS).start();
