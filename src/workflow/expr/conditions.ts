@@ -13,40 +13,6 @@ export function conditionText(text: string): string {
     .trim();
 }
 
-/** The top-level `&&` operands of a condition (outside parentheses, quotes and calls). */
-export function conjuncts(text: string): string[] {
-  const out: string[] = [];
-  let depth = 0;
-  let quote = false;
-  let start = 0;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (ch === "'") quote = !quote;
-    else if (quote) continue;
-    else if (ch === "(") depth++;
-    else if (ch === ")") depth--;
-    else if (depth === 0 && text.startsWith("&&", i)) {
-      out.push(stripParens(text.slice(start, i).trim()));
-      start = i + 2;
-      i++;
-    }
-  }
-  out.push(stripParens(text.slice(start).trim()));
-  return out;
-}
-
-/** `(x)` as `x` when the parentheses enclose the whole text. */
-function stripParens(text: string): string {
-  if (!text.startsWith("(") || !text.endsWith(")")) return text;
-  let depth = 0;
-  for (let i = 0; i < text.length - 1; i++) {
-    if (text[i] === "(") depth++;
-    else if (text[i] === ")") depth--;
-    if (depth === 0) return text;
-  }
-  return stripParens(text.slice(1, -1).trim());
-}
-
 /** The binary operators of `text` outside parentheses and quotes, with where they start. */
 function operators(text: string): { op: string; at: number }[] {
   const out: { op: string; at: number }[] = [];
@@ -67,6 +33,31 @@ function operators(text: string): { op: string; at: number }[] {
     }
   }
   return out;
+}
+
+/** The top-level `&&` operands of a condition (outside parentheses, quotes and calls). */
+export function conjuncts(text: string): string[] {
+  const out: string[] = [];
+  let start = 0;
+  for (const { op, at } of operators(text)) {
+    if (op !== "&&") continue;
+    out.push(stripParens(text.slice(start, at).trim()));
+    start = at + 2;
+  }
+  out.push(stripParens(text.slice(start).trim()));
+  return out;
+}
+
+/** `(x)` as `x` when the parentheses enclose the whole text. */
+function stripParens(text: string): string {
+  if (!text.startsWith("(") || !text.endsWith(")")) return text;
+  let depth = 0;
+  for (let i = 0; i < text.length - 1; i++) {
+    if (text[i] === "(") depth++;
+    else if (text[i] === ")") depth--;
+    if (depth === 0) return text;
+  }
+  return stripParens(text.slice(1, -1).trim());
 }
 
 /**
