@@ -5,7 +5,6 @@
 
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Engine } from "./engine-port.js";
-import type { Runtime } from "./runtime.js";
 
 export const READY_PATH = "/ready";
 
@@ -16,14 +15,20 @@ export interface Readiness {
   analysis?: { budgetMs: number; threads: (number | null)[]; stuck: boolean };
 }
 
-export async function readinessOf(runtime: Runtime, engine: Engine): Promise<Readiness> {
+/** What readiness reads of the runtime: whether the store answers, and whether this process takes jobs. */
+export interface RuntimeState {
+  store: { ping(): Promise<boolean> };
+  jobs: { running: boolean };
+}
+
+export async function readinessOf(runtime: RuntimeState, engine: Pick<Engine, "health">): Promise<Readiness> {
   const store = (await runtime.store.ping()) ? "ok" : "unreachable";
   const jobs = runtime.jobs.running ? "running" : "stopped";
   const analysis = engine.health?.();
   return { ready: store === "ok" && jobs === "running" && !analysis?.stuck, store, jobs, ...(analysis ? { analysis } : {}) };
 }
 
-export function readinessHandler(runtime: Runtime, engine: Engine): (req: IncomingMessage, res: ServerResponse) => Promise<boolean> {
+export function readinessHandler(runtime: RuntimeState, engine: Pick<Engine, "health">): (req: IncomingMessage, res: ServerResponse) => Promise<boolean> {
   return async (req, res) => {
     if (req.method !== "GET" || new URL(req.url ?? "/", "http://localhost").pathname !== READY_PATH) return false;
     const readiness = await readinessOf(runtime, engine);
