@@ -66,6 +66,11 @@ function writersOf(project: Project, builds: BuildInvocation[]): Writer[] {
 
 type Overlap = "definite" | "possible";
 
+/** Writers of two workflows, one of them run by hand: they share a ref only when someone dispatches both on it. */
+function dispatchedByHand(a: Writer, b: Writer): boolean {
+  return a.run !== b.run && [a, b].some((w) => w.build.visit.event.eventName === "workflow_dispatch");
+}
+
 /**
  * Whether two writers of the same scope (equal `scopeKey`: their scopes unify `definite`ly) overwrite each
  * other's cache: same branch, and not on purpose.
@@ -80,8 +85,7 @@ function overlap(a: Writer, b: Writer): Overlap | undefined {
   const eb = b.build.visit.event;
   // Runs of other workflows share the branch's cache; that matters when they build something else.
   if (!mayShareRef(ea, eb) || a.source === b.source) return undefined;
-  // Manual runs share a ref only when someone dispatches both on it.
-  if (ea.eventName === "workflow_dispatch" || eb.eventName === "workflow_dispatch") return "possible";
+  if (dispatchedByHand(a, b)) return "possible";
   const sameTrigger = ea.ref !== undefined ? ea.ref === eb.ref : eb.ref === undefined && ea.eventName === eb.eventName;
   return sameTrigger ? "definite" : "possible";
 }
@@ -262,8 +266,7 @@ export default defineRule({
         const prev = f.partners.get(b.site);
         if (!prev || (prev.overlap === "possible" && o === "definite")) f.partners.set(b.site, { writer: b, overlap: o });
         // Workflows that meet only when both are dispatched by hand: say so, like a branch condition.
-        const manual = a.run !== b.run && [a, b].some((w) => w.build.visit.event.eventName === "workflow_dispatch");
-        const ca = manual ? [...a.cache.item.conds, "both workflows are dispatched by hand on the same branch"] : a.cache.item.conds;
+        const ca = dispatchedByHand(a, b) ? [...a.cache.item.conds, "both workflows are dispatched by hand on the same branch"] : a.cache.item.conds;
         const cb = b.cache.item.conds;
         const condKey = ca.length + cb.length ? JSON.stringify([ca, cb]) : "";
         if (!f.condKeys.has(condKey)) {
