@@ -150,6 +150,13 @@ interface Shared {
   condKeys: Set<string>;
   /** `if:` conditions of the colliding steps. */
   guards: Set<string>;
+  /** The writer's evaluations (`evaluationKey`) in which it has a partner that overwrites it on every run. */
+  definiteIn: Set<string>;
+}
+
+/** One evaluation of a cache line: the site (its calls and matrix leg) in one run. */
+function evaluationKey(w: Writer): string {
+  return `${w.site}|${w.run}`;
 }
 
 function scopeText(w: Writer): string {
@@ -207,7 +214,21 @@ function fixFor(f: Shared): Fix {
   return { title: `use scope=${newScope} in cache-to and cache-from of this build${drop}`, edits: unique, safe: true };
 }
 
-function describe(f: Shared): { message: string; related: RelatedLocation[]; definite: boolean } {
+/**
+ * Where the line writes with no partner to overwrite it on every run, as a sentence: the events whose runs have
+ * none (a pull request's run writes the pull request's own cache), or else the legs and calls that have none.
+ */
+function loneSentence(f: Shared, evaluations: Map<string, EventCase>): string | undefined {
+  const lone = [...evaluations].filter(([e]) => !f.definiteIn.has(e));
+  if (lone.length === 0) return undefined;
+  const covered = new Set([...evaluations].filter(([e]) => f.definiteIn.has(e)).map(([, event]) => event.label));
+  const events = [...new Set(lone.map(([, event]) => event.label))].filter((label) => !covered.has(label));
+  return events.length
+    ? `Its runs on ${listPhrase(events)} have no such partner.`
+    : "Some of its matrix legs or calls have no such partner.";
+}
+
+function describe(f: Shared, evaluations: Map<string, EventCase>): { message: string; related: RelatedLocation[]; definite: boolean } {
   const { writer } = f;
   const partners = [...f.partners.values()];
   const g = groupPartners(
@@ -230,8 +251,11 @@ function describe(f: Shared): { message: string; related: RelatedLocation[]; def
     );
   }
   parts.push("Builds sharing a scope have also been reported to serve stale COPY layers (unconfirmed upstream).");
-  const definite = partners.every((p) => p.overlap === "definite") && f.condSets.every((s) => s.length === 0) && f.guards.size === 0;
+  // Definite only when every evaluation that runs the line has a partner (a pull request's run writes its own cache).
+  const lone = loneSentence(f, evaluations);
+  const definite = lone === undefined && partners.every((p) => p.overlap === "definite") && f.condSets.every((s) => s.length === 0) && f.guards.size === 0;
   parts.push(...conditionSentences(f.condSets, f.guards));
+  if (lone && partners.some((p) => p.overlap === "definite")) parts.push(lone);
   const related = partnerLocations(g, (w) => `also exports to scope ${renderTemplate(w.scope)}`);
   return { message: parts.join(" "), related, definite };
 }
@@ -247,7 +271,10 @@ export default defineRule({
     const writers = writersOf(ctx.project, ctx.builds);
     // Bucketed by scope key: only writers with identical scope templates can overlap.
     const byScope = new Map<string, ScopeIndex>();
+    /** Per cache line, the evaluations that run it and their event cases. */
+    const evaluations = new Map<string, Map<string, EventCase>>();
     for (const w of writers) {
+      evaluations.set(w.line, (evaluations.get(w.line) ?? new Map()).set(evaluationKey(w), w.build.visit.event));
       const index = byScope.get(w.scopeKey) ?? new ScopeIndex();
       byScope.set(w.scopeKey, index);
       index.add(w);
@@ -260,11 +287,12 @@ export default defineRule({
         const o = overlap(a, b);
         if (!o) continue;
         if (!f) {
-          f = findings.get(a.line) ?? { writer: a, partners: new Map(), condSets: [], condKeys: new Set(), guards: new Set() };
+          f = findings.get(a.line) ?? { writer: a, partners: new Map(), condSets: [], condKeys: new Set(), guards: new Set(), definiteIn: new Set() };
           findings.set(a.line, f);
         }
         const prev = f.partners.get(b.site);
         if (!prev || (prev.overlap === "possible" && o === "definite")) f.partners.set(b.site, { writer: b, overlap: o });
+        if (o === "definite") f.definiteIn.add(evaluationKey(a));
         // Workflows that meet only when both are dispatched by hand: say so, like a branch condition.
         const ca = dispatchedByHand(a, b) ? [...a.cache.item.conds, "both workflows are dispatched by hand on the same branch"] : a.cache.item.conds;
         const cb = b.cache.item.conds;
@@ -278,7 +306,7 @@ export default defineRule({
       }
     }
     for (const f of findings.values()) {
-      const { message, related, definite } = describe(f);
+      const { message, related, definite } = describe(f, evaluations.get(f.writer.line) as Map<string, EventCase>);
       const primary = f.writer.cache.item.span;
       ctx.report({
         message,
