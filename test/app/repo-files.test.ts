@@ -116,6 +116,29 @@ describe("readRepositoryFiles: bounded reads", () => {
     });
   });
 
+  it("over the cap, does not follow what the files read reference, and says which referenced paths it did not read", async () => {
+    const queries: GraphqlRequest[] = [];
+    const caller = "on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: ./.github/actions/image\n";
+    const files = { ...workflows(["a", "c"]), [wf("b")]: caller, ".github/actions/image/action.yml": "runs:\n  using: composite\n  steps: []\n" };
+    serve(files, queries, 1);
+
+    const read = await readRepositoryFiles(octokit, rev, { ...withBake, changedPaths: [wf("b"), wf("a")], maxFiles: 2 });
+
+    expect(queries.map(asked)).toEqual([
+      { operation: "tagguardSnapshot", text: [wf("a"), wf("b")], size: ROOT_BAKE, entries: [SIZE_ONLY, SIZE_ONLY], blobSpreads: 2 },
+    ]);
+    expect(read).toEqual({
+      files: [
+        { path: wf("a"), text: workflow("a") },
+        { path: wf("b"), text: caller },
+      ],
+      notes: [
+        "At most 2 workflow-related files are analysed; these 2 were skipped: `.github/actions/image/action.yml`, `.github/workflows/c.yml`.",
+        "At most 2 workflow-related files are analysed; these 2 referenced paths were not read: `.github/actions/image/action.yaml`, `.github/actions/image/action.yml`.",
+      ],
+    });
+  });
+
   it("with more changed paths than the cap, reads the first of them by path in the first query and lists the rest, changed first", async () => {
     const queries: GraphqlRequest[] = [];
     serve({ ...workflows(["a", "b", "c", "d", "e", "f", "g"]), "compose.yaml": "services: {}\n" }, queries, 1);

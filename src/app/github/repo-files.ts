@@ -484,9 +484,15 @@ export async function readRepositoryFiles(octokit: Octokit, rev: RepoRevision, o
   const nodes = new Map<string, Partial<BlobNode> | null>(first.nodes);
   if (unread.length > 0) for (const [path, node] of await reader.fetch(unread)) nodes.set(path, node);
   await reader.take(batch, nodes);
-  // Past the cap, what the files read reference is not followed: there is no room for it.
+  const pendingReferences = async () => [...new Set(await opts.referencedPaths(reader.current()))].filter((p) => !reader.wasAttempted(p)).sort();
+  if (skipped.length > 0) {
+    // Past the cap, what the files read reference is not followed: there is no room for it. The notes say so.
+    reader.notes.push(skippedNote(maxFiles, skipped));
+    const pending = await pendingReferences();
+    if (pending.length > 0) reader.notes.push(skippedNote(maxFiles, pending, true));
+  }
   for (let round = 1; skipped.length === 0; round++) {
-    const pending = [...new Set(await opts.referencedPaths(reader.current()))].filter((p) => !reader.wasAttempted(p)).sort();
+    const pending = await pendingReferences();
     if (pending.length === 0) break;
     if (round === maxRounds) {
       reader.notes.push(`Stopped following local actions and reusable workflows after ${maxRounds} levels.`);
@@ -499,7 +505,6 @@ export async function readRepositoryFiles(octokit: Octokit, rev: RepoRevision, o
       break;
     }
   }
-  if (skipped.length > 0) reader.notes.push(skippedNote(maxFiles, skipped));
   return {
     files: reader.current(),
     notes: reader.notes,
