@@ -224,8 +224,8 @@ function loneSentence(f: Shared, evaluations: Map<string, EventCase>): string | 
   const covered = new Set([...evaluations].filter(([e]) => f.definiteIn.has(e)).map(([, event]) => event.label));
   const events = [...new Set(lone.map(([, event]) => event.label))].filter((label) => !covered.has(label));
   return events.length
-    ? `Its runs on ${listPhrase(events)} have no such partner.`
-    : "Some of its matrix legs or calls have no such partner.";
+    ? `On ${listPhrase(events)}, no other build is sure to overwrite its cache.`
+    : "In some of its matrix legs or calls, no other build is sure to overwrite its cache.";
 }
 
 function describe(f: Shared, evaluations: Map<string, EventCase>): { message: string; related: RelatedLocation[]; definite: boolean } {
