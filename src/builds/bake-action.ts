@@ -11,6 +11,7 @@ import type { StepVisit } from "../engine/walk.js";
 import { toTemplate } from "../workflow/expr/evaluate.js";
 import { type Alt, renderTemplate, type Sym, splitTemplate, templateLiteral, trimTemplate, type Val } from "../workflow/expr/value.js";
 import type { Step } from "../workflow/model.js";
+import type { Span } from "../workflow/span.js";
 import type { ScalarValue, Segment } from "../workflow/yaml.js";
 import { type BakeFile, type BakeRequest, type BakeValue, DEFAULT_BAKE_FILES, evaluatedDir, joinPath, repoPath } from "./bake.js";
 import { booleanInput, type Item, listItems } from "./items.js";
@@ -89,7 +90,7 @@ export function bakeActionRequest(visit: StepVisit): BakeRequest | undefined {
   const w = visit.step.with;
   const source = w.get("source")?.value.trim() ?? "";
   if (REMOTE_SOURCE.test(source)) return undefined;
-  const evaluate = visit.evaluate;
+  const evaluate = (text: string, span: Span) => visit.evaluate(text, span);
   const cwd = evaluatedDir(visit, w.get("workdir"));
   const files: (string | BakeFile)[] = [];
   const filesValue = w.get("files");

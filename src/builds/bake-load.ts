@@ -13,7 +13,7 @@
  */
 
 import { createRequire } from "node:module";
-import { LineIndex, type NodePath, type Span } from "../workflow/span.js";
+import { childPath, LineIndex, type NodePath, type Span } from "../workflow/span.js";
 import { type Segment, YamlFile } from "../workflow/yaml.js";
 import type { Node as YNode } from "yaml";
 import type { BakeBlock, BakeFile, BakeValue } from "./bake.js";
@@ -308,10 +308,10 @@ class HclConverter {
     if (typeof v === "string") return this.string(v, range, path);
     if (Array.isArray(v)) {
       const ranges = elements && elements.length === v.length ? elements : undefined;
-      return { kind: "list", items: v.map((x, i) => this.value(x, ranges ? ranges[i] : range, [...path, i])), span: this.span(range[0], range[1], path) };
+      return { kind: "list", items: v.map((x, i) => this.value(x, ranges ? ranges[i] : range, childPath(path, i))), span: this.span(range[0], range[1], path) };
     }
     if (v !== null && typeof v === "object") {
-      const entries = new Map(Object.entries(v).map(([k, x]) => [k, this.value(x, range, [...path, k])]));
+      const entries = new Map(Object.entries(v).map(([k, x]) => [k, this.value(x, range, childPath(path, k))]));
       return { kind: "map", entries, span: this.span(range[0], range[1], path) };
     }
     return { kind: "other", text: v === null || v === undefined ? "" : String(v), span: this.span(range[0], range[1], path) };
@@ -349,13 +349,13 @@ class HclConverter {
 
 function yamlValue(y: YamlFile, node: YNode | undefined, path: NodePath, syntax: "hcl" | "compose"): BakeValue | undefined {
   if (y.isSeq(node)) {
-    const items = y.items(node).flatMap((n, i) => yamlValue(y, n, [...path, i], syntax) ?? []);
+    const items = y.items(node).flatMap((n, i) => yamlValue(y, n, childPath(path, i), syntax) ?? []);
     return { kind: "list", items, span: y.span(node, path) };
   }
   if (y.isMap(node)) {
     const entries = new Map<string, BakeValue>();
     for (const e of y.entries(node)) {
-      const v = yamlValue(y, e.value, [...path, e.key], syntax);
+      const v = yamlValue(y, e.value, childPath(path, e.key), syntax);
       if (v) entries.set(e.key, v);
     }
     return { kind: "map", entries, span: y.span(node, path) };
@@ -399,9 +399,9 @@ function composeBlocks(y: YamlFile): BakeBlock[] {
   for (const { key: name, keyNode, value: service } of y.entries(y.get(y.root, "services"))) {
     const build = y.get(service, "build");
     if (!build) continue;
-    const p = ["services", name];
+    const p: NodePath = ["services", name];
     const span = y.span(keyNode, p);
-    const at = (node: YNode | undefined, ...path: (string | number)[]) => yamlValue(y, node, [...p, ...path], "compose");
+    const at = (node: YNode | undefined, ...path: (string | number)[]) => yamlValue(y, node, p.concat(path), "compose");
     const xbake = y.get(build, "x-bake");
     const attrs = new Map<string, BakeValue>();
     const set = (key: string, v: BakeValue | undefined) => {

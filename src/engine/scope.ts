@@ -118,30 +118,39 @@ function githubValue(event: EventCase, key: string, repository: string | undefin
   }
 }
 
-export function frameScope(frame: Frame): Scope {
-  return {
-    holeScope: (path) => holeScope(frame, path),
-    resolve(path: string[]): Sym | undefined {
-      const [ctx, a, b, c] = path;
-      switch (ctx) {
-        case "github":
-          return path.length === 2 ? githubValue(frame.event, a, frame.origin?.repository) : undefined;
-        case "env":
-          return path.length === 2 ? frame.env.get(a) : undefined;
-        case "inputs":
-          return path.length === 2 ? frame.inputs?.get(a) : undefined;
-        case "matrix": {
-          if (path.length !== 2 || frame.matrixDynamic || !frame.matrix) return undefined;
-          const v = frame.matrix[a];
-          return v ? known(v) : known({ kind: "null" });
-        }
-        case "steps":
-          return path.length === 4 && b === "outputs" ? frame.steps.get(a)?.get(c) : undefined;
-        case "needs":
-          return path.length === 4 && b === "outputs" ? frame.needs.get(a)?.get(c) : undefined;
-        default:
-          return undefined;
+/** The contexts of one frame, as an expression scope (a class: one is kept by every step visit). */
+class FrameScope implements Scope {
+  constructor(private readonly frame: Frame) {}
+
+  holeScope(path: string[]): string | undefined {
+    return holeScope(this.frame, path);
+  }
+
+  resolve(path: string[]): Sym | undefined {
+    const frame = this.frame;
+    const [ctx, a, b, c] = path;
+    switch (ctx) {
+      case "github":
+        return path.length === 2 ? githubValue(frame.event, a, frame.origin?.repository) : undefined;
+      case "env":
+        return path.length === 2 ? frame.env.get(a) : undefined;
+      case "inputs":
+        return path.length === 2 ? frame.inputs?.get(a) : undefined;
+      case "matrix": {
+        if (path.length !== 2 || frame.matrixDynamic || !frame.matrix) return undefined;
+        const v = frame.matrix[a];
+        return v ? known(v) : known({ kind: "null" });
       }
-    },
-  };
+      case "steps":
+        return path.length === 4 && b === "outputs" ? frame.steps.get(a)?.get(c) : undefined;
+      case "needs":
+        return path.length === 4 && b === "outputs" ? frame.needs.get(a)?.get(c) : undefined;
+      default:
+        return undefined;
+    }
+  }
+}
+
+export function frameScope(frame: Frame): Scope {
+  return new FrameScope(frame);
 }

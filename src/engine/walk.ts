@@ -51,6 +51,35 @@ export interface StepVisit {
   evaluate(text: string, span: Span): Sym;
 }
 
+/** A step visit: a class, since every visit is kept for the rules (one `evaluate` on the prototype, not a closure each). */
+class Visit implements StepVisit {
+  readonly jobId: string;
+  readonly job?: Job;
+  readonly event: EventCase;
+
+  constructor(
+    readonly step: Step,
+    readonly file: string,
+    readonly workflow: Workflow,
+    owner: JobRef,
+    readonly frame: Frame,
+    readonly leg: string | undefined,
+    readonly scope: Scope,
+    readonly calls: CallSite[],
+    readonly instance: string,
+    readonly guards: string[],
+    private readonly walker: Walker,
+  ) {
+    this.jobId = owner.id;
+    this.job = owner.job;
+    this.event = frame.event;
+  }
+
+  evaluate(text: string, span: Span): Sym {
+    return this.walker.evaluate({ value: text, span }, this.scope);
+  }
+}
+
 export interface WalkProblem {
   /** `syntax`: an invalid expression (reported as a finding); `note`: an unresolved reference. */
   kind: "syntax" | "note";
@@ -297,14 +326,17 @@ export class Walker {
       const uses = step.uses?.value ?? "";
       // The step instance: the same in every leg unless the step reads the leg's values.
       const readsLeg = origin !== undefined && origin.leg !== undefined && (origin.legDependent || stepReadsMatrix(step) || stepReadsSteps(step, legSteps));
-      const instance = `${origin?.jobBase ?? origin?.instance ?? file}|${origin?.calls ?? ""}|${step.span.file}:${step.span.start.offset}${readsLeg ? `|${origin?.leg}` : ""}`;
+      // Joined, not concatenated: every visit keeps its instance, and a join is one flat string.
+      const key = [origin?.jobBase ?? origin?.instance ?? file, origin?.calls ?? "", `${step.span.file}:${step.span.start.offset}`];
+      if (readsLeg) key.push(`${origin?.leg}`);
+      const instance = key.join("|");
       let result: StepResult | undefined;
       if (uses.startsWith("./") && step.uses) {
         const callFrame = readsLeg && origin && !origin.legDependent ? { ...frame, origin: { ...origin, legDependent: true } } : frame;
         result = { outputs: this.callAction(top, owner, step, callFrame, leg, [...calls, { file, span: step.uses.span, uses }]) };
       } else {
-        const evaluate = (text: string, span: Span) => this.evaluate({ value: text, span }, scope);
-        result = this.visitor({ step, file, workflow: top, jobId: owner.id, job: owner.job, event: frame.event, leg, frame, scope, calls, instance, guards: step.if && holds !== "always" ? [...jobGuards, step.if.value] : jobGuards, evaluate });
+        const guards = step.if && holds !== "always" ? jobGuards.concat([step.if.value]) : jobGuards;
+        result = this.visitor(new Visit(step, file, top, owner, frame, leg, scope, calls, instance, guards, this));
       }
       if (result?.env) {
         jobEnv = new Map([...jobEnv, ...result.env]);

@@ -1,7 +1,7 @@
 import { isScalar, type Node as YNode } from "yaml";
 import type { Val } from "./expr/value.js";
 import { lit } from "./expr/value.js";
-import type { NodePath, Span } from "./span.js";
+import { childPath, type NodePath, type Span } from "./span.js";
 import { type ScalarValue, YamlFile } from "./yaml.js";
 
 export type ScalarMap = Map<string, ScalarValue>;
@@ -85,7 +85,7 @@ export interface CompositeAction {
 function scalarMap(y: YamlFile, node: YNode | undefined, path: NodePath): ScalarMap {
   const out: ScalarMap = new Map();
   for (const e of y.entries(node)) {
-    const s = y.scalar(e.value, [...path, e.key]);
+    const s = y.scalar(e.value, childPath(path, e.key));
     if (s) out.set(e.key, s);
   }
   return out;
@@ -99,7 +99,7 @@ function stringList(y: YamlFile, node: YNode | undefined, path: NodePath): strin
   const single = y.scalar(node, path);
   if (single) return [single.value];
   return y.items(node).flatMap((item, i) => {
-    const s = y.scalar(item, [...path, i]);
+    const s = y.scalar(item, childPath(path, i));
     return s ? [s.value] : [];
   });
 }
@@ -123,16 +123,16 @@ export function yamlToVal(y: YamlFile, node: YNode | undefined): Val {
 
 function parseSteps(y: YamlFile, node: YNode | undefined, path: NodePath): Step[] {
   return y.items(node).map((stepNode, index) => {
-    const p = [...path, index];
+    const p = childPath(path, index);
     return {
       index,
-      id: str(y, y.get(stepNode, "id"), [...p, "id"]),
-      name: str(y, y.get(stepNode, "name"), [...p, "name"]),
-      uses: y.scalar(y.get(stepNode, "uses"), [...p, "uses"]),
-      run: y.scalar(y.get(stepNode, "run"), [...p, "run"]),
-      if: y.scalar(y.get(stepNode, "if"), [...p, "if"]),
-      with: scalarMap(y, y.get(stepNode, "with"), [...p, "with"]),
-      env: scalarMap(y, y.get(stepNode, "env"), [...p, "env"]),
+      id: str(y, y.get(stepNode, "id"), childPath(p, "id")),
+      name: str(y, y.get(stepNode, "name"), childPath(p, "name")),
+      uses: y.scalar(y.get(stepNode, "uses"), childPath(p, "uses")),
+      run: y.scalar(y.get(stepNode, "run"), childPath(p, "run")),
+      if: y.scalar(y.get(stepNode, "if"), childPath(p, "if")),
+      with: scalarMap(y, y.get(stepNode, "with"), childPath(p, "with")),
+      env: scalarMap(y, y.get(stepNode, "env"), childPath(p, "env")),
       span: y.span(stepNode, p),
       path: p,
     };
@@ -172,11 +172,11 @@ function parseMatrix(y: YamlFile, node: YNode | undefined): Matrix | undefined {
 
 function parseInputs(y: YamlFile, node: YNode | undefined, path: NodePath, into: Map<string, InputDecl>): void {
   for (const e of y.entries(node)) {
-    const p = [...path, e.key];
+    const p = childPath(path, e.key);
     into.set(e.key, {
       name: e.key,
-      default: y.scalar(y.get(e.value, "default"), [...p, "default"]),
-      type: str(y, y.get(e.value, "type"), [...p, "type"]),
+      default: y.scalar(y.get(e.value, "default"), childPath(p, "default")),
+      type: str(y, y.get(e.value, "type"), childPath(p, "type")),
     });
   }
 }
@@ -193,14 +193,14 @@ function parseTriggers(y: YamlFile, node: YNode | undefined, inputs: Map<string,
   return y.entries(node).map((e) => {
     const p = ["on", e.key];
     if (e.key === "workflow_call" || e.key === "workflow_dispatch") {
-      parseInputs(y, y.get(e.value, "inputs"), [...p, "inputs"], inputs);
+      parseInputs(y, y.get(e.value, "inputs"), childPath(p, "inputs"), inputs);
     }
     const branches = y.get(e.value, "branches");
     const tags = y.get(e.value, "tags");
     return {
       event: e.key,
-      branches: branches ? stringList(y, branches, [...p, "branches"]) : undefined,
-      tags: tags ? stringList(y, tags, [...p, "tags"]) : undefined,
+      branches: branches ? stringList(y, branches, childPath(p, "branches")) : undefined,
+      tags: tags ? stringList(y, tags, childPath(p, "tags")) : undefined,
       ...(y.get(e.value, "branches-ignore") ? { ignoresBranches: true } : {}),
       ...(y.get(e.value, "tags-ignore") ? { ignoresTags: true } : {}),
       span: y.span(e.keyNode, p),
@@ -220,15 +220,15 @@ export function parseWorkflow(y: YamlFile): Workflow {
       id,
       span: y.span(keyNode, p),
       path: p,
-      if: y.scalar(y.get(value, "if"), [...p, "if"]),
-      needs: needsNode ? stringList(y, needsNode, [...p, "needs"]) : [],
-      env: scalarMap(y, y.get(value, "env"), [...p, "env"]),
-      runsOn: y.scalar(y.get(value, "runs-on"), [...p, "runs-on"]),
+      if: y.scalar(y.get(value, "if"), childPath(p, "if")),
+      needs: needsNode ? stringList(y, needsNode, childPath(p, "needs")) : [],
+      env: scalarMap(y, y.get(value, "env"), childPath(p, "env")),
+      runsOn: y.scalar(y.get(value, "runs-on"), childPath(p, "runs-on")),
       matrix: parseMatrix(y, y.get(strategy, "matrix")),
-      outputs: scalarMap(y, y.get(value, "outputs"), [...p, "outputs"]),
-      steps: parseSteps(y, y.get(value, "steps"), [...p, "steps"]),
-      uses: y.scalar(y.get(value, "uses"), [...p, "uses"]),
-      with: scalarMap(y, y.get(value, "with"), [...p, "with"]),
+      outputs: scalarMap(y, y.get(value, "outputs"), childPath(p, "outputs")),
+      steps: parseSteps(y, y.get(value, "steps"), childPath(p, "steps")),
+      uses: y.scalar(y.get(value, "uses"), childPath(p, "uses")),
+      with: scalarMap(y, y.get(value, "with"), childPath(p, "with")),
     };
   });
   return {

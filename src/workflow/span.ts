@@ -8,6 +8,14 @@ export interface Pos {
 /** A path into a YAML document, e.g. ['jobs', 'build', 'steps', 3, 'with', 'cache-to']. */
 export type NodePath = (string | number)[];
 
+/**
+ * `path` with `key` appended. Every span keeps its path, so the copy is allocated at its exact size (an array
+ * spread grows its store as it goes and keeps the spare room).
+ */
+export function childPath(path: NodePath, key: string | number): NodePath {
+  return path.concat([key]);
+}
+
 /** A source range. `end` is exclusive. `path` joins the span to the semantic model. */
 export interface Span {
   file: string;

@@ -98,7 +98,8 @@ export class TemplateSizeError extends Error {
  */
 export class TemplateWriter {
   private readonly parts: Template = [];
-  private pending = "";
+  /** Literal text since the last hole, joined when the hole comes (one flat string instead of a chain of concatenations). */
+  private pending: string[] = [];
   private size = 0;
 
   private grow(n: number): void {
@@ -108,30 +109,34 @@ export class TemplateWriter {
 
   text(s: string): void {
     this.grow(s.length);
-    this.pending += s;
+    if (s !== "") this.pending.push(s);
   }
 
   part(p: Part): void {
     if (isLit(p)) {
       this.grow(p.lit.length);
-      this.pending += p.lit;
+      if (p.lit !== "") this.pending.push(p.lit);
       return;
     }
     this.grow(1);
-    if (this.pending !== "") this.parts.push({ lit: this.pending });
-    this.pending = "";
+    this.flush();
     this.parts.push(p);
+  }
+
+  private flush(): void {
+    if (this.pending.length === 0) return;
+    this.parts.push(this.pending.length === 1 ? { lit: this.pending[0] } : { lit: this.pending.join("") });
+    this.pending = [];
   }
 
   template(t: Template): void {
     for (const p of t) this.part(p);
   }
 
-  /** The template written; the writer is not used afterwards. */
+  /** The template written, in an array of its exact size (templates are kept by every value); the writer is not used afterwards. */
   done(): Template {
-    if (this.pending !== "") this.parts.push({ lit: this.pending });
-    this.pending = "";
-    return this.parts;
+    this.flush();
+    return this.parts.slice();
   }
 }
 
