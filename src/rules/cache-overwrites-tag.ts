@@ -22,7 +22,8 @@ interface Push {
   ref: TemplateRef;
   /** Pushed on every evaluation of its build: push is true and every alternative of its line names it. */
   always: boolean;
-  site: string;
+  /** The build that pushes (described only where a collision names it). */
+  build: BuildInvocation;
   /** The runner that pushes (`runnerKey`): a registry on the runner is the job's own. */
   runner: string;
 }
@@ -36,7 +37,7 @@ interface Collision {
   /** The cache refs as the export writes them (the destination the message names). */
   cacheRefs: Set<string>;
   /** Push sites by span, with the refs each pushes. */
-  related: Map<string, { span: Span; refs: Set<string>; site: string }>;
+  related: Map<string, { span: Span; refs: Set<string>; build: BuildInvocation }>;
   /** Branch conditions of each colliding pair; the message names those common to all. */
   condSets: string[][];
   definite: boolean;
@@ -81,7 +82,7 @@ export default defineRule({
         const ref = refs.get(item);
         if (!ref) continue;
         const everyAlt = seen.get(`${spanKey(item.segment.span)}|${formatRef(ref)}`)?.size === item.alts;
-        pushes.push({ item, ref, always: b.push === true && everyAlt, site: describeSite(b.visit), runner: runnerKey(b.visit) });
+        pushes.push({ item, ref, always: b.push === true && everyAlt, build: b, runner: runnerKey(b.visit) });
       }
     }
     // Each cache write is compared only with the pushes that may name the same image, in push order.
@@ -129,7 +130,7 @@ export default defineRule({
           collisions.set(key, col);
           col.refs.set(formatRef(p.ref), p.ref);
           col.cacheRefs.add(formatRef(ref));
-          const site = col.related.get(spanKey(p.item.span)) ?? { span: p.item.span, refs: new Set(), site: p.site };
+          const site = col.related.get(spanKey(p.item.span)) ?? { span: p.item.span, refs: new Set(), build: p.build };
           col.related.set(spanKey(p.item.span), site.refs.add(formatRef(p.ref)) && site);
           col.condSets.push([...c.item.conds, ...p.item.conds]);
           col.multiLine ||= c.item.derived && (perAlt.get(altKey(c.item)) ?? 0) > 1;
@@ -160,9 +161,9 @@ export default defineRule({
         primary,
         subject: `${primary.path.join("/")}|${refs.join(",")}`,
         confidence: col.definite ? "definite" : "possible",
-        related: [...col.related.values()].map(({ span, refs: pushed, site }): RelatedLocation => {
+        related: [...col.related.values()].map(({ span, refs: pushed, build }): RelatedLocation => {
           const names = [...pushed].sort();
-          return { span, message: `${names.join(" and ")} ${names.length === 1 ? "is" : "are"} pushed as an image here (${site})` };
+          return { span, message: `${names.join(" and ")} ${names.length === 1 ? "is" : "are"} pushed as an image here (${describeSite(build.visit)})` };
         }),
         hidden: [col.write.item.segment.span],
         fix: cacheRefFix(col.write, [...col.refs.values()], col.reads),
