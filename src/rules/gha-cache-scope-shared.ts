@@ -33,6 +33,8 @@ interface Writer {
   guards: string[];
   /** What the build makes (`signature`): matrix legs that build the same thing write the same cache. */
   signature: string;
+  /** One evaluation of the cache line: the site (its calls and matrix leg) in one run. */
+  evaluation: string;
 }
 
 function scopeOf(c: CacheItem): Template {
@@ -46,19 +48,22 @@ function writersOf(project: Project, builds: BuildInvocation[]): Writer[] {
       .map((cache): Writer => {
         const scope = scopeOf(cache);
         const siteWithoutLeg = writerSite(build, cache.item, false);
+        const site = writerSite(build, cache.item);
+        const run = runKey(build.visit);
         return {
           build,
           cache,
           scope,
           scopeKey: templateKey(scope),
-          site: writerSite(build, cache.item),
+          site,
           siteWithoutLeg,
-          run: runKey(build.visit),
+          run,
           line: spanKey(cache.item.span),
           source: buildSource(build),
           target: buildTarget(build),
           guards: stepGuard({ build, siteWithoutLeg }),
           signature: JSON.stringify(signature(project, build)),
+          evaluation: `${site}|${run}`,
         };
       }),
   );
@@ -150,14 +155,10 @@ interface Shared {
   condKeys: Set<string>;
   /** `if:` conditions of the colliding steps. */
   guards: Set<string>;
-  /** The writer's evaluations (`evaluationKey`) in which it has a partner that overwrites it on every run. */
+  /** The writer's evaluations (`Writer.evaluation`) in which it has a partner that overwrites it on every run. */
   definiteIn: Set<string>;
 }
 
-/** One evaluation of a cache line: the site (its calls and matrix leg) in one run. */
-function evaluationKey(w: Writer): string {
-  return `${w.site}|${w.run}`;
-}
 
 function scopeText(w: Writer): string {
   return w.cache.entry.attrs.scope ? `scope ${renderTemplate(w.scope)}` : `the default scope ${DEFAULT_SCOPE} (no scope= is set)`;
@@ -274,7 +275,7 @@ export default defineRule({
     /** Per cache line, the evaluations that run it and their event cases. */
     const evaluations = new Map<string, Map<string, EventCase>>();
     for (const w of writers) {
-      evaluations.set(w.line, (evaluations.get(w.line) ?? new Map()).set(evaluationKey(w), w.build.visit.event));
+      evaluations.set(w.line, (evaluations.get(w.line) ?? new Map()).set(w.evaluation, w.build.visit.event));
       const index = byScope.get(w.scopeKey) ?? new ScopeIndex();
       byScope.set(w.scopeKey, index);
       index.add(w);
@@ -289,10 +290,11 @@ export default defineRule({
         if (!f) {
           f = findings.get(a.line) ?? { writer: a, partners: new Map(), condSets: [], condKeys: new Set(), guards: new Set(), definiteIn: new Set() };
           findings.set(a.line, f);
+          for (const g of a.guards) f.guards.add(g);
         }
         const prev = f.partners.get(b.site);
         if (!prev || (prev.overlap === "possible" && o === "definite")) f.partners.set(b.site, { writer: b, overlap: o });
-        if (o === "definite") f.definiteIn.add(evaluationKey(a));
+        if (o === "definite") f.definiteIn.add(a.evaluation);
         // Workflows that meet only when both are dispatched by hand: say so, like a branch condition.
         const ca = dispatchedByHand(a, b) ? [...a.cache.item.conds, "both workflows are dispatched by hand on the same branch"] : a.cache.item.conds;
         const cb = b.cache.item.conds;
@@ -301,7 +303,6 @@ export default defineRule({
           f.condKeys.add(condKey);
           f.condSets.push([...ca, ...cb]);
         }
-        for (const g of a.guards) f.guards.add(g);
         for (const g of b.guards) f.guards.add(g);
       }
     }
