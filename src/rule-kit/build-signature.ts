@@ -15,7 +15,8 @@ export interface Signature {
   target?: string;
   bake?: string;
   platforms?: string;
-  args: string;
+  /** Undefined for a push of an image built elsewhere (`docker push`, `imagetools create`): it has none to compare. */
+  args?: string;
   /** The build arguments one by one, sorted (`args` joins them). */
   argItems: string[];
 }
@@ -46,8 +47,9 @@ export function signature(project: Project, build: BuildInvocation): Signature {
   const writtenFile = rendered(build.file);
   const file = writtenFile !== undefined ? normPath(writtenFile) : context !== undefined ? normPath(`${context}/Dockerfile`) : undefined;
   const target = rendered(build.target) ?? (context !== undefined ? "" : undefined);
+  const builds = buildsImage(build);
   let platforms: string | undefined = [...new Set(build.platforms.map((p) => renderTemplate(p.value).trim()))].sort().join(",");
-  if (!buildsImage(build)) platforms = undefined;
+  if (!builds) platforms = undefined;
   else if (platforms === "") {
     const labels = runnerLabels(project, build.visit);
     const values = labels.map((l) => (l.values?.length === 1 ? l.values[0] : undefined));
@@ -60,7 +62,7 @@ export function signature(project: Project, build: BuildInvocation): Signature {
         .map((i) => renderTemplate(i.value))
         .sort()
     : [];
-  return { context, file, target, bake: build.bakeTarget, platforms, args: argItems.join(" "), argItems };
+  return { context, file, target, bake: build.bakeTarget, platforms, args: builds ? argItems.join(" ") : undefined, argItems };
 }
 
 /** The build arguments only one of two builds passes, each side joined ('' when a side has none of its own). */
