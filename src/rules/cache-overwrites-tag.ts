@@ -2,6 +2,8 @@ import type { BuildInvocation, CacheItem } from "../builds/invocation.js";
 import type { Item } from "../builds/items.js";
 import { compareRefs, formatRef, parseImageRefTemplate, type TemplateRef } from "../docker/image-ref.js";
 import { registryCacheRef } from "../docker/cache-spec.js";
+import { csvFields } from "../docker/csv.js";
+import { renderTemplate } from "../workflow/expr/value.js";
 import { RefIndex } from "../docker/ref-index.js";
 import type { RelatedLocation } from "../report/finding.js";
 import type { Span } from "../workflow/span.js";
@@ -43,6 +45,11 @@ interface Collision {
   definite: boolean;
   /** True when one evaluated cache-to line produced several registry exports (newline-joined tags). */
   multiLine: boolean;
+  /**
+   * The newline trap with attributes after the tags (`ref=${{ steps.meta.outputs.tags }},mode=max`): the last
+   * line is a pushed tag followed by the attributes, which buildx rejects, so the build fails (one example).
+   */
+  rejected?: { line: string; error: string };
 }
 
 /** Key of "this ref in this alternative of this line", to tell which refs every alternative yields. */
@@ -57,9 +64,35 @@ function coverage<T extends { item: Item }>(entries: T[], refOf: (e: T) => strin
   return out;
 }
 
+function listOf(items: string[]): string {
+  return items.length === 1 ? items[0] : `${items.slice(0, -1).join(", ")} and ${items[items.length - 1]}`;
+}
+
 function common(sets: string[][]): string[] {
   if (sets.length === 0) return [];
   return sets[0].filter((c) => sets.every((s) => s.includes(c)));
+}
+
+/** The build's `cache-from` lines that read `ref` (the fix moves them too). */
+function readsOf(b: BuildInvocation, ref: TemplateRef): CacheItem[] {
+  return b.cacheFrom.filter((r) => {
+    const read = registryCacheRef(r.entry);
+    const parsed = read && parseImageRefTemplate(read);
+    return parsed !== undefined && compareRefs(parsed, ref) === "definite";
+  });
+}
+
+/**
+ * The tag `b` pushes that a rejected cache-to line starts with: newline-joined tags put into a line with attributes
+ * after them (`ref=${{ steps.meta.outputs.tags }},mode=max`) leave the last tag as a bare field next to the
+ * attributes, and buildx rejects the line ("invalid value <tag>").
+ */
+function trappedTag(c: CacheItem, b: BuildInvocation, index: RefIndex<Push>): Push | undefined {
+  if (!c.item.derived || !c.entry.error?.startsWith("invalid value ")) return undefined;
+  const first = csvFields(c.entry.raw).fields[0];
+  const ref = first && parseImageRefTemplate(first);
+  if (!ref) return undefined;
+  return index.sameString(ref).find((p) => p.build === b && compareRefs(ref, p.ref) === "definite");
 }
 
 export default defineRule({
@@ -93,14 +126,56 @@ export default defineRule({
     // (an alternative that exports no registry cache, such as `type=gha` or '', is not an export).
     const exports = new Map<string, Set<string>>();
     const always = new Set<string>();
+    /** Evaluations in which the line fails the build (the newline trap with attributes after the tags). */
+    const fails = new Set<string>();
     const evaluation = (b: BuildInvocation, c: CacheItem) => `${writerSite(b, c.item)}|${runKey(b.visit)}|${c.item.alt}`;
+    const newCollision = (c: CacheItem, reads: CacheItem[]): Collision => ({
+      write: c,
+      reads,
+      refs: new Map(),
+      cacheRefs: new Set(),
+      related: new Map(),
+      condSets: [],
+      definite: false,
+      multiLine: false,
+    });
     for (const b of ctx.builds) {
+      const altKey = (item: Item) => `${spanKey(item.segment.span)}|${item.alt}`;
+      // A line buildx rejects fails the build: nothing of that evaluation of the line is exported.
+      const rejected = new Map<string, CacheItem>();
+      for (const c of b.cacheTo) if (c.entry.error && !rejected.has(altKey(c.item))) rejected.set(altKey(c.item), c);
+      for (const c of rejected.values()) {
+        const pushed = trappedTag(c, b, index);
+        if (!pushed) continue;
+        const key = spanKey(c.item.span);
+        exports.set(key, (exports.get(key) ?? new Set()).add(evaluation(b, c)));
+        fails.add(`${key}|${evaluation(b, c)}`);
+        const col = collisions.get(key) ?? newCollision(c, readsOf(b, pushed.ref));
+        collisions.set(key, col);
+        col.rejected ??= { line: renderTemplate(c.entry.raw), error: c.entry.error as string };
+        col.multiLine = true;
+        // The other lines of that evaluation name the build's other tags: the line names them all.
+        const named = [pushed];
+        for (const other of b.cacheTo) {
+          if (other === c || altKey(other.item) !== altKey(c.item)) continue;
+          const ref = registryCacheRef(other.entry);
+          const parsed = ref && parseImageRefTemplate(ref);
+          const p = parsed && index.sameString(parsed).find((q) => q.build === b && compareRefs(parsed, q.ref) === "definite");
+          if (p) named.push(p);
+        }
+        for (const p of named) {
+          col.refs.set(formatRef(p.ref), p.ref);
+          const site = col.related.get(spanKey(p.item.span)) ?? { span: p.item.span, refs: new Set(), build: p.build };
+          col.related.set(spanKey(p.item.span), site.refs.add(formatRef(p.ref)) && site);
+        }
+        col.condSets.push([...c.item.conds]);
+      }
       const writes = b.cacheTo.flatMap((c) => {
+        if (rejected.has(altKey(c.item))) return [];
         const refTemplate = registryCacheRef(c.entry);
         const ref = refTemplate && parseImageRefTemplate(refTemplate);
         return ref ? [{ c, ref }] : [];
       });
-      const altKey = (item: Item) => `${spanKey(item.segment.span)}|${item.alt}`;
       const perAlt = new Map<string, number>();
       for (const { c } of writes) perAlt.set(altKey(c.item), (perAlt.get(altKey(c.item)) ?? 0) + 1);
       for (const { c, ref } of writes) {
@@ -113,46 +188,46 @@ export default defineRule({
           // unrelated variable holding the image name) is chance, not a finding.
           if (compareRefs(ref, p.ref) !== "definite") continue;
           if (onRunnerRegistry(ref) && runnerKey(b.visit) !== p.runner) continue;
-          const col: Collision = collisions.get(key) ?? {
-            write: c,
-            reads: b.cacheFrom.filter((r) => {
-              const read = registryCacheRef(r.entry);
-              const parsed = read && parseImageRefTemplate(read);
-              return parsed !== undefined && compareRefs(parsed, ref) === "definite";
-            }),
-            refs: new Map(),
-            cacheRefs: new Set(),
-            related: new Map(),
-            condSets: [],
-            definite: false,
-            multiLine: false,
-          };
+          const col: Collision = collisions.get(key) ?? newCollision(c, readsOf(b, ref));
           collisions.set(key, col);
+          if (col.cacheRefs.size === 0 && col.write.entry.error) {
+            // The line was first seen failing; an evaluation that exports is the better example of it.
+            col.write = c;
+            col.reads = readsOf(b, ref);
+          }
           col.refs.set(formatRef(p.ref), p.ref);
           col.cacheRefs.add(formatRef(ref));
           const site = col.related.get(spanKey(p.item.span)) ?? { span: p.item.span, refs: new Set(), build: p.build };
           col.related.set(spanKey(p.item.span), site.refs.add(formatRef(p.ref)) && site);
           col.condSets.push([...c.item.conds, ...p.item.conds]);
           col.multiLine ||= c.item.derived && (perAlt.get(altKey(c.item)) ?? 0) > 1;
-          if (p.always) always.add(`${key}|${evaluation(b, c)}`);
+          // The build's own tags come from the same evaluation as its cache line: a tag pushed under the
+          // export's conditions (metadata-action's semver tags on a semver release) is pushed whenever it exports.
+          const pushedWithIt = p.build === b && b.push === true && p.item.conds.every((x) => c.item.conds.includes(x));
+          if (p.always || pushedWithIt) always.add(`${key}|${evaluation(b, c)}`);
         }
       }
     }
     for (const [key, col] of collisions) {
       const evaluations = [...(exports.get(key) ?? [])];
-      col.definite = evaluations.length > 0 && evaluations.every((e) => always.has(`${key}|${e}`));
+      // An evaluation that fails the build is as sure a failure as one that overwrites a tag pushed every time.
+      col.definite = evaluations.length > 0 && evaluations.every((e) => always.has(`${key}|${e}`) || fails.has(`${key}|${e}`));
       const refs = [...col.refs.keys()].sort();
       const written = [...col.cacheRefs].sort();
-      const list = written.length === 1 ? written[0] : `${written.slice(0, -1).join(", ")} and ${written[written.length - 1]}`;
-      const parts = [
-        `cache-to exports the BuildKit registry cache to ${list}, ${written.length === 1 ? "a tag that is" : "tags that are"} also pushed as an image.`,
-      ];
-      if (col.multiLine) {
+      const parts = written.length
+        ? [`cache-to exports the BuildKit registry cache to ${listOf(written)}, ${written.length === 1 ? "a tag that is" : "tags that are"} also pushed as an image.`]
+        : [`cache-to names ${listOf(refs)}, ${refs.length === 1 ? "a tag" : "tags"} the build also pushes, as its registry cache.`];
+      if (col.rejected) {
+        parts.push(
+          `The tags are joined with newlines and build-push-action splits cache-to on newlines, so the last line reads "${col.rejected.line}" and buildx rejects it (${col.rejected.error}): the build fails whenever there is more than one tag.`,
+        );
+        if (written.length) parts.push("With a single tag the line is a valid export onto that tag.");
+      } else if (col.multiLine) {
         parts.push(
           "The tags are joined with newlines and build-push-action splits cache-to on newlines, so every line becomes its own registry cache export: every published tag is overwritten, not only the first.",
         );
       }
-      parts.push(IMPACT);
+      if (written.length) parts.push(IMPACT);
       const conds = col.definite ? [] : common(col.condSets);
       if (conds.length) parts.push(`This happens when ${conds.join(" and ")}.`);
       const primary: Span = col.write.item.span;

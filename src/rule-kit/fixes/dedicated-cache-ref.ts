@@ -5,6 +5,7 @@ import { renderTemplate } from "../../workflow/expr/value.js";
 import type { Edit, Fix } from "../../report/finding.js";
 import type { Segment } from "../../workflow/yaml.js";
 import { CACHE_TAG, dedicatedCacheRef } from "../../docker/cache-spec.js";
+import { spanKey } from "../util.js";
 
 /** Quotes a string as an Actions expression literal. */
 function quote(s: string): string {
@@ -40,6 +41,10 @@ function rewriteFormatCall(line: string, newRef: string): string | undefined {
         const start = open + 3 + t.range.start.column;
         const end = open + 3 + tokens[j].range.end.column;
         const entry = pattern.replace("ref={0}", `ref=${newRef}`).replace(/\{\{/g, "{").replace(/\}\}/g, "}");
+        // A line that is only the format call becomes the literal entry itself, not an expression of a literal.
+        if (line.slice(0, open).trim() === "" && line.slice(open + 3, start).trim() === "" && line.slice(end, close).trim() === "" && line.slice(close + 2).trim() === "") {
+          return `${line.slice(0, open)}${entry}${line.slice(close + 2)}`;
+        }
         return `${line.slice(0, start)}${quote(entry)}${line.slice(end)}`;
       }
     }
@@ -47,10 +52,25 @@ function rewriteFormatCall(line: string, newRef: string): string | undefined {
   return undefined;
 }
 
+/**
+ * In `type=registry,ref=${{ steps.meta.outputs.tags }},mode=max`, where one expression is the whole ref, puts the
+ * dedicated ref in place of the expression; undefined for any other shape.
+ */
+function replaceRefExpression(line: string, newRef: string): string | undefined {
+  const m = /^(.*\bref=)\$\{\{[^}]*\}\}(\s*(?:,.*)?)$/.exec(line);
+  if (!m || line.indexOf("${{") !== line.lastIndexOf("${{") || m[1].includes("${{")) return undefined;
+  return `${m[1]}${newRef}${m[2]}`;
+}
+
 /** The whole-line edit that points a registry cache line at the dedicated ref; undefined when the line is not plain. */
 function lineEdit(c: CacheItem, image: TemplateRef): Edit | undefined {
   const segment: Segment = c.item.segment;
-  if (!segment.exact || c.item.derived || renderTemplate(c.entry.raw).trim() !== segment.text.trim()) return undefined;
+  if (!segment.exact) return undefined;
+  if (c.item.derived) {
+    const text = replaceRefExpression(segment.text, formatRef(withTag(image, CACHE_TAG)));
+    return text === undefined ? undefined : { span: segment.span, text };
+  }
+  if (renderTemplate(c.entry.raw).trim() !== segment.text.trim()) return undefined;
   const text = dedicatedCacheRef(c.entry, image);
   return text === undefined || text === segment.text ? undefined : { span: segment.span, text };
 }
@@ -69,12 +89,13 @@ export function cacheRefFix(write: CacheItem, collidingRefs: TemplateRef[], read
   const text = wholeLine
     ? dedicatedCacheRef(write.entry, collidingRefs[0])
     : write.item.derived && dedicated.literal
-      ? rewriteFormatCall(segment.text, newRef)
+      ? (rewriteFormatCall(segment.text, newRef) ?? replaceRefExpression(segment.text, newRef))
       : undefined;
   if (text === undefined || text === segment.text) return { title, edits: [], safe: false };
   const readEdits = reads.map((r) => lineEdit(r, collidingRefs[0]));
   // A read that cannot be rewritten too would lose the cache: then no edit is offered, only the words.
   if (readEdits.some((e) => e === undefined)) return { title: `${title}; point cache-from at the same ref`, edits: [], safe: false };
-  const edits = [{ span: segment.span, text }, ...(readEdits as Edit[])];
+  // The lines of one newline-joined read are one edit.
+  const edits = [{ span: segment.span, text }, ...(readEdits as Edit[])].filter((e, i, all) => all.findIndex((o) => spanKey(o.span) === spanKey(e.span)) === i);
   return { title: reads.length ? `${title}, and read it back from there in cache-from` : title, edits, safe: true };
 }
