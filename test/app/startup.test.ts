@@ -1,4 +1,4 @@
-import { describe, expect, it } from "@jest/globals";
+import { afterAll, describe, expect, it } from "@jest/globals";
 import { generateKeyPairSync } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,7 +13,9 @@ const pem = generateKeyPairSync("rsa", {
   privateKeyEncoding: { type: "pkcs1", format: "pem" },
 }).privateKey;
 const oneLine = pem.trimEnd().replaceAll("\n", "\\n");
-const cwd = tmpdir();
+/** An empty working directory of the tests' own: a `.pem` file elsewhere in the temporary directory is no key of theirs. */
+const cwd = mkdtempSync(join(tmpdir(), "tagguard-startup-"));
+afterAll(() => rmSync(cwd, { recursive: true, force: true }));
 
 const production = { NODE_ENV: "production", APP_ID: "123", PRIVATE_KEY: pem, WEBHOOK_SECRET: "s3cret" };
 
@@ -33,6 +35,17 @@ describe("private key shapes", () => {
     ["surrounded by blank space", `\n  ${pem}\n`],
   ])("%s", (_name, value) => {
     expect(keyOf(value)).toBe(pem.trim());
+  });
+
+  it("does not take a .pem file it finds in the working directory when neither variable names a key", () => {
+    const dir = mkdtempSync(join(tmpdir(), "tagguard-stray-"));
+    try {
+      writeFileSync(join(dir, "other-app.pem"), pem);
+      expect(resolvePrivateKey({}, dir)).toEqual({ ok: false, problem: "no private key: set PRIVATE_KEY or PRIVATE_KEY_PATH" });
+      expect(resolvePrivateKey({ PRIVATE_KEY: "  ", PRIVATE_KEY_PATH: "" }, dir)).toEqual({ ok: false, problem: "no private key: set PRIVATE_KEY or PRIVATE_KEY_PATH" });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("reads PRIVATE_KEY_PATH relative to the working directory", () => {

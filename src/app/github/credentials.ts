@@ -20,11 +20,14 @@ function unquoted(value: string): string {
 /**
  * The App's private key as PEM, from `PRIVATE_KEY` (PEM with newlines, one line with literal `\n`,
  * wrapped in quotes, or base64 of the PEM) or else the file `PRIVATE_KEY_PATH` names (relative to
- * `cwd`). `@probot/get-private-key` does the decoding Probot itself does; tagguard only strips the
+ * `cwd`); never a `.pem` file found in `cwd` without being named. `@probot/get-private-key` does the decoding Probot itself does; tagguard only strips the
  * quotes it keeps, and then checks that the result is a private key Node can sign with.
  */
 export function resolvePrivateKey(env: Readonly<Record<string, string | undefined>>, cwd: string): KeyResult {
   const raw = env.PRIVATE_KEY?.trim() ? env.PRIVATE_KEY : undefined;
+  // Without either variable, get-private-key would take any .pem file in the working directory, perhaps another
+  // App's key; tagguard asks for the key by name instead.
+  if (raw === undefined && !env.PRIVATE_KEY_PATH?.trim()) return { ok: false, problem: "no private key: set PRIVATE_KEY or PRIVATE_KEY_PATH" };
   const source = raw === undefined ? "PRIVATE_KEY_PATH" : "PRIVATE_KEY";
   let pem: string | null;
   try {
