@@ -1,7 +1,7 @@
 import type { BuildInvocation, CacheItem } from "../builds/invocation.js";
 import type { Item } from "../builds/items.js";
-import { compareRefs, formatRef, parseImageRefTemplate, type TemplateRef } from "../docker/image-ref.js";
-import { registryCacheRef } from "../docker/cache-spec.js";
+import { compareRefs, formatRef, parseImageRefTemplate, type TemplateRef, withTag } from "../docker/image-ref.js";
+import { CACHE_TAG, registryCacheRef } from "../docker/cache-spec.js";
 import { csvFields } from "../docker/csv.js";
 import { renderTemplate } from "../workflow/expr/value.js";
 import { RefIndex } from "../docker/ref-index.js";
@@ -128,6 +128,11 @@ export default defineRule({
     const always = new Set<string>();
     /** Evaluations in which the line fails the build (the newline trap with attributes after the tags). */
     const fails = new Set<string>();
+    /**
+     * Per line, the dedicated ref of every registry export in every evaluation (every caller, leg and event): one
+     * ref means the line's expression may be replaced by it; several (a matrix of images) mean it may not.
+     */
+    const dedicatedRefs = new Map<string, Set<string>>();
     const evaluation = (b: BuildInvocation, c: CacheItem) => `${writerSite(b, c.item)}|${runKey(b.visit)}|${c.item.alt}`;
     const newCollision = (c: CacheItem, reads: CacheItem[]): Collision => ({
       write: c,
@@ -153,6 +158,7 @@ export default defineRule({
         const col = collisions.get(key) ?? newCollision(c, readsOf(b, pushed.ref));
         collisions.set(key, col);
         col.rejected ??= { line: renderTemplate(c.entry.raw), error: c.entry.error as string };
+        dedicatedRefs.set(key, (dedicatedRefs.get(key) ?? new Set()).add(formatRef(withTag(pushed.ref, CACHE_TAG))));
         col.multiLine = true;
         // The other lines of that evaluation name the build's other tags: the line names them all.
         const named = [pushed];
@@ -180,6 +186,7 @@ export default defineRule({
       for (const { c } of writes) perAlt.set(altKey(c.item), (perAlt.get(altKey(c.item)) ?? 0) + 1);
       for (const { c, ref } of writes) {
         const key = spanKey(c.item.span);
+        dedicatedRefs.set(key, (dedicatedRefs.get(key) ?? new Set()).add(formatRef(withTag(ref, CACHE_TAG))));
         exports.set(key, (exports.get(key) ?? new Set()).add(evaluation(b, c)));
         for (const p of index.sameString(ref)) {
           comparisons.pairs++;
@@ -241,7 +248,7 @@ export default defineRule({
           return { span, message: `${names.join(" and ")} ${names.length === 1 ? "is" : "are"} pushed as an image here (${describeSite(build.visit)})` };
         }),
         hidden: [col.write.item.segment.span],
-        fix: cacheRefFix(col.write, [...col.refs.values()], col.reads),
+        fix: cacheRefFix(col.write, [...col.refs.values()], col.reads, { inPlace: dedicatedRefs.get(key)?.size === 1 }),
         refs: refs.map((r) => col.refs.get(r) as TemplateRef),
       });
     }

@@ -21,7 +21,7 @@ const logged = (msg: string) => (l: Record<string, unknown>) => l.msg === msg;
 /** Every server started, stopped after the tests whatever happened to them. */
 const started: ProbotProcess[] = [];
 
-async function start(o: { database: string; cwd?: string; env?: Record<string, string> }): Promise<ProbotProcess> {
+async function start(o: { database: string; cwd?: string; env?: Record<string, string>; checked?: boolean }): Promise<ProbotProcess> {
   const server = await ProbotProcess.start({ githubPort: proxy.port, webhookSecret: SECRET, ...o, env: { TAGGUARD_GITHUB_BACKOFF_MS: "10", ...o.env } });
   started.push(server);
   return server;
@@ -61,10 +61,20 @@ describe("a server that is stopped", () => {
         expect(await second.kill("SIGTERM")).toBe(0);
       }
       expect(reviewsOn(1)).toEqual([REVIEW]);
+      // A clean shutdown logs no error: the store is closed before its embedded server stops.
+      expect(second.logLines().filter((l) => Number(l.level) >= 50)).toEqual([]);
     } finally {
       rmSync(cwd, { recursive: true, force: true });
     }
   }, 60_000);
+
+  it("started as `npm start` does, with nothing to do, stops on SIGTERM with exit 0 and logs no error", async () => {
+    const server = await start({ database: "embedded", checked: true });
+    expect((await server.get("/ready")).status).toBe(200);
+    expect(await server.kill("SIGTERM")).toBe(0);
+    expect(server.logLines().filter((l) => Number(l.level) >= 50)).toEqual([]);
+    expect(server.output).toContain("tagguard: running jobs finished");
+  }, 30_000);
 
   // Probot's throttling spaces the reviews (3 s apart): three take about 10 s.
   it("on SIGTERM with jobs queued, releases the running one at its shutdown timeout, and loses none: all run after the restart", async () => {

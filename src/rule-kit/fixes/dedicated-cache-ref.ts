@@ -12,6 +12,9 @@ function quote(s: string): string {
   return `'${s.replace(/'/g, "''")}'`;
 }
 
+/** metadata-action's tags as a later step reads them: its `tags` or `json` output, or the variables it exports. */
+const METADATA_TAGS = /\bsteps\.[\w-]+\.outputs\.(?:tags|json)\b|\benv\.DOCKER_METADATA_OUTPUT_(?:TAGS|JSON)\b/;
+
 /**
  * In `${{ … format('type=registry,ref={0}…', tags) … }}`, replaces the format call with a literal
  * cache entry that keeps the format string's other attributes and names the dedicated ref.
@@ -33,7 +36,7 @@ function rewriteFormatCall(line: string, newRef: string): string | undefined {
     if (t.type !== TokenType.IDENTIFIER || t.lexeme.toLowerCase() !== "format") continue;
     if (tokens[i + 1].type !== TokenType.LEFT_PAREN || fmt.type !== TokenType.STRING) continue;
     const pattern = String(fmt.value);
-    if (!/ref=\{0\}/.test(pattern)) continue;
+    if (!/ref=\{0\}/.test(pattern) || !METADATA_TAGS.test(inner)) continue;
     let depth = 0;
     for (let j = i + 1; j < tokens.length; j++) {
       if (tokens[j].type === TokenType.LEFT_PAREN) depth++;
@@ -57,16 +60,17 @@ function rewriteFormatCall(line: string, newRef: string): string | undefined {
  * dedicated ref in place of the expression; undefined for any other shape.
  */
 function replaceRefExpression(line: string, newRef: string): string | undefined {
-  const m = /^(.*\bref=)\$\{\{[^}]*\}\}(\s*(?:,.*)?)$/.exec(line);
-  if (!m || line.indexOf("${{") !== line.lastIndexOf("${{") || m[1].includes("${{")) return undefined;
-  return `${m[1]}${newRef}${m[2]}`;
+  const m = /^(.*\bref=)\$\{\{([^}]*)\}\}(\s*(?:,.*)?)$/.exec(line);
+  if (!m || line.indexOf("${{") !== line.lastIndexOf("${{") || m[1].includes("${{") || !METADATA_TAGS.test(m[2])) return undefined;
+  return `${m[1]}${newRef}${m[3]}`;
 }
 
 /** The whole-line edit that points a registry cache line at the dedicated ref; undefined when the line is not plain. */
-function lineEdit(c: CacheItem, image: TemplateRef): Edit | undefined {
+function lineEdit(c: CacheItem, image: TemplateRef, inPlace: boolean): Edit | undefined {
   const segment: Segment = c.item.segment;
   if (!segment.exact) return undefined;
   if (c.item.derived) {
+    if (!inPlace) return undefined;
     const text = replaceRefExpression(segment.text, formatRef(withTag(image, CACHE_TAG)));
     return text === undefined ? undefined : { span: segment.span, text };
   }
@@ -77,9 +81,12 @@ function lineEdit(c: CacheItem, image: TemplateRef): Edit | undefined {
 
 /**
  * The fix for a cache export onto a pushed tag: export to `<image>:buildcache` instead, and point the build's
- * `cache-from` lines that read the old ref at the new one, so the build keeps its cache (`reads`).
+ * `cache-from` lines that read the old ref at the new one, so the build keeps its cache (`reads`). An expression
+ * that computes the ref is replaced by the literal ref only with `inPlace`: when every evaluation of the line
+ * collides in one repository (not a composite action or reusable workflow its callers pass images to, nor a
+ * matrix of images).
  */
-export function cacheRefFix(write: CacheItem, collidingRefs: TemplateRef[], reads: CacheItem[] = []): Fix {
+export function cacheRefFix(write: CacheItem, collidingRefs: TemplateRef[], reads: CacheItem[] = [], options: { inPlace?: boolean } = {}): Fix {
   const dedicated = withTag(collidingRefs[0], CACHE_TAG);
   const newRef = formatRef(dedicated);
   const title = `export the cache to a dedicated ref such as ${newRef} (or a separate repository like ${formatRef(withTag(collidingRefs[0], CACHE_TAG, "-cache"))}), keeping its other attributes`;
@@ -88,11 +95,11 @@ export function cacheRefFix(write: CacheItem, collidingRefs: TemplateRef[], read
   const wholeLine = renderTemplate(write.entry.raw).trim() === segment.text.trim();
   const text = wholeLine
     ? dedicatedCacheRef(write.entry, collidingRefs[0])
-    : write.item.derived && dedicated.literal
+    : write.item.derived && dedicated.literal && options.inPlace
       ? (rewriteFormatCall(segment.text, newRef) ?? replaceRefExpression(segment.text, newRef))
       : undefined;
   if (text === undefined || text === segment.text) return { title, edits: [], safe: false };
-  const readEdits = reads.map((r) => lineEdit(r, collidingRefs[0]));
+  const readEdits = reads.map((r) => lineEdit(r, collidingRefs[0], options.inPlace === true));
   // A read that cannot be rewritten too would lose the cache: then no edit is offered, only the words.
   if (readEdits.some((e) => e === undefined)) return { title: `${title}; point cache-from at the same ref`, edits: [], safe: false };
   // The lines of one newline-joined read are one edit.
