@@ -55,12 +55,20 @@ export interface StoreOptions {
 }
 
 export class Store {
+  /** The pool's connections until each has closed (`pool.end()` resolves before their sockets do). */
+  private readonly open = new Map<pg.PoolClient, Promise<void>>();
+
   private constructor(
     readonly pool: pg.Pool,
     /** Where the database is, without the password (for logs and `/ready`). */
     readonly description: string,
     private readonly stopServer: (() => Promise<void>) | undefined,
-  ) {}
+  ) {
+    pool.on("connect", (client) => {
+      this.open.set(client, new Promise((resolve) => client.once("end", () => resolve())));
+      client.once("end", () => this.open.delete(client));
+    });
+  }
 
   /** `DATABASE_URL`, or the embedded server under `TAGGUARD_DATA_DIR` (default `./.tagguard`); migrated. */
   static async open(env: Env, options: StoreOptions = {}): Promise<Store> {
@@ -117,6 +125,8 @@ export class Store {
 
   async close(): Promise<void> {
     await this.pool.end();
+    // Stopping the embedded server while a connection is still closing would end it with an error.
+    await Promise.all(this.open.values());
     await this.stopServer?.();
   }
 }
