@@ -54,7 +54,10 @@ const RUN_WIDE = new Set(["github", "vars", "secrets"]);
 function holeScope(frame: Frame, path: string[]): string | undefined {
   const origin = frame.origin;
   const [ctx, name] = path;
-  if (!origin || RUN_WIDE.has(ctx)) return undefined;
+  if (!origin) return undefined;
+  // A dispatch's inputs belong to its run: no other workflow's run is triggered by the same dispatch.
+  if (ctx === "github" && name === "event" && path[2] === "inputs") return origin.run;
+  if (RUN_WIDE.has(ctx)) return undefined;
   switch (ctx) {
     case "steps":
       return origin.stepScopes.get(name) ?? `${origin.job ?? origin.instance}|${origin.calls}|steps.${name}`;
