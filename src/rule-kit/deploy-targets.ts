@@ -2,10 +2,10 @@ import type { BuildInvocation } from "../builds/invocation.js";
 import { isAction } from "../builds/extract.js";
 import { subSpan } from "../builds/items.js";
 import type { Config, DeployTarget } from "../config/types.js";
-import { compareRefs, parseImageRefTemplate, type RefMatch, withTag } from "../docker/image-ref.js";
+import { compareRefs, parseImageRefTemplate, type RefMatch, type TemplateRef, withTag } from "../docker/image-ref.js";
 import type { StepVisit } from "../engine/walk.js";
 import { toTemplate } from "../workflow/expr/coerce.js";
-import { isLit, splitTemplate, type Template, templateLiteral, trimTemplate } from "../workflow/expr/value.js";
+import { isLit, sameHole, splitTemplate, type Template, templateLiteral, trimTemplate } from "../workflow/expr/value.js";
 import type { Span } from "../workflow/span.js";
 import type { ScalarValue, Segment } from "../workflow/yaml.js";
 import { type Arch, siteKey } from "./steps.js";
@@ -402,21 +402,36 @@ function best(verdicts: RefMatch[]): RefMatch {
   return verdicts.includes("possible") ? "possible" : "never";
 }
 
+/** Whether the two templates share an unknown: the same source read in the same evaluation (`sameHole`). */
+function sharesUnknown(a: Template, b: Template): boolean {
+  const holes = (t: Template) => t.flatMap((p) => (isLit(p) ? [] : [p.hole]));
+  const theirs = holes(b);
+  return holes(a).some((h) => theirs.some((o) => sameHole(h, o)));
+}
+
 /**
  * Does the site deploy an image the build pushes? `definite` when a deployed ref is one of the build's tags,
  * `never` when every deployed ref provably differs from every tag, `possible` otherwise (unknown image,
- * untagged build, a digest reference to the same repository).
+ * image configured elsewhere, untagged build, a digest reference to the same repository). A reference that could
+ * equal a tag only by chance, through unknowns from unrelated sources, never does (docs/confidence.md); nor is a
+ * tag deployed of a build that pushes by digest only.
  */
 export function deploysBuild(site: DeploySite, build: BuildInvocation): RefMatch {
   const tags = build.tags.flatMap((t) => parseImageRefTemplate(t.value) ?? []);
-  if (!site.images || tags.length === 0) return "possible";
+  // A deploy whose image is configured elsewhere (Terraform, a service's source configuration) may deploy any
+  // build of its run. An inspect always names its reference: one tagguard cannot evaluate (a shell value) is an
+  // unknown from an unrelated source.
+  if (!site.images) return site.builtin === "manifest-inspect" ? "never" : "possible";
+  if (tags.length === 0) return "possible";
+  const related = (m: RefMatch, image: Template, tag: TemplateRef): RefMatch => (m === "possible" && !sharesUnknown(image, tag.raw) ? "never" : m);
   return best(
     site.images.flatMap((image) => {
       const ref = parseImageRefTemplate(image);
-      if (!ref) return ["possible" as const];
+      if (!ref) return tags.map((tag) => related("possible", image, tag));
       return tags.map((tag) => {
-        if (!ref.digest) return compareRefs(ref, tag);
-        return compareRefs(withTag(ref, "latest"), withTag(tag, "latest")) === "never" ? "never" : "possible";
+        if (ref.digest) return related(compareRefs(withTag(ref, "latest"), withTag(tag, "latest")) === "never" ? "never" : "possible", image, tag);
+        if (build.byDigest) return "never";
+        return related(compareRefs(ref, tag), image, tag);
       });
     }),
   );
