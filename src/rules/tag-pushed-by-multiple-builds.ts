@@ -104,18 +104,48 @@ function legLabel(p: Push): string {
   return p.leg ? `leg ${p.leg}` : "";
 }
 
-/**
- * Definite when every evaluation that pushes at a colliding site (its event cases, per matrix leg) pushes a
- * colliding tag on every path: a build that pushes `latest` only on a tag push (metadata-action's default) and
- * pushes other tags on branch pushes has the collision only on some of its runs.
- */
-function definite(c: Collision, pushing: Map<string, Set<string>>): boolean {
-  if (!c.pushes.every((p) => p.always)) return false;
-  const covered = new Set(c.pushes.map((p) => `${p.site}@${p.leg}|${p.event}`));
-  return c.pushes.every((p) => [...(pushing.get(`${p.site}@${p.leg}`) ?? [])].every((event) => covered.has(`${p.site}@${p.leg}|${event}`)));
+/** Conditions on values of the run only (`inputs`, `vars`, `github`, `secrets`): every job and leg of the run sees them alike. */
+function runLevel(conds: string[]): boolean {
+  return conds.every((cond) => !/\b(?:matrix|steps|needs|env|job|runner|strategy)\./.test(cond));
 }
 
-function reportCollision(ctx: RuleContext, c: Collision, pushing: Map<string, Set<string>>): void {
+/** Whether `a`'s conditions are among `b`'s: whenever `b`'s hold, `a`'s do. */
+function within(a: string[], b: string[]): boolean {
+  return a.every((x) => b.includes(x));
+}
+
+/**
+ * A push that is sure to meet another: it is pushed on every path, or its build always pushes, its conditions are the run's (`inputs.tag ||
+ * vars.VERSION`), and another leg or build of the same run pushes the tag under those conditions or fewer, so
+ * whichever way the run goes, both push it.
+ */
+function sureCollision(p: Push, c: Collision): boolean {
+  if (p.always) return true;
+  if (p.build.push !== true || !runLevel(p.item.conds)) return false;
+  const run = (x: Push) => `${x.build.visit.workflow.file}|${x.event}`;
+  return c.pushes.some((q) => q.ref === p.ref && `${q.site}@${q.leg}` !== `${p.site}@${p.leg}` && run(q) === run(p) && q.build.push === true && within(q.item.conds, p.item.conds));
+}
+
+/** Per site and leg, per event case, the conditions of each tag the build pushes there. */
+type Pushing = Map<string, Map<string, string[][]>>;
+
+/**
+ * Definite when every colliding push is sure to meet its partner, and every evaluation that pushes at a colliding
+ * site (its event cases and, within one, the conditions of each tag it pushes, per matrix leg) pushes a colliding
+ * tag: a build that pushes `latest` only on a semver release (metadata-action's default) and other tags on a
+ * pre-release or a branch push has the collision only on some of its runs.
+ */
+function definite(c: Collision, pushing: Pushing): boolean {
+  if (!c.pushes.every((p) => sureCollision(p, c))) return false;
+  return c.pushes.every((p) =>
+    [...(pushing.get(`${p.site}@${p.leg}`) ?? [])].every(([event, tags]) => {
+      const colliding = c.pushes.filter((q) => q.site === p.site && q.leg === p.leg && q.event === event);
+      return tags.every((conds) => colliding.some((q) => within(q.item.conds, conds)));
+    }),
+  );
+}
+
+function reportCollision(ctx: RuleContext, c: Collision, pushing: Pushing): void {
   const primary = c.pushes[0];
   const refs = [...c.refs].sort();
   const sites = [...new Map(c.pushes.map((p) => [p.site, p])).values()];
@@ -194,15 +224,18 @@ export default defineRule({
     const perVisit = new Map<StepVisit, BuildInvocation[]>();
     for (const b of ctx.builds) perVisit.set(b.visit, [...(perVisit.get(b.visit) ?? []), b]);
     const byRef = new Map<string, Push[]>();
-    /** The event cases in which each site and leg pushes tags. */
-    const pushing = new Map<string, Set<string>>();
+    const pushing: Pushing = new Map();
     for (const build of ctx.builds) {
       if (build.push === false || build.byDigest === true) continue;
       const ordinal = (perVisit.get(build.visit) as BuildInvocation[]).indexOf(build);
       const own = `${build.visit.step.span.file}:${build.visit.step.span.start.offset}#${ordinal}|${build.bakeTarget ?? ""}`;
       const site = `${siteKey(build.visit)}#${ordinal}|${build.bakeTarget ?? ""}`;
       const at = `${site}@${build.visit.leg ?? ""}`;
-      if (build.tags.length > 0) pushing.set(at, (pushing.get(at) ?? new Set()).add(eventKey(build.visit)));
+      if (build.tags.length > 0) {
+        const events = pushing.get(at) ?? new Map<string, string[][]>();
+        pushing.set(at, events);
+        events.set(eventKey(build.visit), [...(events.get(eventKey(build.visit)) ?? []), ...build.tags.map((t) => t.conds)]);
+      }
       const sig = signature(ctx.project, build);
       for (const item of build.tags) {
         const ref = parseImageRefTemplate(item.value);
