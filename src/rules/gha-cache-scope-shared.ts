@@ -145,14 +145,11 @@ function push(map: Map<string, Positions>, key: string, i: number): void {
 
 interface Shared {
   writer: Writer;
-  partners: Map<string, { writer: Writer; overlap: Overlap }>;
   /**
-   * Branch conditions of the colliding pairs in the order found, a set repeated by another pair kept once (the
-   * conditions common to all and whether there are any are the same).
+   * Each partner with its overlap and the branch conditions of its pairs at that overlap, by key, in the order
+   * found: a possible pair (runs that meet only by hand) says nothing once a definite one (the same run) is found.
    */
-  condSets: string[][];
-  /** The pairs' conditions in `condSets`, as keys. */
-  condKeys: Set<string>;
+  partners: Map<string, { writer: Writer; overlap: Overlap; conds: Map<string, string[]> }>;
   /** `if:` conditions of the colliding steps. */
   guards: Set<string>;
   /** The writer's evaluations (`Writer.evaluation`) in which it has a partner that overwrites it on every run. */
@@ -254,8 +251,9 @@ function describe(f: Shared, evaluations: Map<string, EventCase>): { message: st
   parts.push("Builds sharing a scope have also been reported to serve stale COPY layers (unconfirmed upstream).");
   // Definite only when every evaluation that runs the line has a partner (a pull request's run writes its own cache).
   const lone = loneSentence(f, evaluations);
-  const definite = lone === undefined && partners.every((p) => p.overlap === "definite") && f.condSets.every((s) => s.length === 0) && f.guards.size === 0;
-  parts.push(...conditionSentences(f.condSets, f.guards));
+  const condSets = [...new Map(partners.flatMap((p) => [...p.conds])).values()];
+  const definite = lone === undefined && partners.every((p) => p.overlap === "definite") && condSets.every((s) => s.length === 0) && f.guards.size === 0;
+  parts.push(...conditionSentences(condSets, f.guards));
   if (lone && partners.some((p) => p.overlap === "definite")) parts.push(lone);
   const related = partnerLocations(g, (w) => `also exports to scope ${renderTemplate(w.scope)}`);
   return { message: parts.join(" "), related, definite };
@@ -288,20 +286,20 @@ export default defineRule({
         const o = overlap(a, b);
         if (!o) continue;
         if (!f) {
-          f = findings.get(a.line) ?? { writer: a, partners: new Map(), condSets: [], condKeys: new Set(), guards: new Set(), definiteIn: new Set() };
+          f = findings.get(a.line) ?? { writer: a, partners: new Map(), guards: new Set(), definiteIn: new Set() };
           findings.set(a.line, f);
           for (const g of a.guards) f.guards.add(g);
         }
         const prev = f.partners.get(b.site);
-        if (!prev || (prev.overlap === "possible" && o === "definite")) f.partners.set(b.site, { writer: b, overlap: o });
+        if (!prev || (prev.overlap === "possible" && o === "definite")) f.partners.set(b.site, { writer: b, overlap: o, conds: new Map() });
         if (o === "definite") f.definiteIn.add(a.evaluation);
-        // Workflows that meet only when both are dispatched by hand: say so, like a branch condition.
-        const ca = dispatchedByHand(a, b) ? [...a.cache.item.conds, "both workflows are dispatched by hand on the same branch"] : a.cache.item.conds;
-        const cb = b.cache.item.conds;
-        const condKey = ca.length + cb.length ? JSON.stringify([ca, cb]) : "";
-        if (!f.condKeys.has(condKey)) {
-          f.condKeys.add(condKey);
-          f.condSets.push([...ca, ...cb]);
+        const partner = f.partners.get(b.site) as { overlap: Overlap; conds: Map<string, string[]> };
+        if (partner.overlap === o) {
+          // Workflows that meet only when both are dispatched by hand: say so, like a branch condition.
+          const ca = dispatchedByHand(a, b) ? [...a.cache.item.conds, "both workflows are dispatched by hand on the same branch"] : a.cache.item.conds;
+          const cb = b.cache.item.conds;
+          const condKey = ca.length + cb.length ? JSON.stringify([ca, cb]) : "";
+          if (!partner.conds.has(condKey)) partner.conds.set(condKey, [...ca, ...cb]);
         }
         for (const g of b.guards) f.guards.add(g);
       }
