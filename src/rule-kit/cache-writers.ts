@@ -214,6 +214,21 @@ export function stepGuard(w: WriterLike): string[] {
   return w.build.visit.guards.map(conditionText).filter((g) => !/^(success|always)\(\)$/.test(g));
 }
 
+/**
+ * Where a cache line writes with no partner sure to overwrite it, as a sentence: the events whose runs have none
+ * (a pull request's run writes the pull request's own cache, a guarded partner does not run), or else the legs and
+ * calls that have none; undefined when every evaluation of the line (`evaluations`, by key) is in `covered`.
+ */
+export function loneSentence(evaluations: Map<string, EventCase>, covered: Set<string>): string | undefined {
+  const lone = [...evaluations].filter(([e]) => !covered.has(e));
+  if (lone.length === 0) return undefined;
+  const met = new Set([...evaluations].filter(([e]) => covered.has(e)).map(([, event]) => event.label));
+  const events = [...new Set(lone.map(([, event]) => event.label))].filter((label) => !met.has(label));
+  return events.length
+    ? `On ${listPhrase(events)}, no other build is sure to overwrite its cache.`
+    : "In some of its matrix legs or calls, no other build is sure to overwrite its cache.";
+}
+
 /** The sentences that qualify a collision: branch conditions of the values, `if:` of the steps. */
 export function conditionSentences(condSets: string[][], guards: Set<string>): string[] {
   const conds = commonConds(condSets);

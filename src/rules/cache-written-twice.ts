@@ -1,11 +1,12 @@
 import type { BuildInvocation, CacheItem } from "../builds/invocation.js";
+import type { EventCase } from "../engine/events.js";
 import { CACHE_TAG, registryCacheRef } from "../docker/cache-spec.js";
 import { compareRefs, formatRef, parseImageRefTemplate, type TemplateRef } from "../docker/image-ref.js";
 import type { Edit, Fix, RelatedLocation } from "../report/finding.js";
 import { RefIndex } from "../docker/ref-index.js";
 import { sameTemplate, templateKey } from "../workflow/expr/unify.js";
 import { isLit, renderTemplate, type Template, templateLiteral, trimTemplate } from "../workflow/expr/value.js";
-import { buildSource, buildTarget, collisionSentence, conditionSentences, distinguisher, exclusive, groupPartners, overwritesPush, partnerLocations, pushedRefs, runKey, runnerKey, siteSubject, spanWithin, stepGuard, validEntries, writerSite } from "../rule-kit/cache-writers.js";
+import { buildSource, buildTarget, collisionSentence, conditionSentences, distinguisher, loneSentence, exclusive, groupPartners, overwritesPush, partnerLocations, pushedRefs, runKey, runnerKey, siteSubject, spanWithin, stepGuard, validEntries, writerSite } from "../rule-kit/cache-writers.js";
 import { defineRule } from "../rule-kit/rule.js";
 import { spanKey } from "../rule-kit/util.js";
 import { comparisons } from "../rule-kit/comparisons.js";
@@ -109,6 +110,13 @@ interface Twice {
   condSets: string[][];
   /** `if:` conditions of the colliding steps. */
   guards: Set<string>;
+  /** The writer's evaluations (`evaluationKey`) that have a partner. */
+  met: Set<string>;
+}
+
+/** One evaluation of a cache line: the site (its calls and matrix leg) in one run. */
+function evaluationKey(w: Writer): string {
+  return `${w.site}|${w.run}`;
 }
 
 
@@ -147,7 +155,7 @@ function registryFix(t: Twice): Fix {
   return { title: `export this writer's cache to ${newRef}${also}`, edits: edits as Edit[], safe: true };
 }
 
-function reportTwice(t: Twice): { message: string; related: RelatedLocation[]; definite: boolean; fix: Fix } {
+function reportTwice(t: Twice, evaluations: Map<string, EventCase>): { message: string; related: RelatedLocation[]; definite: boolean; fix: Fix } {
   const { writer } = t;
   const g = groupPartners(writer, [...t.partners.values()]);
   const what = writer.location.kind === "registry" ? "the BuildKit registry cache to" : "a local cache to the directory";
@@ -156,8 +164,11 @@ function reportTwice(t: Twice): { message: string; related: RelatedLocation[]; d
       ? ["another build in the same run", "other builds in the same run"]
       : ["another build on the same runner", "other builds on the same runner"];
   const parts = [collisionSentence(`${what} ${locationText(writer.location)}`, g, { sameRun }), IMPACT];
-  const definite = t.condSets.every((s) => s.length === 0) && t.guards.size === 0;
+  // Definite only when every evaluation that runs the line has a partner (a guarded partner skips some runs).
+  const lone = loneSentence(evaluations, t.met);
+  const definite = lone === undefined && t.condSets.every((s) => s.length === 0) && t.guards.size === 0;
   parts.push(...conditionSentences(t.condSets, t.guards));
+  if (lone) parts.push(lone);
   const related = partnerLocations(g, (w) => `also exports to ${locationText(w.location)}`);
   const fix: Fix =
     writer.location.kind === "registry"
@@ -188,6 +199,12 @@ export default defineRule({
     const writers = writersOf(ctx.builds);
     const index = new WriterIndex(writers);
     const twice = new Map<string, Twice>();
+    /** Per cache line, the evaluations that run it and their event cases. */
+    const evaluations = new Map<string, Map<string, EventCase>>();
+    for (const w of writers) {
+      const line = spanKey(w.cache.item.span);
+      evaluations.set(line, (evaluations.get(line) ?? new Map()).set(evaluationKey(w), w.build.visit.event));
+    }
     for (const a of writers) {
       for (const b of index.candidates(a)) {
         comparisons.pairs++;
@@ -196,15 +213,16 @@ export default defineRule({
         if (exclusive(a.build.visit, b.build.visit)) continue;
         if (a.run === b.run && buildSource(a.build) === buildSource(b.build) && buildTarget(a.build) !== buildTarget(b.build)) continue;
         const key = `${spanKey(a.cache.item.span)}|${locationText(a.location)}`;
-        const t: Twice = twice.get(key) ?? { writer: a, partners: new Map(), condSets: [], guards: new Set() };
+        const t: Twice = twice.get(key) ?? { writer: a, partners: new Map(), condSets: [], guards: new Set(), met: new Set() };
         twice.set(key, t);
+        t.met.add(evaluationKey(a));
         if (!t.partners.has(b.site)) t.partners.set(b.site, b);
         t.condSets.push([...a.cache.item.conds, ...b.cache.item.conds]);
         for (const g of [...stepGuard(a), ...stepGuard(b)]) t.guards.add(g);
       }
     }
     for (const t of twice.values()) {
-      const { message, related, definite, fix } = reportTwice(t);
+      const { message, related, definite, fix } = reportTwice(t, evaluations.get(spanKey(t.writer.cache.item.span)) as Map<string, EventCase>);
       ctx.report({
         message,
         primary: t.writer.cache.item.span,

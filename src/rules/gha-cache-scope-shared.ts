@@ -4,7 +4,7 @@ import { ignoredAttrs } from "../docker/cache-spec.js";
 import type { Edit, Fix, RelatedLocation } from "../report/finding.js";
 import { sameTemplate, templateKey } from "../workflow/expr/unify.js";
 import { renderTemplate, type Template, templateLiteral } from "../workflow/expr/value.js";
-import { buildSource, buildTarget, collisionSentence, conditionSentences, distinguisher, exclusive, firstByKey, groupPartners, listPhrase, mayShareRef, partnerLocations, runKey, siteSubject, sourceText, spanWithin, stepGuard, validEntries, writerSite } from "../rule-kit/cache-writers.js";
+import { buildSource, buildTarget, collisionSentence, loneSentence, conditionSentences, distinguisher, exclusive, firstByKey, groupPartners, listPhrase, mayShareRef, partnerLocations, runKey, siteSubject, sourceText, spanWithin, stepGuard, validEntries, writerSite } from "../rule-kit/cache-writers.js";
 import type { Project } from "../engine/project.js";
 import { signature } from "../rule-kit/build-signature.js";
 import { defineRule } from "../rule-kit/rule.js";
@@ -212,20 +212,6 @@ function fixFor(f: Shared): Fix {
   return { title: `use scope=${newScope} in cache-to and cache-from of this build${drop}`, edits: unique, safe: true };
 }
 
-/**
- * Where the line writes with no partner to overwrite it on every run, as a sentence: the events whose runs have
- * none (a pull request's run writes the pull request's own cache), or else the legs and calls that have none.
- */
-function loneSentence(f: Shared, evaluations: Map<string, EventCase>): string | undefined {
-  const lone = [...evaluations].filter(([e]) => !f.definiteIn.has(e));
-  if (lone.length === 0) return undefined;
-  const covered = new Set([...evaluations].filter(([e]) => f.definiteIn.has(e)).map(([, event]) => event.label));
-  const events = [...new Set(lone.map(([, event]) => event.label))].filter((label) => !covered.has(label));
-  return events.length
-    ? `On ${listPhrase(events)}, no other build is sure to overwrite its cache.`
-    : "In some of its matrix legs or calls, no other build is sure to overwrite its cache.";
-}
-
 function describe(f: Shared, evaluations: Map<string, EventCase>): { message: string; related: RelatedLocation[]; definite: boolean } {
   const { writer } = f;
   const partners = [...f.partners.values()];
@@ -250,7 +236,7 @@ function describe(f: Shared, evaluations: Map<string, EventCase>): { message: st
   }
   parts.push("Builds sharing a scope have also been reported to serve stale COPY layers (unconfirmed upstream).");
   // Definite only when every evaluation that runs the line has a partner (a pull request's run writes its own cache).
-  const lone = loneSentence(f, evaluations);
+  const lone = loneSentence(evaluations, f.definiteIn);
   const condSets = [...new Map(partners.flatMap((p) => [...p.conds])).values()];
   const definite = lone === undefined && partners.every((p) => p.overlap === "definite") && condSets.every((s) => s.length === 0) && f.guards.size === 0;
   parts.push(...conditionSentences(condSets, f.guards));
