@@ -153,9 +153,15 @@ export function distinguisher(primary: SiteWriter, all: SiteWriter[]): string | 
     const axes = differingAxes(primary, partners);
     return axes?.length ? axes.map((a) => `\${{ matrix.${a} }}`).join("-") : undefined;
   }
-  for (const name of [literalTarget, contextName]) {
+  // Only a value written in the source names the writer in every evaluation: `apps/${{ matrix.tag }}` is another
+  // directory in each leg.
+  const written = (item: Item | undefined) => item === undefined || !item.derived;
+  for (const [name, item] of [
+    [literalTarget, primary.build.target],
+    [contextName, primary.build.context],
+  ] as const) {
     const own = name(primary.build);
-    if (own && partners.every((p) => name(p.build) !== own)) return own;
+    if (own && written(item) && partners.every((p) => name(p.build) !== own)) return own;
   }
   return undefined;
 }
