@@ -363,7 +363,14 @@ export class Walker {
     const uses = step.uses as ScalarValue;
     const action = this.project.action(uses.value);
     if (!action) {
-      this.problem("note", `local action ${uses.value} was not found in the repository`, uses.span);
+      const workflow = /\.ya?ml$/i.test(uses.value) && this.project.workflow(uses.value);
+      this.problem(
+        "note",
+        workflow
+          ? `${uses.value} is a reusable workflow: GitHub runs one as a job (jobs.<id>.uses), not as a step, and rejects this workflow`
+          : `local action ${uses.value} was not found in the repository`,
+        uses.span,
+      );
       return undefined;
     }
     if (action.using !== "composite") return undefined;

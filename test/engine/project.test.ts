@@ -90,3 +90,16 @@ describe("collectBuilds", () => {
     ]);
   });
 });
+
+describe("notes on references the walk cannot follow", () => {
+  it("names a missing local action, and a reusable workflow used as a step", () => {
+    const files: SourceFile[] = [
+      workflow(".github/workflows/a.yml", step("./.github/actions/missing") + step("./.github/workflows/reusable.yml")),
+      { path: ".github/workflows/reusable.yml", text: "on:\n  workflow_call:\njobs:\n  b:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo\n" },
+    ];
+    expect(analyze(files).notes).toEqual([
+      ".github/workflows/a.yml:6: local action ./.github/actions/missing was not found in the repository",
+      ".github/workflows/a.yml:7: ./.github/workflows/reusable.yml is a reusable workflow: GitHub runs one as a job (jobs.<id>.uses), not as a step, and rejects this workflow",
+    ]);
+  });
+});
