@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from "@jest/globals";
 import { spawnSync } from "node:child_process";
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parse } from "yaml";
@@ -21,9 +21,9 @@ afterAll(() => rmSync(workspace, { recursive: true, force: true }));
  * substituted into its env, the script run by `bash --noprofile --norc -eo pipefail` in the workspace.
  * The action path is this checkout, whose built CLI (`npm test` builds lib/ first) the step then uses.
  */
-function runAction(inputs: Record<string, string>, cwd = "app") {
+function runAction(inputs: Record<string, string>, cwd = "app", o: { actionPath?: string; path?: string } = {}) {
   const [step] = action.runs.steps;
-  const github: Record<string, string> = { action_path: resolve("."), workspace: join(workspace, cwd) };
+  const github: Record<string, string> = { action_path: o.actionPath ?? resolve("."), workspace: join(workspace, cwd) };
   const expand = (v: string) =>
     v.replace(/\$\{\{ (inputs|github)\.([\w-]+) \}\}/g, (_, ctx: string, name: string) =>
       ctx === "inputs" ? (inputs[name] ?? action.inputs[name]!.default) : github[name]!,
@@ -33,7 +33,7 @@ function runAction(inputs: Record<string, string>, cwd = "app") {
   const env = Object.fromEntries(Object.entries(step!.env).map(([k, v]) => [k, expand(v)]));
   const r = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", step!.run], {
     cwd: expand(step!["working-directory"]),
-    env: { PATH: process.env.PATH, GITHUB_OUTPUT: output, ...env },
+    env: { PATH: o.path ?? process.env.PATH, GITHUB_OUTPUT: output, ...env },
     encoding: "utf8",
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr, output: readFileSync(output, "utf8") };
@@ -74,6 +74,28 @@ describe("action.yml", () => {
       "context/.github/workflows/nightly.yml warning",
       "context/.github/workflows/release.yml warning",
     ]);
+  });
+
+  it("without a built CLI in the action's checkout (uses: owner/repo@ref), builds it there once, with its lockfile and no install scripts", () => {
+    // The action's checkout without lib/, and an npm that records how it is called and builds by linking this lib/.
+    const actionPath = join(workspace, "action");
+    cpSync("package.json", join(actionPath, "package.json"));
+    const bin = join(workspace, "bin");
+    mkdirSync(bin);
+    const calls = join(workspace, "npm-calls");
+    writeFileSync(calls, "");
+    writeFileSync(
+      join(bin, "npm"),
+      `#!/bin/sh\necho "$PWD $*" >> '${calls}'\nif [ "$1" = run ]; then ln -s '${resolve("lib")}' lib; fi\n`,
+      { mode: 0o755 },
+    );
+    const first = runAction({}, "app", { actionPath, path: `${bin}:${process.env.PATH}` });
+    const second = runAction({}, "app", { actionPath, path: `${bin}:${process.env.PATH}` });
+
+    expect(readFileSync(calls, "utf8")).toBe(`${actionPath} ci --ignore-scripts --no-audit --no-fund\n${actionPath} run build\n`);
+    expect({ code: first.code, stderr: first.stderr }).toEqual({ code: 0, stderr: "" });
+    expect(first.stdout).toMatch(/^::group::Building tagguard from .*\n::endgroup::\n::warning file=\.github\/workflows\/release\.yml,line=12,/);
+    expect(second.stdout).toMatch(/^::warning file=\.github\/workflows\/release\.yml,line=12,/);
   });
 
   it("a wrong input fails the step with the CLI's message", () => {
