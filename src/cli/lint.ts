@@ -84,8 +84,21 @@ const OPTIONS = {
 /** A PATH, `--config` or `--baseline` file that cannot be read: exit status 2. */
 class InputError extends Error {}
 
+/** What went wrong in words, with the system's code for searching: `no such file or directory (ENOENT)`. */
+const ERRNO_WORDS: Record<string, string> = {
+  ENOENT: "no such file or directory",
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+  ENOTDIR: "a path component is not a directory",
+  EISDIR: "it is a directory",
+  ELOOP: "too many symbolic links",
+  EMFILE: "too many open files",
+};
+
 function errorCode(err: unknown): string {
-  return (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === undefined) return (err as Error).message;
+  return ERRNO_WORDS[code] ? `${ERRNO_WORDS[code]} (${code})` : code;
 }
 
 /** A file named on the command line, read with the same caps as repository files. */

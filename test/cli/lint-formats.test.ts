@@ -36,7 +36,7 @@ describe("tagguard lint configuration", () => {
   it("fails with status 2 when --config names a missing file", () => {
     const { code, stderr } = lint(["--config=test/fixtures/cli/missing.yml", REPO]);
     expect(code).toBe(2);
-    expect(stderr).toMatch(/^tagguard lint: cannot read .*test\/fixtures\/cli\/missing\.yml: ENOENT\n$/);
+    expect(stderr).toMatch(/^tagguard lint: cannot read .*test\/fixtures\/cli\/missing\.yml: no such file or directory \(ENOENT\)\n$/);
   });
 });
 

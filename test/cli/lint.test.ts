@@ -143,7 +143,7 @@ describe("tagguard lint PATHs", () => {
   });
 
   it("a missing PATH is a usage error", () => {
-    expect(lint([`${CONTEXT}/nope.yml`])).toEqual({ code: 2, stdout: "", stderr: `tagguard lint: cannot read ${CONTEXT}/nope.yml: ENOENT\n` });
+    expect(lint([`${CONTEXT}/nope.yml`])).toEqual({ code: 2, stdout: "", stderr: `tagguard lint: cannot read ${CONTEXT}/nope.yml: no such file or directory (ENOENT)\n` });
   });
 });
 
