@@ -31,6 +31,11 @@ export interface Report {
   fix?: Fix;
   /** The image references the finding is about (see `Finding.refs`). */
   refs?: TemplateRef[];
+  /**
+   * Which of the rule's problems this is, when one location can have several different ones (a cache directory
+   * written by two builds, and read back by the same build): findings of one problem at one location are one.
+   */
+  problem?: string;
 }
 
 /** What the engine's walk of a repository gives every rule. */
@@ -62,8 +67,8 @@ export function defineRule(rule: Rule): Rule {
 
 /** Runs one rule and turns its reports into findings. */
 export function runRule(rule: Rule, input: RuleInput): Finding[] {
-  // One finding per rule and source location: the evaluated variants of one line (events, legs, alternatives)
-  // are one problem to fix. The most severe and most certain is kept, the others are counted in its message.
+  // One finding per rule, source location and problem: the evaluated variants of one line (events, legs,
+  // alternatives) are one problem to fix. The most severe and most certain is kept, the others are counted in its message.
   const byLocation = new Map<string, { finding: Finding; others: number }>();
   rule.check({
     ...input,
@@ -80,7 +85,7 @@ export function runRule(rule: Rule, input: RuleInput): Finding[] {
         ...(r.refs ? { refs: r.refs } : {}),
         fingerprint: fingerprint(rule.meta.id, r.primary.file, r.subject),
       };
-      const key = `${r.primary.file}:${r.primary.start.offset}:${r.primary.end.offset}`;
+      const key = `${r.primary.file}:${r.primary.start.offset}:${r.primary.end.offset}|${r.problem ?? ""}`;
       const seen = byLocation.get(key);
       if (!seen) byLocation.set(key, { finding, others: 0 });
       else if (rank(finding) > rank(seen.finding)) byLocation.set(key, { finding, others: seen.others + 1 });

@@ -248,6 +248,7 @@ export default defineRule({
             "until it is evicted or exceeds the Actions cache limit (docker/build-push-action#252).",
           primary: cache.item.span,
           subject: `${siteSubject(build.visit)}|grows|${dest}`,
+          problem: "grows",
           related: [{ span: read.item.span, message: `cache-from reads ${dest} here` }],
           hidden: [build.visit.step.span],
           fix: {
