@@ -39,12 +39,16 @@ export function planStartup(env: Readonly<Env>, cwd: string): StartupPlan {
   const appIdText = env.APP_ID?.trim() ?? "";
   const hasKey = Boolean(env.PRIVATE_KEY?.trim() || env.PRIVATE_KEY_PATH?.trim());
   if (production) {
+    // Every missing setting at once, so one restart fixes them all.
+    const missing: string[] = [];
     const secret = env.WEBHOOK_SECRET ?? "";
-    if (secret === "") return { kind: "refuse", problem: "WEBHOOK_SECRET is empty; with NODE_ENV=production set it to the App's webhook secret" };
+    if (secret === "") missing.push("WEBHOOK_SECRET is empty; with NODE_ENV=production set it to the App's webhook secret");
     if (secret === "development") {
-      return { kind: "refuse", problem: 'WEBHOOK_SECRET is "development", Probot\'s public default; with NODE_ENV=production set it to the App\'s webhook secret' };
+      missing.push('WEBHOOK_SECRET is "development", Probot\'s public default; with NODE_ENV=production set it to the App\'s webhook secret');
     }
-    if (appIdText === "") return { kind: "refuse", problem: "APP_ID is not set; NODE_ENV=production needs the App's credentials (the setup flow runs only in development)" };
+    if (appIdText === "") missing.push("APP_ID is not set; NODE_ENV=production needs the App's credentials (the setup flow runs only in development)");
+    if (!hasKey) missing.push("no private key: set PRIVATE_KEY or PRIVATE_KEY_PATH");
+    if (missing.length) return { kind: "refuse", problem: missing.join(". Also: ") };
   } else if (appIdText === "" && !hasKey) {
     return { kind: "setup", env: { ...env } };
   }

@@ -80,6 +80,10 @@ describe("start-up refusals", () => {
     [{ ...production, APP_ID: "" }, "APP_ID is not set; NODE_ENV=production needs the App's credentials (the setup flow runs only in development)"],
     [{ ...production, APP_ID: "Iv1.0123456789abcdef" }, 'APP_ID "Iv1.0123456789abcdef" is not a numeric App ID; copy the App ID (not the client ID) from the App\'s settings page'],
     [{ ...production, PRIVATE_KEY: "" }, "no private key: set PRIVATE_KEY or PRIVATE_KEY_PATH"],
+    [
+      { NODE_ENV: "production" },
+      "WEBHOOK_SECRET is empty; with NODE_ENV=production set it to the App's webhook secret. Also: APP_ID is not set; NODE_ENV=production needs the App's credentials (the setup flow runs only in development). Also: no private key: set PRIVATE_KEY or PRIVATE_KEY_PATH",
+    ],
     [{ APP_ID: "123", PRIVATE_KEY: "x" }, "PRIVATE_KEY is neither a PEM private key (with newlines or literal \\n, quoted or not) nor base64 of one"],
   ])("%j", (env, problem) => {
     expect(planStartup(env, cwd)).toEqual({ kind: "refuse", problem });
