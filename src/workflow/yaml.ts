@@ -73,8 +73,11 @@ export class YamlFile {
       return;
     }
     const doc = parseDocument(text, { uniqueKeys: false, prettyErrors: false, strict: false });
+    // An error found at the end of the input (an unclosed bracket) is shown on the last character written, not on
+    // the empty line after the final newline.
+    const last = text.trimEnd().length;
     for (const err of doc.errors) {
-      const [start, end] = err.pos;
+      const [start, end] = err.pos[0] >= last && last > 0 ? [last - 1, last] : err.pos;
       this.problems.push({ message: firstLine(err.message), span: this.index.span(file, start, end, []) });
     }
     this.doc = doc;
