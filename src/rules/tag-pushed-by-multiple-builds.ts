@@ -168,10 +168,20 @@ function reportCollision(ctx: RuleContext, c: Collision, pushing: Pushing): void
     parts[1] = "The steps run one after the other in one job, so every run ends with the last one's image on the tag and the earlier builds' pushes are lost";
   }
   parts[1] += c.fields.has("platforms") ? ': users on the other platforms pull an image they cannot run ("exec format error").' : ".";
-  // The branch conditions every colliding push has in common: the evaluations where the collision happens.
-  const conds = c.pushes.reduce<string[] | undefined>((acc, p) => (acc ? acc.filter((x) => p.item.conds.includes(x)) : [...p.item.conds]), undefined) ?? [];
+  // The branch conditions every colliding push has in common: the evaluations where the collision happens; else
+  // those of each tag (metadata-action's latest on a release, {{version}} on a pre-release).
+  const common = (pushes: Push[]) => pushes.reduce<string[] | undefined>((acc, p) => (acc ? acc.filter((x) => p.item.conds.includes(x)) : [...p.item.conds]), undefined) ?? [];
+  const conds = common(c.pushes);
   if (conds.length) parts.push(`This happens when ${listOf(conds)}.`);
-  if (conds.some((x) => x.endsWith("is a semver pre-release"))) {
+  else {
+    const perRef = refs.map((r) => [r, common(c.pushes.filter((p) => p.ref === r))] as const).filter(([, cs]) => cs.length > 0);
+    if (perRef.length) parts.push(`This happens ${listOf(perRef.map(([r, cs]) => `to ${r} when ${listOf(cs)}`))}.`);
+  }
+  const latestOnRelease = c.pushes.some((p) => p.ref.endsWith(":latest") && p.item.conds.some((x) => x.endsWith("is a semver release")));
+  if (latestOnRelease && !latestWithoutSuffix(ctx.project, primary.build)) {
+    parts.push("docker/metadata-action adds latest to the tags of a semver release (flavor latest=auto), without the suffixes written in the tag rules; set latest=false in the flavor of all but one build, or move the suffix to flavor suffix=… with onlatest=true.");
+  }
+  if (c.pushes.some((p) => p.item.conds.some((x) => x.endsWith("is a semver pre-release")))) {
     parts.push("On a pre-release docker/metadata-action uses {{version}} alone and drops the rest of a semver pattern (a -variant suffix written in the pattern), so the variants push the same tag; put the suffix in the rule's suffix= attribute or flavor instead.");
   }
   const flavor = refs.some((r) => r.endsWith(":latest")) ? latestWithoutSuffix(ctx.project, primary.build) : undefined;
