@@ -174,8 +174,16 @@ function reportCollision(ctx: RuleContext, c: Collision, pushing: Pushing): void
   const conds = common(c.pushes);
   if (conds.length) parts.push(`This happens when ${listOf(conds)}.`);
   else {
-    const perRef = refs.map((r) => [r, common(c.pushes.filter((p) => p.ref === r))] as const).filter(([, cs]) => cs.length > 0);
-    if (perRef.length) parts.push(`This happens ${listOf(perRef.map(([r, cs]) => `to ${r} when ${listOf(cs)}`))}.`);
+    // The tags grouped by their conditions, a few named per group.
+    const groups = new Map<string, { conds: string[]; refs: string[] }>();
+    for (const r of refs) {
+      const cs = common(c.pushes.filter((p) => p.ref === r));
+      if (cs.length === 0) continue;
+      const g = groups.get(JSON.stringify(cs)) ?? { conds: cs, refs: [] };
+      groups.set(JSON.stringify(cs), g.refs.push(r) ? g : g);
+    }
+    const named = [...groups.values()].map((g) => `to ${listOf(capped(g.refs))} when ${listOf(g.conds)}`);
+    if (named.length) parts.push(`This happens ${listOf(named)}.`);
   }
   const latestOnRelease = c.pushes.some((p) => p.ref.endsWith(":latest") && p.item.conds.some((x) => x.endsWith("is a semver release")));
   if (latestOnRelease && !latestWithoutSuffix(ctx.project, primary.build)) {
