@@ -500,7 +500,9 @@ export class BakeFiles {
     const byDir = new Map<string, BakeFile[]>();
     for (const [path, file] of this.project.bakeFiles) {
       if (this.read.has(path) || (file.format === "compose" && !file.blocks.some((b) => b.attrs.has("cache-to")))) continue;
-      byDir.set(dirOf(path), [...(byDir.get(dirOf(path)) ?? []), file]);
+      const list = byDir.get(dirOf(path));
+      if (list) list.push(file);
+      else byDir.set(dirOf(path), [file]);
     }
     const order = (f: BakeFile) => {
       const at = DEFAULT_BAKE_FILES.indexOf(f.path.slice(f.path.lastIndexOf("/") + 1));

@@ -148,7 +148,9 @@ function loadPaths(paths: string[]): { path: string; unit: Unit }[] {
     if (isDirectory(p)) units.push({ path: p, unit: loadDirectory(p, MAX_FILE_BYTES) });
     else {
       const root = repositoryRoot(p);
-      filesByRoot.set(root, [...(filesByRoot.get(root) ?? []), p]);
+      const list = filesByRoot.get(root);
+      if (list) list.push(p);
+      else filesByRoot.set(root, [p]);
     }
   }
   for (const [root, files] of filesByRoot) units.push({ path: files.join(" "), unit: loadFiles(root, files, MAX_FILE_BYTES) });

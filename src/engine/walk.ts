@@ -287,7 +287,9 @@ export class Walker {
       this.walkSteps(top, workflow.file, { id: job.id, job }, job.steps, frame, leg.label, calls);
       for (const [name, value] of job.outputs) {
         const sym = this.evaluate(value, frameScope(frame));
-        outputs.set(name, [...(outputs.get(name) ?? []), ...sym]);
+        const alts = outputs.get(name);
+        if (alts) alts.push(...sym);
+        else outputs.set(name, [...sym]);
       }
     }
     for (const name of job.outputs.keys()) {

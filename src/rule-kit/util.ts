@@ -1,6 +1,13 @@
 import type { StepVisit } from "../engine/walk.js";
 import type { Span } from "../workflow/span.js";
 
+/** Appends to the list at `key`, creating it (in place: a copy per append makes grouping quadratic). */
+export function appendTo<K, V>(map: Map<K, V[]>, key: K, ...values: V[]): void {
+  const list = map.get(key);
+  if (list) list.push(...values);
+  else map.set(key, values);
+}
+
 /** Identity of a span for grouping: file and offsets. */
 export function spanKey(span: Span): string {
   return `${span.file}:${span.start.offset}:${span.end.offset}`;

@@ -8,7 +8,7 @@ import { buildSource, buildTarget, collisionSentence, loneSentence, conditionSen
 import type { Project } from "../engine/project.js";
 import { signature } from "../rule-kit/build-signature.js";
 import { defineRule } from "../rule-kit/rule.js";
-import { spanKey } from "../rule-kit/util.js";
+import { appendTo, spanKey } from "../rule-kit/util.js";
 import { comparisons } from "../rule-kit/comparisons.js";
 
 /** The scope BuildKit uses when `scope=` is not set (moby/buildkit `cache/remotecache/gha`). */
@@ -113,11 +113,11 @@ class ScopeIndex {
   add(w: Writer): void {
     const i = this.writers.push(w) - 1;
     const e = w.build.visit.event;
-    push(this.byRun, w.run, i);
-    push(this.byKind, refKind(e), i);
+    appendTo(this.byRun, w.run, i);
+    appendTo(this.byKind, refKind(e), i);
     const refs = this.byRef.get(refKind(e)) ?? new Map<string, Positions>();
     this.byRef.set(refKind(e), refs);
-    push(refs, e.ref ?? ANY_REF, i);
+    appendTo(refs, e.ref ?? ANY_REF, i);
   }
 
   /** The writers `overlap(a, b)` may answer for, in the order they were added. */
@@ -135,12 +135,6 @@ const ANY_REF = "\0any";
 
 function refKind(e: EventCase): string {
   return e.refKind === "other" ? "branch" : e.refKind;
-}
-
-function push(map: Map<string, Positions>, key: string, i: number): void {
-  const list = map.get(key);
-  if (list) list.push(i);
-  else map.set(key, [i]);
 }
 
 interface Shared {

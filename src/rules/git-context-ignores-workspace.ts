@@ -6,7 +6,7 @@ import type { Span } from "../workflow/span.js";
 import { addInputEdit } from "../rule-kit/fixes/with-input.js";
 import { defineRule } from "../rule-kit/rule.js";
 import { precedingSteps, siteKey, yamlOf } from "../rule-kit/steps.js";
-import { spanKey, stepSubject } from "../rule-kit/util.js";
+import { appendTo, spanKey, stepSubject } from "../rule-kit/util.js";
 
 /** A workspace change found in an earlier step. */
 interface Change {
@@ -126,7 +126,7 @@ export default defineRule({
       if (found.length === 0) continue;
       const unique = [...new Map(found.map((c) => [spanKey(c.span), c])).values()];
       const bySteps = new Map<Step, string[]>();
-      for (const c of unique) bySteps.set(c.step, [...(bySteps.get(c.step) ?? []), c.what]);
+      for (const c of unique) appendTo(bySteps, c.step, c.what);
       const listed = [...bySteps].slice(0, 3).map(([step, what]) => `${stepRef(step, visit.step.span.file)} ${listOf(what)}`);
       if (bySteps.size > 3) listed.push(`${bySteps.size - 3} more steps`);
       const y = yamlOf(ctx.project, visit.step.span.file);

@@ -14,7 +14,7 @@ import { exclusive, runnerKey } from "../rule-kit/cache-writers.js";
 import { onRunnerRegistry } from "../rule-kit/images.js";
 import { defineRule, type RuleContext } from "../rule-kit/rule.js";
 import { precedingSteps, siteKey } from "../rule-kit/steps.js";
-import { describeSite, spanKey, stepSubject } from "../rule-kit/util.js";
+import { appendTo, describeSite, spanKey, stepSubject } from "../rule-kit/util.js";
 import { comparisons } from "../rule-kit/comparisons.js";
 
 /** Differences in these make the builds different images, not variants of one: error severity. */
@@ -240,7 +240,7 @@ export default defineRule({
   },
   check(ctx) {
     const perVisit = new Map<StepVisit, BuildInvocation[]>();
-    for (const b of ctx.builds) perVisit.set(b.visit, [...(perVisit.get(b.visit) ?? []), b]);
+    for (const b of ctx.builds) appendTo(perVisit, b.visit, b);
     const byRef = new Map<string, Push[]>();
     const pushing: Pushing = new Map();
     for (const build of ctx.builds) {
@@ -252,7 +252,7 @@ export default defineRule({
       if (build.tags.length > 0) {
         const events = pushing.get(at) ?? new Map<string, string[][]>();
         pushing.set(at, events);
-        events.set(eventKey(build.visit), [...(events.get(eventKey(build.visit)) ?? []), ...build.tags.map((t) => t.conds)]);
+        appendTo(events, eventKey(build.visit), ...build.tags.map((t) => t.conds));
       }
       const sig = signature(ctx.project, build);
       for (const item of build.tags) {
@@ -272,7 +272,7 @@ export default defineRule({
           always: build.push === true && item.conds.length === 0,
           sig,
         };
-        byRef.set(identity, [...(byRef.get(identity) ?? []), push]);
+        appendTo(byRef, identity, push);
       }
     }
     const collisions = new Map<string, Collision>();

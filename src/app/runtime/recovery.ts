@@ -31,7 +31,11 @@ export interface LoggedDelivery {
  */
 export function toRedeliver(log: readonly LoggedDelivery[], stored: ReadonlySet<string>): LoggedDelivery[] {
   const byGuid = new Map<string, LoggedDelivery[]>();
-  for (const d of log) byGuid.set(d.guid, [...(byGuid.get(d.guid) ?? []), d]);
+  for (const d of log) {
+    const list = byGuid.get(d.guid);
+    if (list) list.push(d);
+    else byGuid.set(d.guid, [d]);
+  }
   const out: LoggedDelivery[] = [];
   for (const [guid, attempts] of byGuid) {
     if (stored.has(guid) || attempts.some((a) => a.status_code >= 200 && a.status_code < 300)) continue;
