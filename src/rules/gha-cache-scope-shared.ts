@@ -179,11 +179,13 @@ function sameImage(f: Shared): boolean {
 
 function fixFor(f: Shared): Fix {
   if (sameImage(f)) {
-    return {
-      title: "build the image once and push that build to every registry (all its tags on one build, or docker push of the loaded image), or keep cache-to on one of the builds only",
-      edits: [],
-      safe: false,
-    };
+    // A build that only loads the image (to test it before the push) and the build that pushes it: the usual
+    // test-before-push; the pushing build reads the first one's layers, so one export is enough.
+    const writers = [f.writer, ...[...f.partners.values()].map((p) => p.writer)];
+    const title = writers.some((w) => w.build.push !== true) && writers.some((w) => w.build.push === true)
+      ? "keep cache-to on one of the builds only: the later build reads the first one's layers from the scope (cache-from) or the builder"
+      : "build the image once and push that build to every registry (all its tags on one build, or docker push of the loaded image), or keep cache-to on one of the builds only";
+    return { title, edits: [], safe: false };
   }
   const partners = [...f.partners.values()].map((p) => p.writer);
   const d = distinguisher(f.writer, partners);
