@@ -46,6 +46,10 @@ export interface Origin {
   stepScopes: Map<string, string>;
   /** `owner/name` of the repository when known. */
   repository?: string;
+  /** `github.workflow`: the top-level workflow's `name:`, else its path. */
+  workflowName?: string;
+  /** `github.job`: the id of the job running (in a reusable workflow, its own job's). */
+  jobId?: string;
 }
 
 const RUN_WIDE = new Set(["github", "vars", "secrets"]);
@@ -79,9 +83,14 @@ function refScoped(event: EventCase): { scope?: string } {
   return event.refScope === undefined ? {} : { scope: event.refScope };
 }
 
-/** Values of the `github` context that the event case determines. */
-function githubValue(event: EventCase, key: string, repository: string | undefined): Sym | undefined {
+/** Values of the `github` context that the event case and the evaluation (workflow, job, run) determine. */
+function githubValue(event: EventCase, key: string, origin: Origin | undefined): Sym | undefined {
+  const repository = origin?.repository;
   switch (key) {
+    case "workflow":
+      return origin?.workflowName === undefined ? undefined : known(lit(origin.workflowName));
+    case "job":
+      return origin?.jobId === undefined ? undefined : known(lit(origin.jobId));
     case "event_name":
       return known(lit(event.eventName));
     case "ref_type":
@@ -104,7 +113,8 @@ function githubValue(event: EventCase, key: string, repository: string | undefin
     case "run_id":
     case "run_number":
     case "run_attempt":
-      return known(hole(`github.${key}`, { pattern: "[0-9]+" }));
+      // One run's: another workflow's run has its own id and number.
+      return known(hole(`github.${key}`, { pattern: "[0-9]+", ...(origin ? { scope: origin.run } : {}) }));
     case "repository":
       if (repository) return known(lit(repository));
       return known(hole("github.repository", { pattern: `${OWNER}/${NAME}` }));
@@ -134,7 +144,7 @@ class FrameScope implements Scope {
     const [ctx, a, b, c] = path;
     switch (ctx) {
       case "github":
-        return path.length === 2 ? githubValue(frame.event, a, frame.origin?.repository) : undefined;
+        return path.length === 2 ? githubValue(frame.event, a, frame.origin) : undefined;
       case "env":
         return path.length === 2 ? frame.env.get(a) : undefined;
       case "inputs":

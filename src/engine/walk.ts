@@ -143,7 +143,7 @@ export class Walker {
     for (const event of eventCases(workflow.triggers)) {
       if (this.budget.exhausted) return;
       const run = `${workflow.file}|${event.eventName}|${event.refKind}|${event.ref ?? ""}`;
-      const origin: Origin = { run, instance: run, legDependent: false, calls: "", stepScopes: new Map(), repository: this.repository };
+      const origin: Origin = { run, instance: run, legDependent: false, calls: "", stepScopes: new Map(), repository: this.repository, workflowName: workflow.name ?? workflow.file };
       const env = this.evalMap(workflow.env, { event, env: new Map(), steps: new Map(), needs: new Map(), origin });
       // The inputs context is filled only for workflow_dispatch and workflow_call; on other events it is empty.
       const hasInputs = event.eventName === "workflow_dispatch" || event.eventName === "workflow_call";
@@ -270,6 +270,7 @@ export class Walker {
         ...base.origin,
         job: `${jobBase}|${leg.label ?? ""}`,
         jobBase,
+        jobId: job.id,
         leg: legs.length > 1 ? leg.label : undefined,
         legDependent,
         calls: "",
@@ -435,6 +436,7 @@ export class Walker {
     const inputs = this.bindInputs(called, job.with, frameScope(frame), frame);
     const origin: Origin | undefined = frame.origin && {
       repository: frame.origin.repository,
+      workflowName: frame.origin.workflowName,
       run: frame.origin.run,
       instance: `${frame.origin.job ?? frame.origin.instance}>${uses.span.file}:${uses.span.start.offset}`,
       legDependent: false,

@@ -63,6 +63,8 @@ export interface InputDecl {
 export interface Workflow {
   kind: "workflow";
   file: string;
+  /** The workflow's `name:`, when it has one (`github.workflow` is this, else the file's path). */
+  name?: string;
   yaml: YamlFile;
   triggers: Trigger[];
   /** Inputs of `on.workflow_call` and `on.workflow_dispatch`. */
@@ -231,9 +233,11 @@ export function parseWorkflow(y: YamlFile): Workflow {
       with: scalarMap(y, y.get(value, "with"), childPath(p, "with")),
     };
   });
+  const name = str(y, y.get(root, "name"), ["name"])?.trim();
   return {
     kind: "workflow",
     file: y.file,
+    ...(name ? { name } : {}),
     yaml: y,
     triggers,
     inputs,
