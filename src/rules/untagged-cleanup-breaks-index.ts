@@ -57,6 +57,15 @@ function major(uses: string): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
+/** The minor version of a `@vX.Y…` ref; undefined for `@vX` alone or another ref. */
+function minor(uses: string): number | undefined {
+  const m = /@v?\d+\.(\d+)/.exec(uses);
+  return m ? Number(m[1]) : undefined;
+}
+
+/** The fix for snok/container-retention-policy v3.0 (and a floating v3): v3.1.0 keeps the children of kept indexes. */
+const SNOK_UPGRADE = "use snok/container-retention-policy v3.1.0 or later, which keeps the images of the tagged indexes it retains (snok#131)";
+
 function byNames(list: Template[]): Packages {
   return list.length ? { kind: "names", names: list } : { kind: "any" };
 }
@@ -79,17 +88,23 @@ function cleanupOf(project: Project, visit: StepVisit): Cleanup | undefined {
   if (isAction(uses.value, "snok/container-retention-policy")) {
     const skipShas = w.get("skip-shas");
     if (skipShas && skipShas.value.trim() !== "") return undefined;
-    const legacy = (major(uses.value) ?? 3) < 3;
+    // From v3.1.0 on the action keeps every manifest a retained tagged index lists; @main has it too.
+    const ref = uses.value.slice(uses.value.indexOf("@") + 1);
+    const v = major(uses.value);
+    if (/^(main|master)$/.test(ref) || (v !== undefined && (v > 3 || (v === 3 && (minor(uses.value) ?? 0) >= 1)))) return undefined;
+    // `@v3` is whichever v3 release the tag points to: 3.0 deletes them, 3.1 keeps them.
+    const floating = v === 3 && minor(uses.value) === undefined;
+    const legacy = (v ?? 3) < 3;
     const selector = legacy ? w.get("untagged-only") : w.get("tag-selection");
-    let uncertain = false;
+    let uncertain = floating;
     if (legacy) {
       const on = flag(visit, selector, false);
       if (on === false) return undefined;
       uncertain = on === undefined;
     } else if (selector) {
       const values = evaluated(visit, selector).map((t) => templateLiteral(t)?.trim().toLowerCase());
-      if (values.every((v) => v === "tagged")) return undefined;
-      uncertain = values.some((v) => v !== "untagged" && v !== "both");
+      if (values.every((x) => x === "tagged")) return undefined;
+      uncertain ||= values.some((x) => x !== "untagged" && x !== "both");
     }
     const include: string[] = [];
     const exclude: string[] = [];
@@ -104,7 +119,13 @@ function cleanupOf(project: Project, visit: StepVisit): Cleanup | undefined {
       span: selector?.span ?? uses.span,
       packages: { kind: "globs", include: include.length ? include : ["*"], exclude },
       uncertain,
-      fix: { title: `list the digests of the images inside tagged indexes in skip-shas (as the action's README describes for multi-platform packages), or ${GENERIC_FIX}`, edits: [], safe: false },
+      fix: {
+        title: legacy
+          ? `list the digests of the images inside tagged indexes in skip-shas (as the action's README describes for multi-platform packages), or ${GENERIC_FIX}`
+          : `${SNOK_UPGRADE}; or list the digests of the images inside tagged indexes in skip-shas`,
+        edits: [],
+        safe: false,
+      },
     };
   }
   if (isAction(uses.value, "camargo/delete-untagged-action")) {
