@@ -37,10 +37,18 @@ const COMMANDS: RegExp[] = [
 ].map((body) => new RegExp(`${AT_COMMAND}(${body})`));
 
 /** Commands whose output redirection (`>`, `>>`) stamps a file, e.g. `echo "$VERSION" > VERSION`. */
-const STAMP = new RegExp(String.raw`${AT_COMMAND}(?:echo|printf|cat|jq|yq|envsubst|git)\b[^;&|]*?(?:^|[^\d&>])>>?\s*("?)([^\s;|&"]+)\1`);
-const TEE = /\btee\s+(?:-a\s+)?("?)([^\s;|&"]+)\1/;
-/** Redirection targets outside the checkout, or the runner's command files. */
-const OUTSIDE = /^(?:\$\{?(?:GITHUB_(?:ENV|OUTPUT|PATH|STEP_SUMMARY|STATE)|RUNNER_TEMP)\}?|\/dev\/|\/tmp\/)/;
+/** A redirection target: words, with `${{ … }}` expressions kept whole. */
+const TARGET = String.raw`((?:\$\{\{[^}]*\}\}|[^\s;|&"])+)`;
+const STAMP = new RegExp(String.raw`${AT_COMMAND}(?:echo|printf|cat|jq|yq|envsubst|git)\b[^;&|]*?(?:^|[^\d&>])>>?\s*("?)${TARGET}\1`);
+const TEE = new RegExp(String.raw`\btee\s+(?:-a\s+)?("?)${TARGET}\1`);
+/**
+ * Redirection targets outside the checkout: the runner's command files, its temporary directory, the home
+ * directory (`~/.ssh/config`, `$HOME/…`: the workspace is below it, not the other way round), and other absolute
+ * paths (`/tmp/…`, `/dev/…`, `/etc/…`) unless they name the workspace.
+ */
+const OUTSIDE = /^(?:\$\{?(?:GITHUB_(?:ENV|OUTPUT|PATH|STEP_SUMMARY|STATE)|RUNNER_TEMP|HOME)\}?|\$\{\{\s*(?:runner\.temp|env\.HOME)\s*\}\}|~|\/)/;
+/** Absolute targets that still name the workspace. */
+const IN_WORKSPACE = /^(?:\$\{\{\s*github\.workspace\s*\}\}|\$\{?GITHUB_WORKSPACE\}?)(?:\/|$)/;
 
 function runChanges(step: Step): Change[] {
   const run = step.run;
@@ -62,7 +70,7 @@ function runChanges(step: Step): Change[] {
     }
     const write = STAMP.exec(segment.text) ?? TEE.exec(segment.text);
     const target = write?.[2];
-    if (target && !OUTSIDE.test(target)) out.push({ span: subSpan(segment, text), what: `writes ${target}`, step });
+    if (target && (!OUTSIDE.test(target) || IN_WORKSPACE.test(target))) out.push({ span: subSpan(segment, text), what: `writes ${target}`, step });
   }
   return out;
 }
@@ -74,8 +82,7 @@ function runChanges(step: Step): Change[] {
  */
 function downloadsIntoWorkspace(path: string | undefined): boolean {
   const p = (path ?? "").trim().replace(/^["']|["']$/g, "");
-  const inWorkspace = /^(?:\$\{\{\s*github\.workspace\s*\}\}|\$\{?GITHUB_WORKSPACE\}?)(?:\/|$)/;
-  if (p === "" || inWorkspace.test(p)) return true;
+  if (p === "" || IN_WORKSPACE.test(p)) return true;
   return !/^(?:\/|~|\$)/.test(p);
 }
 
