@@ -7,7 +7,9 @@ import type { Project } from "../engine/project.js";
 import type { TemplateRef } from "../docker/image-ref.js";
 import type { Span } from "../workflow/span.js";
 import type { YamlFile } from "../workflow/yaml.js";
-import { yamlOf } from "./steps.js";
+import { precedingSteps, yamlOf } from "./steps.js";
+import { isAction } from "../builds/extract.js";
+import type { Step } from "../workflow/model.js";
 
 /** Whether the pushed image carries attestation manifests (and so is an OCI image index). */
 export interface Attestations {
@@ -71,7 +73,26 @@ function dockerExporter(build: BuildInvocation): boolean {
  * attestation to every pushed image unless `provenance: false`, `BUILDX_NO_DEFAULT_ATTESTATIONS`, or an export
  * to the local image store (`load: true`, `type=docker`). build-push-action v3.3.1–v3.x turned the default off.
  */
-export function attestations(build: BuildInvocation): Attestations {
+/**
+ * Whether the build runs on a builder other than the runner's default `docker` driver: a named `builder:`, an
+ * earlier setup-buildx-action (its default driver is docker-container), or `docker buildx create --use` /
+ * `docker buildx use` earlier in the job. The docker driver adds no attestation unless the engine stores images
+ * in containerd (docker/buildx#1988), which GitHub's runners may or may not do.
+ */
+function containerBuilder(project: Project, build: BuildInvocation): boolean {
+  if (build.inputs.get("builder")?.value.trim()) return true;
+  const setsUp = (step: Step) =>
+    (isAction(step.uses?.value, "docker/setup-buildx-action") && step.with.get("driver")?.value.trim() !== "docker") ||
+    (step.run !== undefined && BUILDX_USE.test(step.run.value));
+  if (precedingSteps(project, build.visit).some(setsUp)) return true;
+  // A script that creates the builder before its own build.
+  const run = build.visit.step.run?.value;
+  return run !== undefined && BUILDX_USE.test(run);
+}
+
+const BUILDX_USE = /docker\s+buildx\s+(?:create\b[^\n]*--use\b|use\b)|--builder[\s=]/;
+
+export function attestations(build: BuildInvocation, project: Project): Attestations {
   const explicit = ([["provenance", build.provenance], ["sbom", build.sbom]] as const).map(([name, item]) => ({
     name,
     item,
@@ -103,6 +124,9 @@ export function attestations(build: BuildInvocation): Attestations {
       if (!build.context) return { state: "off", reason: "no image is built here" };
       reason = "docker buildx build --push adds a provenance attestation by default";
       break;
+  }
+  if (!containerBuilder(project, build)) {
+    return { state: "unknown", reason: `${reason}, but only on a builder that supports attestations: this job sets up none, and the runner's default docker driver adds one only when its Docker stores images in containerd` };
   }
   return { state: noDefault === undefined ? "unknown" : "on", reason };
 }

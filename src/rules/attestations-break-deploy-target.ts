@@ -32,6 +32,8 @@ interface Pairing {
   build: BuildInvocation;
   primary: Span;
   reason: string;
+  /** Whether the build surely adds an attestation (else it depends on a value or on the builder). */
+  attested: boolean;
   sites: Map<string, DeploySite>;
   definite: boolean;
 }
@@ -71,7 +73,7 @@ export default defineRule({
     const pairings = new Map<string, Pairing>();
     for (const build of ctx.builds) {
       if (build.push === false || multiPlatform(build) === true) continue;
-      const att = attestations(build);
+      const att = attestations(build, ctx.project);
       if (att.state === "off") continue;
       for (const site of sites) {
         if (!sameRun(site.visit, build.visit)) continue;
@@ -79,7 +81,7 @@ export default defineRule({
         if (match === "never") continue;
         const primary = att.item?.span ?? buildSpan(build);
         const key = `${spanKey(primary)}|${build.bakeTarget ?? ""}`;
-        const p: Pairing = pairings.get(key) ?? { build, primary, reason: att.reason, sites: new Map(), definite: false };
+        const p: Pairing = pairings.get(key) ?? { build, primary, reason: att.reason, attested: att.state === "on", sites: new Map(), definite: false };
         pairings.set(key, p);
         const siteId = `${siteKey(site.visit)}|${spanKey(site.span)}`;
         if (!p.sites.has(siteId)) p.sites.set(siteId, site);
@@ -97,7 +99,9 @@ export default defineRule({
         ...(sites.some(inspects) ? ["reads it with docker manifest inspect"] : []),
       ];
       const message = [
-        `This image is pushed with attestations (${p.reason}), so each tag is an OCI image index with an extra unknown/unknown attestation manifest instead of a plain image manifest,`,
+        p.attested
+          ? `This image is pushed with attestations (${p.reason}), so each tag is an OCI image index with an extra unknown/unknown attestation manifest instead of a plain image manifest,`
+          : `This image may be pushed with attestations (${p.reason}); then each tag is an OCI image index with an extra unknown/unknown attestation manifest instead of a plain image manifest,`,
         `and the workflow ${uses.join(" and ")}.`,
         ...[...byTarget.values()].map((s) => failure(s) as string),
       ].join(" ");

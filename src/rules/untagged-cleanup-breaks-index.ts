@@ -210,7 +210,7 @@ function indexReason(project: Project, build: BuildInvocation): { reason: string
   if (multiPlatform(build)) return { reason: `multi-platform: ${(literalPlatforms(build) as string[]).join(",")}`, definite: true };
   if (createsIndex(project, build)) return { reason: "docker buildx imagetools create writes an index", definite: true };
   if (build.byDigest === true) return { reason: "pushed by digest to be listed in an index, so it is untagged", definite: true };
-  const att = attestations(build);
+  const att = attestations(build, project);
   if (att.state === "off") return undefined;
   return { reason: `attestations: ${att.reason}`, definite: att.state === "on" };
 }
