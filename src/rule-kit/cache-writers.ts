@@ -235,6 +235,23 @@ export function loneSentence(evaluations: Map<string, EventCase>, covered: Set<s
     : "In some of its matrix legs or calls, no other build is sure to overwrite its cache.";
 }
 
+/** A condition on values every job of a run sees alike (no step output, matrix value, env or runner value). */
+function runWide(cond: string): boolean {
+  return !/\b(?:steps|matrix|env|job|runner|strategy)\./.test(cond);
+}
+
+/**
+ * The `if:` conditions that may let one of two writers run without the other, each writer's own being given
+ * (`stepGuard`): a condition both have is decided alike for both in one job instance, and in one run when it reads
+ * only the run's values (a shared job `if:`, the same condition on two jobs), so it keeps neither from meeting the other.
+ */
+export function pairGuards(a: { build: BuildInvocation; guards: string[] }, b: { build: BuildInvocation; guards: string[] }): string[] {
+  const sameJob = runnerKey(a.build.visit) === runnerKey(b.build.visit);
+  const sameRun = runKey(a.build.visit) === runKey(b.build.visit);
+  const shared = (g: string) => (sameJob || (sameRun && runWide(g))) && a.guards.includes(g) && b.guards.includes(g);
+  return [...a.guards, ...b.guards].filter((g) => !shared(g));
+}
+
 /** The sentences that qualify a collision: branch conditions of the values, `if:` of the steps. */
 export function conditionSentences(condSets: string[][], guards: Set<string>): string[] {
   const conds = commonConds(condSets);

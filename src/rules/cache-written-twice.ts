@@ -6,7 +6,7 @@ import type { Edit, Fix, RelatedLocation } from "../report/finding.js";
 import { RefIndex } from "../docker/ref-index.js";
 import { sameTemplate, templateKey } from "../workflow/expr/unify.js";
 import { isLit, renderTemplate, type Template, templateLiteral, trimTemplate } from "../workflow/expr/value.js";
-import { buildSource, buildTarget, collisionSentence, conditionSentences, distinguisher, loneSentence, exclusive, groupPartners, overwritesPush, partnerLocations, pushedRefs, runKey, runnerKey, siteSubject, spanWithin, stepGuard, validEntries, writerSite } from "../rule-kit/cache-writers.js";
+import { buildSource, buildTarget, collisionSentence, conditionSentences, distinguisher, loneSentence, pairGuards, exclusive, groupPartners, overwritesPush, partnerLocations, pushedRefs, runKey, runnerKey, siteSubject, spanWithin, stepGuard, validEntries, writerSite } from "../rule-kit/cache-writers.js";
 import { defineRule } from "../rule-kit/rule.js";
 import { spanKey } from "../rule-kit/util.js";
 import { comparisons } from "../rule-kit/comparisons.js";
@@ -218,7 +218,7 @@ export default defineRule({
         t.met.add(evaluationKey(a));
         if (!t.partners.has(b.site)) t.partners.set(b.site, b);
         t.condSets.push([...a.cache.item.conds, ...b.cache.item.conds]);
-        for (const g of [...stepGuard(a), ...stepGuard(b)]) t.guards.add(g);
+        for (const g of pairGuards({ build: a.build, guards: stepGuard(a) }, { build: b.build, guards: stepGuard(b) })) t.guards.add(g);
       }
     }
     for (const t of twice.values()) {

@@ -4,7 +4,7 @@ import { ignoredAttrs } from "../docker/cache-spec.js";
 import type { Edit, Fix, RelatedLocation } from "../report/finding.js";
 import { sameTemplate, templateKey } from "../workflow/expr/unify.js";
 import { renderTemplate, type Template, templateLiteral } from "../workflow/expr/value.js";
-import { buildSource, buildTarget, collisionSentence, loneSentence, conditionSentences, distinguisher, exclusive, firstByKey, groupPartners, listPhrase, mayShareRef, partnerLocations, runKey, siteSubject, sourceText, spanWithin, stepGuard, validEntries, writerSite } from "../rule-kit/cache-writers.js";
+import { buildSource, buildTarget, collisionSentence, loneSentence, pairGuards, conditionSentences, distinguisher, exclusive, firstByKey, groupPartners, listPhrase, mayShareRef, partnerLocations, runKey, siteSubject, sourceText, spanWithin, stepGuard, validEntries, writerSite } from "../rule-kit/cache-writers.js";
 import type { Project } from "../engine/project.js";
 import { signature } from "../rule-kit/build-signature.js";
 import { defineRule } from "../rule-kit/rule.js";
@@ -270,7 +270,6 @@ export default defineRule({
         if (!f) {
           f = findings.get(a.line) ?? { writer: a, partners: new Map(), guards: new Set(), definiteIn: new Set() };
           findings.set(a.line, f);
-          for (const g of a.guards) f.guards.add(g);
         }
         const prev = f.partners.get(b.site);
         if (!prev || (prev.overlap === "possible" && o === "definite")) f.partners.set(b.site, { writer: b, overlap: o, conds: new Map() });
@@ -283,7 +282,7 @@ export default defineRule({
           const condKey = ca.length + cb.length ? JSON.stringify([ca, cb]) : "";
           if (!partner.conds.has(condKey)) partner.conds.set(condKey, [...ca, ...cb]);
         }
-        for (const g of b.guards) f.guards.add(g);
+        for (const g of pairGuards(a, b)) f.guards.add(g);
       }
     }
     for (const f of findings.values()) {
