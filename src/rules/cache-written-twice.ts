@@ -10,6 +10,10 @@ import { buildSource, buildTarget, collisionSentence, conditionSentences, distin
 import { defineRule } from "../rule-kit/rule.js";
 import { spanKey } from "../rule-kit/util.js";
 import { comparisons } from "../rule-kit/comparisons.js";
+import { isAction } from "../builds/extract.js";
+import type { Project } from "../engine/project.js";
+import { precedingSteps } from "../rule-kit/steps.js";
+import type { Step } from "../workflow/model.js";
 
 const IMPACT =
   'A cache location holds one cache ("No location can be written to twice, without overwriting the previously cached data"): ' +
@@ -178,14 +182,28 @@ function reportTwice(t: Twice, evaluations: Map<string, EventCase>): { message: 
 }
 
 /** `type=local` cache-to whose `dest` is the directory a cache-from of the same build reads. */
-function growsForever(build: BuildInvocation, cache: CacheItem): { read: CacheItem; dest: string } | undefined {
+function growsForever(project: Project, build: BuildInvocation, cache: CacheItem): { read: CacheItem; dest: string; saved: Step } | undefined {
   const dest = cache.entry.type === "local" ? cache.entry.attrs.dest : undefined;
   if (!dest) return undefined;
   const read = validEntries(build.cacheFrom).find((c) => {
     const src = c.entry.type === "local" ? c.entry.attrs.src : undefined;
     return src !== undefined && sameTemplate(normalisePath(src), normalisePath(dest));
   });
-  return read && { read, dest: renderTemplate(normalisePath(dest)) };
+  const dir = renderTemplate(normalisePath(dest));
+  const saved = read && precedingSteps(project, build.visit).find((step) => persists(step, dir));
+  return read && saved && { read, dest: dir, saved };
+}
+
+/**
+ * An actions/cache step that carries `dir` from run to run: it lists the directory in `path:` and its key changes
+ * (an expression in it), so each run saves what it found plus what it added. A fixed key is saved once and never
+ * again, and without such a step the directory starts empty in every job.
+ */
+function persists(step: Step, dir: string): boolean {
+  const uses = step.uses?.value;
+  if (!isAction(uses, "actions/cache") && !isAction(uses, "actions/cache/save")) return false;
+  const paths = (step.with.get("path")?.value ?? "").split(/\r?\n/).map((p) => p.trim().replace(/\/+$/, ""));
+  return paths.includes(dir.replace(/\/+$/, "")) && (step.with.get("key")?.value.includes("${{") ?? false);
 }
 
 export default defineRule({
@@ -236,11 +254,11 @@ export default defineRule({
     const grows = new Set<string>();
     for (const build of ctx.builds) {
       for (const cache of validEntries(build.cacheTo)) {
-        const found = growsForever(build, cache);
+        const found = growsForever(ctx.project, build, cache);
         const key = spanKey(cache.item.span);
         if (!found || grows.has(key)) continue;
         grows.add(key);
-        const { read, dest } = found;
+        const { read, dest, saved } = found;
         ctx.report({
           message:
             `cache-to writes the local cache to ${dest}, the directory cache-from reads. ` +
@@ -249,7 +267,10 @@ export default defineRule({
           primary: cache.item.span,
           subject: `${siteSubject(build.visit)}|grows|${dest}`,
           problem: "grows",
-          related: [{ span: read.item.span, message: `cache-from reads ${dest} here` }],
+          related: [
+            { span: read.item.span, message: `cache-from reads ${dest} here` },
+            { span: (saved.uses as NonNullable<Step["uses"]>).span, message: `${saved.uses?.value.replace(/@.*$/, "")} saves ${dest} for the next run here` },
+          ],
           hidden: [build.visit.step.span],
           fix: {
             title: `export to a new directory (dest=${dest}-new) and replace the old one after the build: rm -rf ${dest} && mv ${dest}-new ${dest}`,
