@@ -49,6 +49,32 @@ export interface YamlEntry {
 /** Merge keys followed inside one another: a chain of bases deeper than this is not merged further. */
 const MAX_MERGE_DEPTH = 16;
 
+/**
+ * `text` with the line breaks inside multi-line quoted scalars that start after a key (`key: "…` or `- "…`) and
+ * close on a later line turned into spaces; undefined when there is none. The length is unchanged, so every
+ * offset (and the line index of the original text) still holds.
+ */
+export function joinQuotedLines(text: string): string | undefined {
+  const lines = text.split("\n");
+  /** Whether the line break after line k becomes a space. */
+  const joined = new Set<number>();
+  const open = /^(\s*(?:-\s+)?[^\s#"'][^:#]*:\s+|\s*-\s+)(["'])/;
+  for (let i = 0; i < lines.length; i++) {
+    const m = open.exec(lines[i]);
+    if (!m) continue;
+    const quote = m[2];
+    const closes = (line: string) => (quote === '"' ? /(^|[^\\])(\\\\)*"/.test(line) : /'/.test(line.replace(/''/g, "")));
+    if (closes(lines[i].slice(m[0].length))) continue;
+    let j = i + 1;
+    while (j < lines.length && !closes(lines[j])) j++;
+    if (j >= lines.length) break;
+    for (let k = i; k < j; k++) joined.add(k);
+    i = j;
+  }
+  if (joined.size === 0) return undefined;
+  return lines.map((line, k) => (k === lines.length - 1 ? line : joined.has(k) ? `${line.replace(/\r$/, " ")} ` : `${line}\n`)).join("");
+}
+
 export class YamlFile {
   readonly index: LineIndex;
   readonly doc: Document.Parsed | undefined;
@@ -72,7 +98,15 @@ export class YamlFile {
       this.skipped = `larger than ${MAX_FILE_BYTES} bytes`;
       return;
     }
-    const doc = parseDocument(text, { uniqueKeys: false, prettyErrors: false, strict: false });
+    const options_ = { uniqueKeys: false, prettyErrors: false, strict: false } as const;
+    let doc = parseDocument(text, options_);
+    if (doc.errors.length) {
+      // GitHub's parser takes a quoted scalar whose closing line sits at its key's indentation; yaml does not. The
+      // same text with those line breaks as spaces (same length, so every offset holds) is used when it parses.
+      const joined = joinQuotedLines(text);
+      const lenient = joined === undefined ? undefined : parseDocument(joined, options_);
+      if (lenient && lenient.errors.length === 0) doc = lenient;
+    }
     // An error found at the end of the input (an unclosed bracket) is shown on the last character written, not on
     // the empty line after the final newline.
     const last = text.trimEnd().length;

@@ -55,6 +55,20 @@ describe("YamlFile bad input", () => {
     expect(y.problems[0].span.start.line).toBeGreaterThanOrEqual(3);
   });
 
+  it("reads a quoted scalar whose closing line sits at its key's indentation, as GitHub does", () => {
+    const text = 'env:\n  FULL_CI: "${{\n    github.event_name != \'pull_request\'\n  }}"\n  NEXT: "x"\n';
+    const y = new YamlFile("ci.yml", text);
+    expect(y.problems).toEqual([]);
+    const env = y.get(y.root, "env");
+    expect(y.scalar(y.get(env, "FULL_CI"), ["env", "FULL_CI"])?.value).toBe("${{     github.event_name != 'pull_request'   }}");
+    expect(y.scalar(y.get(env, "NEXT"), ["env", "NEXT"])?.span.start).toEqual({ line: 5, col: 9, offset: 75 });
+  });
+
+  it("still reports a quoted scalar that never closes", () => {
+    const y = new YamlFile("ci.yml", 'env:\n  A: "${{ x\n  B: 1\n');
+    expect(y.problems.map((p) => p.message)).toEqual(['Missing closing "quote']);
+  });
+
   it("stops dereferencing aliases at the cap", () => {
     const lines = ["a: &a [x]"];
     for (let i = 0; i < MAX_ALIAS_DEREFS + 10; i++) lines.push(`k${i}: *a`);
