@@ -154,14 +154,17 @@ export function distinguisher(primary: SiteWriter, all: SiteWriter[]): string | 
     return axes?.length ? axes.map((a) => `\${{ matrix.${a} }}`).join("-") : undefined;
   }
   // Only a value written in the source names the writer in every evaluation: `apps/${{ matrix.tag }}` is another
-  // directory in each leg.
+  // directory in each leg, `targets: ${{ env.TARGET }}` another bake target. Nor does one tell apart the legs of
+  // one step, which all have it.
+  if (partners.some((p) => p.siteWithoutLeg === primary.siteWithoutLeg)) return undefined;
   const written = (item: Item | undefined) => item === undefined || !item.derived;
+  const bakeTargetsWritten = !(primary.build.inputs.get("targets")?.value.includes("${{") ?? false);
   for (const [name, item] of [
     [literalTarget, primary.build.target],
     [contextName, primary.build.context],
   ] as const) {
     const own = name(primary.build);
-    if (own && written(item) && partners.every((p) => name(p.build) !== own)) return own;
+    if (own && written(item) && (name !== literalTarget || bakeTargetsWritten) && partners.every((p) => name(p.build) !== own)) return own;
   }
   return undefined;
 }
