@@ -402,6 +402,18 @@ function best(verdicts: RefMatch[]): RefMatch {
   return verdicts.includes("possible") ? "possible" : "never";
 }
 
+/** Whether both references name one repository written out in full (host and path without unknowns). */
+function sameRepository(a: TemplateRef, b: TemplateRef): boolean {
+  if (a.kind !== "split" || b.kind !== "split") return false;
+  const text = (r: typeof a) => {
+    const host = templateLiteral(r.host);
+    const repository = templateLiteral(r.repository);
+    return host === undefined || repository === undefined ? undefined : `${host}/${repository}`;
+  };
+  const x = text(a);
+  return x !== undefined && x === text(b);
+}
+
 /** Whether the two templates share an unknown: the same source read in the same evaluation (`sameHole`). */
 function sharesUnknown(a: Template, b: Template): boolean {
   const holes = (t: Template) => t.flatMap((p) => (isLit(p) ? [] : [p.hole]));
@@ -413,8 +425,8 @@ function sharesUnknown(a: Template, b: Template): boolean {
  * Does the site deploy an image the build pushes? `definite` when a deployed ref is one of the build's tags,
  * `never` when every deployed ref provably differs from every tag, `possible` otherwise (unknown image,
  * image configured elsewhere, untagged build, a digest reference to the same repository). A reference that could
- * equal a tag only by chance, through unknowns from unrelated sources, never does (docs/confidence.md); nor is a
- * tag deployed of a build that pushes by digest only.
+ * equal a tag only by chance, through unknowns from unrelated sources, never does (docs/confidence.md), unless both
+ * name one repository written out in full; nor is a tag deployed of a build that pushes by digest only.
  */
 export function deploysBuild(site: DeploySite, build: BuildInvocation): RefMatch {
   const tags = build.tags.flatMap((t) => parseImageRefTemplate(t.value) ?? []);
@@ -423,15 +435,16 @@ export function deploysBuild(site: DeploySite, build: BuildInvocation): RefMatch
   // unknown from an unrelated source.
   if (!site.images) return site.builtin === "manifest-inspect" ? "never" : "possible";
   if (tags.length === 0) return "possible";
-  const related = (m: RefMatch, image: Template, tag: TemplateRef): RefMatch => (m === "possible" && !sharesUnknown(image, tag.raw) ? "never" : m);
+  const related = (m: RefMatch, image: Template, tag: TemplateRef, ref?: TemplateRef): RefMatch =>
+    m === "possible" && !sharesUnknown(image, tag.raw) && !(ref && sameRepository(ref, tag)) ? "never" : m;
   return best(
     site.images.flatMap((image) => {
       const ref = parseImageRefTemplate(image);
       if (!ref) return tags.map((tag) => related("possible", image, tag));
       return tags.map((tag) => {
-        if (ref.digest) return related(compareRefs(withTag(ref, "latest"), withTag(tag, "latest")) === "never" ? "never" : "possible", image, tag);
+        if (ref.digest) return related(compareRefs(withTag(ref, "latest"), withTag(tag, "latest")) === "never" ? "never" : "possible", image, tag, ref);
         if (build.byDigest) return "never";
-        return related(compareRefs(ref, tag), image, tag);
+        return related(compareRefs(ref, tag), image, tag, ref);
       });
     }),
   );
