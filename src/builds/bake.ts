@@ -415,6 +415,7 @@ function invocation(name: string, attrs: Attrs, overrides: Override[], ev: Evalu
     file: single("dockerfile"),
     target: single("target"),
     bakeTarget: name,
+    args: ev.items(attrs.get("args")),
     inputs: opts.inputs,
   };
 }

@@ -43,6 +43,8 @@ export interface BuildInvocation {
   target?: Item;
   /** Bake target name, for `bake` builds. */
   bakeTarget?: string;
+  /** A bake target's `args` (`KEY=value,…`, one item per alternative); build-push-action's are in `inputs`. */
+  args?: Item[];
   /** Raw `with:` inputs of an action step (empty for run: scripts). */
   inputs: Map<string, ScalarValue>;
 }

@@ -57,11 +57,11 @@ export function signature(project: Project, build: BuildInvocation): Signature {
     platforms = arch && `linux/${arch} from the runner`;
   }
   const argsValue = build.inputs.get("build-args");
-  const argItems = argsValue
-    ? listItems(argsValue, "newline", (t, s) => build.visit.evaluate(t, s))
-        .map((i) => renderTemplate(i.value))
-        .sort()
-    : [];
+  const argItems = (
+    argsValue ? listItems(argsValue, "newline", (t, s) => build.visit.evaluate(t, s)) : (build.args ?? [])
+  )
+    .map((i) => renderTemplate(i.value))
+    .sort();
   return { context, file, target, bake: build.bakeTarget, platforms, args: builds ? argItems.join(" ") : undefined, argItems };
 }
 
