@@ -185,9 +185,9 @@ function reportCollision(ctx: RuleContext, c: Collision, pushing: Pushing): void
     const named = [...groups.values()].map((g) => `to ${listOf(capped(g.refs))} when ${listOf(g.conds)}`);
     if (named.length) parts.push(`This happens ${listOf(named)}.`);
   }
-  const latestOnRelease = c.pushes.some((p) => p.ref.endsWith(":latest") && p.item.conds.some((x) => x.endsWith("is a semver release")));
+  const latestOnRelease = c.pushes.some((p) => p.ref.endsWith(":latest") && p.item.conds.some((x) => /is a (?:semver|PEP 440 final) release$/.test(x)));
   if (latestOnRelease && !latestWithoutSuffix(ctx.project, primary.build)) {
-    parts.push("docker/metadata-action adds latest to the tags of a semver release (flavor latest=auto), without the suffixes written in the tag rules; set latest=false in the flavor of all but one build, or move the suffix to flavor suffix=… with onlatest=true.");
+    parts.push("docker/metadata-action adds latest to the tags of a release (flavor latest=auto, for semver and pep440 rules), without the suffixes written in the tag rules or their suffix= attributes; set latest=false in the flavor of all but one build, or move the suffix to flavor suffix=… with onlatest=true.");
   }
   if (c.pushes.some((p) => p.item.conds.some((x) => x.endsWith("is a semver pre-release")))) {
     parts.push("On a pre-release docker/metadata-action uses {{version}} alone and drops the rest of a semver pattern (a -variant suffix written in the pattern), so the variants push the same tag; put the suffix in the rule's suffix= attribute or flavor instead.");
