@@ -212,6 +212,13 @@ function refsOf(build: BuildInvocation): Ref[] {
   ];
 }
 
+/** Related locations listed for one grouped finding; the rest are counted in its message. */
+const MAX_RELATED = 10;
+
+function capRelated(related: { span: Span; message: string }[]): { span: Span; message: string }[] {
+  return [...related].sort((a, b) => a.span.start.offset - b.span.start.offset).slice(0, MAX_RELATED);
+}
+
 export default defineRule({
   meta: {
     id: "uppercase-image-ref",
@@ -223,6 +230,11 @@ export default defineRule({
     const images = metadataImages(ctx.project);
     const ids = new Map<string, string[]>();
     const reported = new Set<string>();
+    /**
+     * Refs that only may have uppercase letters, through the same cased contexts in one file (`${{ github.actor }}`
+     * in every tag of a workflow): one finding at the first, the others as its related locations.
+     */
+    const grouped = new Map<string, { report: Parameters<typeof ctx.report>[0]; related: { span: Span; message: string }[] }>();
     for (const build of ctx.builds) {
       const file = build.visit.file;
       if (!ids.has(file)) ids.set(file, metadataStepIds(ctx.project, file));
@@ -252,15 +264,26 @@ export default defineRule({
         if (reported.has(key)) continue;
         reported.add(key);
         const primary = spanWithin(r.item, written) ?? r.item.span;
-        ctx.report({
+        const report = {
           message: message(r.input, written, o),
           primary,
           subject: `${siteSubject(build.visit)}|${r.input}|${written}`,
-          confidence: o.literal ? "definite" : "possible",
+          confidence: o.literal ? ("definite" as const) : ("possible" as const),
           hidden: [build.visit.step.span],
           fix: fixFor(r.item, ref, written, o),
-        });
+        };
+        if (o.literal) {
+          ctx.report(report);
+          continue;
+        }
+        const group = `${primary.file}|${[...o.sources].sort().join(",")}`;
+        const seen = grouped.get(group);
+        if (seen) seen.related.push({ span: primary, message: `${written} puts it into an image name too` });
+        else grouped.set(group, { report, related: [] });
       }
+    }
+    for (const { report, related } of grouped.values()) {
+      ctx.report(related.length ? { ...report, related: capRelated(related), message: `${report.message} ${related.length === 1 ? "One more ref" : `${related.length} more refs`} in this file ${related.length === 1 ? "does" : "do"} the same${related.length > MAX_RELATED ? ` (the first ${MAX_RELATED} are listed)` : ""}.` } : report);
     }
   },
 });
