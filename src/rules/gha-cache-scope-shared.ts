@@ -137,15 +137,21 @@ function refKind(e: EventCase): string {
   return e.refKind === "other" ? "branch" : e.refKind;
 }
 
+interface Partner {
+  writer: Writer;
+  overlap: Overlap;
+  conds: Map<string, string[]>;
+  guards: Set<string>;
+}
+
 interface Shared {
   writer: Writer;
   /**
-   * Each partner with its overlap and the branch conditions of its pairs at that overlap, by key, in the order
-   * found: a possible pair (runs that meet only by hand) says nothing once a definite one (the same run) is found.
+   * Each partner with its overlap, and the branch conditions (by key, in the order found) and `if:` conditions of
+   * its pairs at that overlap: a possible pair (runs that meet only by hand) says nothing once a definite one (the
+   * same run) is found.
    */
-  partners: Map<string, { writer: Writer; overlap: Overlap; conds: Map<string, string[]> }>;
-  /** `if:` conditions of the colliding steps. */
-  guards: Set<string>;
+  partners: Map<string, Partner>;
   /** The writer's evaluations (`Writer.evaluation`) in which it has a partner that overwrites it on every run. */
   definiteIn: Set<string>;
 }
@@ -234,8 +240,9 @@ function describe(f: Shared, evaluations: Map<string, EventCase>): { message: st
   // Definite only when every evaluation that runs the line has a partner (a pull request's run writes its own cache).
   const lone = loneSentence(evaluations, f.definiteIn);
   const condSets = [...new Map(partners.flatMap((p) => [...p.conds])).values()];
-  const definite = lone === undefined && partners.every((p) => p.overlap === "definite") && condSets.every((s) => s.length === 0) && f.guards.size === 0;
-  parts.push(...conditionSentences(condSets, f.guards));
+  const guards = new Set(partners.flatMap((p) => [...p.guards]));
+  const definite = lone === undefined && partners.every((p) => p.overlap === "definite") && condSets.every((s) => s.length === 0) && guards.size === 0;
+  parts.push(...conditionSentences(condSets, guards));
   if (lone && partners.some((p) => p.overlap === "definite")) parts.push(lone);
   const related = partnerLocations(g, (w) => `also exports to scope ${renderTemplate(w.scope)}`);
   return { message: parts.join(" "), related, definite };
@@ -268,21 +275,22 @@ export default defineRule({
         const o = overlap(a, b);
         if (!o) continue;
         if (!f) {
-          f = findings.get(a.line) ?? { writer: a, partners: new Map(), guards: new Set(), definiteIn: new Set() };
+          f = findings.get(a.line) ?? { writer: a, partners: new Map(), definiteIn: new Set() };
           findings.set(a.line, f);
         }
         const prev = f.partners.get(b.site);
-        if (!prev || (prev.overlap === "possible" && o === "definite")) f.partners.set(b.site, { writer: b, overlap: o, conds: new Map() });
+        if (!prev || (prev.overlap === "possible" && o === "definite")) f.partners.set(b.site, { writer: b, overlap: o, conds: new Map(), guards: new Set() });
         if (o === "definite") f.definiteIn.add(a.evaluation);
-        const partner = f.partners.get(b.site) as { overlap: Overlap; conds: Map<string, string[]> };
+        const partner = f.partners.get(b.site) as Partner;
         if (partner.overlap === o) {
-          // Workflows that meet only when both are dispatched by hand: say so, like a branch condition.
-          const ca = dispatchedByHand(a, b) ? [...a.cache.item.conds, "both workflows are dispatched by hand on the same branch"] : a.cache.item.conds;
+          // Workflows that meet only when one is dispatched by hand: say so, like a branch condition.
+          const byHand = dispatchedByHand(a, b) ? ["one of the workflows is dispatched by hand on a branch the other one also runs on"] : [];
+          const ca = [...a.cache.item.conds, ...byHand];
           const cb = b.cache.item.conds;
           const condKey = ca.length + cb.length ? JSON.stringify([ca, cb]) : "";
           if (!partner.conds.has(condKey)) partner.conds.set(condKey, [...ca, ...cb]);
+          for (const g of pairGuards(a, b)) partner.guards.add(g);
         }
-        for (const g of pairGuards(a, b)) f.guards.add(g);
       }
     }
     for (const f of findings.values()) {
