@@ -6,6 +6,7 @@ import {
   type Scope,
 } from "../workflow/expr/evaluate.js";
 import { hole, known, renderTemplate, type Sym, TemplateSizeError, templateLiteral, type Val } from "../workflow/expr/value.js";
+import { BOOL_PATTERN } from "../workflow/expr/coerce.js";
 import type { CompositeAction, Job, Matrix, ScalarMap, Step, Workflow } from "../workflow/model.js";
 import type { Span } from "../workflow/span.js";
 import type { ScalarValue } from "../workflow/yaml.js";
@@ -148,7 +149,11 @@ export class Walker {
       // The inputs context is filled only for workflow_dispatch and workflow_call; on other events it is empty.
       const hasInputs = event.eventName === "workflow_dispatch" || event.eventName === "workflow_call";
       const inputs = new Map<string, Sym>();
-      for (const name of workflow.inputs.keys()) inputs.set(name, known(hasInputs ? hole(`inputs.${name}`, { scope: run }) : { kind: "null" }));
+      for (const [name, decl] of workflow.inputs) {
+        // A boolean input is true or false in every run: an `&&` or `||` on it is then false or true, not ''.
+        const value: Val = decl.type?.trim() === "boolean" ? { kind: "unknown", hole: { source: `inputs.${name}`, pattern: BOOL_PATTERN, scope: run } } : hole(`inputs.${name}`, { scope: run });
+        inputs.set(name, known(hasInputs ? value : { kind: "null" }));
+      }
       this.walkJobs(workflow, workflow, { event, env, inputs, steps: new Map(), needs: new Map(), origin }, []);
     }
   }
