@@ -101,6 +101,8 @@ function capped(items: string[]): string[] {
 }
 
 function legLabel(p: Push): string {
+  // A matrix computed at run time (fromJSON) is one unknown leg.
+  if (p.leg === "matrix") return "each leg of its computed matrix";
   return p.leg ? `leg ${p.leg}` : "";
 }
 
