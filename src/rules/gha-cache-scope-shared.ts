@@ -152,8 +152,11 @@ interface Shared {
    * same run) is found.
    */
   partners: Map<string, Partner>;
-  /** The writer's evaluations (`Writer.evaluation`) in which it has a partner that overwrites it on every run. */
-  definiteIn: Set<string>;
+  /**
+   * The writer's evaluations (`Writer.evaluation`) in which a partner is sure to overwrite it: a definite overlap
+   * with no branch or `if:` condition between them. Other partners, met only sometimes, do not make that less sure.
+   */
+  sureIn: Set<string>;
 }
 
 
@@ -237,13 +240,15 @@ function describe(f: Shared, evaluations: Map<string, EventCase>): { message: st
     );
   }
   parts.push("Builds sharing a scope have also been reported to serve stale COPY layers (unconfirmed upstream).");
-  // Definite only when every evaluation that runs the line has a partner (a pull request's run writes its own cache).
-  const lone = loneSentence(evaluations, f.definiteIn);
-  const condSets = [...new Map(partners.flatMap((p) => [...p.conds])).values()];
-  const guards = new Set(partners.flatMap((p) => [...p.guards]));
-  const definite = lone === undefined && partners.every((p) => p.overlap === "definite") && condSets.every((s) => s.length === 0) && guards.size === 0;
-  parts.push(...conditionSentences(condSets, guards));
-  if (lone && partners.some((p) => p.overlap === "definite")) parts.push(lone);
+  // Definite when every evaluation that runs the line has a partner sure to overwrite it (a pull request's run
+  // writes its own cache); the conditions of the other pairs then change nothing.
+  const lone = loneSentence(evaluations, f.sureIn);
+  const definite = lone === undefined;
+  if (!definite) {
+    const condSets = [...new Map(partners.flatMap((p) => [...p.conds])).values()];
+    parts.push(...conditionSentences(condSets, new Set(partners.flatMap((p) => [...p.guards]))));
+    if (f.sureIn.size) parts.push(lone);
+  }
   const related = partnerLocations(g, (w) => `also exports to scope ${renderTemplate(w.scope)}`);
   return { message: parts.join(" "), related, definite };
 }
@@ -275,12 +280,11 @@ export default defineRule({
         const o = overlap(a, b);
         if (!o) continue;
         if (!f) {
-          f = findings.get(a.line) ?? { writer: a, partners: new Map(), definiteIn: new Set() };
+          f = findings.get(a.line) ?? { writer: a, partners: new Map(), sureIn: new Set() };
           findings.set(a.line, f);
         }
         const prev = f.partners.get(b.site);
         if (!prev || (prev.overlap === "possible" && o === "definite")) f.partners.set(b.site, { writer: b, overlap: o, conds: new Map(), guards: new Set() });
-        if (o === "definite") f.definiteIn.add(a.evaluation);
         const partner = f.partners.get(b.site) as Partner;
         if (partner.overlap === o) {
           // Workflows that meet only when one is dispatched by hand: say so, like a branch condition.
@@ -289,7 +293,9 @@ export default defineRule({
           const cb = b.cache.item.conds;
           const condKey = ca.length + cb.length ? JSON.stringify([ca, cb]) : "";
           if (!partner.conds.has(condKey)) partner.conds.set(condKey, [...ca, ...cb]);
-          for (const g of pairGuards(a, b)) partner.guards.add(g);
+          const guards = pairGuards(a, b);
+          for (const g of guards) partner.guards.add(g);
+          if (o === "definite" && condKey === "" && guards.length === 0) f.sureIn.add(a.evaluation);
         }
       }
     }
