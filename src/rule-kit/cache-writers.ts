@@ -239,7 +239,7 @@ export function loneSentence(evaluations: Map<string, EventCase>, covered: Set<s
 }
 
 /** A condition on values every job of a run sees alike (no step output, matrix value, env or runner value). */
-function runWide(cond: string): boolean {
+export function runWide(cond: string): boolean {
   return !/\b(?:steps|matrix|env|job|runner|strategy)\./.test(cond);
 }
 

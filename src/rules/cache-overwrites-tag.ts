@@ -73,6 +73,13 @@ function common(sets: string[][]): string[] {
   return sets[0].filter((c) => sets.every((s) => s.includes(c)));
 }
 
+/** Records that the collision's line names the tag `p` pushes, and where it is pushed. */
+function namePush(col: Collision, p: Push): void {
+  col.refs.set(formatRef(p.ref), p.ref);
+  const site = col.related.get(spanKey(p.item.span)) ?? { span: p.item.span, refs: new Set(), build: p.build };
+  col.related.set(spanKey(p.item.span), site.refs.add(formatRef(p.ref)) && site);
+}
+
 /** The build's `cache-from` lines that read `ref` (the fix moves them too). */
 function readsOf(b: BuildInvocation, ref: TemplateRef): CacheItem[] {
   return b.cacheFrom.filter((r) => {
@@ -169,11 +176,7 @@ export default defineRule({
           const p = parsed && index.sameString(parsed).find((q) => q.build === b && compareRefs(parsed, q.ref) === "definite");
           if (p) named.push(p);
         }
-        for (const p of named) {
-          col.refs.set(formatRef(p.ref), p.ref);
-          const site = col.related.get(spanKey(p.item.span)) ?? { span: p.item.span, refs: new Set(), build: p.build };
-          col.related.set(spanKey(p.item.span), site.refs.add(formatRef(p.ref)) && site);
-        }
+        for (const p of named) namePush(col, p);
         col.condSets.push([...c.item.conds]);
       }
       const writes = b.cacheTo.flatMap((c) => {
@@ -202,10 +205,8 @@ export default defineRule({
             col.write = c;
             col.reads = readsOf(b, ref);
           }
-          col.refs.set(formatRef(p.ref), p.ref);
+          namePush(col, p);
           col.cacheRefs.add(formatRef(ref));
-          const site = col.related.get(spanKey(p.item.span)) ?? { span: p.item.span, refs: new Set(), build: p.build };
-          col.related.set(spanKey(p.item.span), site.refs.add(formatRef(p.ref)) && site);
           col.condSets.push([...c.item.conds, ...p.item.conds]);
           col.multiLine ||= c.item.derived && (perAlt.get(altKey(c.item)) ?? 0) > 1;
           // The build's own tags come from the same evaluation as its cache line: a tag pushed under the

@@ -10,7 +10,7 @@ import { renderTemplate } from "../workflow/expr/value.js";
 import type { Span } from "../workflow/span.js";
 import type { Segment } from "../workflow/yaml.js";
 import { argDifference, differences, FIELD_NAMES, type Field, signature, type Signature } from "../rule-kit/build-signature.js";
-import { exclusive, runnerKey } from "../rule-kit/cache-writers.js";
+import { exclusive, runnerKey, runWide } from "../rule-kit/cache-writers.js";
 import { onRunnerRegistry } from "../rule-kit/images.js";
 import { defineRule, type RuleContext } from "../rule-kit/rule.js";
 import { precedingSteps, siteKey } from "../rule-kit/steps.js";
@@ -106,11 +106,6 @@ function legLabel(p: Push): string {
   return p.leg ? `leg ${p.leg}` : "";
 }
 
-/** Conditions on values of the run only (`inputs`, `vars`, `github`, `secrets`): every job and leg of the run sees them alike. */
-function runLevel(conds: string[]): boolean {
-  return conds.every((cond) => !/\b(?:matrix|steps|needs|env|job|runner|strategy)\./.test(cond));
-}
-
 /** Whether `a`'s conditions are among `b`'s: whenever `b`'s hold, `a`'s do. */
 function within(a: string[], b: string[]): boolean {
   return a.every((x) => b.includes(x));
@@ -123,7 +118,7 @@ function within(a: string[], b: string[]): boolean {
  */
 function sureCollision(p: Push, c: Collision): boolean {
   if (p.always) return true;
-  if (p.build.push !== true || !runLevel(p.item.conds)) return false;
+  if (p.build.push !== true || !p.item.conds.every(runWide)) return false;
   const run = (x: Push) => `${x.build.visit.workflow.file}|${x.event}`;
   return c.pushes.some((q) => q.ref === p.ref && `${q.site}@${q.leg}` !== `${p.site}@${p.leg}` && run(q) === run(p) && q.build.push === true && within(q.item.conds, p.item.conds));
 }
