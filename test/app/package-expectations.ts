@@ -101,3 +101,21 @@ export function incidentBody(o: { decidedBy: string; cause: string; lastGood?: s
 export function fromRegistry(host: string): string {
   return `the registry (${host}), manifest fetched by digest; the tag still pointed at it when read again`;
 }
+
+/**
+ * What the publish watcher reads and writes, in order, to open an incident for acme/app at `main` (the App's own
+ * `GET /app` and installation token aside): `api` is the repository's API path, such as `/api/v3/repos/acme/app`.
+ */
+export function incidentCalls(api: string, main: string): string[] {
+  return [
+    `GET ${api}/issues?state=open&labels=tagguard-incident&per_page=100`,
+    `GET ${api}/branches/main`,
+    `GET ${api}/contents/.github%2Ftagguard.yml?ref=${main}`,
+    // The workflows listed by name and size, then the chosen files read (at most the file cap).
+    "POST /api/graphql",
+    "POST /api/graphql",
+    `GET ${api}/labels/tagguard-incident`,
+    `POST ${api}/labels`,
+    `POST ${api}/issues`,
+  ];
+}

@@ -17,6 +17,15 @@ export interface Reply {
 export type Route = (req: RecordedRequest) => Reply | undefined;
 
 /** A GitHub API stand-in on 127.0.0.1: answers from a route table and records every request. */
+/** The App's own routes every fake GitHub answers: its installation token (seen in Authorization) and `GET /app`. */
+export const APP_ROUTES: Record<string, Reply> = {
+  "POST /api/v3/app/installations/42/access_tokens": {
+    status: 201,
+    body: { token: "ghs_e2e_installation_token", expires_at: "2099-01-01T00:00:00Z", permissions: {}, repository_selection: "all" },
+  },
+  "GET /api/v3/app": { status: 200, body: { id: 123, slug: "tagguard", name: "tagguard" } },
+};
+
 export class FakeGitHub {
   readonly requests: RecordedRequest[] = [];
   private readonly server: Server;

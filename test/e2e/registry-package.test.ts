@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { CACHE, ciCause, fromRegistry, incidentBody } from "../app/package-expectations.js";
+import { CACHE, ciCause, fromRegistry, incidentBody, incidentCalls } from "../app/package-expectations.js";
 import { fixtureRepo } from "../app/harness.js";
 import { answerGraphql, type GraphqlRequest } from "../support/graphql-repo.js";
 import { manifestSummary, pointTag, publishPayload, startRegistry } from "../app/package-harness.js";
 import type { FakeRegistry } from "../registry/fake-registry.js";
-import { FakeGitHub, type RecordedRequest } from "./fake-github.js";
+import { APP_ROUTES, FakeGitHub, type RecordedRequest } from "./fake-github.js";
 import { ProbotProcess } from "./probot-process.js";
 
 /**
@@ -19,11 +19,7 @@ const API = "/api/v3/repos/acme/app";
 const repo = fixtureRepo("repo");
 
 const github = new FakeGitHub({
-  "POST /api/v3/app/installations/42/access_tokens": {
-    status: 201,
-    body: { token: "ghs_e2e_installation_token", expires_at: "2099-01-01T00:00:00Z", permissions: {}, repository_selection: "all" },
-  },
-  "GET /api/v3/app": { status: 200, body: { id: 123, slug: "tagguard", name: "tagguard" } },
+  ...APP_ROUTES,
   [`GET ${API}/issues?state=open&labels=tagguard-incident&per_page=100`]: { status: 200, body: [] },
   [`GET ${API}/branches/main`]: { status: 200, body: { name: "main", commit: { sha: MAIN } } },
   "POST /api/graphql": (req) => ({ status: 200, body: answerGraphql({ trees: new Map([[MAIN, repo]]) }, req.body as GraphqlRequest) }),
@@ -63,15 +59,7 @@ describe("probot run ./lib/app/index.js: the publish watcher", () => {
     expect(github.calls.map((r) => `${r.method} ${r.url}`)).toEqual([
       "GET /api/v3/app",
       "POST /api/v3/app/installations/42/access_tokens",
-      `GET ${API}/issues?state=open&labels=tagguard-incident&per_page=100`,
-      `GET ${API}/branches/main`,
-      `GET ${API}/contents/.github%2Ftagguard.yml?ref=${MAIN}`,
-      // The workflow files listed, then read.
-      "POST /api/graphql",
-      "POST /api/graphql",
-      `GET ${API}/labels/tagguard-incident`,
-      `POST ${API}/labels`,
-      `POST ${API}/issues`,
+      ...incidentCalls(API, MAIN),
     ]);
     expect(registry.requests.map((r) => r.path)).toEqual([
       `/v2/acme/app/manifests/${CACHE}`,

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import pg from "pg";
-import { CACHE, ciCause, fromRegistry, incidentBody } from "../app/package-expectations.js";
+import { CACHE, ciCause, fromRegistry, incidentBody, incidentCalls } from "../app/package-expectations.js";
 import { fixtureRepo } from "../app/harness.js";
 import { manifestSummary, pointTag, publishPayload, startRegistry } from "../app/package-harness.js";
 import type { FakeRegistry } from "../registry/fake-registry.js";
 import { answerGraphql, type GraphqlRequest } from "../support/graphql-repo.js";
 import { freshDatabase } from "../support/database.js";
-import { FakeGitHub, type Reply } from "./fake-github.js";
+import { APP_ROUTES, FakeGitHub, type Reply } from "./fake-github.js";
 import { FaultProxy } from "./faults-proxy.js";
 import { ProbotProcess } from "./probot-process.js";
 import { reviewWorld } from "./review-world.js";
@@ -91,17 +91,7 @@ describe("two replicas on one database: a BuildKit cache published onto a tag", 
   const MAIN = "cafebabecafebabecafebabecafebabecafebabe";
   const LIST = `GET ${API}/issues?state=open&labels=tagguard-incident&per_page=100`;
   /** What the first run reads and writes, in order (the App's own GET /app and installation tokens aside). */
-  const OPENING = [
-    LIST,
-    `GET ${API}/branches/main`,
-    `GET ${API}/contents/.github%2Ftagguard.yml?ref=${MAIN}`,
-    // The workflows listed by name and size, then the chosen files read (at most the file cap).
-    "POST /api/graphql",
-    "POST /api/graphql",
-    `GET ${API}/labels/tagguard-incident`,
-    `POST ${API}/labels`,
-    `POST ${API}/issues`,
-  ];
+  const OPENING = incidentCalls(API, MAIN);
   const AUTH = new Set(["GET /api/v3/app", "POST /api/v3/app/installations/42/access_tokens"]);
   let registry: FakeRegistry;
 
@@ -109,11 +99,7 @@ describe("two replicas on one database: a BuildKit cache published onto a tag", 
   function incidentGitHub(): FakeGitHub {
     const created: Record<string, unknown>[] = [];
     const github = new FakeGitHub({
-      "POST /api/v3/app/installations/42/access_tokens": {
-        status: 201,
-        body: { token: "ghs_e2e_installation_token", expires_at: "2099-01-01T00:00:00Z", permissions: {}, repository_selection: "all" },
-      },
-      "GET /api/v3/app": { status: 200, body: { id: 123, slug: "tagguard", name: "tagguard" } },
+      ...APP_ROUTES,
       "GET /api/v3/app/hook/deliveries?per_page=100": { status: 200, body: [] },
       [LIST]: { status: 200, body: [] },
       [`GET ${API}/branches/main`]: { status: 200, body: { name: "main", commit: { sha: MAIN } } },

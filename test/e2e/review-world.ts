@@ -1,7 +1,7 @@
 import { ciComment, repoReviewBody } from "../app/engine-expectations.js";
 import { fixtureRepo, hunkPatch } from "../app/harness.js";
 import { answerGraphql, type GraphqlRequest } from "../support/graphql-repo.js";
-import { FakeGitHub, type Reply, type Route } from "./fake-github.js";
+import { APP_ROUTES, FakeGitHub, type Reply, type Route } from "./fake-github.js";
 
 /**
  * A fake GitHub with one repository (acme/app, the `repo` fixture at HEAD) and pull requests `numbers`, each
@@ -35,11 +35,7 @@ export function reviewWorld(numbers: number[]) {
   }
 
   const fake = new FakeGitHub({
-    "POST /api/v3/app/installations/42/access_tokens": {
-      status: 201,
-      body: { token: "ghs_e2e_installation_token", expires_at: "2099-01-01T00:00:00Z", permissions: {}, repository_selection: "all" },
-    },
-    "GET /api/v3/app": { status: 200, body: { id: 123, slug: "tagguard", name: "tagguard" } },
+    ...APP_ROUTES,
     // The App's delivery log, which the recovery sweep reads: nothing failed.
     "GET /api/v3/app/hook/deliveries?per_page=100": { status: 200, body: [] },
     // Each pull request's earlier reviews are the ones the fake accepted on it.

@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { ciComment, repoCheck, repoReviewBody } from "../app/engine-expectations.js";
 import { fixtureRepo, hunkPatch, privateKey } from "../app/harness.js";
 import { answerGraphql, type GraphqlRequest } from "../support/graphql-repo.js";
-import { FakeGitHub, type RecordedRequest } from "./fake-github.js";
+import { APP_ROUTES, FakeGitHub, type RecordedRequest } from "./fake-github.js";
 
 /**
  * Runs the built App (`lib/`, produced by `npm test` / `npm run build`) as a real `probot run`
@@ -25,11 +25,7 @@ const repo = fixtureRepo("repo");
 const API = "/api/v3/repos/acme/app";
 
 const fake = new FakeGitHub({
-  "POST /api/v3/app/installations/42/access_tokens": {
-    status: 201,
-    body: { token: "ghs_e2e_installation_token", expires_at: "2099-01-01T00:00:00Z", permissions: {}, repository_selection: "all" },
-  },
-  "GET /api/v3/app": { status: 200, body: { id: 123, slug: "tagguard", name: "tagguard" } },
+  ...APP_ROUTES,
   [`GET ${API}/pulls/7/files?per_page=100`]: {
     status: 200,
     body: [{ filename: CI, status: "modified", additions: 1, deletions: 0, changes: 1, patch: hunkPatch(repo[CI], 17, 21, 21) }],

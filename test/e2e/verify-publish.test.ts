@@ -4,7 +4,7 @@ import { publishPayload } from "../app/package-harness.js";
 import { FakeRegistry } from "../registry/fake-registry.js";
 import { REVISION, VERIFY_CONFIG, appImage, sourceBlob, sourceTree } from "../verify/app-fixture.js";
 import { pushImage, type BuiltImage } from "../verify/image-builder.js";
-import { FakeGitHub, type RecordedRequest } from "./fake-github.js";
+import { APP_ROUTES, FakeGitHub, type RecordedRequest } from "./fake-github.js";
 import { ProbotProcess } from "./probot-process.js";
 
 /**
@@ -18,11 +18,7 @@ const API = "/api/v3/repos/acme/app";
 const open: { number: number; state: string; title: string; body: string; user: { login: string }; labels: { name: string }[] }[] = [];
 
 const github = new FakeGitHub({
-  "POST /api/v3/app/installations/42/access_tokens": {
-    status: 201,
-    body: { token: "ghs_e2e_installation_token", expires_at: "2099-01-01T00:00:00Z", permissions: {}, repository_selection: "all" },
-  },
-  "GET /api/v3/app": { status: 200, body: { id: 123, slug: "tagguard", name: "tagguard" } },
+  ...APP_ROUTES,
   [`GET ${API}/contents/.github%2Ftagguard.yml`]: {
     status: 200,
     body: { type: "file", path: ".github/tagguard.yml", encoding: "base64", content: Buffer.from(VERIFY_CONFIG).toString("base64") },
