@@ -977,19 +977,34 @@ function outcomeOf(run: Run, images: Template[], version: Version, flavor: Flavo
   };
 }
 
+type ParsedInputs = { images: ImageInput[]; rules: TagRule[]; flavor: FlavorInput } | { error: string };
+
+/** Parsed inputs by their templates: one step is evaluated for every event case and leg with the same inputs. */
+const parsedCache = new Map<string, ParsedInputs>();
+const PARSED_CACHE_SIZE = 4096;
+
+/** The `images`, `tags` and `flavor` inputs parsed (never modified afterwards), or the first input error. */
+function parseInputs(inputs: MetadataInputs): ParsedInputs {
+  const key = JSON.stringify([inputs.images ?? null, inputs.tags ?? null, inputs.flavor ?? null]);
+  const cached = parsedCache.get(key);
+  if (cached) return cached;
+  let parsed: ParsedInputs;
+  try {
+    parsed = { images: parseImages(inputs.images), rules: parseTags(inputs.tags), flavor: parseFlavor(inputs.flavor) };
+  } catch (e) {
+    if (!(e instanceof InputError)) throw e;
+    parsed = { error: e.message };
+  }
+  if (parsedCache.size >= PARSED_CACHE_SIZE) parsedCache.clear();
+  parsedCache.set(key, parsed);
+  return parsed;
+}
+
 /** Evaluates docker/metadata-action for one event: every possible outcome, or the input errors. */
 export function evaluateMetadataAction(inputs: MetadataInputs, event: MetadataEvent): MetadataResult {
-  let images: ImageInput[];
-  let rules: TagRule[];
-  let flavor: FlavorInput;
-  try {
-    images = parseImages(inputs.images);
-    rules = parseTags(inputs.tags);
-    flavor = parseFlavor(inputs.flavor);
-  } catch (e) {
-    if (e instanceof InputError) return { outcomes: [], errors: [e.message], truncated: false };
-    throw e;
-  }
+  const parsed = parseInputs(inputs);
+  if ("error" in parsed) return { outcomes: [], errors: [parsed.error], truncated: false };
+  const { images, rules, flavor } = parsed;
   const sepInput = inputs["sep-tags"] ?? [];
   const sep = sepInput.length ? sepInput : lit("\n");
   const bakeInput = trimTemplate(inputs["bake-target"] ?? []);
