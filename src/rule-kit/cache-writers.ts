@@ -249,6 +249,7 @@ export function runWide(cond: string): boolean {
  * only the run's values (a shared job `if:`, the same condition on two jobs), so it keeps neither from meeting the other.
  */
 export function pairGuards(a: { build: BuildInvocation; guards: string[] }, b: { build: BuildInvocation; guards: string[] }): string[] {
+  if (a.guards.length === 0 || b.guards.length === 0) return a.guards.length ? a.guards : b.guards;
   const sameJob = runnerKey(a.build.visit) === runnerKey(b.build.visit);
   const sameRun = runKey(a.build.visit) === runKey(b.build.visit);
   const shared = (g: string) => (sameJob || (sameRun && runWide(g))) && a.guards.includes(g) && b.guards.includes(g);

@@ -36,6 +36,11 @@ export interface Report {
    * written by two builds, and read back by the same build): findings of one problem at one location are one.
    */
   problem?: string;
+  /**
+   * How many further reports of this location and problem this one stands for: a rule that ranks the variants of
+   * one line itself reports only the one it keeps (see `rankOf`), and they are still counted in its message.
+   */
+  alike?: number;
 }
 
 /** What the engine's walk of a repository gives every rule. */
@@ -69,37 +74,36 @@ export function defineRule(rule: Rule): Rule {
 export function runRule(rule: Rule, input: RuleInput): Finding[] {
   // One finding per rule, source location and problem: the evaluated variants of one line (events, legs,
   // alternatives) are one problem to fix. The most severe and most certain is kept, the others are counted in its message.
-  const byLocation = new Map<string, { finding: Finding; others: number }>();
+  const byLocation = new Map<string, { report: Report; rank: number; others: number }>();
   rule.check({
     ...input,
     report(r) {
-      const finding: Finding = {
-        ruleId: rule.meta.id,
-        severity: r.severity ?? rule.meta.severity,
-        confidence: r.confidence ?? "definite",
-        message: r.message,
-        primary: r.primary,
-        related: r.related ?? [],
-        hidden: r.hidden ?? [],
-        fix: r.fix,
-        ...(r.refs ? { refs: r.refs } : {}),
-        fingerprint: fingerprint(rule.meta.id, r.primary.file, r.subject),
-      };
+      const rank = rankOf(r.severity ?? rule.meta.severity, r.confidence ?? "definite");
+      const others = r.alike ?? 0;
       const key = `${r.primary.file}:${r.primary.start.offset}:${r.primary.end.offset}|${r.problem ?? ""}`;
       const seen = byLocation.get(key);
-      if (!seen) byLocation.set(key, { finding, others: 0 });
-      else if (rank(finding) > rank(seen.finding)) byLocation.set(key, { finding, others: seen.others + 1 });
-      else seen.others++;
+      if (!seen) byLocation.set(key, { report: r, rank, others });
+      else if (rank > seen.rank) byLocation.set(key, { report: r, rank, others: seen.others + 1 + others });
+      else seen.others += 1 + others;
     },
   });
-  return [...byLocation.values()].map(({ finding, others }) =>
-    others ? { ...finding, message: `${finding.message} (${others} other value${others === 1 ? "" : "s"} of this line ${others === 1 ? "has" : "have"} the same problem.)` } : finding,
-  );
+  return [...byLocation.values()].map(({ report: r, others }): Finding => ({
+    ruleId: rule.meta.id,
+    severity: r.severity ?? rule.meta.severity,
+    confidence: r.confidence ?? "definite",
+    message: others ? `${r.message} (${others} other value${others === 1 ? "" : "s"} of this line ${others === 1 ? "has" : "have"} the same problem.)` : r.message,
+    primary: r.primary,
+    related: r.related ?? [],
+    hidden: r.hidden ?? [],
+    fix: r.fix,
+    ...(r.refs ? { refs: r.refs } : {}),
+    fingerprint: fingerprint(rule.meta.id, r.primary.file, r.subject),
+  }));
 }
 
 const SEVERITY_RANK: Record<Finding["severity"], number> = { error: 3, warning: 2, info: 1 };
 
 /** Which of two findings at one location to keep: the more severe, then the definite one. */
-function rank(f: Finding): number {
-  return SEVERITY_RANK[f.severity] * 2 + (f.confidence === "definite" ? 1 : 0);
+export function rankOf(severity: Severity, confidence: Confidence): number {
+  return SEVERITY_RANK[severity] * 2 + (confidence === "definite" ? 1 : 0);
 }

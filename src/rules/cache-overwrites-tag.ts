@@ -22,6 +22,8 @@ const IMPACT =
 interface Push {
   item: Item;
   ref: TemplateRef;
+  /** `formatRef(ref)` */
+  text: string;
   /** Pushed on every evaluation of its build: push is true and every alternative of its line names it. */
   always: boolean;
   /** The build that pushes (described only where a collision names it). */
@@ -40,8 +42,8 @@ interface Collision {
   cacheRefs: Set<string>;
   /** Push sites by span, with the refs each pushes. */
   related: Map<string, { span: Span; refs: Set<string>; build: BuildInvocation }>;
-  /** Branch conditions of each colliding pair; the message names those common to all. */
-  condSets: string[][];
+  /** Branch conditions of each colliding pair, each set once; the message names those common to all. */
+  condSets: Map<string, string[]>;
   definite: boolean;
   /** True when one evaluated cache-to line produced several registry exports (newline-joined tags). */
   multiLine: boolean;
@@ -73,11 +75,19 @@ function common(sets: string[][]): string[] {
   return sets[0].filter((c) => sets.every((s) => s.includes(c)));
 }
 
+/** Adds the conditions of one colliding pair. */
+function addConds(col: Collision, conds: string[]): void {
+  const key = conds.join("\n");
+  if (!col.condSets.has(key)) col.condSets.set(key, conds);
+}
+
 /** Records that the collision's line names the tag `p` pushes, and where it is pushed. */
 function namePush(col: Collision, p: Push): void {
-  col.refs.set(formatRef(p.ref), p.ref);
-  const site = col.related.get(spanKey(p.item.span)) ?? { span: p.item.span, refs: new Set(), build: p.build };
-  col.related.set(spanKey(p.item.span), site.refs.add(formatRef(p.ref)) && site);
+  col.refs.set(p.text, p.ref);
+  const key = spanKey(p.item.span);
+  const site = col.related.get(key);
+  if (site) site.refs.add(p.text);
+  else col.related.set(key, { span: p.item.span, refs: new Set([p.text]), build: p.build });
 }
 
 /** The build's `cache-from` lines that read `ref` (the fix moves them too). */
@@ -112,8 +122,9 @@ export default defineRule({
   check(ctx) {
     const pushes: Push[] = [];
     for (const b of ctx.builds) {
-      if (b.push === false || b.byDigest) continue;
+      if (b.push === false || b.byDigest || b.tags.length === 0) continue;
       const refs = new Map(b.tags.map((item) => [item, parseImageRefTemplate(item.value)]));
+      const runner = runnerKey(b.visit);
       const seen = coverage(b.tags.map((item) => ({ item })), (e) => {
         const ref = refs.get(e.item);
         return ref && formatRef(ref);
@@ -121,8 +132,9 @@ export default defineRule({
       for (const item of b.tags) {
         const ref = refs.get(item);
         if (!ref) continue;
-        const everyAlt = seen.get(`${spanKey(item.segment.span)}|${formatRef(ref)}`)?.size === item.alts;
-        pushes.push({ item, ref, always: b.push === true && everyAlt, build: b, runner: runnerKey(b.visit) });
+        const text = formatRef(ref);
+        const everyAlt = seen.get(`${spanKey(item.segment.span)}|${text}`)?.size === item.alts;
+        pushes.push({ item, ref, text, always: b.push === true && everyAlt, build: b, runner });
       }
     }
     // Each cache write is compared only with the pushes that may name the same image, in push order.
@@ -132,9 +144,16 @@ export default defineRule({
     // pushed: evaluations are the build's event case, matrix leg and call chain, and the line's alternative
     // (an alternative that exports no registry cache, such as `type=gha` or '', is not an export).
     const exports = new Map<string, Set<string>>();
-    const always = new Set<string>();
-    /** Evaluations in which the line fails the build (the newline trap with attributes after the tags). */
-    const fails = new Set<string>();
+    /**
+     * Per line, the evaluations sure to break a tag: those that overwrite a tag pushed whenever they export, and those
+     * in which the line fails the build (the newline trap with attributes after the tags).
+     */
+    const sure = new Map<string, Set<string>>();
+    const addSure = (key: string, e: string) => {
+      const set = sure.get(key);
+      if (set) set.add(e);
+      else sure.set(key, new Set([e]));
+    };
     /**
      * Per line, the dedicated ref of every registry export in every evaluation (every caller, leg and event): one
      * ref means the line's expression may be replaced by it; several (a matrix of images) mean it may not.
@@ -147,11 +166,12 @@ export default defineRule({
       refs: new Map(),
       cacheRefs: new Set(),
       related: new Map(),
-      condSets: [],
+      condSets: new Map(),
       definite: false,
       multiLine: false,
     });
     for (const b of ctx.builds) {
+      if (b.cacheTo.length === 0) continue;
       const altKey = (item: Item) => `${spanKey(item.segment.span)}|${item.alt}`;
       // A line buildx rejects fails the build: nothing of that evaluation of the line is exported.
       const rejected = new Map<string, CacheItem>();
@@ -161,7 +181,7 @@ export default defineRule({
         if (!pushed) continue;
         const key = spanKey(c.item.span);
         exports.set(key, (exports.get(key) ?? new Set()).add(evaluation(b, c)));
-        fails.add(`${key}|${evaluation(b, c)}`);
+        addSure(key, evaluation(b, c));
         const col = collisions.get(key) ?? newCollision(c, readsOf(b, pushed.ref));
         collisions.set(key, col);
         col.rejected ??= { line: renderTemplate(c.entry.raw), error: c.entry.error as string };
@@ -177,7 +197,7 @@ export default defineRule({
           if (p) named.push(p);
         }
         for (const p of named) namePush(col, p);
-        col.condSets.push([...c.item.conds]);
+        addConds(col, c.item.conds);
       }
       const writes = b.cacheTo.flatMap((c) => {
         if (rejected.has(altKey(c.item))) return [];
@@ -189,8 +209,10 @@ export default defineRule({
       for (const { c } of writes) perAlt.set(altKey(c.item), (perAlt.get(altKey(c.item)) ?? 0) + 1);
       for (const { c, ref } of writes) {
         const key = spanKey(c.item.span);
+        const evaluated = evaluation(b, c);
         dedicatedRefs.set(key, (dedicatedRefs.get(key) ?? new Set()).add(formatRef(withTag(ref, CACHE_TAG))));
-        exports.set(key, (exports.get(key) ?? new Set()).add(evaluation(b, c)));
+        exports.set(key, (exports.get(key) ?? new Set()).add(evaluated));
+        const written = formatRef(ref);
         for (const p of index.sameString(ref)) {
           comparisons.pairs++;
           // Only the same string counts: unknown parts must be the same values (same source, same evaluation).
@@ -206,20 +228,20 @@ export default defineRule({
             col.reads = readsOf(b, ref);
           }
           namePush(col, p);
-          col.cacheRefs.add(formatRef(ref));
-          col.condSets.push([...c.item.conds, ...p.item.conds]);
+          col.cacheRefs.add(written);
+          addConds(col, [...c.item.conds, ...p.item.conds]);
           col.multiLine ||= c.item.derived && (perAlt.get(altKey(c.item)) ?? 0) > 1;
           // The build's own tags come from the same evaluation as its cache line: a tag pushed under the
           // export's conditions (metadata-action's semver tags on a semver release) is pushed whenever it exports.
           const pushedWithIt = p.build === b && b.push === true && p.item.conds.every((x) => c.item.conds.includes(x));
-          if (p.always || pushedWithIt) always.add(`${key}|${evaluation(b, c)}`);
+          if (p.always || pushedWithIt) addSure(key, evaluated);
         }
       }
     }
     for (const [key, col] of collisions) {
       const evaluations = [...(exports.get(key) ?? [])];
       // An evaluation that fails the build is as sure a failure as one that overwrites a tag pushed every time.
-      col.definite = evaluations.length > 0 && evaluations.every((e) => always.has(`${key}|${e}`) || fails.has(`${key}|${e}`));
+      col.definite = evaluations.length > 0 && evaluations.every((e) => sure.get(key)?.has(e));
       const refs = [...col.refs.keys()].sort();
       const written = [...col.cacheRefs].sort();
       const parts = written.length
@@ -236,7 +258,7 @@ export default defineRule({
         );
       }
       if (written.length) parts.push(IMPACT);
-      const conds = col.definite ? [] : common(col.condSets);
+      const conds = col.definite ? [] : common([...col.condSets.values()]);
       if (conds.length) parts.push(`This happens when ${conds.join(" and ")}.`);
       const primary: Span = col.write.item.span;
       ctx.report({

@@ -71,6 +71,8 @@ function writersOf(project: Project, builds: BuildInvocation[]): Writer[] {
 
 type Overlap = "definite" | "possible";
 
+const BY_HAND = "one of the workflows is dispatched by hand on a branch the other one also runs on";
+
 /** Writers of two workflows, one of them run by hand: they share a ref only when someone dispatches both on it. */
 function dispatchedByHand(a: Writer, b: Writer): boolean {
   return a.run !== b.run && [a, b].some((w) => w.build.visit.event.eventName === "workflow_dispatch");
@@ -109,6 +111,8 @@ class ScopeIndex {
   /** By ref kind, then by ref ({@link ANY_REF} for writers of any ref of the kind). */
   private readonly byRef = new Map<string, Map<string, Positions>>();
   private readonly byKind = new Map<string, Positions>();
+  /** `partners` answers by run and source (the run gives the event), computed once all writers are added. */
+  private readonly found = new Map<string, Writer[]>();
 
   add(w: Writer): void {
     const i = this.writers.push(w) - 1;
@@ -120,14 +124,19 @@ class ScopeIndex {
     appendTo(refs, e.ref ?? ANY_REF, i);
   }
 
-  /** The writers `overlap(a, b)` may answer for, in the order they were added. */
+  /** The writers `overlap(a, b)` may answer for, in the order they were added; the same list for every writer of one run and source. */
   partners(a: Writer): Writer[] {
     const e = a.build.visit.event;
+    const key = `${a.run}\n${a.source}`;
+    const cached = this.found.get(key);
+    if (cached) return cached;
     const refs = this.byRef.get(refKind(e));
     const otherRuns = e.ref === undefined ? (this.byKind.get(refKind(e)) ?? []) : [...(refs?.get(e.ref) ?? []), ...(refs?.get(ANY_REF) ?? [])];
     const positions = new Set<number>(this.byRun.get(a.run));
     for (const i of otherRuns) if (this.writers[i].source !== a.source) positions.add(i);
-    return [...positions].sort((x, y) => x - y).map((i) => this.writers[i]);
+    const found = [...positions].sort((x, y) => x - y).map((i) => this.writers[i]);
+    this.found.set(key, found);
+    return found;
   }
 }
 
@@ -288,8 +297,7 @@ export default defineRule({
         const partner = f.partners.get(b.site) as Partner;
         if (partner.overlap === o) {
           // Workflows that meet only when one is dispatched by hand: say so, like a branch condition.
-          const byHand = dispatchedByHand(a, b) ? ["one of the workflows is dispatched by hand on a branch the other one also runs on"] : [];
-          const ca = [...a.cache.item.conds, ...byHand];
+          const ca = dispatchedByHand(a, b) ? [...a.cache.item.conds, BY_HAND] : a.cache.item.conds;
           const cb = b.cache.item.conds;
           const condKey = ca.length + cb.length ? JSON.stringify([ca, cb]) : "";
           if (!partner.conds.has(condKey)) partner.conds.set(condKey, [...ca, ...cb]);

@@ -4,7 +4,7 @@ import type { Item } from "../builds/items.js";
 import { compareRefs, formatRef, parseImageRefTemplate, refIdentity, type TemplateRef } from "../docker/image-ref.js";
 import type { Project } from "../engine/project.js";
 import type { StepVisit } from "../engine/walk.js";
-import type { Edit, Fix, RelatedLocation } from "../report/finding.js";
+import type { Confidence, Edit, Fix, RelatedLocation } from "../report/finding.js";
 import { toTemplate } from "../workflow/expr/coerce.js";
 import { renderTemplate } from "../workflow/expr/value.js";
 import type { Span } from "../workflow/span.js";
@@ -12,7 +12,7 @@ import type { Segment } from "../workflow/yaml.js";
 import { argDifference, differences, FIELD_NAMES, type Field, signature, type Signature } from "../rule-kit/build-signature.js";
 import { exclusive, runnerKey, runWide } from "../rule-kit/cache-writers.js";
 import { onRunnerRegistry } from "../rule-kit/images.js";
-import { defineRule, type RuleContext } from "../rule-kit/rule.js";
+import { defineRule, rankOf, type RuleContext } from "../rule-kit/rule.js";
 import { precedingSteps, siteKey } from "../rule-kit/steps.js";
 import { appendTo, describeSite, spanKey, stepSubject } from "../rule-kit/util.js";
 import { comparisons } from "../rule-kit/comparisons.js";
@@ -31,10 +31,13 @@ interface Push {
   /** The build's step and which build of it, whatever calls reached it: one build, however it is run. */
   step: string;
   leg: string;
+  /** `site@leg`: one build in one matrix leg. */
+  at: string;
   event: string;
+  /** The run: the top-level workflow and the event case. */
+  run: string;
   /** Pushed on every evaluation: push is true and the tag does not depend on a branch. */
   always: boolean;
-  sig: Signature;
 }
 
 function eventKey(v: StepVisit): string {
@@ -119,8 +122,7 @@ function within(a: string[], b: string[]): boolean {
 function sureCollision(p: Push, c: Collision): boolean {
   if (p.always) return true;
   if (p.build.push !== true || !p.item.conds.every(runWide)) return false;
-  const run = (x: Push) => `${x.build.visit.workflow.file}|${x.event}`;
-  return c.pushes.some((q) => q.ref === p.ref && `${q.site}@${q.leg}` !== `${p.site}@${p.leg}` && run(q) === run(p) && q.build.push === true && within(q.item.conds, p.item.conds));
+  return c.pushes.some((q) => q.ref === p.ref && q.at !== p.at && q.run === p.run && q.build.push === true && within(q.item.conds, p.item.conds));
 }
 
 /** Per site and leg, per event case, the conditions of each tag the build pushes there. */
@@ -134,15 +136,24 @@ type Pushing = Map<string, Map<string, string[][]>>;
  */
 function definite(c: Collision, pushing: Pushing): boolean {
   if (!c.pushes.every((p) => sureCollision(p, c))) return false;
-  return c.pushes.every((p) =>
-    [...(pushing.get(`${p.site}@${p.leg}`) ?? [])].every(([event, tags]) => {
-      const colliding = c.pushes.filter((q) => q.site === p.site && q.leg === p.leg && q.event === event);
-      return tags.every((conds) => colliding.some((q) => within(q.item.conds, conds)));
-    }),
-  );
+  const checked = new Set<string>();
+  return c.pushes.every((p) => {
+    if (checked.has(p.at)) return true;
+    checked.add(p.at);
+    for (const [event, tags] of pushing.get(p.at) ?? []) {
+      const colliding = c.pushes.filter((q) => q.at === p.at && q.event === event);
+      if (!tags.every((conds) => colliding.some((q) => within(q.item.conds, conds)))) return false;
+    }
+    return true;
+  });
 }
 
-function reportCollision(ctx: RuleContext, c: Collision, pushing: Pushing): void {
+/** Whether the builds differ in what they build (not only in platforms or arguments): error severity. */
+function differInDefinition(c: Collision): boolean {
+  return [...c.fields.keys()].some((f) => DEFINITION_FIELDS.includes(f));
+}
+
+function reportCollision(ctx: RuleContext, c: Collision, confidence: Confidence, alike: number): void {
   const primary = c.pushes[0];
   const refs = [...c.refs].sort();
   const sites = [...new Map(c.pushes.map((p) => [p.site, p])).values()];
@@ -154,7 +165,6 @@ function reportCollision(ctx: RuleContext, c: Collision, pushing: Pushing): void
   const fields = [...c.fields.entries()];
   const shown = (f: Field, v: string) => v || (f === "target" ? "last stage" : "none");
   const differ = listOf(fields.map(([f, [a, b]]) => `${FIELD_NAMES[f]} (${shown(f, a)} vs ${shown(f, b)})`));
-  const definition = fields.some(([f]) => DEFINITION_FIELDS.includes(f));
   const parts = [
     `${listOf(refs)} ${refs.length === 1 ? "is" : "are"} pushed by ${builders}, which differ in ${differ}.`,
     "Every push replaces the tag, so it holds only the image of whichever build pushed last, and which one that is can change from run to run",
@@ -220,11 +230,12 @@ function reportCollision(ctx: RuleContext, c: Collision, pushing: Pushing): void
     message: parts.join(" "),
     primary: primary.item.span,
     subject: `${stepSubject(primary.build.visit)}|${refs.join(",")}`,
-    severity: definition ? "error" : "warning",
-    confidence: definite(c, pushing) ? "definite" : "possible",
+    severity: differInDefinition(c) ? "error" : "warning",
+    confidence,
     related,
     hidden: [primary.build.visit.step.span],
     fix,
+    alike,
   });
 }
 
@@ -251,7 +262,8 @@ export default defineRule({
         pushing.set(at, events);
         appendTo(events, eventKey(build.visit), ...build.tags.map((t) => t.conds));
       }
-      const sig = signature(ctx.project, build);
+      const event = eventKey(build.visit);
+      const run = `${build.visit.workflow.file}|${event}`;
       for (const item of build.tags) {
         const ref = parseImageRefTemplate(item.value);
         if (!ref || ref.digest) continue;
@@ -265,13 +277,20 @@ export default defineRule({
           site,
           step: own,
           leg: build.visit.leg ?? "",
-          event: eventKey(build.visit),
+          at,
+          event,
+          run,
           always: build.push === true && item.conds.length === 0,
-          sig,
         };
         appendTo(byRef, identity, push);
       }
     }
+    const signatures = new Map<BuildInvocation, Signature>();
+    const sig = (b: BuildInvocation): Signature => {
+      let found = signatures.get(b);
+      if (!found) signatures.set(b, (found = signature(ctx.project, b)));
+      return found;
+    };
     const collisions = new Map<string, Collision>();
     for (const pushes of byRef.values()) {
       const ref = pushes[0].ref;
@@ -289,10 +308,12 @@ export default defineRule({
           if (onRunnerRegistry(p.parsed) && runnerKey(p.build.visit) !== runnerKey(q.build.visit)) continue;
           // One bucket can hold a run's ref name under different trigger filters: the same tag only where they overlap.
           if (compareRefs(p.parsed, q.parsed) !== "definite") continue;
-          const diff = differences(p.sig, q.sig);
+          // What a build builds is worked out only for builds whose tags meet.
+          const [ps, qs] = [sig(p.build), sig(q.build)];
+          const diff = differences(ps, qs);
           if (diff.length === 0) continue;
           involved.add(p).add(q);
-          for (const f of diff) if (!fields.has(f)) fields.set(f, f === "args" ? argDifference(p.sig, q.sig) : [p.sig[f] as string, q.sig[f] as string]);
+          for (const f of diff) if (!fields.has(f)) fields.set(f, f === "args" ? argDifference(ps, qs) : [ps[f] as string, qs[f] as string]);
         }
       }
       if (involved.size === 0) continue;
@@ -305,6 +326,18 @@ export default defineRule({
       c.pushes.push(...list);
       for (const [f, v] of fields) if (!c.fields.has(f)) c.fields.set(f, v);
     }
-    for (const c of collisions.values()) reportCollision(ctx, c, pushing);
+    // The collisions at one tag line (its matrix legs, events and calls) are one finding: only the one kept (the most
+    // severe and certain, the first of those) is described, and the others are counted.
+    const atLine = new Map<string, { kept: Collision; rank: number; confidence: Confidence; alike: number }>();
+    for (const c of collisions.values()) {
+      const confidence: Confidence = definite(c, pushing) ? "definite" : "possible";
+      const rank = rankOf(differInDefinition(c) ? "error" : "warning", confidence);
+      const key = spanKey(c.pushes[0].item.span);
+      const seen = atLine.get(key);
+      if (!seen) atLine.set(key, { kept: c, rank, confidence, alike: 0 });
+      else if (rank > seen.rank) atLine.set(key, { kept: c, rank, confidence, alike: seen.alike + 1 });
+      else seen.alike++;
+    }
+    for (const { kept, confidence, alike } of atLine.values()) reportCollision(ctx, kept, confidence, alike);
   },
 });

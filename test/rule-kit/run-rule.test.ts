@@ -48,4 +48,17 @@ describe("runRule: one finding per rule, location and problem", () => {
       ["warning", "definite", "grows"],
     ]);
   });
+
+  it("counts the reports a rule folded into one itself (alike) with the ones it reported", () => {
+    expect(
+      findingsOf([
+        { message: "a", primary: at(0), confidence: "possible", alike: 3 },
+        { message: "b", primary: at(0), alike: 1 },
+        { message: "c", primary: at(10), alike: 1 },
+      ]),
+    ).toEqual([
+      ["warning", "definite", "b (5 other values of this line have the same problem.)"],
+      ["warning", "definite", "c (1 other value of this line has the same problem.)"],
+    ]);
+  });
 });
