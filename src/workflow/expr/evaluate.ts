@@ -151,6 +151,14 @@ export function evaluateCondition(text: string, scope: Scope, cache?: Expression
 /** An alternative during evaluation; `truth` is set when a branch condition fixed the value's truthiness. */
 interface Branch extends Alt {
   truth?: boolean;
+  /** The value of a ternary idiom's `cond && value`, presumed set (see `Evaluation.logical`). */
+  presumed?: boolean;
+}
+
+/** The `&&` expression a node is, through parentheses. */
+function andExpression(node: Expr): Logical | undefined {
+  const inner = node instanceof Grouping ? andExpression(node.group) : node;
+  return inner instanceof Logical && inner.operator.type === TokenType.AND ? inner : undefined;
 }
 
 /** A known index key, with its canonical spelling in hole sources (`.name`, `[0]`, `['a b']`). */
@@ -383,19 +391,32 @@ class Evaluation implements ExprVisitor<Branch[]> {
   }
 
   visitLogical(logical: Logical): Branch[] {
+    return this.logical(logical, false);
+  }
+
+  /**
+   * `&&` and `||`, operand by operand. `ternaryHead`: this `&&` is the left operand of an `||`, the ternary idiom
+   * `cond && value || fallback`; a `value` whose truthiness is unknown (a step output, an input) is presumed set, as
+   * the idiom is written for, so the fallback is not taken on the strength of it being empty. The value's branch
+   * keeps its condition.
+   */
+  private logical(logical: Logical, ternaryHead: boolean): Branch[] {
     const isAnd = logical.operator.type === TokenType.AND;
     const args = logical.args;
     const out: Branch[] = [];
     const walk = (i: number, conds: string[]): void => {
       const text = this.text(args[i]);
-      for (const alt of this.eval(args[i])) {
+      const head = !isAnd && i < args.length - 1 ? andExpression(args[i]) : undefined;
+      for (const alt of head ? this.logical(head, true) : this.eval(args[i])) {
         if (out.length > MAX_ALTERNATIVES) return;
         const c = mergeConds(conds, alt.conds);
         if (!c) continue;
         const t = truthOf(alt, c);
-        if (i === args.length - 1) out.push({ ...alt, conds: c });
-        else if (t === isAnd) walk(i + 1, c);
-        else if (t !== undefined) out.push({ ...alt, conds: c });
+        if (i === args.length - 1) {
+          const presumed = ternaryHead && t === undefined && !(alt.value.kind === "unknown" && alt.value.hole.pattern === BOOL_PATTERN);
+          out.push(presumed ? { ...alt, conds: c, presumed } : { ...alt, conds: c });
+        } else if (t === isAnd) walk(i + 1, c);
+        else if (t !== undefined) out.push(alt.presumed ? { value: alt.value, conds: c, truth: t } : { ...alt, conds: c });
         else if (isAnd) {
           // Undecided `&&`: the next operand when truthy, this value when falsy.
           const truthy = mergeConds(c, [text]);
@@ -403,10 +424,10 @@ class Evaluation implements ExprVisitor<Branch[]> {
           const falsy = mergeConds(c, [negate(text)]);
           if (falsy) out.push(assume(alt, false, falsy));
         } else {
-          // Undecided `||`: this value when truthy, the next operand when falsy.
+          // Undecided `||`: this value when truthy, the next operand when falsy (not for a ternary's presumed value).
           const truthy = mergeConds(c, [text]);
           if (truthy) out.push(assume(alt, true, truthy));
-          const falsy = mergeConds(c, [negate(text)]);
+          const falsy = alt.presumed ? undefined : mergeConds(c, [negate(text)]);
           if (falsy) walk(i + 1, falsy);
         }
       }

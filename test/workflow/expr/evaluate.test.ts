@@ -262,6 +262,26 @@ describe("&& and ||", () => {
     ]);
   });
 
+  it("presumes the value of the ternary idiom `cond && value || fallback` set when it is unknown", () => {
+    const TERNARY = "matrix.arch == 'amd64' && steps.c.outputs.amd || steps.c.outputs.arm";
+    expect(ev(TERNARY, { "matrix.arch": lit("amd64") })).toEqual([
+      { value: hole("steps.c.outputs.amd"), conds: ["matrix.arch == 'amd64' && steps.c.outputs.amd"] },
+    ]);
+    expect(ev(TERNARY, { "matrix.arch": lit("arm64") })).toEqual(known(hole("steps.c.outputs.arm")));
+    expect(ev(`(${TERNARY.replace(" ||", ") ||")}`, { "matrix.arch": lit("amd64") })).toEqual([
+      { value: hole("steps.c.outputs.amd"), conds: ["(matrix.arch == 'amd64' && steps.c.outputs.amd)"] },
+    ]);
+    // A value known to be empty, and a boolean, are not presumed: the fallback is taken when they are falsy.
+    expect(ev("inputs.a == 'x' && '' || 'y'", { "inputs.a": lit("x") })).toEqual(known(lit("y")));
+    expect(ev("inputs.a == 'x' && inputs.flag || 'y'", { "inputs.a": lit("x"), "inputs.flag": boolHole("inputs.flag") })).toEqual([
+      { value: bool(true), conds: ["inputs.a == 'x' && inputs.flag"] },
+      { value: lit("y"), conds: ["!(inputs.a == 'x' && inputs.flag)"] },
+    ]);
+    // Nor is a fallback's own unknown value (`x || y`), nor the operand of a plain `&&`.
+    expect(ev("steps.c.outputs.amd || 'y'")).toHaveLength(2);
+    expect(ev("inputs.a == 'x' && steps.c.outputs.amd", { "inputs.a": lit("x") })).toEqual(known(hole("steps.c.outputs.amd")));
+  });
+
   it("drops combinations whose conditions contradict", () => {
     expect(ev("format('{0}{1}', inputs.a && 'x' || 'y', inputs.a && '1' || '2')")).toEqual([
       { value: lit("x1"), conds: ["inputs.a"] },
