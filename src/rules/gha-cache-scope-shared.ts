@@ -4,9 +4,9 @@ import { ignoredAttrs } from "../docker/cache-spec.js";
 import type { Edit, Fix, RelatedLocation } from "../report/finding.js";
 import { sameTemplate, templateKey } from "../workflow/expr/unify.js";
 import { renderTemplate, type Template, templateLiteral } from "../workflow/expr/value.js";
-import { buildSource, buildTarget, collisionSentence, loneSentence, pairGuards, conditionSentences, distinguisher, exclusive, firstByKey, groupPartners, listPhrase, mayShareRef, partnerLocations, runKey, siteSubject, sourceText, spanWithin, stepGuard, validEntries, writerSite } from "../rule-kit/cache-writers.js";
+import { buildSource, buildTarget, collisionSentence, loneSentence, pairGuards, conditionSentences, distinguisher, exclusive, firstByKey, groupPartners, listPhrase, mayShareRef, partnerLocations, runKey, runnerKey, siteSubject, sourceText, spanWithin, stepGuard, validEntries, writerSite } from "../rule-kit/cache-writers.js";
 import type { Project } from "../engine/project.js";
-import { signature } from "../rule-kit/build-signature.js";
+import { differences, signature, type Signature } from "../rule-kit/build-signature.js";
 import { defineRule } from "../rule-kit/rule.js";
 import { appendTo, spanKey } from "../rule-kit/util.js";
 import { comparisons } from "../rule-kit/comparisons.js";
@@ -33,6 +33,7 @@ interface Writer {
   guards: string[];
   /** What the build makes (`signature`): matrix legs that build the same thing write the same cache. */
   signature: string;
+  sig: Signature;
   /** One evaluation of the cache line: the site (its calls and matrix leg) in one run. */
   evaluation: string;
 }
@@ -50,6 +51,7 @@ function writersOf(project: Project, builds: BuildInvocation[]): Writer[] {
         const siteWithoutLeg = writerSite(build, cache.item, false);
         const site = writerSite(build, cache.item);
         const run = runKey(build.visit);
+        const sig = signature(project, build);
         return {
           build,
           cache,
@@ -62,7 +64,8 @@ function writersOf(project: Project, builds: BuildInvocation[]): Writer[] {
           source: buildSource(build),
           target: buildTarget(build),
           guards: stepGuard({ build, siteWithoutLeg }),
-          signature: JSON.stringify(signature(project, build)),
+          signature: JSON.stringify(sig),
+          sig,
           evaluation: `${site}|${run}`,
         };
       }),
@@ -195,7 +198,43 @@ function sameImage(f: Shared): boolean {
   return [...f.partners.values()].every((p) => p.writer.run === f.writer.run && p.writer.signature === f.writer.signature);
 }
 
+/** The platforms a build builds, when they are all written out (the runner's when none is given); undefined otherwise. */
+function platformSet(w: Writer): Set<string> | undefined {
+  const text = w.sig.platforms?.replace(/ from the runner$/, "");
+  if (!text || text.includes("${{")) return undefined;
+  return new Set(text.split(",").map((p) => p.trim()));
+}
+
+/**
+ * How the writers of a finding differ when they build one image in one run, only for different platforms: `covered` when
+ * they are steps of one job and the last one builds every platform the earlier ones build (its export, made last, holds
+ * their layers too), `unknown` when a platform list is not known; undefined when they differ in more than platforms.
+ */
+function platformsOnly(f: Shared): "covered" | "unknown" | "other" | undefined {
+  const writers = [f.writer, ...[...f.partners.values()].map((p) => p.writer)];
+  const onlyPlatforms = writers.every((w) => w.run === f.writer.run && differences(w.sig, f.writer.sig).every((d) => d === "platforms"));
+  if (!onlyPlatforms || sameImage(f)) return undefined;
+  const sets = writers.map(platformSet);
+  if (sets.some((x) => x === undefined)) return "unknown";
+  const job = (w: Writer) => `${runnerKey(w.build.visit)}|${w.build.visit.calls.map((c) => spanKey(c.span)).join(">")}|${w.build.visit.file}`;
+  if (!writers.every((w) => job(w) === job(f.writer))) return "other";
+  const last = writers.reduce((a, b) => (b.build.visit.step.index > a.build.visit.step.index ? b : a));
+  const covers = sets[writers.indexOf(last)] as Set<string>;
+  return sets.every((x) => [...(x as Set<string>)].every((p) => covers.has(p))) ? "covered" : "other";
+}
+
 function fixFor(f: Shared): Fix {
+  const platforms = platformsOnly(f);
+  if (platforms === "covered") {
+    return { title: "keep cache-to on the last build only: it builds every platform the earlier builds build, so its export holds their layers", edits: [], safe: false };
+  }
+  if (platforms === "unknown") {
+    return {
+      title: "keep cache-to on the last build only when it builds every platform the others build; otherwise give each build its own scope, set the same way in cache-from and cache-to",
+      edits: [],
+      safe: false,
+    };
+  }
   if (sameImage(f)) {
     // A build that only loads the image (to test it before the push) and the build that pushes it: the usual
     // test-before-push; the pushing build reads the first one's layers, so one export is enough.
@@ -226,6 +265,22 @@ function fixFor(f: Shared): Fix {
   return { title: `use scope=${newScope} in cache-to and cache-from of this build${drop}`, edits: unique, safe: true };
 }
 
+/** What sharing the scope costs the writers. */
+function story(f: Shared): string {
+  if (sameImage(f)) {
+    return "They build the same image from the same inputs, so each export replaces the scope's cache with the same layers: the repeated build and export only cost time.";
+  }
+  const cold = "A scope holds one cache per branch and each export replaces it, so only the last writer's cache survives and the other builds start cold.";
+  switch (platformsOnly(f)) {
+    case "covered":
+      return "They build the same image, and the last of them builds every platform the earlier ones build, so its export, made last, holds their layers too: the earlier exports only cost time.";
+    case "unknown":
+      return "A scope holds one cache per branch and each export replaces it. The builds differ only in platforms: if the last one builds every platform the others build (an input's default, for example), its export holds their layers too and the earlier exports only cost time; otherwise the builds of the platforms it lacks start cold.";
+    default:
+      return cold;
+  }
+}
+
 function describe(f: Shared, evaluations: Map<string, EventCase>): { message: string; related: RelatedLocation[]; definite: boolean } {
   const { writer } = f;
   const partners = [...f.partners.values()];
@@ -238,9 +293,7 @@ function describe(f: Shared, evaluations: Map<string, EventCase>): { message: st
       sameRun: ["another build in the same run", "other builds in the same run"],
       otherRuns: ["a build of another image in a workflow that runs on the same branch", "builds of other images in workflows that run on the same branch"],
     }),
-    sameImage(f)
-      ? "They build the same image from the same inputs, so each export replaces the scope's cache with the same layers: the repeated build and export only cost time."
-      : "A scope holds one cache per branch and each export replaces it, so only the last writer's cache survives and the other builds start cold.",
+    story(f),
   ];
   const ignored = ignoredAttrs(writer.cache.entry);
   if (ignored.length) {
