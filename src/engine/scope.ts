@@ -139,6 +139,11 @@ class FrameScope implements Scope {
     return holeScope(this.frame, path);
   }
 
+  evaluationScope(): string | undefined {
+    const origin = this.frame.origin;
+    return origin && (origin.job ?? origin.instance);
+  }
+
   resolve(path: string[]): Sym | undefined {
     const frame = this.frame;
     const [ctx, a, b, c] = path;

@@ -14,7 +14,7 @@ import type { CallSite, StepVisit } from "../engine/walk.js";
 import type { RelatedLocation } from "../report/finding.js";
 import type { Span } from "../workflow/span.js";
 import { renderTemplate, templateLiteral, trimTemplate, type Val } from "../workflow/expr/value.js";
-import { complementary, conditionText, conjuncts } from "../workflow/expr/conditions.js";
+import { complementary, conditionText, conjuncts, runWide } from "../workflow/expr/conditions.js";
 import { describeSite, spanKey, stepLabel } from "./util.js";
 import { comparisons } from "./comparisons.js";
 
@@ -238,10 +238,6 @@ export function loneSentence(evaluations: Map<string, EventCase>, covered: Set<s
     : "In some of its matrix legs or calls, no other build is sure to overwrite its cache.";
 }
 
-/** A condition on values every job of a run sees alike (no step output, matrix value, env or runner value). */
-export function runWide(cond: string): boolean {
-  return !/\b(?:steps|matrix|env|job|runner|strategy)\./.test(cond);
-}
 
 /**
  * The `if:` conditions that may let one of two writers run without the other, each writer's own being given

@@ -83,3 +83,8 @@ export function complementary(p: string, q: string): boolean {
   const [a, b] = [polarity(p), polarity(q)];
   return a.positive === b.positive && a.negated !== b.negated;
 }
+
+/** A condition on values every job of a run sees alike (no step output, matrix value, env or runner value). */
+export function runWide(cond: string): boolean {
+  return !/\b(?:steps|matrix|env|job|runner|strategy)\./.test(cond);
+}

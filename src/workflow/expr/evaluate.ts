@@ -8,6 +8,7 @@
  * conditions taken: the operand's source text, or `!(text)` for its negation.
  */
 
+import { createHash } from "node:crypto";
 import type { Expr, ExprVisitor, Literal } from "@actions/expressions/ast";
 import {
   Binary,
@@ -44,6 +45,7 @@ import {
   startsWithVal,
   toPlain,
 } from "./functions.js";
+import { runWide } from "./conditions.js";
 import { ExpressionSyntaxError, ParsedExpression, splitInterpolation } from "./syntax.js";
 import type { Alt, Hole, Sym, Template, Val } from "./value.js";
 import { hole, isLit, lit, normalizeTemplate, templateLiteral } from "./value.js";
@@ -61,11 +63,59 @@ export interface Scope {
    * job instance or run produced it. Undefined for values that are the same wherever they are read.
    */
   holeScope?(path: string[]): string | undefined;
+  /**
+   * The identity of this evaluation (the job instance), for values it computes from unknowns that cannot be kept
+   * apart (alternatives too many to enumerate): another job or matrix leg may compute other values.
+   */
+  evaluationScope?(): string | undefined;
 }
 
 /** The scope of a hole, to carry over to a value derived from it. */
 function scoped(h: Hole): Omit<Hole, "source"> {
   return h.scope === undefined ? {} : { scope: h.scope };
+}
+
+/**
+ * The identity of a value a function computes from `vals` (`fromJSON`, `join`, `toJSON`, a `format` of an unknown
+ * string): the scopes of the unknowns in them. Derived from run-wide values only, it is run-wide too.
+ */
+function derivedScope(vals: (Val | undefined)[]): Pick<Hole, "scope"> {
+  const scopes = new Set<string>();
+  const visit = (v: Val | undefined): void => {
+    if (!v) return;
+    switch (v.kind) {
+      case "str":
+        for (const p of v.parts) if (!isLit(p) && p.hole.scope !== undefined) scopes.add(p.hole.scope);
+        visit(v.json);
+        return;
+      case "unknown":
+        if (v.hole.scope !== undefined) scopes.add(v.hole.scope);
+        return;
+      case "array":
+        v.items.forEach(visit);
+        return;
+      case "object":
+        Object.values(v.fields).forEach(visit);
+        return;
+      default:
+    }
+  };
+  vals.forEach(visit);
+  return scopes.size ? { scope: [...scopes].sort().join("&") } : {};
+}
+
+/**
+ * The identity of one value standing for alternatives too many to keep: which alternatives they were (their unknowns
+ * keep their own identities) and, when a condition that picks one reads values of the job (a step output, a matrix
+ * or env value), the evaluation that computed them: another job or matrix leg may pick another alternative.
+ */
+function collapsedScope(scope: Scope, alts: Alt<unknown>[]): Pick<Hole, "scope"> {
+  const digest = createHash("sha256")
+    .update(JSON.stringify(alts.map((a) => [a.value, a.conds])))
+    .digest("hex")
+    .slice(0, 16);
+  const evaluation = alts.every((a) => a.conds.every(runWide)) ? "" : (scope.evaluationScope?.() ?? "");
+  return { scope: `${evaluation}#${digest}` };
 }
 
 /** Most alternatives kept for one expression (or one interpolated string); beyond it they collapse into a hole. */
@@ -117,7 +167,7 @@ export function evaluateInterpolated(text: string, scope: Scope, cache?: Express
     const conds = mergeAll(segments.filter((s) => s.alts.length === 1).map((s) => s.alts[0].conds));
     const parts = segments.flatMap(({ source, alts }): Template => {
       if (alts.length === 1) return alts[0].value;
-      return [{ hole: namedHole(source, alts.some((a) => mayContainNewline(str(a.value)))) }];
+      return [{ hole: namedHole(source, alts.some((a) => mayContainNewline(str(a.value))), collapsedScope(scope, alts)) }];
     });
     return [{ value: str(parts), conds: conds ?? [] }];
   }
@@ -238,8 +288,8 @@ function asString(v: Val): Val {
   return v.kind === "str" ? v : str(toTemplate(v));
 }
 
-function namedHole(source: string, multiline: boolean): Hole {
-  return multiline ? { source, multiline } : { source };
+function namedHole(source: string, multiline: boolean, identity: Pick<Hole, "scope"> = {}): Hole {
+  return { source, ...(multiline ? { multiline } : {}), ...identity };
 }
 
 /**
@@ -345,7 +395,7 @@ class Evaluation implements ExprVisitor<Branch[]> {
   /** One hole for a node with too many alternatives. */
   private collapse(node: Expr, alts: Branch[]): Branch {
     const multiline = alts.some((a) => mayContainNewline(a.value));
-    return { value: { kind: "unknown", hole: namedHole(this.text(node), multiline) }, conds: [] };
+    return { value: { kind: "unknown", hole: namedHole(this.text(node), multiline, collapsedScope(this.scope, alts)) }, conds: [] };
   }
 
   /** Applies `f` to every combination of the arguments' alternatives. */
@@ -478,7 +528,7 @@ class Evaluation implements ExprVisitor<Branch[]> {
       case "join":
         return this.combine(call, call.args, ([v, sep]) => {
           const parts = joinVal(v, sep);
-          return parts ? str(parts) : strHole(namedHole(text, sep !== undefined && mayContainNewline(sep)));
+          return parts ? str(parts) : strHole(namedHole(text, sep !== undefined && mayContainNewline(sep), derivedScope([v, sep])));
         });
       case "tojson":
         return this.combine(call, call.args, ([v]) => this.toJson(v, call.args[0]));
@@ -517,7 +567,7 @@ class Evaluation implements ExprVisitor<Branch[]> {
 
   private format(call: FunctionCall, vals: Val[]): Val {
     const fmt = templateLiteral(toTemplate(vals[0]));
-    if (fmt === undefined) return strHole(namedHole(this.text(call), vals.some(mayContainNewline)));
+    if (fmt === undefined) return strHole(namedHole(this.text(call), vals.some(mayContainNewline), derivedScope(vals)));
     const result = formatTemplate(fmt, vals.slice(1).map(toTemplate));
     if ("error" in result) throw new ExpressionSyntaxError(result.error, this.parsed.start(call.args[0]));
     return str(result.parts);
@@ -533,13 +583,13 @@ class Evaluation implements ExprVisitor<Branch[]> {
     const plain = toPlain(v);
     if (plain !== undefined) return { kind: "str", parts: [{ lit: JSON.stringify(plain, null, 2) }], json: v };
     const scalar = v.kind === "str" || v.kind === "num" || v.kind === "bool" || v.kind === "null";
-    return { kind: "str", parts: [{ hole: namedHole(`toJSON(${this.nameOf(v, arg)})`, !scalar) }], json: v };
+    return { kind: "str", parts: [{ hole: namedHole(`toJSON(${this.nameOf(v, arg)})`, !scalar, derivedScope([v])) }], json: v };
   }
 
   private fromJson(v: Val, arg: Expr): Val {
     if (v.kind === "str" && v.json) return v.json;
     const text = templateLiteral(toTemplate(v));
-    return (text === undefined ? undefined : parseJson(text)) ?? hole(`fromJSON(${this.nameOf(v, arg)})`);
+    return (text === undefined ? undefined : parseJson(text)) ?? hole(`fromJSON(${this.nameOf(v, arg)})`, derivedScope([v]));
   }
 
   private resolveItems(items: Item[]): Branch[] {

@@ -4,7 +4,7 @@ import type { Sym, Val } from "../../../src/workflow/expr/value.js";
 import { hole, known, lit } from "../../../src/workflow/expr/value.js";
 import { scopeOf } from "./scope.js";
 
-const str = (...parts: Array<string | { hole: { source: string; pattern?: string; multiline?: boolean } }>): Val => ({
+const str = (...parts: Array<string | { hole: { source: string; pattern?: string; multiline?: boolean; scope?: string } }>): Val => ({
   kind: "str",
   parts: parts.map((p) => (typeof p === "string" ? { lit: p } : p)),
 });
@@ -13,6 +13,8 @@ const bool = (value: boolean): Val => ({ kind: "bool", value });
 const num = (value: number): Val => ({ kind: "num", value });
 const boolHole = (source: string): Val => ({ kind: "unknown", hole: { source, pattern: "true|false" } });
 const NULL: Val = { kind: "null" };
+/** The scope of a collapsed value evaluated without an evaluation identity: the digest of its alternatives. */
+const COLLAPSED = expect.stringMatching(/^#[0-9a-f]{16}$/) as unknown as string;
 
 const ev = (expr: string, values: Parameters<typeof scopeOf>[0] = {}): Sym => evaluateExpression(expr, scopeOf(values));
 
@@ -508,6 +510,34 @@ describe("status functions and hashFiles", () => {
   });
 });
 
+describe("values functions derive from unknowns keep their identity", () => {
+  const inStep = (expr: string, step: string) => evaluateExpression(expr, scopeOf({}, { holes: { steps: step } }));
+
+  it("fromJSON, an index into it, join, toJSON and a format of an unknown string carry the step instance", () => {
+    expect(inStep("fromJSON(steps.t.outputs.tags)", "job-a|t")).toEqual(known(hole("fromJSON(steps.t.outputs.tags)", { scope: "job-a|t" })));
+    expect(inStep("fromJSON(steps.t.outputs.tags)[0]", "job-a|t")).toEqual(known(hole("fromJSON(steps.t.outputs.tags)[0]", { scope: "job-a|t" })));
+    expect(inStep("join(fromJSON(steps.t.outputs.tags), ',')", "job-a|t")).toEqual(
+      known(str({ hole: { source: "join(fromJSON(steps.t.outputs.tags), ',')", scope: "job-a|t" } })),
+    );
+    expect(inStep("toJSON(steps.t.outputs.tags)", "job-a|t")).toEqual(
+      known({
+        kind: "str",
+        parts: [{ hole: { source: "toJSON(steps.t.outputs.tags)", multiline: true, scope: "job-a|t" } }],
+        json: hole("steps.t.outputs.tags", { scope: "job-a|t" }),
+      }),
+    );
+    expect(inStep("format(steps.t.outputs.fmt, 'x')", "job-a|t")).toEqual(
+      known(str({ hole: { source: "format(steps.t.outputs.fmt, 'x')", scope: "job-a|t" } })),
+    );
+    // Another job's step is another value.
+    expect(inStep("join(fromJSON(steps.t.outputs.tags), ',')", "job-b|t")).not.toEqual(inStep("join(fromJSON(steps.t.outputs.tags), ',')", "job-a|t"));
+  });
+
+  it("a value derived from run-wide unknowns only is run-wide", () => {
+    expect(inStep("fromJSON(vars.TAGS)", "job-a|t")).toEqual(known(hole("fromJSON(vars.TAGS)")));
+  });
+});
+
 describe("alternative cap", () => {
   const choice = (n: number) => `inputs.a${n} && 'x' || 'y'`;
   const formatOf = (count: number) => {
@@ -530,15 +560,15 @@ describe("alternative cap", () => {
 
   it("collapses beyond 64 into one hole named by the expression", () => {
     const expr = formatOf(7);
-    expect(ev(expr)).toEqual(known(hole(expr)));
+    expect(ev(expr)).toEqual(known(hole(expr, { scope: COLLAPSED })));
     expect(ev(`startsWith(${expr}, 'x')`)).toEqual(known(boolHole(`startsWith(${expr}, 'x')`)));
   });
 
   it("collapses long &&/|| chains and case() too", () => {
     const chain = Array.from({ length: 70 }, (_, i) => `inputs.c${i}`).join(" || ");
-    expect(ev(chain)).toEqual(known(hole(chain)));
+    expect(ev(chain)).toEqual(known(hole(chain, { scope: COLLAPSED })));
     const cases = `case(${Array.from({ length: 70 }, (_, i) => `inputs.c${i}, '${i}'`).join(", ")}, 'none')`;
-    expect(ev(cases)).toEqual(known(hole(cases)));
+    expect(ev(cases)).toEqual(known(hole(cases, { scope: COLLAPSED })));
   });
 
   it("collapses an index access over too many bases and keys", () => {
@@ -547,13 +577,28 @@ describe("alternative cap", () => {
       conds: [`c${i}`],
     }));
     const keys: Sym = Array.from({ length: 8 }, (_, i) => ({ value: num(i), conds: [`k${i}`] }));
-    expect(ev("(env.LIST)[inputs.k]", { "env.LIST": lists, "inputs.k": keys })).toEqual(known(hole("(env.LIST)[inputs.k]")));
+    expect(ev("(env.LIST)[inputs.k]", { "env.LIST": lists, "inputs.k": keys })).toEqual(known(hole("(env.LIST)[inputs.k]", { scope: COLLAPSED })));
     expect(ev("(env.LIST)[inputs.k]", { "env.LIST": lists, "inputs.k": keys.slice(0, 7) })).toHaveLength(63);
   });
 
   it("marks the collapsed hole multiline when alternatives may span lines", () => {
     const expr = `format('{0}{1}', ${formatOf(6)}, inputs.z && steps.meta.outputs.tags || 'y')`;
-    expect(ev(expr, { "steps.meta.outputs.tags": TAGS })).toEqual(known(hole(expr, { multiline: true })));
+    expect(ev(expr, { "steps.meta.outputs.tags": TAGS })).toEqual(known(hole(expr, { multiline: true, scope: COLLAPSED })));
+  });
+
+  it("gives a collapsed value the identity of its alternatives, and of its job instance when a job's value picks one", () => {
+    const inJob = (expr: string, job: string) => evaluateExpression(expr, scopeOf({}, { evaluation: job }))[0].value as { hole: { scope: string } };
+    // Picked by run-wide values (inputs): the same alternatives are the same value in every job and leg.
+    const byInputs = formatOf(7);
+    expect(inJob(byInputs, "job-a")).toEqual(hole(byInputs, { scope: COLLAPSED }));
+    expect(inJob(byInputs, "job-b")).toEqual(inJob(byInputs, "job-a"));
+    // Picked by step outputs: another job instance (another matrix leg) may pick other alternatives.
+    const bySteps = byInputs.replaceAll("inputs.a", "steps.s.outputs.a");
+    expect(inJob(bySteps, "job-a").hole.scope).toMatch(/^job-a#[0-9a-f]{16}$/);
+    expect(inJob(bySteps, "job-a")).toEqual(inJob(bySteps, "job-a"));
+    expect(inJob(bySteps, "job-b")).not.toEqual(inJob(bySteps, "job-a"));
+    // Other alternatives (a leg's literal inside them) are another value.
+    expect(inJob(byInputs.replace("'x'", "'z'"), "job-a").hole.scope).not.toEqual(inJob(byInputs, "job-a").hole.scope);
   });
 });
 
