@@ -9,6 +9,7 @@ import { outputEnvName } from "../docker/metadata-action.js";
 import { stripLiteralPrefix } from "../docker/template-tokens.js";
 import type { StepVisit } from "../engine/walk.js";
 import { toTemplate } from "../workflow/expr/evaluate.js";
+import type { LazyMap } from "../workflow/expr/lazy-map.js";
 import { type Alt, renderTemplate, type Sym, splitTemplate, templateLiteral, trimTemplate, type Val } from "../workflow/expr/value.js";
 import type { Step } from "../workflow/model.js";
 import type { Span } from "../workflow/span.js";
@@ -25,20 +26,26 @@ const obj = (fields: Record<string, Val>): Val => ({ kind: "object", fields });
  * metadata-action's outputs with the content of its `bake-file` and `bake-file-tags` files attached (as the
  * outputs' `json`): target `bake-target` (default `docker-metadata-action`) with the tags of each outcome.
  */
-export function withBakeFileContent(result: { outputs: Map<string, Sym>; env: Map<string, Sym> }, bakeTarget: Sym | undefined): typeof result {
-  const json = result.outputs.get("json");
-  if (!json) return result;
+export function withBakeFileContent(
+  result: { outputs: LazyMap<string, Sym>; env: LazyMap<string, Sym> },
+  bakeTarget: Sym | undefined,
+): typeof result {
+  const { outputs, env } = result;
+  if (!outputs.has("json")) return result;
   const written = bakeTarget?.length === 1 ? templateLiteral(toTemplate(bakeTarget[0].value))?.trim() : undefined;
   const name = written || DEFAULT_TARGET;
   for (const output of ["bake-file", "bake-file-tags"]) {
-    const path = result.outputs.get(output)?.[0]?.value;
+    const path = outputs.get(output)?.[0]?.value;
     if (path?.kind !== "str") continue;
-    const alts = json.map((a): Alt => {
-      const tags = a.value.kind === "str" && a.value.json?.kind === "object" ? a.value.json.fields.tags : undefined;
-      return { value: { ...path, json: obj({ target: obj({ [name]: obj({ tags: tags ?? { kind: "array", items: [] } }) }) }) }, conds: a.conds };
-    });
-    result.outputs.set(output, alts);
-    result.env.set(outputEnvName(output), alts);
+    let alts: Alt[] | undefined;
+    // The file's content comes from the json output: worked out when the output is first read.
+    const content = () =>
+      (alts ??= (outputs.get("json") ?? []).map((a): Alt => {
+        const tags = a.value.kind === "str" && a.value.json?.kind === "object" ? a.value.json.fields.tags : undefined;
+        return { value: { ...path, json: obj({ target: obj({ [name]: obj({ tags: tags ?? { kind: "array", items: [] } }) }) }) }, conds: a.conds };
+      }));
+    outputs.setLazy(output, content);
+    env.setLazy(outputEnvName(output), content);
   }
   return result;
 }

@@ -19,11 +19,14 @@
 
 import { conditionText, polarity } from "../workflow/expr/conditions.js";
 import { toTemplate } from "../workflow/expr/coerce.js";
+import { LazyMap } from "../workflow/expr/lazy-map.js";
 import { holeAccepts, unify } from "../workflow/expr/unify.js";
 import type { Sym, Template, Val } from "../workflow/expr/value.js";
 import {
+  derivedScope,
   isLit,
   jsonEqual,
+  markDistinct,
   normalizeTemplate,
   renderTemplate,
   splitTemplate,
@@ -408,13 +411,30 @@ class Chooser {
  * are never both false (complementary conditions, as for `if:` guards).
  */
 function chooseEnable(c: Chooser, key: string, t: Template, error: string): string {
+  const form = enableForm(t);
+  if (!form) return chooseLiteral(c, key, t, ["true", "false"], error);
+  const value = c.choose(`condition:${form.positive}`, ["true", "false"].map((v) => ({ value: v, cond: `${form.positive} is '${v}'` })));
+  return form.negated ? String(value !== "true") : value;
+}
+
+/**
+ * An `enable=` that is one unknown condition, as its positive form and polarity; undefined for other values. Worked
+ * out once per template: every world of every evaluation of the step asks again.
+ */
+function enableForm(t: Template): { positive: string; negated: boolean } | undefined {
+  const key = JSON.stringify(t);
+  if (enableForms.has(key)) return enableForms.get(key);
   const parts = normalizeTemplate(t);
   const hole = parts.length === 1 && !isLit(parts[0]) ? parts[0].hole : undefined;
-  if (!hole || !["true", "false"].every((v) => unify(t, lit(v)) !== "never")) return chooseLiteral(c, key, t, ["true", "false"], error);
-  const { positive, negated } = polarity(conditionText(hole.source));
-  const value = c.choose(`condition:${positive}`, ["true", "false"].map((v) => ({ value: v, cond: `${positive} is '${v}'` })));
-  return negated ? String(value !== "true") : value;
+  const form = hole && ["true", "false"].every((v) => unify(t, lit(v)) !== "never") ? polarity(conditionText(hole.source)) : undefined;
+  if (enableForms.size >= ENABLE_FORMS_SIZE) enableForms.clear();
+  enableForms.set(key, form);
+  return form;
 }
+
+/** `enableForm` by template (a rule's `enable=` is rebuilt in every world, with the world's global expressions). */
+const enableForms = new Map<string, { positive: string; negated: boolean } | undefined>();
+const ENABLE_FORMS_SIZE = 4096;
 
 /** A value that must be one of `allowed`; a template with holes becomes a choice among the values it may take. */
 function chooseLiteral(c: Chooser, key: string, t: Template, allowed: string[], error: string): string {
@@ -944,17 +964,16 @@ function outcomeOf(run: Run, images: Template[], version: Version, flavor: Flavo
     "bake-file-annotations": shapeString(bake({ annotations: leaves(annotationLines) })),
     "bake-file": shapeString(bake({ tags: leaves(tags), labels: labelShape, args })),
   });
-  const outputs: Record<string, Val> = {
-    version: str(versionText),
-    tags: str(join(tags, sep)),
-    "tag-names": str(join(tagNames, sep)),
-    labels: str(join(labelLines, lit("\n"))),
-    annotations: str(join(annotationLines, lit("\n"))),
-    json: shapeString({ tags: leaves(tags), "tag-names": leaves(tagNames), labels: labelShape, annotations: leaves(annotationLines) }),
-  };
-  for (const name of BAKE_FILE_OUTPUTS) {
-    outputs[name] = str(holeT(`docker-metadata-action.${name}`));
-  }
+  // Each output is worked out when first read: most workflows read tags and labels only.
+  const outputs = lazyRecord({
+    version: () => str(versionText),
+    tags: () => str(join(tags, sep)),
+    "tag-names": () => str(join(tagNames, sep)),
+    labels: () => str(join(labelLines, lit("\n"))),
+    annotations: () => str(join(annotationLines, lit("\n"))),
+    json: () => shapeString({ tags: leaves(tags), "tag-names": leaves(tagNames), labels: labelShape, annotations: leaves(annotationLines) }),
+    ...Object.fromEntries(BAKE_FILE_OUTPUTS.map((name) => [name, () => str(holeT(`docker-metadata-action.${name}`))])),
+  });
   let env: Record<string, Val> | undefined;
   let files: Record<string, Val> | undefined;
   return {
@@ -998,6 +1017,16 @@ function parseInputs(inputs: MetadataInputs): ParsedInputs {
   if (parsedCache.size >= PARSED_CACHE_SIZE) parsedCache.clear();
   parsedCache.set(key, parsed);
   return parsed;
+}
+
+/** An object whose properties are computed on first read, once each (enumerable, so it reads like plain data). */
+function lazyRecord(thunks: Record<string, () => Val>): Record<string, Val> {
+  const out: Record<string, Val> = {};
+  for (const [name, compute] of Object.entries(thunks)) {
+    let value: Val | undefined;
+    Object.defineProperty(out, name, { enumerable: true, get: () => (value ??= compute()) });
+  }
+  return out;
 }
 
 /** Evaluates docker/metadata-action for one event: every possible outcome, or the input errors. */
@@ -1053,17 +1082,28 @@ function inputCombinations(inputs: Map<string, Sym>): { inputs: MetadataInputs; 
   return combos;
 }
 
+/** A cheap summary of a value that equal values share: alternatives are compared only with those of the same one. */
+function fingerprint(v: Val): string {
+  if (v.kind !== "str") return v.kind;
+  let literal = 0;
+  for (const p of v.parts) literal += isLit(p) ? p.lit.length : 0;
+  return `${v.parts.length}:${literal}`;
+}
+
 function mergeAlternatives(alts: Sym): Sym {
   const out: Sym = [];
+  const byPrint = new Map<string, number[]>();
   for (const alt of alts) {
-    const at = out.findIndex((o) => jsonEqual(o.value, alt.value));
-    if (at < 0) {
-      out.push({ value: alt.value, conds: [...alt.conds] });
+    const print = fingerprint(alt.value);
+    const candidates = byPrint.get(print) ?? [];
+    const at = candidates.find((i) => jsonEqual(out[i].value, alt.value));
+    if (at === undefined) {
+      byPrint.set(print, [...candidates, out.push({ value: alt.value, conds: [...alt.conds] }) - 1]);
     } else {
       out[at] = { value: out[at].value, conds: out[at].conds.filter((c) => alt.conds.includes(c)) };
     }
   }
-  return out;
+  return markDistinct(out);
 }
 
 /**
@@ -1073,27 +1113,25 @@ function mergeAlternatives(alts: Sym): Sym {
  * output. Inputs in error yield no outputs; when the worlds were truncated an unknown alternative stands for the
  * ones not evaluated.
  */
-export function metadataActionOutputs(inputs: Map<string, Sym>, event: MetadataEvent): { outputs: Map<string, Sym>; env: Map<string, Sym> } {
-  const outputs = new Map<string, Sym>();
-  const add = (name: string, value: Val, conds: string[]) => {
-    const alts = outputs.get(name);
-    if (alts) alts.push({ value, conds });
-    else outputs.set(name, [{ value, conds }]);
-  };
-  for (const combo of inputCombinations(inputs)) {
-    const result = evaluateMetadataAction(combo.inputs, event);
-    for (const outcome of result.outcomes) {
-      for (const name of OUTPUT_NAMES) add(name, outcome.outputs[name], [...combo.conds, ...outcome.conds]);
-    }
-    if (result.truncated) {
-      for (const name of OUTPUT_NAMES) add(name, { kind: "unknown", hole: { source: `docker-metadata-action.${name}`, multiline: true } }, combo.conds);
-    }
-  }
-  const env = new Map<string, Sym>();
-  for (const [k, v] of outputs) {
-    const merged = mergeAlternatives(v);
-    outputs.set(k, merged);
-    env.set(outputEnvName(k), merged);
+export function metadataActionOutputs(inputs: Map<string, Sym>, event: MetadataEvent): { outputs: LazyMap<string, Sym>; env: LazyMap<string, Sym> } {
+  const results = inputCombinations(inputs).map((combo) => ({ combo, result: evaluateMetadataAction(combo.inputs, event) }));
+  // The worlds not evaluated depend on the unknowns of the inputs: the stand-in value has their identity.
+  const identity = derivedScope([...inputs.values()].flatMap((sym) => sym.map((a) => a.value)));
+  const outputs = new LazyMap<string, Sym>();
+  const env = new LazyMap<string, Sym>();
+  for (const name of OUTPUT_NAMES) {
+    if (!results.some(({ result }) => result.outcomes.length > 0 || result.truncated)) break;
+    let merged: Sym | undefined;
+    // One value for the output and its variable, computed when either is first read.
+    const value = () =>
+      (merged ??= mergeAlternatives(
+        results.flatMap(({ combo, result }): Sym => [
+          ...result.outcomes.map((outcome) => ({ value: outcome.outputs[name], conds: [...combo.conds, ...outcome.conds] })),
+          ...(result.truncated ? [{ value: { kind: "unknown", hole: { source: `docker-metadata-action.${name}`, multiline: true, ...identity } } as Val, conds: combo.conds }] : []),
+        ]),
+      ));
+    outputs.setLazy(name, value);
+    env.setLazy(outputEnvName(name), value);
   }
   return { outputs, env };
 }

@@ -5,6 +5,7 @@ import {
   ExpressionSyntaxError,
   type Scope,
 } from "../workflow/expr/evaluate.js";
+import { LazyMap } from "../workflow/expr/lazy-map.js";
 import { hole, known, renderTemplate, type Sym, TemplateSizeError, templateLiteral, type Val } from "../workflow/expr/value.js";
 import { BOOL_PATTERN } from "../workflow/expr/coerce.js";
 import type { CompositeAction, Job, Matrix, ScalarMap, Step, Workflow } from "../workflow/model.js";
@@ -194,7 +195,7 @@ export class Walker {
   /** The frame's env plus `map`'s variables, each evaluated seeing those before it; the frame's env when `map` is empty. */
   private evalMap(map: ScalarMap, frame: Frame): Map<string, Sym> {
     if (map.size === 0) return frame.env;
-    const into = new Map(frame.env);
+    const into = LazyMap.from(frame.env);
     for (const [name, value] of map) {
       this.current = value.span;
       into.set(name, this.evaluate(value, frameScope({ ...frame, env: into })));
@@ -347,7 +348,7 @@ export class Walker {
         result = this.visitor(new Visit(step, file, top, owner, frame, leg, scope, calls, instance, guards, this));
       }
       if (result?.env) {
-        jobEnv = new Map([...jobEnv, ...result.env]);
+        jobEnv = LazyMap.from(jobEnv, result.env);
         // Variables a leg-dependent step exports make every later step of the job leg-dependent.
         if (readsLeg && origin && !origin.legDependent) origin = { ...origin, legDependent: true };
       }

@@ -326,6 +326,12 @@ describe("possible worlds", () => {
     const { outputs } = metadataActionOutputs(new Map([["tags", [{ value: { kind: "str", parts: rules }, conds: [] }]]]), push("refs/heads/main"));
     const last = outputs.get("tags")?.at(-1);
     expect(last).toEqual({ value: { kind: "unknown", hole: { source: "docker-metadata-action.tags", multiline: true } }, conds: [] });
+    // The worlds not evaluated are picked by the inputs' unknowns: the stand-in is the same value only where they are.
+    const scoped = T(
+      ...Array.from({ length: 9 }, (_, i) => [`type=raw,value=t${i},enable=`, H(`steps.flags.outputs.t${i}`, { pattern: "true|false", scope: "job-a|flags" }), "\n"]).flat(),
+    );
+    const leg = metadataActionOutputs(new Map([["tags", [{ value: { kind: "str", parts: scoped }, conds: [] }]]]), push("refs/heads/main"));
+    expect(leg.outputs.get("tags")?.at(-1)?.value).toEqual({ kind: "unknown", hole: { source: "docker-metadata-action.tags", multiline: true, scope: "job-a|flags" } });
   });
 });
 

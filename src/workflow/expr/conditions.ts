@@ -65,10 +65,23 @@ function stripParens(text: string): string {
  * `!` binds tighter than any binary operator, so `!a && !b` is a conjunction, kept whole and not negated.
  */
 export function polarity(text: string): { positive: string; negated: boolean } {
+  let found = polarities.get(text);
+  if (!found) {
+    if (polarities.size >= POLARITY_CACHE_SIZE) polarities.clear();
+    polarities.set(text, (found = polarityOf(text)));
+  }
+  return found;
+}
+
+/** `polarity` by text: the same conditions are read in every world of a metadata-action and every pair of steps. */
+const polarities = new Map<string, { positive: string; negated: boolean }>();
+const POLARITY_CACHE_SIZE = 4096;
+
+function polarityOf(text: string): { positive: string; negated: boolean } {
   const t = stripParens(text.trim());
   const ops = operators(t);
   if (ops.length === 0 && t.startsWith("!")) {
-    const inner = polarity(t.slice(1));
+    const inner = polarityOf(t.slice(1));
     return { positive: inner.positive, negated: !inner.negated };
   }
   if (ops.length === 1 && (ops[0].op === "==" || ops[0].op === "!=")) {

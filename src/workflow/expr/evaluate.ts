@@ -48,7 +48,7 @@ import {
 import { runWide } from "./conditions.js";
 import { ExpressionSyntaxError, ParsedExpression, splitInterpolation } from "./syntax.js";
 import type { Alt, Hole, Sym, Template, Val } from "./value.js";
-import { hole, isLit, lit, normalizeTemplate, templateLiteral } from "./value.js";
+import { derivedScope, hole, isDistinct, isLit, lit, normalizeTemplate, templateLiteral } from "./value.js";
 
 export { ExpressionSyntaxError } from "./syntax.js";
 export { toTemplate, truthiness } from "./coerce.js";
@@ -75,34 +75,6 @@ function scoped(h: Hole): Omit<Hole, "source"> {
   return h.scope === undefined ? {} : { scope: h.scope };
 }
 
-/**
- * The identity of a value a function computes from `vals` (`fromJSON`, `join`, `toJSON`, a `format` of an unknown
- * string): the scopes of the unknowns in them. Derived from run-wide values only, it is run-wide too.
- */
-function derivedScope(vals: (Val | undefined)[]): Pick<Hole, "scope"> {
-  const scopes = new Set<string>();
-  const visit = (v: Val | undefined): void => {
-    if (!v) return;
-    switch (v.kind) {
-      case "str":
-        for (const p of v.parts) if (!isLit(p) && p.hole.scope !== undefined) scopes.add(p.hole.scope);
-        visit(v.json);
-        return;
-      case "unknown":
-        if (v.hole.scope !== undefined) scopes.add(v.hole.scope);
-        return;
-      case "array":
-        v.items.forEach(visit);
-        return;
-      case "object":
-        Object.values(v.fields).forEach(visit);
-        return;
-      default:
-    }
-  };
-  vals.forEach(visit);
-  return scopes.size ? { scope: [...scopes].sort().join("&") } : {};
-}
 
 /**
  * The identity of one value standing for alternatives too many to keep: which alternatives they were (their unknowns
@@ -110,13 +82,20 @@ function derivedScope(vals: (Val | undefined)[]): Pick<Hole, "scope"> {
  * or env value), the evaluation that computed them: another job or matrix leg may pick another alternative.
  */
 function collapsedScope(scope: Scope, alts: Alt<unknown>[]): Pick<Hole, "scope"> {
-  const digest = createHash("sha256")
-    .update(JSON.stringify(alts.map((a) => [a.value, a.conds])))
-    .digest("hex")
-    .slice(0, 16);
-  const evaluation = alts.every((a) => a.conds.every(runWide)) ? "" : (scope.evaluationScope?.() ?? "");
-  return { scope: `${evaluation}#${digest}` };
+  let found = collapsed.get(alts);
+  if (!found) {
+    const digest = createHash("sha256")
+      .update(JSON.stringify(alts.map((a) => [a.value, a.conds])))
+      .digest("hex")
+      .slice(0, 16);
+    found = { digest, runWide: alts.every((a) => a.conds.every(runWide)) };
+    collapsed.set(alts, found);
+  }
+  return { scope: `${found.runWide ? "" : (scope.evaluationScope?.() ?? "")}#${found.digest}` };
 }
+
+/** `collapsedScope`'s digest by alternatives: a step output read in every leg and event case is one list. */
+const collapsed = new WeakMap<Alt<unknown>[], { digest: string; runWide: boolean }>();
 
 /** Most alternatives kept for one expression (or one interpolated string); beyond it they collapse into a hole. */
 export const MAX_ALTERNATIVES = 64;
@@ -240,9 +219,12 @@ function finish(branches: Branch[]): Sym {
   return dedupe(branches.map(({ value, conds }) => ({ value, conds })));
 }
 
-/** Drops repeated alternatives (same value, conditions and truth); a single alternative is returned as is. */
+/**
+ * Drops repeated alternatives (same value, conditions and truth); a single alternative, or a list known to have
+ * no repeats (a step's outputs, read as they are), is returned as is.
+ */
 function dedupe<T extends Branch>(branches: T[]): T[] {
-  if (branches.length < 2) return branches;
+  if (branches.length < 2 || isDistinct(branches)) return branches;
   const seen = new Set<string>();
   return branches.filter((b) => {
     const key = JSON.stringify([b.value, b.conds, b.truth]);
@@ -593,6 +575,8 @@ class Evaluation implements ExprVisitor<Branch[]> {
   }
 
   private resolveItems(items: Item[]): Branch[] {
+    // A value read whole is the scope's list itself (no copy to check for repeats again).
+    if (items.length === 1 && "ref" in items[0] && items[0].conds.length === 0) return this.resolveRef(items[0].ref);
     return items.flatMap((item) => {
       if (!("ref" in item)) return [item];
       return this.resolveRef(item.ref).flatMap((b) => {
@@ -648,6 +632,7 @@ class Evaluation implements ExprVisitor<Branch[]> {
       const sym = this.scope.resolve([ref.context, ...ref.keys.slice(0, n).map((k) => k.str)]);
       if (sym) {
         const rest = ref.keys.slice(n);
+        if (rest.length === 0) return sym;
         return sym.map((alt) => ({ value: rest.reduce(indexKey, alt.value), conds: alt.conds }));
       }
     }

@@ -253,3 +253,45 @@ export function trimTemplate(parts: Template): Template {
   if (out.length && isLit(out[last])) out[last] = { lit: (out[last] as { lit: string }).lit.replace(/\s+$/, "") };
   return normalizeTemplate(out);
 }
+
+/**
+ * The identity of a value a function computes from `vals` (`fromJSON`, `join`, `toJSON`, a `format` of an unknown
+ * string): the scopes of the unknowns in them. Derived from run-wide values only, it is run-wide too.
+ */
+export function derivedScope(vals: (Val | undefined)[]): Pick<Hole, "scope"> {
+  const scopes = new Set<string>();
+  const visit = (v: Val | undefined): void => {
+    if (!v) return;
+    switch (v.kind) {
+      case "str":
+        for (const p of v.parts) if (!isLit(p) && p.hole.scope !== undefined) scopes.add(p.hole.scope);
+        visit(v.json);
+        return;
+      case "unknown":
+        if (v.hole.scope !== undefined) scopes.add(v.hole.scope);
+        return;
+      case "array":
+        v.items.forEach(visit);
+        return;
+      case "object":
+        Object.values(v.fields).forEach(visit);
+        return;
+      default:
+    }
+  };
+  vals.forEach(visit);
+  return scopes.size ? { scope: [...scopes].sort().join("&") } : {};
+}
+
+/** Lists of alternatives known to hold no two equal (value, conditions) pairs. */
+const distinct = new WeakSet<readonly Alt<unknown>[]>();
+
+/** Records that `alts` has no repeated alternative (it is never modified afterwards); returns it. */
+export function markDistinct<T extends readonly Alt<unknown>[]>(alts: T): T {
+  distinct.add(alts);
+  return alts;
+}
+
+export function isDistinct(alts: readonly Alt<unknown>[]): boolean {
+  return distinct.has(alts);
+}
