@@ -1,4 +1,3 @@
-import { isAction } from "../builds/extract.js";
 import type { BuildInvocation, CacheItem } from "../builds/invocation.js";
 import type { Project } from "../engine/project.js";
 import type { StepVisit } from "../engine/walk.js";
@@ -7,33 +6,11 @@ import { renderTemplate } from "../workflow/expr/value.js";
 import type { Span } from "../workflow/span.js";
 import { siteSubject } from "../rule-kit/cache-writers.js";
 import { defineRule } from "../rule-kit/rule.js";
-import { precedingSteps, yamlOf } from "../rule-kit/steps.js";
+import { ghaEntryDropped } from "../rule-kit/gha-runtime.js";
+import { yamlOf } from "../rule-kit/steps.js";
 import { describeSite, spanKey } from "../rule-kit/util.js";
 
 const RUNTIME_ACTION = "crazy-max/ghaction-github-runtime";
-/** The variables buildx fills the `gha` cache's `token` and `url` from (docker/buildx `build/opt.go`). */
-const RUNTIME_VARS = ["ACTIONS_RUNTIME_TOKEN", "ACTIONS_RESULTS_URL", "ACTIONS_CACHE_URL"];
-/** Attributes that make the entry independent of the runtime variables. */
-const EXPLICIT = ["url", "url_v2", "token"];
-
-/** Actions that export the runtime variables to later steps: crazy-max/ghaction-github-runtime and look-alikes. */
-const EXPOSES_RUNTIME = /(^|\/)[\w.-]*github-runtime$/i;
-
-/** True when an earlier step of the job exposes the runtime variables, or the step's env sets them. */
-function runtimeExposed(project: Project, visit: StepVisit): boolean {
-  if (RUNTIME_VARS.some((v) => visit.frame.env.has(v))) return true;
-  return precedingSteps(project, visit).some((step) => {
-    const uses = step.uses?.value;
-    if (uses && EXPOSES_RUNTIME.test(uses.split("@")[0])) return true;
-    const script = isAction(uses, "actions/github-script") ? step.with.get("script")?.value : undefined;
-    return script !== undefined && RUNTIME_VARS.some((v) => script.includes(v));
-  });
-}
-
-/** A `gha` entry whose token and URL buildx must take from the environment. */
-function needsRuntime(c: CacheItem): boolean {
-  return c.entry.type === "gha" && !c.entry.unknown && !EXPLICIT.some((a) => a in c.entry.attrs);
-}
 
 /** Inserts the runtime action as a step right before the step, indented like it. */
 function insertRuntimeStep(project: Project, visit: StepVisit): Fix {
@@ -73,12 +50,11 @@ export default defineRule({
     const reported = new Set<string>();
     for (const build of ctx.builds) {
       const { visit } = build;
-      if (!visit.step.run || visit.step.uses) continue;
+      const dropped = (c: CacheItem) => ghaEntryDropped(ctx.project, build, c);
       const entries = [
-        ...build.cacheTo.filter(needsRuntime).map((c) => ({ c, direction: "cache-to" })),
-        ...build.cacheFrom.filter(needsRuntime).map((c) => ({ c, direction: "cache-from" })),
+        ...build.cacheTo.filter(dropped).map((c) => ({ c, direction: "cache-to" })),
+        ...build.cacheFrom.filter(dropped).map((c) => ({ c, direction: "cache-from" })),
       ];
-      if (entries.length === 0 || runtimeExposed(ctx.project, visit)) continue;
       for (const { c, direction } of entries) {
         const key = `${spanKey(c.item.span)}|${spanKey(visit.step.span)}|${direction}`;
         if (reported.has(key)) continue;

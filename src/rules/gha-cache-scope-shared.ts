@@ -7,6 +7,7 @@ import { renderTemplate, type Template, templateLiteral } from "../workflow/expr
 import { buildSource, buildTarget, collisionSentence, loneSentence, pairGuards, conditionSentences, distinguisher, exclusive, firstByKey, groupPartners, listPhrase, mayShareRef, partnerLocations, runKey, runnerKey, siteSubject, sourceText, spanWithin, stepGuard, validEntries, writerSite } from "../rule-kit/cache-writers.js";
 import type { Project } from "../engine/project.js";
 import { differences, signature, type Signature } from "../rule-kit/build-signature.js";
+import { ghaEntryDropped } from "../rule-kit/gha-runtime.js";
 import { defineRule } from "../rule-kit/rule.js";
 import { appendTo, spanKey } from "../rule-kit/util.js";
 import { comparisons } from "../rule-kit/comparisons.js";
@@ -45,7 +46,8 @@ function scopeOf(c: CacheItem): Template {
 function writersOf(project: Project, builds: BuildInvocation[]): Writer[] {
   return builds.flatMap((build) =>
     validEntries(build.cacheTo)
-      .filter((c) => c.entry.type === "gha")
+      // An export buildx drops for want of the runtime variables writes nothing (gha-cache-needs-runtime says so).
+      .filter((c) => c.entry.type === "gha" && !ghaEntryDropped(project, build, c))
       .map((cache): Writer => {
         const scope = scopeOf(cache);
         const siteWithoutLeg = writerSite(build, cache.item, false);
