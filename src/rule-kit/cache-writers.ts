@@ -349,12 +349,14 @@ export function partnerLocations<W extends SiteWriter>(g: Partners<W>, what: (w:
   });
   const out = firstByKey(callSites, (r) => spanKey(r.span));
   const seen = new Set(out.map((r) => spanKey(r.span)));
-  // The first partner per line, its message written only for the lines kept.
+  // The first partner per line, its message written only for the lines kept; a partner on a line already shown (one
+  // action's step reached from other workflows) is shown at the call that reaches it.
   for (const p of [...g.sameRun, ...g.otherRuns]) {
-    const key = spanKey(p.cache.item.span);
-    if (seen.has(key)) continue;
-    seen.add(key);
-    out.push({ span: p.cache.item.span, message: `${what(p)} (${describeSite(p.build.visit)})` });
+    const line = spanKey(p.cache.item.span);
+    const span = (seen.has(line) || line === spanKey(primary.cache.item.span) ? differingCall(primary, p)?.span : undefined) ?? p.cache.item.span;
+    if (seen.has(spanKey(span))) continue;
+    seen.add(spanKey(span));
+    out.push({ span, message: `${what(p)} (${describeSite(p.build.visit)})` });
   }
   return out;
 }
