@@ -46,6 +46,25 @@ function kindOf(path: string): SourceFile["kind"] {
   return /\.(hcl|json|ya?ml)$/.test(path) ? "bake" : undefined;
 }
 
+/**
+ * The repository path a step's local `uses: ./…` names, given the steps of its job before it: a checkout of the
+ * repository itself into a directory (`actions/checkout` with `path: action`, as actions that test themselves do)
+ * puts the repository there, so `./action` is its root. The latest such checkout that holds the path wins.
+ */
+export function localUsesPath(uses: string, before: Step[]): string | undefined {
+  const path = normalizeLocalPath(uses);
+  if (path === undefined) return undefined;
+  for (const step of [...before].reverse()) {
+    if (!isAction(step.uses?.value, "actions/checkout") || step.with.has("repository")) continue;
+    const into = step.with.get("path")?.value.trim();
+    const dir = into && !into.includes("${{") ? normalizeLocalPath(`./${into}`) : undefined;
+    if (!dir) continue;
+    if (path === dir) return "";
+    if (path.startsWith(`${dir}/`)) return path.slice(dir.length + 1);
+  }
+  return path;
+}
+
 /** Normalises `./a/../b/` style local references to a repository path without leading `./`. */
 export function normalizeLocalPath(uses: string): string | undefined {
   if (!uses.startsWith("./")) return undefined;
@@ -146,9 +165,9 @@ export class Project {
     return this.actionByFile.get(file);
   }
 
-  /** The composite action a `uses: ./dir` names. */
-  action(uses: string): CompositeAction | undefined {
-    const dir = normalizeLocalPath(uses);
+  /** The composite action a `uses: ./dir` names, seen from a step after `before` (see `localUsesPath`). */
+  action(uses: string, before: Step[] = []): CompositeAction | undefined {
+    const dir = localUsesPath(uses, before);
     return dir === undefined ? undefined : this.actions.get(dir);
   }
 
@@ -161,12 +180,10 @@ export class Project {
   /** Repository paths that local `uses:` and bake steps reference but that are not loaded yet. */
   missingReferences(): string[] {
     const out = new Set<string>();
-    const stepUses = [
-      ...[...this.workflows.values()].flatMap((w) => w.jobs.flatMap((j) => j.steps)),
-      ...[...this.actions.values()].flatMap((a) => a.steps),
-    ].flatMap((s) => (s.uses ? [s.uses.value] : []));
-    for (const uses of stepUses) {
-      const dir = normalizeLocalPath(uses);
+    const stepLists = [...[...this.workflows.values()].flatMap((w) => w.jobs.map((j) => j.steps)), ...[...this.actions.values()].map((a) => a.steps)];
+    const stepUses = stepLists.flatMap((steps) => steps.flatMap((s, i) => (s.uses ? [{ uses: s.uses.value, before: steps.slice(0, i) }] : [])));
+    for (const { uses, before } of stepUses) {
+      const dir = localUsesPath(uses, before);
       if (dir === undefined || this.actions.has(dir)) continue;
       const prefix = dir === "" ? "" : `${dir}/`;
       out.add(`${prefix}action.yml`);

@@ -370,7 +370,9 @@ export class Walker {
     calls: CallSite[],
   ): Outputs | undefined {
     const uses = step.uses as ScalarValue;
-    const action = this.project.action(uses.value);
+    // The job's own steps before this one may have checked the repository out into a directory.
+    const before = owner.job?.steps[step.index] === step ? owner.job.steps.slice(0, step.index) : [];
+    const action = this.project.action(uses.value, before);
     if (!action) {
       const workflow = /\.ya?ml$/i.test(uses.value) && this.project.workflow(uses.value);
       this.problem(

@@ -22,9 +22,9 @@ function stepIndexIn(path: NodePath): number | undefined {
 
 /** Steps as they run: a local composite action's steps replace the step that calls it. */
 function expand(project: Project, steps: Step[], depth: number): Step[] {
-  return steps.flatMap((step) => {
+  return steps.flatMap((step, i) => {
     const uses = step.uses?.value;
-    const action = uses?.startsWith("./") ? project.action(uses) : undefined;
+    const action = uses?.startsWith("./") ? project.action(uses, steps.slice(0, i)) : undefined;
     if (!action || action.using !== "composite" || depth >= MAX_EXPANSION_DEPTH) return [step];
     return expand(project, action.steps, depth + 1);
   });
@@ -42,7 +42,7 @@ export function precedingSteps(project: Project, visit: StepVisit): Step[] {
   const out: Step[] = [];
   for (const call of composite) {
     const index = stepIndexIn(call.span.path);
-    const action = project.action(call.uses);
+    const action = project.action(call.uses, index === undefined ? [] : steps.slice(0, index));
     if (index === undefined || !action) return out;
     out.push(...expand(project, steps.slice(0, index), 0));
     steps = action.steps;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@jest/globals";
 import { analyze, collectBuilds } from "../../src/engine/index.js";
-import { Project, type SourceFile } from "../../src/engine/project.js";
+import { localUsesPath, Project, referencedPaths, type SourceFile } from "../../src/engine/project.js";
 
 const step = (uses: string) => `      - uses: ${uses}\n`;
 const workflow = (path: string, steps: string): SourceFile => ({
@@ -74,6 +74,31 @@ describe("Project", () => {
 
   it("can be analysed as built", () => {
     expect(analyze(new Project(FILES))).toEqual(analyze(FILES));
+  });
+});
+
+describe("local uses after a checkout into a directory", () => {
+  const steps = (text: string) => {
+    const workflow = new Project([{ path: ".github/workflows/ci.yml", text: `on: push\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n${text}` }]).workflows.get(".github/workflows/ci.yml");
+    return workflow?.jobs[0].steps ?? [];
+  };
+  const checkout = (path: string, extra = "") => `      - uses: actions/checkout@v4\n        with:\n          path: ${path}\n${extra}`;
+
+  it("names the repository's own files under the directory the repository was checked out into", () => {
+    const before = steps(checkout("action"));
+    expect(localUsesPath("./action", before)).toBe("");
+    expect(localUsesPath("./action/sub", before)).toBe("sub");
+    expect(localUsesPath("./other", before)).toBe("other");
+    expect(localUsesPath("./action", [])).toBe("action");
+    // The latest checkout that holds the path wins; another repository's checkout, or a computed path, does not count.
+    expect(localUsesPath("./a/b", steps(checkout("a") + checkout("a/b")))).toBe("");
+    expect(localUsesPath("./action", steps(checkout("action", "          repository: acme/tools\n")))).toBe("action");
+    expect(localUsesPath("./action", steps(checkout("${{ github.workspace }}/action")))).toBe("action");
+  });
+
+  it("asks for the repository's root action when a workflow runs it from that directory", () => {
+    const ci = "on: push\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n" + checkout("action") + "      - uses: ./action\n";
+    expect(referencedPaths([{ path: ".github/workflows/ci.yml", text: ci }])).toEqual(["action.yaml", "action.yml"]);
   });
 });
 
