@@ -1119,8 +1119,9 @@ export function metadataActionOutputs(inputs: Map<string, Sym>, event: MetadataE
   const identity = derivedScope([...inputs.values()].flatMap((sym) => sym.map((a) => a.value)));
   const outputs = new LazyMap<string, Sym>();
   const env = new LazyMap<string, Sym>();
+  // Inputs in error in every combination: the action fails and sets no outputs.
+  if (!results.some(({ result }) => result.outcomes.length > 0 || result.truncated)) return { outputs, env };
   for (const name of OUTPUT_NAMES) {
-    if (!results.some(({ result }) => result.outcomes.length > 0 || result.truncated)) break;
     let merged: Sym | undefined;
     // One value for the output and its variable, computed when either is first read.
     const value = () =>

@@ -75,7 +75,6 @@ function scoped(h: Hole): Omit<Hole, "source"> {
   return h.scope === undefined ? {} : { scope: h.scope };
 }
 
-
 /**
  * The identity of one value standing for alternatives too many to keep: which alternatives they were (their unknowns
  * keep their own identities) and, when a condition that picks one reads values of the job (a step output, a matrix
