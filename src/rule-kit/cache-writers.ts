@@ -86,10 +86,14 @@ export function writerSite(build: BuildInvocation, item: Item, withLeg = true): 
   return [v.workflow.file, ...v.calls.map((c) => spanKey(c.span)), v.jobId, leg, build.bakeTarget ?? "", spanKey(item.span)].join("|");
 }
 
-/** Whether two event cases can run on the same Git ref (GitHub caches are isolated per ref). */
+/**
+ * Whether two event cases can run on the same Git ref (GitHub caches are isolated per ref). A merge queue's run is on
+ * its own temporary branch (`gh-readonly-queue/<base>/pr-<n>-<sha>`), shared only with the other workflows of the
+ * same queue entry.
+ */
 export function mayShareRef(a: EventCase, b: EventCase): boolean {
   const kind = (e: EventCase) => (e.refKind === "other" ? "branch" : e.refKind);
-  if (kind(a) !== kind(b)) return false;
+  if (kind(a) !== kind(b) || (a.eventName === "merge_group") !== (b.eventName === "merge_group")) return false;
   return a.ref === undefined || b.ref === undefined || a.ref === b.ref;
 }
 

@@ -79,7 +79,7 @@ function dockerExporter(build: BuildInvocation): boolean {
  * `docker buildx use` earlier in the job. The docker driver adds no attestation unless the engine stores images
  * in containerd (docker/buildx#1988), which GitHub's runners may or may not do.
  */
-function containerBuilder(project: Project, build: BuildInvocation): boolean {
+export function containerBuilder(project: Project, build: BuildInvocation): boolean {
   if (build.inputs.get("builder")?.value.trim()) return true;
   const setsUp = (step: Step) =>
     (isAction(step.uses?.value, "docker/setup-buildx-action") && step.with.get("driver")?.value.trim() !== "docker") ||
