@@ -87,13 +87,21 @@ export function writerSite(build: BuildInvocation, item: Item, withLeg = true): 
 }
 
 /**
+ * The kind of Git ref a run writes the GitHub Actions cache under: a pull request's own merge ref, except for
+ * `pull_request_target`, which runs on the base branch and writes its cache (docs: "Events that trigger workflows").
+ */
+export function cacheRefKind(e: EventCase): string {
+  if (e.eventName === "pull_request_target") return "branch";
+  return e.refKind === "other" ? "branch" : e.refKind;
+}
+
+/**
  * Whether two event cases can run on the same Git ref (GitHub caches are isolated per ref). A merge queue's run is on
  * its own temporary branch (`gh-readonly-queue/<base>/pr-<n>-<sha>`), shared only with the other workflows of the
  * same queue entry.
  */
 export function mayShareRef(a: EventCase, b: EventCase): boolean {
-  const kind = (e: EventCase) => (e.refKind === "other" ? "branch" : e.refKind);
-  if (kind(a) !== kind(b) || (a.eventName === "merge_group") !== (b.eventName === "merge_group")) return false;
+  if (cacheRefKind(a) !== cacheRefKind(b) || (a.eventName === "merge_group") !== (b.eventName === "merge_group")) return false;
   return a.ref === undefined || b.ref === undefined || a.ref === b.ref;
 }
 

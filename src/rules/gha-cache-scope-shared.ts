@@ -4,7 +4,7 @@ import { ignoredAttrs } from "../docker/cache-spec.js";
 import type { Edit, Fix, RelatedLocation } from "../report/finding.js";
 import { sameTemplate, templateKey } from "../workflow/expr/unify.js";
 import { renderTemplate, type Template, templateLiteral } from "../workflow/expr/value.js";
-import { buildSource, buildTarget, collisionSentence, loneSentence, pairGuards, conditionSentences, distinguisher, exclusive, firstByKey, groupPartners, listPhrase, mayShareRef, partnerLocations, runKey, runnerKey, siteSubject, sourceText, spanWithin, stepGuard, validEntries, writerSite } from "../rule-kit/cache-writers.js";
+import { buildSource, buildTarget, cacheRefKind, collisionSentence, loneSentence, pairGuards, conditionSentences, distinguisher, exclusive, firstByKey, groupPartners, listPhrase, mayShareRef, partnerLocations, runKey, runnerKey, siteSubject, sourceText, spanWithin, stepGuard, validEntries, writerSite } from "../rule-kit/cache-writers.js";
 import type { Project } from "../engine/project.js";
 import { differences, signature, type Signature } from "../rule-kit/build-signature.js";
 import { ghaEntryDropped } from "../rule-kit/gha-runtime.js";
@@ -123,9 +123,9 @@ class ScopeIndex {
     const i = this.writers.push(w) - 1;
     const e = w.build.visit.event;
     appendTo(this.byRun, w.run, i);
-    appendTo(this.byKind, refKind(e), i);
-    const refs = this.byRef.get(refKind(e)) ?? new Map<string, Positions>();
-    this.byRef.set(refKind(e), refs);
+    appendTo(this.byKind, cacheRefKind(e), i);
+    const refs = this.byRef.get(cacheRefKind(e)) ?? new Map<string, Positions>();
+    this.byRef.set(cacheRefKind(e), refs);
     appendTo(refs, e.ref ?? ANY_REF, i);
   }
 
@@ -135,8 +135,8 @@ class ScopeIndex {
     const key = `${a.run}\n${a.source}`;
     const cached = this.found.get(key);
     if (cached) return cached;
-    const refs = this.byRef.get(refKind(e));
-    const otherRuns = e.ref === undefined ? (this.byKind.get(refKind(e)) ?? []) : [...(refs?.get(e.ref) ?? []), ...(refs?.get(ANY_REF) ?? [])];
+    const refs = this.byRef.get(cacheRefKind(e));
+    const otherRuns = e.ref === undefined ? (this.byKind.get(cacheRefKind(e)) ?? []) : [...(refs?.get(e.ref) ?? []), ...(refs?.get(ANY_REF) ?? [])];
     const positions = new Set<number>(this.byRun.get(a.run));
     for (const i of otherRuns) if (this.writers[i].source !== a.source) positions.add(i);
     const found = [...positions].sort((x, y) => x - y).map((i) => this.writers[i]);
@@ -147,9 +147,6 @@ class ScopeIndex {
 
 const ANY_REF = "\0any";
 
-function refKind(e: EventCase): string {
-  return e.refKind === "other" ? "branch" : e.refKind;
-}
 
 interface Partner {
   writer: Writer;
@@ -297,6 +294,9 @@ function describe(f: Shared, evaluations: Map<string, EventCase>): { message: st
     }),
     story(f),
   ];
+  if ([writer, ...partners.map((p) => p.writer)].some((w) => w.build.visit.event.eventName === "pull_request_target")) {
+    parts.push("A pull_request_target run builds on the base branch, so its export lands in that branch's cache.");
+  }
   const ignored = ignoredAttrs(writer.cache.entry);
   if (ignored.length) {
     parts.push(
