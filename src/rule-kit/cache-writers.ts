@@ -361,12 +361,15 @@ export function partnerLocations<W extends SiteWriter>(g: Partners<W>, what: (w:
   });
   const out = firstByKey(callSites, (r) => spanKey(r.span));
   const seen = new Set(out.map((r) => spanKey(r.span)));
-  // The first partner per line, its message written only for the lines kept; a partner on a line already shown (one
-  // action's step reached from other workflows) is shown at the call that reaches it.
+  // The first partner per line, its message written only for the lines kept. The finding's own line, reached from
+  // another workflow (one action's step), is shown at the call that reaches it rather than at itself.
+  const own = spanKey(primary.cache.item.span);
   for (const p of [...g.sameRun, ...g.otherRuns]) {
     const line = spanKey(p.cache.item.span);
-    const span = (seen.has(line) || line === spanKey(primary.cache.item.span) ? differingCall(primary, p)?.span : undefined) ?? p.cache.item.span;
-    if (seen.has(spanKey(span))) continue;
+    if (seen.has(line)) continue;
+    seen.add(line);
+    const span = (line === own ? differingCall(primary, p)?.span : undefined) ?? p.cache.item.span;
+    if (span !== p.cache.item.span && seen.has(spanKey(span))) continue;
     seen.add(spanKey(span));
     out.push({ span, message: `${what(p)} (${describeSite(p.build.visit)})` });
   }

@@ -70,24 +70,40 @@ export function defineRule(rule: Rule): Rule {
   return rule;
 }
 
+/**
+ * Per key, the item of highest rank (the first of equal ones), with how many others it stands for: a rule's reports at
+ * one location, or a rule's own variants of one line that it describes only once (`Report.alike`).
+ */
+export class KeptPerKey<T> {
+  private readonly byKey = new Map<string, { item: T; rank: number; others: number }>();
+
+  /** Adds `item`, which itself stands for `alike` others. */
+  add(key: string, item: T, rank: number, alike = 0): void {
+    const seen = this.byKey.get(key);
+    if (!seen) this.byKey.set(key, { item, rank, others: alike });
+    else if (rank > seen.rank) this.byKey.set(key, { item, rank, others: seen.others + 1 + alike });
+    else seen.others += 1 + alike;
+  }
+
+  /** The kept items, in the order their keys were first added. */
+  kept(): { item: T; others: number }[] {
+    return [...this.byKey.values()];
+  }
+}
+
 /** Runs one rule and turns its reports into findings. */
 export function runRule(rule: Rule, input: RuleInput): Finding[] {
   // One finding per rule, source location and problem: the evaluated variants of one line (events, legs,
   // alternatives) are one problem to fix. The most severe and most certain is kept, the others are counted in its message.
-  const byLocation = new Map<string, { report: Report; rank: number; others: number }>();
+  const byLocation = new KeptPerKey<Report>();
   rule.check({
     ...input,
     report(r) {
-      const rank = rankOf(r.severity ?? rule.meta.severity, r.confidence ?? "definite");
-      const others = r.alike ?? 0;
       const key = `${r.primary.file}:${r.primary.start.offset}:${r.primary.end.offset}|${r.problem ?? ""}`;
-      const seen = byLocation.get(key);
-      if (!seen) byLocation.set(key, { report: r, rank, others });
-      else if (rank > seen.rank) byLocation.set(key, { report: r, rank, others: seen.others + 1 + others });
-      else seen.others += 1 + others;
+      byLocation.add(key, r, rankOf(r.severity ?? rule.meta.severity, r.confidence ?? "definite"), r.alike);
     },
   });
-  return [...byLocation.values()].map(({ report: r, others }): Finding => ({
+  return byLocation.kept().map(({ item: r, others }): Finding => ({
     ruleId: rule.meta.id,
     severity: r.severity ?? rule.meta.severity,
     confidence: r.confidence ?? "definite",

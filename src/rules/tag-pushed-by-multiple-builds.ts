@@ -13,7 +13,7 @@ import { argDifference, differences, FIELD_NAMES, type Field, signature, type Si
 import { exclusive, runnerKey } from "../rule-kit/cache-writers.js";
 import { runWide } from "../workflow/expr/conditions.js";
 import { onRunnerRegistry } from "../rule-kit/images.js";
-import { defineRule, rankOf, type RuleContext } from "../rule-kit/rule.js";
+import { defineRule, KeptPerKey, rankOf, type RuleContext } from "../rule-kit/rule.js";
 import { precedingSteps, siteKey } from "../rule-kit/steps.js";
 import { appendTo, describeSite, spanKey, stepSubject } from "../rule-kit/util.js";
 import { comparisons } from "../rule-kit/comparisons.js";
@@ -329,16 +329,11 @@ export default defineRule({
     }
     // The collisions at one tag line (its matrix legs, events and calls) are one finding: only the one kept (the most
     // severe and certain, the first of those) is described, and the others are counted.
-    const atLine = new Map<string, { kept: Collision; rank: number; confidence: Confidence; alike: number }>();
+    const atLine = new KeptPerKey<{ c: Collision; confidence: Confidence }>();
     for (const c of collisions.values()) {
       const confidence: Confidence = definite(c, pushing) ? "definite" : "possible";
-      const rank = rankOf(differInDefinition(c) ? "error" : "warning", confidence);
-      const key = spanKey(c.pushes[0].item.span);
-      const seen = atLine.get(key);
-      if (!seen) atLine.set(key, { kept: c, rank, confidence, alike: 0 });
-      else if (rank > seen.rank) atLine.set(key, { kept: c, rank, confidence, alike: seen.alike + 1 });
-      else seen.alike++;
+      atLine.add(spanKey(c.pushes[0].item.span), { c, confidence }, rankOf(differInDefinition(c) ? "error" : "warning", confidence));
     }
-    for (const { kept, confidence, alike } of atLine.values()) reportCollision(ctx, kept, confidence, alike);
+    for (const { item, others } of atLine.kept()) reportCollision(ctx, item.c, item.confidence, others);
   },
 });
