@@ -1,6 +1,6 @@
 import { BakeFiles } from "../builds/bake.js";
 import { extractBuild, type MetadataResults } from "../builds/extract.js";
-import type { BuildInvocation } from "../builds/invocation.js";
+import { type BuildInvocation, compactBuild } from "../builds/invocation.js";
 import { applyConfig } from "../config/apply.js";
 import { ANALYSIS_LIMIT, PARSE_ERROR } from "../config/diagnostics.js";
 import { scanIgnoreDirectives } from "../config/ignores.js";
@@ -91,7 +91,10 @@ export function collectBuilds(project: Project, repository?: string, budget = ne
     project,
     (visit) => {
       if (record) visits.push(visit);
-      return extractBuild(visit, builds, bakeFiles, metadata);
+      const before = builds.length;
+      const result = extractBuild(visit, builds, bakeFiles, metadata);
+      for (let i = before; i < builds.length; i++) compactBuild(builds[i]);
+      return result;
     },
     budget,
     repository,
