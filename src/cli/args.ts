@@ -4,8 +4,13 @@ import { parseArgs, type ParseArgsConfig } from "node:util";
 /** A command line the command cannot run: the message is printed with a pointer to `--help`. */
 export class UsageError extends Error {}
 
-/** The candidate closest to `word` when it is close enough to be a typo, for "did you mean". */
+/**
+ * The candidate closest to `word` when it is close enough to be a typo, for "did you mean": the only candidate
+ * that starts with it (`warn` for `warning`), or the nearest by edit distance.
+ */
 export function closest(word: string, candidates: readonly string[]): string | undefined {
+  const longer = word.length >= 3 ? candidates.filter((c) => c.startsWith(word)) : [];
+  if (longer.length === 1) return longer[0];
   let best: string | undefined;
   let bestDistance = Math.max(2, Math.floor(word.length / 3)) + 1;
   for (const c of candidates) {

@@ -40,7 +40,11 @@ export function planFixes(findings: Finding[], texts: Map<string, string>, edita
     const text = texts.get(file);
     const replacement = finding.fix.safe && text !== undefined ? toLineReplacement(finding.fix, text) : undefined;
     if (replacement === undefined) {
-      refused.push({ finding, reason: "it is not a replacement of whole lines; apply it by hand" });
+      const reason =
+        finding.fix.edits.length === 0
+          ? "tagguard has no automatic edit for it; follow the fix's advice by hand"
+          : "its edit is not a replacement of whole lines; apply it by hand";
+      refused.push({ finding, reason });
       continue;
     }
     const why = broken.has(file) ? "the file has a syntax error" : editable(file);

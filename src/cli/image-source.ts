@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { stat } from "node:fs/promises";
 import {
   DEFAULT_ALLOWED_HOSTS,
@@ -72,7 +73,14 @@ export function planImage(ref: string, flags: RegistryFlags, io: ImageIo): Image
       },
     };
   }
-  const parsed = parseImageReference(ref);
+  let parsed: ReturnType<typeof parseImageReference>;
+  try {
+    parsed = parseImageReference(ref);
+  } catch (error) {
+    // `tagguard inspect ./img` or `image.tar`: a local OCI layout is read with the oci: prefix.
+    if (existsSync(ref)) throw new Error(`${ref} is a local path, not an image reference: to read an OCI layout (a directory or .tar), write oci:${ref}`);
+    throw error;
+  }
   const credentials = credentialsFromEnv(io.env, parsed.registry);
   const defaultHosts = parsed.registry === "ghcr.io" ? DEFAULT_ALLOWED_HOSTS : parsed.registry === DOCKER_HUB ? DOCKER_HUB_ALLOWED_HOSTS : [];
   const client = new RegistryClient({

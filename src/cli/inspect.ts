@@ -1,5 +1,5 @@
-import { parseArgs } from "node:util";
 import { MAX_BLOB_BYTES, errorMessage, inspect, parsePlatform, type InspectResult, type Platform } from "../registry/index.js";
+import { choice, parseOptions } from "./args.js";
 import { cannotReadMessage, planImage, type ImageIo, type ImagePlan } from "./image-source.js";
 import { formatJson, formatText } from "./inspect-format.js";
 
@@ -52,28 +52,23 @@ export async function runInspect(argv: string[], io: ImageIo): Promise<number> {
   };
   let values: { format?: string; platform?: string; "plain-http"?: boolean; "allow-host"?: string[]; help?: boolean };
   let positionals: string[];
+  let format: "text" | "json";
   try {
-    ({ values, positionals } = parseArgs({
-      args: argv,
-      options: {
-        format: { type: "string" },
-        platform: { type: "string" },
-        "plain-http": { type: "boolean" },
-        "allow-host": { type: "string", multiple: true },
-        help: { type: "boolean", short: "h" },
-      },
-      allowPositionals: true,
-      strict: true,
+    ({ values, positionals } = parseOptions(argv, {
+      format: { type: "string", short: "f" },
+      platform: { type: "string" },
+      "plain-http": { type: "boolean" },
+      "allow-host": { type: "string", multiple: true },
+      help: { type: "boolean", short: "h" },
     }));
+    format = choice("format", values.format, ["text", "json"], "text");
   } catch (error) {
-    return usage(errorMessage(error).split(". ")[0]!);
+    return usage(errorMessage(error));
   }
   if (values.help === true) {
     io.stdout.write(INSPECT_HELP);
     return 0;
   }
-  const format = values.format ?? "text";
-  if (format !== "text" && format !== "json") return usage(`unknown format ${JSON.stringify(format)}`);
   if (positionals.length !== 1) return usage(positionals.length === 0 ? "missing REF" : "expected exactly one REF");
 
   let plan: ImagePlan;

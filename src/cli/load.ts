@@ -43,21 +43,22 @@ function yamlFilesUnder(reader: RepoReader, dir: string, depth = 0, seen = new S
   return [...files, ...below].sort((a, b) => a.localeCompare(b));
 }
 
-/** The files a directory stands for: a repository's workflows and bake files, or every YAML file below it. */
+/**
+ * The files a directory stands for: a repository's workflows and the bake and Compose files at its top, or every
+ * YAML file below it and the bake files (HCL, JSON) at its top, which bake reads by default.
+ */
 function directoryFiles(reader: RepoReader): SourceFile[] {
+  const top = reader.list("").others.filter((n) => isBakePath(n));
   if (reader.isDir(".github/workflows")) {
     const { dirs, others } = reader.list(".github/workflows");
     const workflows = [...dirs, ...others]
       .filter((n) => YAML.test(n))
       .sort()
       .flatMap((n) => source(reader, `.github/workflows/${n}`));
-    const bake = reader
-      .list("")
-      .others.filter((n) => isBakePath(n))
-      .flatMap((n) => source(reader, n, "bake"));
-    return [...workflows, ...bake];
+    return [...workflows, ...top.flatMap((n) => source(reader, n, "bake"))];
   }
-  return yamlFilesUnder(reader, "").flatMap((p) => source(reader, p, kindOfName(basename(p))));
+  const yaml = yamlFilesUnder(reader, "").flatMap((p) => source(reader, p, kindOfName(basename(p))));
+  return [...yaml, ...top.filter((n) => !YAML.test(n)).flatMap((n) => source(reader, n, "bake"))];
 }
 
 /** Adds the local actions and reusable workflows the files use, each file parsed once. */

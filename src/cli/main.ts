@@ -49,6 +49,11 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       return 0;
     case "help":
       if (rest[0] === "lint" || rest[0] === "inspect" || rest[0] === "verify") return main([rest[0], "--help"], io);
+      if (rest[0] !== undefined) {
+        const best = closest(rest[0], ["lint", "inspect", "verify"]);
+        io.stderr.write(`tagguard help: no command ${JSON.stringify(rest[0])}${best ? ` (did you mean ${best}?)` : ""}\nRun 'tagguard --help' for the commands.\n`);
+        return 2;
+      }
       io.stdout.write(await usage());
       return 0;
     case "--help":

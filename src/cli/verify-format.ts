@@ -84,7 +84,7 @@ export function verifyGithub(image: VerifiedImage, report: VerifyReport): string
 
 function headline(report: VerifyReport): string {
   const c = report.comparison;
-  if (c.identical) return `identical: ${c.compared} file${c.compared === 1 ? "" : "s"} match the source`;
+  if (c.identical) return `identical: ${c.compared} file${c.compared === 1 ? " matches" : "s match"} the source`;
   const parts = [
     ...(c.differences.length > 0 ? [`${c.differences.length} file${c.differences.length === 1 ? "" : "s"} differ${c.differences.length === 1 ? "s" : ""}`] : []),
     ...(c.missing.length > 0 ? [`${c.missing.length} missing`] : []),

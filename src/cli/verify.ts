@@ -1,5 +1,4 @@
 import { dirname, join, relative, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { errorMessage, parsePlatform, resolveImageLayers, type Platform } from "../registry/index.js";
 import {
   DEFAULT_DOWNLOAD_BUDGET,
@@ -11,6 +10,8 @@ import {
   type SourceMapping,
   type VerifyReport,
 } from "../verify/index.js";
+import { choice, parseOptions } from "./args.js";
+import { isDirectory } from "./load.js";
 import { cannotReadMessage, planImage, type ImageIo, type ImagePlan } from "./image-source.js";
 import { readContextDir, readSmallText } from "./source-dir.js";
 import { verifyGithub, verifyJson, verifyText, type VerifiedImage } from "./verify-format.js";
@@ -68,33 +69,29 @@ export async function runVerify(argv: string[], io: ImageIo): Promise<number> {
   let options: Options;
   let plan: ImagePlan;
   try {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      options: {
-        path: { type: "string" },
-        source: { type: "string" },
-        dockerfile: { type: "string" },
-        map: { type: "string", multiple: true },
-        platform: { type: "string" },
-        format: { type: "string" },
-        "max-download": { type: "string" },
-        timeout: { type: "string" },
-        "plain-http": { type: "boolean" },
-        "allow-host": { type: "string", multiple: true },
-        help: { type: "boolean", short: "h" },
-      },
-      allowPositionals: true,
-      strict: true,
+    const { values, positionals } = parseOptions(argv, {
+      path: { type: "string" },
+      source: { type: "string" },
+      dockerfile: { type: "string" },
+      map: { type: "string", multiple: true },
+      platform: { type: "string" },
+      format: { type: "string", short: "f" },
+      "max-download": { type: "string" },
+      timeout: { type: "string" },
+      "plain-http": { type: "boolean" },
+      "allow-host": { type: "string", multiple: true },
+      help: { type: "boolean", short: "h" },
     });
     if (values.help === true) {
       io.stdout.write(VERIFY_HELP);
       return 0;
     }
     if (positionals.length !== 1) return usage(positionals.length === 0 ? "missing IMAGE" : "expected exactly one IMAGE");
-    if (values.path === undefined || !values.path.startsWith("/")) return usage("--path must be an absolute path in the image, e.g. /app");
-    const format = values.format ?? "text";
-    if (format !== "text" && format !== "json" && format !== "github") return usage(`unknown format ${JSON.stringify(format)}`);
+    if (values.path === undefined) return usage("missing --path, the directory in the image that holds the source, e.g. /app");
+    if (!values.path.startsWith("/")) return usage("--path must be an absolute path in the image, e.g. /app");
+    const format = choice("format", values.format, ["text", "json", "github"], "text");
     const source = values.source ?? ".";
+    if (values.source !== undefined && !isDirectory(source)) return usage(`--source ${source} is not a directory`);
     options = {
       path: values.path,
       source,

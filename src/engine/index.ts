@@ -128,7 +128,7 @@ export function analyze(input: SourceFile[] | Project, options: AnalyzeOptions =
   for (const y of project.yamlFiles) {
     const [first, ...rest] = [...y.problems].sort((a, b) => a.span.start.offset - b.span.start.offset);
     if (!first) continue;
-    const more = rest.length ? ` (${rest.length} more error${rest.length === 1 ? "" : "s"} follow from it)` : "";
+    const more = rest.length ? ` (${rest.length === 1 ? "1 more error follows" : `${rest.length} more errors follow`} from it)` : "";
     findings.push(parseError(`YAML syntax error: ${first.message}${more}`, first.span));
   }
   for (const p of walker.problems) {

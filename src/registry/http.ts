@@ -27,6 +27,17 @@ const TRANSIENT_CODES: ReadonlySet<string> = new Set([
   "UND_ERR_BODY_TIMEOUT",
 ]);
 
+/** What the common network error codes mean, put before the code in messages. */
+const NETWORK_CODES: Readonly<Record<string, string>> = {
+  ENOTFOUND: "the host name does not resolve, ",
+  EAI_AGAIN: "the host name could not be resolved now, ",
+  ECONNREFUSED: "the connection was refused (is a registry listening on that port?), ",
+  ECONNRESET: "the connection was reset, ",
+  ETIMEDOUT: "the connection timed out, ",
+  ENETUNREACH: "the network is unreachable, ",
+  EHOSTUNREACH: "the host is unreachable, ",
+};
+
 export const defaultSleep: Sleep = (ms, signal) => delay(ms, undefined, signal === undefined ? {} : { signal });
 
 export interface TransportConfig {
@@ -209,7 +220,7 @@ export class HttpTransport {
       };
     }
     const code = networkCode(error);
-    const detail = code ?? errorMessage(error);
+    const detail = code === undefined ? errorMessage(error) : `${NETWORK_CODES[code] ?? ""}${code}`;
     return {
       error: new RegistryError("network", `network error fetching ${what}: ${detail}`, { cause: error }),
       retryable: code !== undefined && TRANSIENT_CODES.has(code),

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from "@jest/globals";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LINT_HELP } from "../../src/cli/lint.js";
@@ -68,6 +68,11 @@ describe("tagguard help, version and typos", () => {
       stderr: "tagguard: unknown command \"lnit\" (did you mean lint?)\nRun 'tagguard --help' for the commands.\n",
     });
     expect((await tagguard("--verison")).stderr.split("\n")[0]).toBe('tagguard: unknown option "--verison" (did you mean --version?)');
+    expect(await tagguard("help", "inspcet")).toEqual({
+      code: 2,
+      stdout: "",
+      stderr: "tagguard help: no command \"inspcet\" (did you mean inspect?)\nRun 'tagguard --help' for the commands.\n",
+    });
     expect(lint(["--formt", "json"])).toEqual({
       code: 2,
       stdout: "",
@@ -75,6 +80,9 @@ describe("tagguard help, version and typos", () => {
     });
     expect(lint(["--min-severity=warnig"]).stderr.split("\n")[0]).toBe(
       'tagguard lint: --min-severity must be one of info, warning, error, not "warnig" (did you mean warning?)',
+    );
+    expect(lint(["--fail-on", "warn"]).stderr.split("\n")[0]).toBe(
+      'tagguard lint: --fail-on must be one of error, warning, info, never, not "warn" (did you mean warning?)',
     );
     expect(lint(["--baseline"]).stderr.split("\n")[0]).toBe("tagguard lint: --baseline needs a value");
   });
@@ -139,6 +147,19 @@ describe("tagguard lint PATHs", () => {
       `${CONTEXT}/.github/workflows/nightly.yml:9 `,
       `${CONTEXT}/.github/workflows/release.yml:12 ${CONTEXT}/.github/actions/push-image/action.yml`,
       `${CONFIGURED}/.github/workflows/release.yml:12 ${CONFIGURED}/.github/workflows/release.yml`,
+    ]);
+  });
+
+  it("a directory without workflows is read with the bake files at its top, as bake reads them", () => {
+    const dir = join(scratch, "bake-only");
+    mkdirSync(join(dir, "sub"), { recursive: true });
+    const hcl = 'target "app" {\n  tags = ["ghcr.io/acme/app:latest"]\n  cache-to = ["type=registry,ref=ghcr.io/acme/app:latest"]\n  output = ["type=registry"]\n}\n';
+    writeFileSync(join(dir, "docker-bake.hcl"), hcl);
+    writeFileSync(join(dir, "sub", "docker-bake.hcl"), hcl);
+    const { code, stdout, stderr } = lint(["--format", "json", dir]);
+    expect({ code, stderr }).toEqual({ code: 1, stderr: "" });
+    expect((JSON.parse(stdout) as { findings: { rule: string; file: string; line: number }[] }).findings.map((f) => `${f.file}:${f.line} ${f.rule}`)).toEqual([
+      "docker-bake.hcl:3 cache-overwrites-tag",
     ]);
   });
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { execFileSync, spawnSync } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -53,6 +53,10 @@ describe("the npm package", () => {
     expect(manifest.repository).toEqual({ type: "git", url: "git+https://github.com/tagguard/tagguard.git" });
     expect(manifest.bin).toEqual({ tagguard: "lib/cli/bin.js" });
     expect(manifest.files).toEqual(["lib", "app.yml", "docs"]);
+  });
+
+  it("the build leaves the bin executable, so npx tagguard in a checkout runs it however lib/ was rebuilt", () => {
+    expect(statSync(pkg.bin.tagguard).mode & 0o111).toBe(0o111);
   });
 
   it("npx tagguard works from an empty directory with only the tarball installed", () => {

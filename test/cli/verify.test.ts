@@ -160,9 +160,12 @@ describe("tagguard verify", () => {
 
   it.each([
     [[], "missing IMAGE"],
-    [["a.io/x:1"], "--path must be an absolute path in the image, e.g. /app"],
+    [["a.io/x:1"], "missing --path, the directory in the image that holds the source, e.g. /app"],
     [["a.io/x:1", "--path", "app"], "--path must be an absolute path in the image, e.g. /app"],
-    [["a.io/x:1", "--path", "/app", "--format", "sarif"], 'unknown format "sarif"'],
+    [["a.io/x:1", "--path", "/app", "--format", "sarif"], '--format must be one of text, json, github, not "sarif"'],
+    [["a.io/x:1", "--path", "/app", "-f", "jsno"], '--format must be one of text, json, github, not "jsno" (did you mean json?)'],
+    [["a.io/x:1", "--pth", "/app"], "unknown option --pth (did you mean --path?)"],
+    [["a.io/x:1", "--path", "/app", "--source", "test/fixtures/nope"], "--source test/fixtures/nope is not a directory"],
     [["a.io/x:1", "--path", "/app", "--max-download", "0"], "--max-download must be a positive integer"],
     [["a.io/x:1", "--path", "/app", "--map", "src"], '--map "src": expected FROM:/image/path'],
     [["a.io/x:1", "--path", "/app", "--platform", "linux"], 'invalid platform "linux" (expected os/arch[/variant], e.g'],

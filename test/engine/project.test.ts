@@ -128,3 +128,14 @@ describe("notes on references the walk cannot follow", () => {
     ]);
   });
 });
+
+describe("YAML syntax errors", () => {
+  it("reports the first error of a file and counts those after it", () => {
+    const messages = (text: string) => analyze([{ path: ".github/workflows/a.yml", text }]).findings.map((f) => `${f.primary.start.line}:${f.primary.start.col} ${f.message}`);
+    expect(messages("on: push\njobs: [\n")).toEqual(["2:7 YAML syntax error: Flow sequence in block collection must be sufficiently indented and end with a ]"]);
+    expect(messages("on: push\njobs:\n\tbuild:\n\t\truns-on: x\n")).toEqual(["3:1 YAML syntax error: Tabs are not allowed as indentation (1 more error follows from it)"]);
+    expect(messages("on: push\njobs:\n\tbuild:\n\t\truns-on: x\n\t\tsteps: []\n")).toEqual([
+      "3:1 YAML syntax error: Tabs are not allowed as indentation (2 more errors follow from it)",
+    ]);
+  });
+});

@@ -373,7 +373,7 @@ describe("retries", () => {
     expect(sleeps).toEqual([500]);
     retried().replyWithError({ code: "ENOTFOUND", message: "getaddrinfo ENOTFOUND ghcr.io" });
     await expect(c.getManifest("acme/app", "1.0")).rejects.toEqual(
-      new RegistryError("network", "network error fetching manifest acme/app:1.0 from https://ghcr.io/v2/acme/app/manifests/1.0: ENOTFOUND"),
+      new RegistryError("network", "network error fetching manifest acme/app:1.0 from https://ghcr.io/v2/acme/app/manifests/1.0: the host name does not resolve, ENOTFOUND"),
     );
     retried().reply(404, { errors: [{ code: "MANIFEST_UNKNOWN", message: "OCI index found, but accept header does not support OCI indexes" }] });
     await expect(c.getManifest("acme/app", "1.0")).rejects.toEqual(
