@@ -233,6 +233,7 @@ export function parseWorkflow(y: YamlFile): Workflow {
       with: scalarMap(y, y.get(value, "with"), childPath(p, "with")),
     };
   });
+  if (y.problems.length === 0) noteNotAWorkflow(y, jobs.length);
   const name = str(y, y.get(root, "name"), ["name"])?.trim();
   return {
     kind: "workflow",
@@ -244,6 +245,19 @@ export function parseWorkflow(y: YamlFile): Workflow {
     env: scalarMap(y, y.get(root, "env"), ["env"]),
     jobs,
   };
+}
+
+/**
+ * Notes a workflow file GitHub rejects (it runs none of it): empty, not a mapping, or without `on:` or jobs. A file
+ * with nothing to analyse would otherwise pass unsaid; one without `on:` is still analysed as if pushed.
+ */
+function noteNotAWorkflow(y: YamlFile, jobs: number): void {
+  const root = y.root;
+  const missing = !y.isMap(root) ? undefined : [...(y.get(root, "on") ? [] : ["on:"]), ...(jobs > 0 ? [] : ["jobs"])];
+  if (missing?.length === 0) return;
+  const line = root ? y.span(root, []).start.line : 1;
+  const what = missing === undefined ? (root ? "it is not a mapping with on: and jobs:" : "the file is empty") : `it has no ${missing.join(" and no ")}`;
+  y.notes.push(`${y.file}:${line}: GitHub rejects this workflow: ${what}`);
 }
 
 export function parseAction(y: YamlFile): CompositeAction {

@@ -7,6 +7,8 @@ import { lint } from "./run-cli.js";
 
 /** A workflow with a definite error at 12:21 (cache-overwrites-tag). */
 const RELEASE = readFileSync("test/fixtures/cli/configured/.github/workflows/release.yml", "utf8");
+/** A workflow GitHub runs, without findings. */
+const OK = "on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: make test\n";
 const HEADLINE =
   "error cache-overwrites-tag: cache-to exports the BuildKit registry cache to ghcr.io/acme/app:latest, a tag that is also pushed as an image.";
 
@@ -32,7 +34,7 @@ function headlines(stdout: string): string[] {
 
 describe("tagguard lint reads only what it should", () => {
   it("skips a link to /dev/zero with a note, and fails the run", () => {
-    const { root, workflows } = repo({ "ok.yml": "on: push\njobs: {}\n" });
+    const { root, workflows } = repo({ "ok.yml": OK });
     symlinkSync("/dev/zero", join(workflows, "zero.yml"));
     expect(lint([root])).toEqual({
       code: 1,
@@ -42,7 +44,7 @@ describe("tagguard lint reads only what it should", () => {
   });
 
   it("annotates a skipped file in the github format", () => {
-    const { root, workflows } = repo({ "ok.yml": "on: push\njobs: {}\n" });
+    const { root, workflows } = repo({ "ok.yml": OK });
     symlinkSync("/dev/zero", join(workflows, "zero,1.yml"));
     expect(lint(["--format", "github", root])).toEqual({
       code: 1,

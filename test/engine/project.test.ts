@@ -129,6 +129,26 @@ describe("notes on references the walk cannot follow", () => {
   });
 });
 
+describe("workflow files GitHub rejects", () => {
+  it("are noted, once each: empty, not a mapping, without on: or without jobs", () => {
+    const files: SourceFile[] = [
+      { path: ".github/workflows/a.yml", text: "" },
+      { path: ".github/workflows/b.yml", text: "# no workflow yet\n- build\n" },
+      { path: ".github/workflows/c.yml", text: "on: push\njobs: {}\n" },
+      { path: ".github/workflows/d.yml", text: "name: d\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: make\n" },
+      { path: ".github/workflows/e.yml", text: "name: e\n" },
+      workflow(".github/workflows/ok.yml", step("actions/checkout@v4")),
+    ];
+    expect(analyze(files).notes).toEqual([
+      ".github/workflows/a.yml:1: GitHub rejects this workflow: the file is empty",
+      ".github/workflows/b.yml:2: GitHub rejects this workflow: it is not a mapping with on: and jobs:",
+      ".github/workflows/c.yml:1: GitHub rejects this workflow: it has no jobs",
+      ".github/workflows/d.yml:1: GitHub rejects this workflow: it has no on:",
+      ".github/workflows/e.yml:1: GitHub rejects this workflow: it has no on: and no jobs",
+    ]);
+  });
+});
+
 describe("YAML syntax errors", () => {
   it("reports the first error of a file and counts those after it", () => {
     const messages = (text: string) => analyze([{ path: ".github/workflows/a.yml", text }]).findings.map((f) => `${f.primary.start.line}:${f.primary.start.col} ${f.message}`);
