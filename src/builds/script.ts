@@ -17,7 +17,7 @@ import { type BakeFiles, DEFAULT_BAKE_FILES, evaluatedDir, joinPath, repoPath } 
 import { bakeFileReferences, dockerBuilds } from "./docker-cli.js";
 import type { BuildInvocation } from "./invocation.js";
 import { isShellHole, ScriptText, type ShellContext, wordAlternatives } from "./shell-eval.js";
-import { assignment, literalText, parseShell, plainText, type ShellCommand, type ShellWord } from "./shell-words.js";
+import { afterAssignments, assignment, literalText, parseShell, plainText, type ShellCommand, type ShellWord } from "./shell-words.js";
 
 interface Parsed {
   script: ScriptText;
@@ -67,7 +67,7 @@ const ECHO_OPTIONS = /^-[neE]+$/;
 
 /** What a command prints: `echo`, `printf` with `%s` only, `cat` of a here-document; undefined otherwise. */
 function output(cmd: ShellCommand, ctx: ShellContext): TemplateAlt[] | undefined {
-  const [head, ...args] = cmd.words.filter((w) => !assignment(w));
+  const [head, ...args] = afterAssignments(cmd.words);
   const name = head && plainText(head);
   if (name === "echo") {
     let newline = true;
@@ -262,7 +262,7 @@ export function scriptBakeReferences(run: ScalarValue, startDir: string): string
   let cwd: string | undefined = startDir;
   const out: string[] = [];
   for (const cmd of parsed.commands) {
-    const words = cmd.words.filter((w) => !assignment(w));
+    const words = afterAssignments(cmd.words);
     if (words[0] && plainText(words[0]) === "cd") {
       const dir = words[1] && literalText(words[1]);
       cwd = dir !== undefined && cwd !== undefined ? joinPath(cwd, dir) : undefined;

@@ -463,6 +463,15 @@ export function assignment(w: ShellWord): { name: string; value: ShellWord } | u
   return { name: m[1], value: dropPrefix(w, m[0].length) };
 }
 
+/**
+ * A command's words from its name on: only the `NAME=value` words before the name set variables for it; after the
+ * name they are arguments (`echo IMAGE=app >> $GITHUB_ENV` prints `IMAGE=app`).
+ */
+export function afterAssignments(words: ShellWord[]): ShellWord[] {
+  const first = words.findIndex((w) => !assignment(w));
+  return first < 0 ? [] : words.slice(first);
+}
+
 /** Parses a script into its simple commands, in order. */
 export function parseShell(script: string): ShellCommand[] {
   return new Reader(script).read();
