@@ -17,6 +17,7 @@ import { spanKey } from "../rule-kit/util.js";
 const CASED_SOURCES = ["github.repository", "github.repository_owner", "github.actor"];
 const CASED_IN_TEXT = /\bgithub\.(repository_owner|repository|actor)\b/;
 const ERROR = '"invalid reference format: repository name must be lowercase"';
+const IMPORT_ERROR = '"failed to configure registry cache importer: invalid reference format"';
 
 interface Offence {
   /** Literal uppercase letters, or the cased contexts used in the repository path. */
@@ -153,14 +154,23 @@ function fixFor(item: Item, ref: TemplateRef, written: string, o: Offence): Fix 
   return span ? { title, edits: [{ span, text: lower }], safe: true } : { title, edits: [], safe: false };
 }
 
-function message(input: string, written: string, o: Offence): string {
+/**
+ * What an invalid ref does: a tag, an image output or a cache export fails the build; a cache import only logs
+ * "failed to configure registry cache importer" and the build goes on without the cache (BuildKit imports caches
+ * best-effort).
+ */
+function consequence(fatal: boolean): string {
+  return fatal ? `the build fails with ${ERROR}` : `the cache is never imported: BuildKit logs ${IMPORT_ERROR} and builds without it, so every build starts cold`;
+}
+
+function message(input: string, written: string, o: Offence, fatal: boolean): string {
   if (o.literal) {
-    return `${input} names ${written}, whose repository path has uppercase letters. Docker requires lowercase repository names, so the build fails with ${ERROR}.`;
+    return `${input} names ${written}, whose repository path has uppercase letters. Docker requires lowercase repository names, so ${consequence(fatal)}.`;
   }
   const used = o.sources.map((s) => `\${{ ${s} }}`).join(" and ");
   return (
     `${input} puts ${used} into the image name as written (${written}). GitHub keeps the case of owner, repository and user names ` +
-    `and Actions expressions cannot lowercase, so as soon as one has an uppercase letter (Acme/App) the build fails with ${ERROR}.`
+    `and Actions expressions cannot lowercase, so as soon as one has an uppercase letter (Acme/App) ${consequence(fatal)}.`
   );
 }
 
@@ -192,6 +202,8 @@ interface Ref {
   item: Item;
   template: Template;
   input: string;
+  /** False for a cache import, which fails without failing the build. */
+  fatal: boolean;
 }
 
 /** Refs the build writes by hand: tags and image outputs, registry cache refs (both directions). */
@@ -200,15 +212,15 @@ function refsOf(build: BuildInvocation): Ref[] {
     const last = [...item.segment.span.path].reverse().find((p) => typeof p === "string");
     return last === "tags" || last === "outputs" ? last : "the image ref";
   };
-  const cacheRefs = (items: typeof build.cacheTo, name: string) =>
+  const cacheRefs = (items: typeof build.cacheTo, name: string, fatal: boolean) =>
     validEntries(items).flatMap((c) => {
       const ref = registryCacheRef(c.entry);
-      return ref ? [{ item: c.item, template: ref, input: name }] : [];
+      return ref ? [{ item: c.item, template: ref, input: name, fatal }] : [];
     });
   return [
-    ...build.tags.map((item) => ({ item, template: item.value, input: input(item) })),
-    ...cacheRefs(build.cacheTo, "cache-to"),
-    ...cacheRefs(build.cacheFrom, "cache-from"),
+    ...build.tags.map((item) => ({ item, template: item.value, input: input(item), fatal: true })),
+    ...cacheRefs(build.cacheTo, "cache-to", true),
+    ...cacheRefs(build.cacheFrom, "cache-from", false),
   ];
 }
 
@@ -265,10 +277,11 @@ export default defineRule({
         reported.add(key);
         const primary = spanWithin(r.item, written) ?? r.item.span;
         const report = {
-          message: message(r.input, written, o),
+          message: message(r.input, written, o, r.fatal),
           primary,
           subject: `${siteSubject(build.visit)}|${r.input}|${written}`,
           confidence: o.literal ? ("definite" as const) : ("possible" as const),
+          ...(r.fatal ? {} : { severity: "info" as const }),
           hidden: [build.visit.step.span],
           fix: fixFor(r.item, ref, written, o),
         };
@@ -276,7 +289,7 @@ export default defineRule({
           ctx.report(report);
           continue;
         }
-        const group = `${primary.file}|${[...o.sources].sort().join(",")}`;
+        const group = `${primary.file}|${r.fatal}|${[...o.sources].sort().join(",")}`;
         const seen = grouped.get(group);
         if (seen) seen.related.push({ span: primary, message: `${written} puts it into an image name too` });
         else grouped.set(group, { report, related: [] });
