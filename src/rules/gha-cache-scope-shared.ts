@@ -171,8 +171,14 @@ interface Shared {
 }
 
 
+/** A scope as messages name it; an empty one (a bake variable without a default) is shown as "" rather than nothing. */
+function scopeName(w: Writer): string {
+  const text = renderTemplate(w.scope);
+  return text.trim() === "" ? `"${text}" (empty)` : text;
+}
+
 function scopeText(w: Writer): string {
-  return w.cache.entry.attrs.scope ? `scope ${renderTemplate(w.scope)}` : `the default scope ${DEFAULT_SCOPE} (no scope= is set)`;
+  return w.cache.entry.attrs.scope ? `scope ${scopeName(w)}` : `the default scope ${DEFAULT_SCOPE} (no scope= is set)`;
 }
 
 /** Rewrites a literal gha line to the new scope; undefined when the line is not plain text. */
@@ -313,7 +319,7 @@ function describe(f: Shared, evaluations: Map<string, EventCase>): { message: st
     parts.push(...conditionSentences(condSets, new Set(partners.flatMap((p) => [...p.guards]))));
     if (f.sureIn.size) parts.push(lone);
   }
-  const related = partnerLocations(g, (w) => `also exports to scope ${renderTemplate(w.scope)}`);
+  const related = partnerLocations(g, (w) => `also exports to scope ${scopeName(w)}`);
   return { message: parts.join(" "), related, definite };
 }
 
