@@ -7,6 +7,7 @@ import type { StepVisit } from "../engine/walk.js";
 import type { Confidence, Edit, Fix, RelatedLocation } from "../report/finding.js";
 import { toTemplate } from "../workflow/expr/coerce.js";
 import { renderTemplate } from "../workflow/expr/value.js";
+import type { Step } from "../workflow/model.js";
 import type { Span } from "../workflow/span.js";
 import type { Segment } from "../workflow/yaml.js";
 import { argDifference, differences, FIELD_NAMES, type Field, signature, type Signature } from "../rule-kit/build-signature.js";
@@ -65,18 +66,47 @@ function fieldEnd(line: string, from: number): number {
  * their variants apart by the suffix all push the same `latest`. Returns the flavor line when the build's
  * tags come from such a step.
  */
-function latestWithoutSuffix(project: Project, build: BuildInvocation): Segment | undefined {
+/** The docker/metadata-action step whose outputs a build's tags read, if any. */
+function metadataStepOf(project: Project, build: BuildInvocation): Step | undefined {
   const tags = build.inputs.get("tags")?.value ?? "";
   const ids = new Set([...tags.matchAll(/steps\.([\w-]+)\.outputs\.(?:tags|json)/g)].map((m) => m[1]));
   const fromEnv = tags.includes("DOCKER_METADATA_OUTPUT_");
-  const meta = precedingSteps(project, build.visit)
+  return precedingSteps(project, build.visit)
     .filter((s) => isAction(s.uses?.value, "docker/metadata-action") && (fromEnv || (s.id !== undefined && ids.has(s.id))))
     .pop();
+}
+
+/** The tag rules of a build's metadata-action step, as evaluated for the build (one text per alternative). */
+function metadataRules(project: Project, build: BuildInvocation): string[] {
+  const rules = metadataStepOf(project, build)?.with.get("tags");
+  return rules ? build.visit.evaluate(rules.value, rules.span).map((a) => renderTemplate(toTemplate(a.value))) : [];
+}
+
+function latestWithoutSuffix(project: Project, build: BuildInvocation): Segment | undefined {
   // A tag rule with its own suffix= keeps it whatever the flavor says: onlatest=true changes nothing for it.
-  const rules = meta?.with.get("tags");
-  const ownSuffix = rules && build.visit.evaluate(rules.value, rules.span).some((a) => /(^|[\s,])suffix=/.test(renderTemplate(toTemplate(a.value))));
-  if (ownSuffix) return undefined;
-  return meta?.with.get("flavor")?.segments.find((s) => /(^|,)\s*suffix=[^,]/.test(s.text) && !/onlatest=true/.test(s.text));
+  if (metadataRules(project, build).some((text) => /(^|[\s,])suffix=/.test(text))) return undefined;
+  return metadataStepOf(project, build)?.with.get("flavor")?.segments.find((s) => /(^|,)\s*suffix=[^,]/.test(s.text) && !/onlatest=true/.test(s.text));
+}
+
+/**
+ * Whether metadata-action adds latest by itself (flavor latest=auto, the default) rather than a rule writing it
+ * (`type=raw,value=latest`) or a flavor that always or never adds it.
+ */
+function latestFromAuto(project: Project, build: BuildInvocation): boolean {
+  const flavor = metadataStepOf(project, build)?.with.get("flavor")?.value ?? "";
+  const latest = /(?:^|[\s,])latest=([^,\s]*)/.exec(flavor)?.[1];
+  if (latest !== undefined && latest !== "auto") return false;
+  return !metadataRules(project, build).some((text) => /(^|[\s,])value=latest(\s*$|[\s,])/m.test(text));
+}
+
+/**
+ * Whether a semver rule's pattern has more than {{version}} (`{{version}}-alpine`, `{{major}}.{{minor}}`): on a
+ * pre-release metadata-action uses {{version}} alone, so those patterns can meet there and nowhere else.
+ */
+function patternLostOnPrerelease(project: Project, build: BuildInvocation): boolean {
+  return metadataRules(project, build).some((text) =>
+    [...text.matchAll(/type=semver[^\n]*?pattern=([^,\n]*)/g)].some((m) => m[1].trim().replace(/^v/, "") !== "{{version}}"),
+  );
 }
 
 function onLatestEdit(segment: Segment): Edit | undefined {
@@ -194,10 +224,10 @@ function reportCollision(ctx: RuleContext, c: Collision, confidence: Confidence,
     if (named.length) parts.push(`This happens ${listOf(named)}.`);
   }
   const latestOnRelease = c.pushes.some((p) => p.ref.endsWith(":latest") && p.item.conds.some((x) => /is a (?:semver|PEP 440 final) release$/.test(x)));
-  if (latestOnRelease && !latestWithoutSuffix(ctx.project, primary.build)) {
+  if (latestOnRelease && !latestWithoutSuffix(ctx.project, primary.build) && c.pushes.some((p) => latestFromAuto(ctx.project, p.build))) {
     parts.push("docker/metadata-action adds latest to the tags of a release (flavor latest=auto, for semver and pep440 rules), without the suffixes written in the tag rules or their suffix= attributes; set latest=false in the flavor of all but one build, or move the suffix to flavor suffix=… with onlatest=true.");
   }
-  if (c.pushes.some((p) => p.item.conds.some((x) => x.endsWith("is a semver pre-release")))) {
+  if (c.pushes.some((p) => p.item.conds.some((x) => x.endsWith("is a semver pre-release")) && patternLostOnPrerelease(ctx.project, p.build))) {
     parts.push("On a pre-release docker/metadata-action uses {{version}} alone and drops the rest of a semver pattern (a -variant suffix written in the pattern), so the variants push the same tag; put the suffix in the rule's suffix= attribute or flavor instead.");
   }
   const flavor = refs.some((r) => r.endsWith(":latest")) ? latestWithoutSuffix(ctx.project, primary.build) : undefined;
