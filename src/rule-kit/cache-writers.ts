@@ -304,7 +304,11 @@ export interface Partners<W extends SiteWriter> {
   otherRuns: W[];
 }
 
-export function groupPartners<W extends SiteWriter>(primary: W, partners: W[]): Partners<W> {
+/**
+ * `inRun` tells the partners met in the run of some evaluation of the primary's line (by default, the primary's own
+ * run): a line called from a branch run and from a release run meets each run's builds in that run.
+ */
+export function groupPartners<W extends SiteWriter>(primary: W, partners: W[], inRun: (p: W) => boolean = (p) => p.run === primary.run): Partners<W> {
   const others = partners.filter((p) => p.site !== primary.site);
   const legs = others.filter((p) => p.siteWithoutLeg === primary.siteWithoutLeg);
   const rest = firstByKey(
@@ -315,9 +319,9 @@ export function groupPartners<W extends SiteWriter>(primary: W, partners: W[]): 
   return {
     primary,
     legs: legs.length ? [...new Set([primary, ...legs].map((w) => w.build.visit.leg ?? ""))].sort() : [],
-    sameLine: rest.filter((p) => p.run === primary.run && line(p)),
-    sameRun: rest.filter((p) => p.run === primary.run && !line(p)),
-    otherRuns: rest.filter((p) => p.run !== primary.run),
+    sameLine: rest.filter((p) => inRun(p) && line(p)),
+    sameRun: rest.filter((p) => inRun(p) && !line(p)),
+    otherRuns: rest.filter((p) => !inRun(p)),
   };
 }
 

@@ -150,6 +150,8 @@ const ANY_REF = "\0any";
 
 interface Partner {
   writer: Writer;
+  /** Met by an evaluation of the line in the partner's own run (not only from other runs on the branch). */
+  inRun: boolean;
   overlap: Overlap;
   conds: Map<string, string[]>;
   guards: Set<string>;
@@ -289,9 +291,11 @@ function story(f: Shared): string {
 function describe(f: Shared, evaluations: Map<string, EventCase>): { message: string; related: RelatedLocation[]; definite: boolean } {
   const { writer } = f;
   const partners = [...f.partners.values()];
+  const inRun = new Set(partners.filter((p) => p.inRun).map((p) => p.writer));
   const g = groupPartners(
     writer,
     partners.map((p) => p.writer),
+    (w) => inRun.has(w),
   );
   const parts = [
     collisionSentence(`the GitHub Actions cache to ${scopeText(writer)}`, g, {
@@ -354,8 +358,9 @@ export default defineRule({
           findings.set(a.line, f);
         }
         const prev = f.partners.get(b.site);
-        if (!prev || (prev.overlap === "possible" && o === "definite")) f.partners.set(b.site, { writer: b, overlap: o, conds: new Map(), guards: new Set() });
+        if (!prev || (prev.overlap === "possible" && o === "definite")) f.partners.set(b.site, { writer: b, inRun: false, overlap: o, conds: new Map(), guards: new Set() });
         const partner = f.partners.get(b.site) as Partner;
+        if (a.run === b.run) partner.inRun = true;
         if (partner.overlap === o) {
           // Workflows that meet only when one is dispatched by hand: say so, like a branch condition.
           const ca = dispatchedByHand(a, b) ? [...a.cache.item.conds, BY_HAND] : a.cache.item.conds;
