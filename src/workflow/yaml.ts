@@ -75,6 +75,17 @@ export function joinQuotedLines(text: string): string | undefined {
   return lines.map((line, k) => (k === lines.length - 1 ? line : joined.has(k) ? `${line.replace(/\r$/, " ")} ` : `${line}\n`)).join("");
 }
 
+/**
+ * An error reported on a line's leading spaces (a misindented key: yaml points at the indentation) is shown on the
+ * first character written after them; any other position is kept.
+ */
+function atKey(text: string, [start, end]: readonly [number, number] | [number, number]): [number, number] {
+  if (text[start] !== " " || (start > 0 && !/[ \n]/.test(text[start - 1]))) return [start, end];
+  let at = start;
+  while (text[at] === " ") at++;
+  return at < text.length && text[at] !== "\n" && text[at] !== "\r" ? [at, Math.max(end, at + 1)] : [start, end];
+}
+
 export class YamlFile {
   readonly index: LineIndex;
   readonly doc: Document.Parsed | undefined;
@@ -111,7 +122,7 @@ export class YamlFile {
     // the empty line after the final newline.
     const last = text.trimEnd().length;
     for (const err of doc.errors) {
-      const [start, end] = err.pos[0] >= last && last > 0 ? [last - 1, last] : err.pos;
+      const [start, end] = atKey(text, err.pos[0] >= last && last > 0 ? [last - 1, last] : err.pos);
       this.problems.push({ message: firstLine(err.message), span: this.index.span(file, start, end, []) });
     }
     this.doc = doc;

@@ -153,6 +153,10 @@ describe("YAML syntax errors", () => {
   it("reports the first error of a file and counts those after it", () => {
     const messages = (text: string) => analyze([{ path: ".github/workflows/a.yml", text }]).findings.map((f) => `${f.primary.start.line}:${f.primary.start.col} ${f.message}`);
     expect(messages("on: push\njobs: [\n")).toEqual(["2:7 YAML syntax error: Flow sequence in block collection must be sufficiently indented and end with a ]"]);
+    // yaml points at the indentation of a misindented key; the finding points at the key.
+    expect(messages("on: push\njobs:\n  a:\n    runs-on: x\n    steps:\n      - uses: docker/build-push-action@v6\n        with:\n          context: .\n         push: true\n")).toEqual([
+      "9:10 YAML syntax error: All mapping items must start at the same column",
+    ]);
     expect(messages("on: push\njobs:\n\tbuild:\n\t\truns-on: x\n")).toEqual(["3:1 YAML syntax error: Tabs are not allowed as indentation (1 more error follows from it)"]);
     expect(messages("on: push\njobs:\n\tbuild:\n\t\truns-on: x\n\t\tsteps: []\n")).toEqual([
       "3:1 YAML syntax error: Tabs are not allowed as indentation (2 more errors follow from it)",
