@@ -200,9 +200,12 @@ function reportCollision(ctx: RuleContext, c: Collision, confidence: Confidence,
     `${listOf(refs)} ${refs.length === 1 ? "is" : "are"} pushed by ${builders}, which differ in ${differ}.`,
     "Every push replaces the tag, so it holds only the image of whichever build pushed last, and which one that is can change from run to run",
   ];
-  // Steps of one job (one leg) of one run run one after the other: the last one always wins. Steps whose `if:` never
-  // hold in the same run (one on a branch push, the other on a tag push) are pushed by different runs.
-  if (new Set(c.pushes.map((p) => runnerKey(p.build.visit))).size === 1 && sites.length > 1) {
+  // Steps of one job (one leg) run one after the other: the last one always wins, provided some run runs two of them
+  // (steps whose `if:` never hold in one run, one on a branch push and the other on a tag push, are not pushed so).
+  const jobOf = (v: StepVisit) => [v.workflow.file, ...v.calls.map((call) => spanKey(call.span)), v.jobId, v.leg ?? ""].join("|");
+  const sitesPerRun = new Map<string, Set<string>>();
+  for (const p of c.pushes) sitesPerRun.set(runnerKey(p.build.visit), (sitesPerRun.get(runnerKey(p.build.visit)) ?? new Set()).add(p.site));
+  if (new Set(c.pushes.map((p) => jobOf(p.build.visit))).size === 1 && [...sitesPerRun.values()].some((s) => s.size > 1)) {
     parts[1] = "The steps run one after the other in one job, so every run ends with the last one's image on the tag and the earlier builds' pushes are lost";
   }
   parts[1] += c.fields.has("platforms") ? ': users on the other platforms pull an image they cannot run ("exec format error").' : ".";
