@@ -34,6 +34,7 @@ import {
   templateLiteral,
   trimTemplate,
 } from "../workflow/expr/value.js";
+import { shaScope } from "../workflow/ref-filters.js";
 import { csvFields } from "./csv.js";
 import { concat, fromTokens, holeWithin, lowerLiterals, toTokens } from "./template-tokens.js";
 import { parsePep440, parseSemver } from "./versions.js";
@@ -524,7 +525,7 @@ class Run {
     private readonly flavorLatest: string,
   ) {
     this.ref = this.resolveRef();
-    this.sha = event.sha === undefined ? holeT("github.sha", "[0-9a-f]{40}") : lit(event.sha);
+    this.sha = event.sha === undefined ? [{ hole: { source: "github.sha", ...shaScope(event.eventName) } }] : lit(event.sha);
   }
 
   /** The scope of values derived from the unknown ref name (see `MetadataEvent.refScope`). */
@@ -582,7 +583,9 @@ class Run {
 
   private shortSha(): Template {
     const s = templateLiteral(this.sha);
-    return s === undefined ? holeT(`github.sha[:${SHORT_SHA}]`, `[0-9a-f]{${SHORT_SHA}}`, "{{sha}}") : lit(s.slice(0, SHORT_SHA));
+    if (s !== undefined) return lit(s.slice(0, SHORT_SHA));
+    const { scope } = shaScope(this.event.eventName);
+    return [{ hole: { source: `github.sha[:${SHORT_SHA}]`, pattern: `[0-9a-f]{${SHORT_SHA}}`, display: "{{sha}}", ...(scope === undefined ? {} : { scope }) } }];
   }
 
   private date(helper: string, args: string[]): Template {

@@ -3,7 +3,7 @@ import type { BakeFile } from "../builds/bake.js";
 import { loadBakeFile } from "../builds/bake-load.js";
 import { isAction } from "../builds/extract.js";
 import { scriptBakeReferences, workingDirectory } from "../builds/script.js";
-import { type CompositeAction, parseAction, parseWorkflow, type Step, type Workflow } from "../workflow/model.js";
+import { type CompositeAction, parseAction, noteRejectedWorkflow, parseWorkflow, type Step, type Workflow } from "../workflow/model.js";
 import { MAX_FILE_BYTES, YamlFile } from "../workflow/yaml.js";
 
 /** A repository file: `path` is repository-relative with forward slashes. */
@@ -143,7 +143,10 @@ export class Project {
       if (!this.yamlByFile.has(y.file)) this.yamlByFile.set(y.file, y);
       if (f.kind === "bake" || !y.doc) continue;
       if (f.kind === "workflow") {
-        f.workflow ??= parseWorkflow(y);
+        if (!f.workflow) {
+          f.workflow = parseWorkflow(y);
+          if (isWorkflowPath(f.path)) noteRejectedWorkflow(y, f.workflow);
+        }
         this.workflows.set(f.path, f.workflow);
         continue;
       }

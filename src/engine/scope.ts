@@ -1,6 +1,7 @@
 import type { Scope } from "../workflow/expr/evaluate.js";
 import { hole, known, lit, type Sym, type Val } from "../workflow/expr/value.js";
 import type { EventCase } from "./events.js";
+import { shaScope } from "../workflow/ref-filters.js";
 
 export type Outputs = Map<string, Sym>;
 
@@ -83,6 +84,27 @@ function refScoped(event: EventCase): { scope?: string } {
   return event.refScope === undefined ? {} : { scope: event.refScope };
 }
 
+/** Events whose payload has no `pull_request` object: `github.event.pull_request` is null in their runs. */
+const WITHOUT_PULL_REQUEST = new Set([
+  "push",
+  "schedule",
+  "release",
+  "workflow_dispatch",
+  "merge_group",
+  "workflow_run",
+  "repository_dispatch",
+  "create",
+  "delete",
+  "registry_package",
+  "issues",
+  "issue_comment",
+  "deployment",
+  "deployment_status",
+  "page_build",
+  "status",
+  "watch",
+]);
+
 /** Values of the `github` context that the event case and the evaluation (workflow, job, run) determine. */
 function githubValue(event: EventCase, key: string, origin: Origin | undefined): Sym | undefined {
   const repository = origin?.repository;
@@ -109,7 +131,7 @@ function githubValue(event: EventCase, key: string, origin: Origin | undefined):
       return undefined;
     }
     case "sha":
-      return known(hole("github.sha", { pattern: "[0-9a-f]{40}" }));
+      return known(hole("github.sha", shaScope(event.eventName)));
     case "run_id":
     case "run_number":
     case "run_attempt":
@@ -149,6 +171,8 @@ class FrameScope implements Scope {
     const [ctx, a, b, c] = path;
     switch (ctx) {
       case "github":
+        // `github.event.pull_request.head.repo.full_name == github.repository` is false on a push: no such object.
+        if (a === "event" && b === "pull_request" && WITHOUT_PULL_REQUEST.has(frame.event.eventName)) return known({ kind: "null" });
         return path.length === 2 ? githubValue(frame.event, a, frame.origin) : undefined;
       case "env":
         return path.length === 2 ? frame.env.get(a) : undefined;
@@ -162,6 +186,8 @@ class FrameScope implements Scope {
       case "steps":
         return path.length === 4 && b === "outputs" ? frame.steps.get(a)?.get(c) : undefined;
       case "needs":
+        // Only the jobs a job lists in `needs:` are in its needs context: any other is null.
+        if (!frame.needs.has(a)) return known({ kind: "null" });
         return path.length === 4 && b === "outputs" ? frame.needs.get(a)?.get(c) : undefined;
       default:
         return undefined;

@@ -233,7 +233,6 @@ export function parseWorkflow(y: YamlFile): Workflow {
       with: scalarMap(y, y.get(value, "with"), childPath(p, "with")),
     };
   });
-  if (y.problems.length === 0) noteNotAWorkflow(y, jobs.length);
   const name = str(y, y.get(root, "name"), ["name"])?.trim();
   return {
     kind: "workflow",
@@ -248,12 +247,15 @@ export function parseWorkflow(y: YamlFile): Workflow {
 }
 
 /**
- * Notes a workflow file GitHub rejects (it runs none of it): empty, not a mapping, or without `on:` or jobs. A file
- * with nothing to analyse would otherwise pass unsaid; one without `on:` is still analysed as if pushed.
+ * Notes a file of .github/workflows that GitHub rejects (it runs none of it): empty, not a mapping, or without `on:`
+ * or jobs. A file with nothing to analyse would otherwise pass unsaid; one without `on:` is still analysed as if
+ * pushed. Other YAML files read as workflows (a directory PATH without .github/workflows) are not workflows GitHub
+ * reads, and are not noted.
  */
-function noteNotAWorkflow(y: YamlFile, jobs: number): void {
+export function noteRejectedWorkflow(y: YamlFile, workflow: Workflow): void {
+  if (y.problems.length > 0) return;
   const root = y.root;
-  const missing = !y.isMap(root) ? undefined : [...(y.get(root, "on") ? [] : ["on:"]), ...(jobs > 0 ? [] : ["jobs"])];
+  const missing = !y.isMap(root) ? undefined : [...(y.get(root, "on") ? [] : ["on:"]), ...(workflow.jobs.length > 0 ? [] : ["jobs"])];
   if (missing?.length === 0) return;
   const line = root ? y.span(root, []).start.line : 1;
   const what = missing === undefined ? (root ? "it is not a mapping with on: and jobs:" : "the file is empty") : `it has no ${missing.join(" and no ")}`;

@@ -124,3 +124,11 @@ export function globsOverlap(a: string, b: string): boolean {
   if (certain(x) && certain(y) && x.length !== y.length) return false;
   return endsMeet(x, y) && endsMeet([...x].reverse(), [...y].reverse());
 }
+
+/**
+ * `github.sha` as an unknown value. On `pull_request` it is the merge commit GitHub makes for the run
+ * (refs/pull/N/merge), never a commit a push builds: its own value, the same in every run of one pull request.
+ */
+export function shaScope(eventName: string): { pattern: string; scope?: string } {
+  return eventName === "pull_request" ? { pattern: "[0-9a-f]{40}", scope: "pull request merge commit" } : { pattern: "[0-9a-f]{40}" };
+}

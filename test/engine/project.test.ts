@@ -130,7 +130,7 @@ describe("notes on references the walk cannot follow", () => {
 });
 
 describe("workflow files GitHub rejects", () => {
-  it("are noted, once each: empty, not a mapping, without on: or without jobs", () => {
+  it("are noted, once each: empty, not a mapping, without on: or without jobs; other YAML files are not", () => {
     const files: SourceFile[] = [
       { path: ".github/workflows/a.yml", text: "" },
       { path: ".github/workflows/b.yml", text: "# no workflow yet\n- build\n" },
@@ -138,6 +138,8 @@ describe("workflow files GitHub rejects", () => {
       { path: ".github/workflows/d.yml", text: "name: d\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: make\n" },
       { path: ".github/workflows/e.yml", text: "name: e\n" },
       workflow(".github/workflows/ok.yml", step("actions/checkout@v4")),
+      // Read as a workflow when a directory without .github/workflows is linted, but not one GitHub reads.
+      { path: ".github/dependabot.yml", text: "version: 2\n", kind: "workflow" },
     ];
     expect(analyze(files).notes).toEqual([
       ".github/workflows/a.yml:1: GitHub rejects this workflow: the file is empty",
@@ -161,5 +163,20 @@ describe("YAML syntax errors", () => {
     expect(messages("on: push\njobs:\n\tbuild:\n\t\truns-on: x\n\t\tsteps: []\n")).toEqual([
       "3:1 YAML syntax error: Tabs are not allowed as indentation (2 more errors follow from it)",
     ]);
+  });
+});
+
+describe("a pull request's fork guard", () => {
+  it("is false on a push, which has no pull_request object: the job runs only for pull requests", () => {
+    const build = (on: string, guard: string, platforms: string) =>
+      `on:\n${on}\njobs:\n  publish:\n${guard}    runs-on: ubuntu-latest\n    steps:\n      - uses: docker/build-push-action@v6\n        with:\n          push: true\n          tags: ghcr.io/acme/api:\${{ github.sha }}\n          platforms: ${platforms}\n`;
+    const files = (guard: string): SourceFile[] => [
+      { path: ".github/workflows/cd.yml", text: build("  push:\n    branches: [master]", "", "linux/amd64,linux/arm64") },
+      { path: ".github/workflows/ci.yml", text: build("  push:\n    branches: [master]\n  pull_request:", guard, "linux/amd64") },
+    ];
+    const rules = (guard: string) => analyze(files(guard), { repository: "acme/api" }).findings.map((f) => `${f.ruleId} ${f.confidence}`);
+    // Unguarded, the push runs collide; a pull request's run tags the merge commit GitHub made for it, never pushed.
+    expect(rules("")).toEqual(["tag-pushed-by-multiple-builds possible"]);
+    expect(rules("    if: github.event.pull_request.head.repo.full_name == github.repository\n")).toEqual([]);
   });
 });

@@ -59,6 +59,6 @@ describe("repository rules compare within index buckets", () => {
     );
     expect(large.findings.length).toBe(8);
     // Every registry cache ref and gha writer meets only the writes of its own image and scope (per event).
-    expect([small.pairs, large.pairs]).toEqual([424, 848]);
+    expect([small.pairs, large.pairs]).toEqual([416, 832]);
   });
 });
