@@ -14,6 +14,8 @@ interface Change {
   /** What the step does, e.g. "runs npm run build". */
   what: string;
   step: Step;
+  /** The file a redirection writes, as written. */
+  target?: string;
 }
 
 /** Where a command starts: the line start or after `;`, `&&`, `||`, `|`, `(`, `then`, `do`; `sudo` allowed. */
@@ -70,7 +72,7 @@ function runChanges(step: Step): Change[] {
     }
     const write = STAMP.exec(segment.text) ?? TEE.exec(segment.text);
     const target = write?.[2];
-    if (target && (!OUTSIDE.test(target) || IN_WORKSPACE.test(target))) out.push({ span: subSpan(segment, text), what: `writes ${target}`, step });
+    if (target && (!OUTSIDE.test(target) || IN_WORKSPACE.test(target))) out.push({ span: subSpan(segment, text), what: `writes ${target}`, step, target });
   }
   return out;
 }
@@ -107,6 +109,28 @@ function listOf(items: string[]): string {
   return items.length === 1 ? items[0] : `${items.slice(0, -1).join(", ")} and ${items[items.length - 1]}`;
 }
 
+/** A workspace path as written (`./secrets.env`, `"secrets.env"`), for comparing two spellings of one file. */
+function workspacePath(path: string): string {
+  return path.trim().replace(/^["']|["']$/g, "").replace(/^(?:\.\/)+/, "");
+}
+
+/**
+ * Files the build step reads from the runner, whatever its context: the `secret-files:` sources (`id=path`) and the
+ * local named contexts of `build-contexts:` (`name=path`, not an image or URL). A write to one of them reaches the build.
+ */
+function runnerReads(step: Step): Set<string> {
+  const paths = (input: string) =>
+    (step.with.get(input)?.value ?? "")
+      .split("\n")
+      .map((line) => line.trim().replace(/^["']|["']$/g, ""))
+      .flatMap((line) => {
+        const at = line.indexOf("=");
+        const path = at < 0 ? "" : line.slice(at + 1);
+        return path === "" || /^[a-z][\w+.-]*:\/\//i.test(path) || path.startsWith("target:") ? [] : [workspacePath(path)];
+      });
+  return new Set([...paths("secret-files"), ...paths("build-contexts")]);
+}
+
 /** build-push-action v1 built the `path` input (default `.`); the Git context is the default since v2. */
 function usesGitContextByDefault(uses: string): boolean {
   const m = /@v?(\d+)/.exec(uses);
@@ -129,7 +153,10 @@ export default defineRule({
       const key = siteKey(visit);
       if (seen.has(key)) continue;
       seen.add(key);
-      const found = precedingSteps(ctx.project, visit).flatMap(changes);
+      const read = runnerReads(visit.step);
+      const found = precedingSteps(ctx.project, visit)
+        .flatMap(changes)
+        .filter((c) => c.target === undefined || !read.has(workspacePath(c.target)));
       if (found.length === 0) continue;
       const unique = [...new Map(found.map((c) => [spanKey(c.span), c])).values()];
       const bySteps = new Map<Step, string[]>();
