@@ -187,7 +187,7 @@ class FrameScope implements Scope {
         return path.length === 4 && b === "outputs" ? frame.steps.get(a)?.get(c) : undefined;
       case "needs":
         // Only the jobs a job lists in `needs:` are in its needs context: any other is null.
-        if (!frame.needs.has(a)) return known({ kind: "null" });
+        if (a !== undefined && a !== "*" && !frame.needs.has(a)) return known({ kind: "null" });
         return path.length === 4 && b === "outputs" ? frame.needs.get(a)?.get(c) : undefined;
       default:
         return undefined;

@@ -180,3 +180,19 @@ describe("a pull request's fork guard", () => {
     expect(rules("    if: github.event.pull_request.head.repo.full_name == github.repository\n")).toEqual([]);
   });
 });
+
+describe("the needs context", () => {
+  const publish = (cond: string) =>
+    `on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: make\n  publish:\n    needs: [a]\n    if: ${cond}\n    runs-on: ubuntu-latest\n    steps:\n      - uses: docker/build-push-action@v6\n        with:\n          push: true\n          tags: ghcr.io/acme/app:\${{ needs.b.outputs.tag || 'latest' }}\n          cache-to: type=registry,ref=ghcr.io/acme/app:latest\n`;
+  const findings = (cond: string) => analyze([{ path: ".github/workflows/a.yml", text: publish(cond) }]).findings;
+  const rules = (cond: string) => findings(cond).map((f) => `${f.ruleId} ${f.confidence}`);
+
+  it("has the jobs listed in needs:, read one by one or all at once (needs.*.result): the job may run", () => {
+    expect(findings("contains(needs.*.result, 'success')").map((f) => f.ruleId)).toEqual(["cache-overwrites-tag"]);
+    expect(findings("needs.a.result == 'success'").map((f) => f.ruleId)).toEqual(["cache-overwrites-tag"]);
+  });
+
+  it("has no job that is not listed: its outputs are null (the tag falls back to latest)", () => {
+    expect(rules("always()")).toEqual(["cache-overwrites-tag definite"]);
+  });
+});
