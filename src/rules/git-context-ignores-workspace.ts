@@ -115,7 +115,7 @@ function workspacePath(path: string): string {
 }
 
 /**
- * Files the build step reads from the runner, whatever its context: the `secret-files:` sources (`id=path`) and the
+ * Files a build step reads from the runner, whatever its context: the `secret-files:` sources (`id=path`) and the
  * local named contexts of `build-contexts:` (`name=path`, not an image or URL). A write to one of them reaches the build.
  */
 function runnerReads(step: Step): Set<string> {
@@ -153,8 +153,10 @@ export default defineRule({
       const key = siteKey(visit);
       if (seen.has(key)) continue;
       seen.add(key);
-      const read = runnerReads(visit.step);
-      const found = precedingSteps(ctx.project, visit)
+      // A file written for a build's secret-files (this one's or an earlier build's in the job) is not meant for the context.
+      const before = precedingSteps(ctx.project, visit);
+      const read = new Set([visit.step, ...before.filter((s) => isAction(s.uses?.value, "docker/build-push-action"))].flatMap((s) => [...runnerReads(s)]));
+      const found = before
         .flatMap(changes)
         .filter((c) => c.target === undefined || !read.has(workspacePath(c.target)));
       if (found.length === 0) continue;
