@@ -1,5 +1,7 @@
 import { isAction } from "../builds/extract.js";
 import { subSpan } from "../builds/items.js";
+import { csvFields, splitListInput } from "../docker/csv.js";
+import { renderTemplate } from "../workflow/expr/value.js";
 import type { RelatedLocation } from "../report/finding.js";
 import type { Step } from "../workflow/model.js";
 import type { Span } from "../workflow/span.js";
@@ -83,7 +85,7 @@ function runChanges(step: Step): Change[] {
  * `~/…`) are outside, and so is a path tagguard cannot read (another expression): nothing says it is inside.
  */
 function downloadsIntoWorkspace(path: string | undefined): boolean {
-  const p = (path ?? "").trim().replace(/^["']|["']$/g, "");
+  const p = workspacePath(path ?? "");
   if (p === "" || IN_WORKSPACE.test(p)) return true;
   return !/^(?:\/|~|\$)/.test(p);
 }
@@ -119,15 +121,13 @@ function workspacePath(path: string): string {
  * local named contexts of `build-contexts:` (`name=path`, not an image or URL). A write to one of them reaches the build.
  */
 function runnerReads(step: Step): Set<string> {
+  // build-push-action reads both inputs a line at a time, as CSV with commas kept (`getInputList`, `ignoreComma`).
   const paths = (input: string) =>
-    (step.with.get(input)?.value ?? "")
-      .split("\n")
-      .map((line) => line.trim().replace(/^["']|["']$/g, ""))
-      .flatMap((line) => {
-        const at = line.indexOf("=");
-        const path = at < 0 ? "" : line.slice(at + 1);
-        return path === "" || /^[a-z][\w+.-]*:\/\//i.test(path) || path.startsWith("target:") ? [] : [workspacePath(path)];
-      });
+    splitListInput([{ lit: step.with.get(input)?.value ?? "" }], "newline").flatMap((line) => {
+      const entry = csvFields(line).fields.map(renderTemplate).join(",");
+      const path = entry.includes("=") ? entry.slice(entry.indexOf("=") + 1) : "";
+      return path === "" || /^[a-z][\w+.-]*:\/\//i.test(path) || path.startsWith("target:") ? [] : [workspacePath(path)];
+    });
   return new Set([...paths("secret-files"), ...paths("build-contexts")]);
 }
 

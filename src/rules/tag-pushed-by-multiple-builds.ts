@@ -204,7 +204,10 @@ function reportCollision(ctx: RuleContext, c: Collision, confidence: Confidence,
   // (steps whose `if:` never hold in one run, one on a branch push and the other on a tag push, are not pushed so).
   const jobOf = (v: StepVisit) => [v.workflow.file, ...v.calls.map((call) => spanKey(call.span)), v.jobId, v.leg ?? ""].join("|");
   const sitesPerRun = new Map<string, Set<string>>();
-  for (const p of c.pushes) sitesPerRun.set(runnerKey(p.build.visit), (sitesPerRun.get(runnerKey(p.build.visit)) ?? new Set()).add(p.site));
+  for (const p of c.pushes) {
+    const run = runnerKey(p.build.visit);
+    sitesPerRun.set(run, (sitesPerRun.get(run) ?? new Set()).add(p.site));
+  }
   if (new Set(c.pushes.map((p) => jobOf(p.build.visit))).size === 1 && [...sitesPerRun.values()].some((s) => s.size > 1)) {
     parts[1] = "The steps run one after the other in one job, so every run ends with the last one's image on the tag and the earlier builds' pushes are lost";
   }

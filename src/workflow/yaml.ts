@@ -79,7 +79,7 @@ export function joinQuotedLines(text: string): string | undefined {
  * An error reported on a line's leading spaces (a misindented key: yaml points at the indentation) is shown on the
  * first character written after them; any other position is kept.
  */
-function atKey(text: string, [start, end]: readonly [number, number] | [number, number]): [number, number] {
+function atKey(text: string, [start, end]: readonly [number, number]): [number, number] {
   if (text[start] !== " " || (start > 0 && !/[ \n]/.test(text[start - 1]))) return [start, end];
   let at = start;
   while (text[at] === " ") at++;
