@@ -69,7 +69,7 @@ export function runnerKey(visit: StepVisit): string {
 }
 
 /** One run's instance of a workflow: the run and the reusable-workflow calls that led to it. */
-function workflowInstanceKey(visit: StepVisit): string {
+export function workflowInstanceKey(visit: StepVisit): string {
   const workflowCalls = visit.calls.filter((c) => /\.ya?ml(@.*)?$/.test(c.uses)).map((c) => spanKey(c.span));
   return [runKey(visit), ...workflowCalls].join("|");
 }

@@ -2,7 +2,8 @@ import type { Project } from "../engine/project.js";
 import type { StepVisit } from "../engine/walk.js";
 import { toTemplate } from "../workflow/expr/coerce.js";
 import { templateLiteral } from "../workflow/expr/value.js";
-import type { Step } from "../workflow/model.js";
+import type { Job, Step } from "../workflow/model.js";
+import { workflowInstanceKey } from "./cache-writers.js";
 import type { NodePath, Span } from "../workflow/span.js";
 import type { ScalarValue, YamlFile } from "../workflow/yaml.js";
 
@@ -101,4 +102,28 @@ export function runnerArch(labels: string[]): Arch | undefined {
   if (labels.some((l) => ARM.test(l))) return "arm64";
   if (labels.some((l) => X64.test(l) || HOSTED_X64.test(l))) return "amd64";
   return undefined;
+}
+
+/** The jobs `jobId` needs, directly or through the jobs they need. */
+function neededJobs(jobs: Job[], jobId: string): Set<string> {
+  const byId = new Map(jobs.map((j) => [j.id, j]));
+  const out = new Set<string>();
+  const pending = [...(byId.get(jobId)?.needs ?? [])];
+  for (let id = pending.pop(); id !== undefined; id = pending.pop()) {
+    if (out.has(id)) continue;
+    out.add(id);
+    pending.push(...(byId.get(id)?.needs ?? []));
+  }
+  return out;
+}
+
+/**
+ * Whether `later`'s job waits for `earlier`'s job in the same run: it needs it, directly or through other jobs
+ * (GitHub starts a job only once every job it needs has finished). Both must be jobs of one workflow instance.
+ */
+export function runsAfter(project: Project, later: StepVisit, earlier: StepVisit): boolean {
+  if (workflowInstanceKey(later) !== workflowInstanceKey(earlier)) return false;
+  const call = later.calls.filter((c) => /\.ya?ml(@.*)?$/.test(c.uses)).at(-1);
+  const jobs = call ? project.workflow(call.uses)?.jobs : later.workflow.jobs;
+  return jobs !== undefined && neededJobs(jobs, later.jobId).has(earlier.jobId);
 }

@@ -6,7 +6,7 @@ import type { Project } from "../engine/project.js";
 import type { StepVisit } from "../engine/walk.js";
 import type { Confidence, Edit, Fix, RelatedLocation } from "../report/finding.js";
 import { toTemplate } from "../workflow/expr/coerce.js";
-import { renderTemplate } from "../workflow/expr/value.js";
+import { renderTemplate, templateLiteral } from "../workflow/expr/value.js";
 import type { Step } from "../workflow/model.js";
 import type { Span } from "../workflow/span.js";
 import type { Segment } from "../workflow/yaml.js";
@@ -15,8 +15,9 @@ import { exclusive, runnerKey } from "../rule-kit/cache-writers.js";
 import { runWide } from "../workflow/expr/conditions.js";
 import { onRunnerRegistry } from "../rule-kit/images.js";
 import { defineRule, KeptPerKey, rankOf, type RuleContext } from "../rule-kit/rule.js";
-import { precedingSteps, siteKey } from "../rule-kit/steps.js";
-import { appendTo, describeSite, spanKey, stepSubject } from "../rule-kit/util.js";
+import { precedingSteps, runsAfter, siteKey } from "../rule-kit/steps.js";
+import { splitListInput } from "../docker/csv.js";
+import { appendTo, describeSite, spanKey, stepLabel, stepSubject } from "../rule-kit/util.js";
 import { comparisons } from "../rule-kit/comparisons.js";
 
 /** Differences in these make the builds different images, not variants of one: error severity. */
@@ -184,7 +185,73 @@ function differInDefinition(c: Collision): boolean {
   return [...c.fields.keys()].some((f) => DEFINITION_FIELDS.includes(f));
 }
 
-function reportCollision(ctx: RuleContext, c: Collision, confidence: Confidence, alike: number): void {
+/** A push of a tag made by a step outside the colliding builds: the tag it writes and when. */
+interface Repush {
+  visit: StepVisit;
+  parsed: TemplateRef;
+  conds: string[];
+  /** How the step pushes: its own tags, or `imagetools create` over a docker/metadata-action step's tags. */
+  how: string;
+}
+
+/**
+ * The tags an `imagetools create` script takes from a docker/metadata-action step's outputs (a loop over
+ * `steps.meta.outputs.tags`, or jq over `$DOCKER_METADATA_OUTPUT_JSON`): every tag that step computes, which the
+ * shell reader cannot follow through the loop but which the script reads whole.
+ */
+function metadataRepushes(project: Project, build: BuildInvocation): Repush[] {
+  const run = build.visit.step.run;
+  if (!run || !/\bimagetools\s+create\b/.test(run.value)) return [];
+  const ids = new Set([...run.value.matchAll(/steps\.([\w-]+)\.outputs\.(?:tags|json)\b/g)].map((m) => m[1]));
+  const fromEnv = /\bDOCKER_METADATA_OUTPUT_(?:TAGS|JSON)\b/.test(run.value);
+  const meta = precedingSteps(project, build.visit)
+    .filter((s) => isAction(s.uses?.value, "docker/metadata-action") && (fromEnv || (s.id !== undefined && ids.has(s.id))))
+    .pop();
+  if (!meta?.id) return [];
+  return build.visit.evaluate(`\${{ steps.${meta.id}.outputs.tags }}`, run.span).flatMap((alt) =>
+    splitListInput(toTemplate(alt.value), "newline-and-comma").flatMap((t) => {
+      const parsed = parseImageRefTemplate(t);
+      return parsed ? [{ visit: build.visit, parsed, conds: alt.conds, how: `its docker buildx imagetools create over the tags of step ${meta.id}` }] : [];
+    }),
+  );
+}
+
+/**
+ * A push in a job that waits for every colliding build's job and pushes the same tag whenever they do: each run
+ * then ends with that push's image (a merge job's `imagetools create` of the legs' images), so the legs' race
+ * only lasts until it runs.
+ */
+function replacedLater(project: Project, c: Collision, repushes: Map<string, Repush[]>): Repush | undefined {
+  const covers = (q: Repush, p: Push) =>
+    q.visit.event === p.build.visit.event &&
+    q.visit.workflow === p.build.visit.workflow &&
+    q.visit.jobId !== p.build.visit.jobId &&
+    q.visit.guards.length === 0 &&
+    within(q.conds, p.item.conds) &&
+    compareRefs(q.parsed, p.parsed) === "definite" &&
+    runsAfter(project, q.visit, p.build.visit);
+  const first = c.pushes.map((p) => repushes.get(refIdentity(p.parsed))?.find((q) => covers(q, p)));
+  return first.every((q) => q !== undefined) ? first[0] : undefined;
+}
+
+/**
+ * Every tag a build or `imagetools create` pushes on every run that reaches it, by the identity `compareRefs` can
+ * only match within: the pushes already read (`byRef`) and the tags of `imagetools create` over metadata outputs.
+ */
+function repushIndex(ctx: RuleContext, byRef: Map<string, Push[]>): Map<string, Repush[]> {
+  const index = new Map<string, Repush[]>();
+  for (const [identity, pushes] of byRef) {
+    const sure = pushes.filter((p) => p.build.push === true);
+    if (sure.length) index.set(identity, sure.map((p) => ({ visit: p.build.visit, parsed: p.parsed, conds: p.item.conds, how: `its step ${stepLabel(p.build.visit)}` })));
+  }
+  for (const b of ctx.builds) {
+    if (b.push !== true || b.byDigest === true || b.tags.some((t) => templateLiteral(t.value) !== undefined)) continue;
+    for (const r of metadataRepushes(ctx.project, b)) appendTo(index, refIdentity(r.parsed), r);
+  }
+  return index;
+}
+
+function reportCollision(ctx: RuleContext, c: Collision, confidence: Confidence, alike: number, later?: Repush): void {
   const primary = c.pushes[0];
   const refs = [...c.refs].sort();
   const sites = [...new Map(c.pushes.map((p) => [p.site, p])).values()];
@@ -212,6 +279,9 @@ function reportCollision(ctx: RuleContext, c: Collision, confidence: Confidence,
     parts[1] = "The steps run one after the other in one job, so every run ends with the last one's image on the tag and the earlier builds' pushes are lost";
   }
   parts[1] += c.fields.has("platforms") ? ': users on the other platforms pull an image they cannot run ("exec format error").' : ".";
+  if (later) {
+    parts[1] = `Job ${later.visit.jobId} waits for these builds' jobs (needs:) and pushes the tag again (${later.how}), so every run ends with that image; until it runs, the tag holds whichever build pushed last${c.fields.has("platforms") ? ", which users on the other platforms cannot run" : ""}, and these pushes of it are redundant.`;
+  }
   // The branch conditions every colliding push has in common: the evaluations where the collision happens; else
   // those of each tag (metadata-action's latest on a release, {{version}} on a pre-release).
   const common = (pushes: Push[]) => pushes.reduce<string[] | undefined>((acc, p) => (acc ? acc.filter((x) => p.item.conds.includes(x)) : [...p.item.conds]), undefined) ?? [];
@@ -230,15 +300,23 @@ function reportCollision(ctx: RuleContext, c: Collision, confidence: Confidence,
     if (named.length) parts.push(`This happens ${listOf(named)}.`);
   }
   const latestOnRelease = c.pushes.some((p) => p.ref.endsWith(":latest") && p.item.conds.some((x) => /is a (?:semver|PEP 440 final) release$/.test(x)));
-  if (latestOnRelease && !latestWithoutSuffix(ctx.project, primary.build) && c.pushes.some((p) => latestFromAuto(ctx.project, p.build))) {
-    parts.push("docker/metadata-action adds latest to the tags of a release (flavor latest=auto, for semver and pep440 rules), without the suffixes written in the tag rules or their suffix= attributes; set latest=false in the flavor of all but one build, or move the suffix to flavor suffix=… with onlatest=true.");
+  const autoLatest = latestOnRelease && !latestWithoutSuffix(ctx.project, primary.build) && c.pushes.some((p) => latestFromAuto(ctx.project, p.build));
+  if (autoLatest) {
+    const advice = later ? "" : "; set latest=false in the flavor of all but one build, or move the suffix to flavor suffix=… with onlatest=true";
+    parts.push(`docker/metadata-action adds latest to the tags of a release (flavor latest=auto, for semver and pep440 rules), without the suffixes written in the tag rules or their suffix= attributes${advice}.`);
   }
-  if (c.pushes.some((p) => p.item.conds.some((x) => x.endsWith("is a semver pre-release")) && patternLostOnPrerelease(ctx.project, p.build))) {
+  if (!later && c.pushes.some((p) => p.item.conds.some((x) => x.endsWith("is a semver pre-release")) && patternLostOnPrerelease(ctx.project, p.build))) {
     parts.push("On a pre-release docker/metadata-action uses {{version}} alone and drops the rest of a semver pattern (a -variant suffix written in the pattern), so the variants push the same tag; put the suffix in the rule's suffix= attribute or flavor instead.");
   }
-  const flavor = refs.some((r) => r.endsWith(":latest")) ? latestWithoutSuffix(ctx.project, primary.build) : undefined;
+  const flavor = !later && refs.some((r) => r.endsWith(":latest")) ? latestWithoutSuffix(ctx.project, primary.build) : undefined;
   let fix: Fix;
-  if (flavor) {
+  if (later) {
+    fix = {
+      title: `push this tag from job ${later.visit.jobId} only: leave it out of these builds' tags${autoLatest ? " (flavor latest=false in their docker/metadata-action step)" : ""}`,
+      edits: [],
+      safe: false,
+    };
+  } else if (flavor) {
     parts.push("The tags come from docker/metadata-action with flavor suffix=…, which is not applied to latest unless onlatest=true, so every build pushes the same latest.");
     const edit = onLatestEdit(flavor);
     const title = "add onlatest=true to the flavor so latest gets the suffix too (or push latest from one merged multi-platform image)";
@@ -263,11 +341,12 @@ function reportCollision(ctx: RuleContext, c: Collision, confidence: Confidence,
       const pushed = refs.filter((r) => c.pushes.some((q) => q.site === p.site && q.ref === r));
       return { span, message: `${listOf(pushed)} ${pushed.length === 1 ? "is" : "are"} also pushed here (${[describeSite(p.build.visit), legLabel(p)].filter(Boolean).join(", ")})` };
     });
+  if (later) related.push({ span: later.visit.step.span, message: `job ${later.visit.jobId} pushes the tag again here, after the builds` });
   ctx.report({
     message: parts.join(" "),
     primary: primary.item.span,
     subject: `${stepSubject(primary.build.visit)}|${refs.join(",")}`,
-    severity: differInDefinition(c) ? "error" : "warning",
+    severity: later ? "info" : differInDefinition(c) ? "error" : "warning",
     confidence,
     related,
     hidden: [primary.build.visit.step.span],
@@ -365,11 +444,14 @@ export default defineRule({
     }
     // The collisions at one tag line (its matrix legs, events and calls) are one finding: only the one kept (the most
     // severe and certain, the first of those) is described, and the others are counted.
-    const atLine = new KeptPerKey<{ c: Collision; confidence: Confidence }>();
+    const atLine = new KeptPerKey<{ c: Collision; confidence: Confidence; later?: Repush }>();
+    let repushes: Map<string, Repush[]> | undefined;
     for (const c of collisions.values()) {
       const confidence: Confidence = definite(c, pushing) ? "definite" : "possible";
-      atLine.add(spanKey(c.pushes[0].item.span), { c, confidence }, rankOf(differInDefinition(c) ? "error" : "warning", confidence));
+      repushes ??= repushIndex(ctx, byRef);
+      const later = replacedLater(ctx.project, c, repushes);
+      atLine.add(spanKey(c.pushes[0].item.span), { c, confidence, later }, rankOf(later ? "info" : differInDefinition(c) ? "error" : "warning", confidence));
     }
-    for (const { item, others } of atLine.kept()) reportCollision(ctx, item.c, item.confidence, others);
+    for (const { item, others } of atLine.kept()) reportCollision(ctx, item.c, item.confidence, others, item.later);
   },
 });
