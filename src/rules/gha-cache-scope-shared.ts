@@ -150,6 +150,8 @@ const ANY_REF = "\0any";
 
 interface Partner {
   writer: Writer;
+  /** The writer of the finding's line that met this partner first: in a matrix, the one of the partner's leg. */
+  by: Writer;
   /** Met by an evaluation of the line in the partner's own run (not only from other runs on the branch). */
   inRun: boolean;
   overlap: Overlap;
@@ -200,9 +202,19 @@ function scopeEdit(c: CacheItem, newScope: string): Edit | undefined {
   return span && { span, text: `scope=${newScope}` };
 }
 
-/** Every partner builds what the writer builds (`signature`), in the same run: the writers export the same cache. */
+/**
+ * Every partner builds what the line's writer that met it builds (`signature`), in the same run: the writers export
+ * the same cache. In a matrix each leg's evaluation of the line is compared with the partners of that leg.
+ */
 function sameImage(f: Shared): boolean {
-  return [...f.partners.values()].every((p) => p.writer.run === f.writer.run && p.writer.signature === f.writer.signature);
+  return [...f.partners.values()].every((p) => p.writer.run === p.by.run && p.writer.signature === p.by.signature);
+}
+
+/** The line's writers with the partners each met: one group per matrix leg and run of the line. */
+function groups(f: Shared): Writer[][] {
+  const by = new Map<Writer, Writer[]>();
+  for (const p of f.partners.values()) appendTo(by, p.by, p.writer);
+  return [...by].map(([w, partners]) => [w, ...partners]);
 }
 
 /** The platforms a build builds, when they are all written out (the runner's when none is given); undefined otherwise. */
@@ -218,13 +230,22 @@ function platformSet(w: Writer): Set<string> | undefined {
  * their layers too), `unknown` when a platform list is not known; undefined when they differ in more than platforms.
  */
 function platformsOnly(f: Shared): "covered" | "unknown" | "other" | undefined {
-  const writers = [f.writer, ...[...f.partners.values()].map((p) => p.writer)];
-  const onlyPlatforms = writers.every((w) => w.run === f.writer.run && differences(w.sig, f.writer.sig).every((d) => d === "platforms"));
-  if (!onlyPlatforms || sameImage(f)) return undefined;
+  if (sameImage(f)) return undefined;
+  const each = groups(f).map(groupPlatforms);
+  if (each.some((r) => r === undefined)) return undefined;
+  if (each.includes("other")) return "other";
+  return each.includes("unknown") ? "unknown" : "covered";
+}
+
+/** `platformsOnly` for one writer (first) and the partners it met; "covered" too when they all build the same image. */
+function groupPlatforms(writers: Writer[]): "covered" | "unknown" | "other" | undefined {
+  const [first] = writers;
+  if (!writers.every((w) => w.run === first.run && differences(w.sig, first.sig).every((d) => d === "platforms"))) return undefined;
+  if (writers.every((w) => w.signature === first.signature)) return "covered";
   const sets = writers.map(platformSet);
   if (sets.some((x) => x === undefined)) return "unknown";
   const job = (w: Writer) => `${runnerKey(w.build.visit)}|${w.build.visit.calls.map((c) => spanKey(c.span)).join(">")}|${w.build.visit.file}`;
-  if (!writers.every((w) => job(w) === job(f.writer))) return "other";
+  if (!writers.every((w) => job(w) === job(first))) return "other";
   const last = writers.reduce((a, b) => (b.build.visit.step.index > a.build.visit.step.index ? b : a));
   const covers = sets[writers.indexOf(last)] as Set<string>;
   return sets.every((x) => [...(x as Set<string>)].every((p) => covers.has(p))) ? "covered" : "other";
@@ -358,7 +379,7 @@ export default defineRule({
           findings.set(a.line, f);
         }
         const prev = f.partners.get(b.site);
-        if (!prev || (prev.overlap === "possible" && o === "definite")) f.partners.set(b.site, { writer: b, inRun: false, overlap: o, conds: new Map(), guards: new Set() });
+        if (!prev || (prev.overlap === "possible" && o === "definite")) f.partners.set(b.site, { writer: b, by: a, inRun: false, overlap: o, conds: new Map(), guards: new Set() });
         const partner = f.partners.get(b.site) as Partner;
         if (a.run === b.run) partner.inRun = true;
         if (partner.overlap === o) {
