@@ -5,6 +5,29 @@ import { shaScope } from "../workflow/ref-filters.js";
 
 export type Outputs = Map<string, Sym>;
 
+export interface RunnerFacts {
+  os?: string;
+  arch?: string;
+}
+
+/** Labels of GitHub-hosted images and the OS labels every self-hosted runner carries. */
+const OS_LABELS: [RegExp, string][] = [
+  [/^(ubuntu-.+|linux)$/i, "Linux"],
+  [/^(windows-.+|windows)$/i, "Windows"],
+  [/^(macos-.+|macos)$/i, "macOS"],
+];
+
+/**
+ * What a single `runs-on` label tells of `runner.os` and `runner.arch`: the OS of a hosted image or an OS label,
+ * and the CPU of hosted Linux and Windows images (x64 unless the label ends in `-arm`).
+ */
+export function runnerFacts(label: string): RunnerFacts {
+  const os = OS_LABELS.find(([re]) => re.test(label.trim()))?.[1];
+  const hosted = /^(ubuntu|windows)-(latest|\d[\d.]*)(-arm)?$/i.exec(label.trim());
+  const arch = hosted ? (hosted[3] ? "ARM64" : "X64") : undefined;
+  return { ...(os ? { os } : {}), ...(arch ? { arch } : {}) };
+}
+
 /**
  * The contexts visible to one expression. Frames are immutable: entering a job, a matrix leg, a
  * step or a composite action derives a new frame, so evaluation order can never leak values.
@@ -18,6 +41,8 @@ export interface Frame {
   matrixDynamic?: boolean;
   steps: Map<string, Outputs>;
   needs: Map<string, Outputs>;
+  /** `runner.os` / `runner.arch` when the job's `runs-on` label tells them in this leg (`ubuntu-latest`: Linux, X64). */
+  runner?: RunnerFacts;
   /** Which evaluation this is, for the identity of unknown values; absent outside workflows (bake files). */
   origin?: Origin;
 }
@@ -185,6 +210,10 @@ class FrameScope implements Scope {
       }
       case "steps":
         return path.length === 4 && b === "outputs" ? frame.steps.get(a)?.get(c) : undefined;
+      case "runner": {
+        const value = path.length === 2 && (a === "os" || a === "arch") ? frame.runner?.[a] : undefined;
+        return value === undefined ? undefined : known(lit(value));
+      }
       case "needs":
         // Only the jobs a job lists in `needs:` are in its needs context: any other is null.
         if (a !== undefined && a !== "*" && !frame.needs.has(a)) return known({ kind: "null" });

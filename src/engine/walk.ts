@@ -14,7 +14,7 @@ import type { ScalarValue } from "../workflow/yaml.js";
 import { type EventCase, eventCases } from "./events.js";
 import type { Budget } from "./budget.js";
 import type { Project } from "./project.js";
-import { type Frame, frameScope, type Origin, type Outputs } from "./scope.js";
+import { type Frame, frameScope, type Origin, type Outputs, runnerFacts, type RunnerFacts } from "./scope.js";
 
 /** The job whose runner executes a step list. */
 interface JobRef {
@@ -228,6 +228,17 @@ export class Walker {
     return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, evaluate(v, k)]));
   }
 
+  /** `runner.os` and `runner.arch` as the job's single `runs-on` label tells them, where every alternative agrees. */
+  private runner(runsOn: ScalarValue, scope: Scope): RunnerFacts | undefined {
+    const labels = this.evaluate(runsOn, scope).map((alt) => (alt.value.kind === "str" ? templateLiteral(alt.value.parts) : undefined));
+    if (labels.some((l) => l === undefined)) return undefined;
+    const facts = (labels as string[]).map(runnerFacts);
+    const agreed = (key: keyof RunnerFacts) => (facts.every((f) => f[key] !== undefined && f[key] === facts[0][key]) ? facts[0][key] : undefined);
+    const os = agreed("os");
+    const arch = agreed("arch");
+    return os || arch ? { ...(os ? { os } : {}), ...(arch ? { arch } : {}) } : undefined;
+  }
+
   /** False only when the condition is false on every branch. */
   private reachable(cond: ScalarValue | undefined, scope: Scope): boolean {
     return this.condition(cond, scope) !== "never";
@@ -284,6 +295,7 @@ export class Walker {
       };
       const values = leg.values && this.matrixValues(leg.values, frameScope({ ...base, origin }), origin?.job ?? jobBase, job.span);
       const legFrame: Frame = { ...base, matrix: values, matrixDynamic: leg.dynamic, steps: new Map(), origin };
+      legFrame.runner = job.runsOn && this.runner(job.runsOn, frameScope(legFrame));
       if (!this.reachable(job.if, frameScope(legFrame))) continue;
       const frame: Frame = { ...legFrame, env: this.evalMap(job.env, legFrame) };
       if (job.uses) {
@@ -398,6 +410,7 @@ export class Walker {
     };
     const actionFrame: Frame = {
       event: frame.event,
+      runner: frame.runner,
       env: frame.env,
       inputs: this.bindInputs(action, step.with, callerScope, frame),
       steps: new Map(),
