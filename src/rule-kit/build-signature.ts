@@ -41,11 +41,20 @@ function rendered(item: Item | undefined): string | undefined {
   return item && renderTemplate(item.value).trim();
 }
 
-export function signature(project: Project, build: BuildInvocation): Signature {
+/**
+ * A build's context and Dockerfile as paths (`./Dockerfile.prod` and `Dockerfile.prod` are one file): build-push-action's
+ * Git context counts as the workspace root, and an unwritten Dockerfile is the context's `Dockerfile`.
+ */
+export function buildPaths(build: BuildInvocation): { context?: string; file?: string } {
   const writtenContext = rendered(build.context);
   const context = writtenContext !== undefined ? normPath(writtenContext) : build.source === "build-push-action" ? "." : undefined;
   const writtenFile = rendered(build.file);
   const file = writtenFile !== undefined ? normPath(writtenFile) : context !== undefined ? normPath(`${context}/Dockerfile`) : undefined;
+  return { context, file };
+}
+
+export function signature(project: Project, build: BuildInvocation): Signature {
+  const { context, file } = buildPaths(build);
   const target = rendered(build.target) ?? (context !== undefined ? "" : undefined);
   const builds = buildsImage(build);
   let platforms: string | undefined = [...new Set(build.platforms.map((p) => renderTemplate(p.value).trim()))].sort().join(",");

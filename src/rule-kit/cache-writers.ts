@@ -17,6 +17,7 @@ import { renderTemplate, templateLiteral, trimTemplate, type Val } from "../work
 import { complementary, conditionText, conjuncts, runWide } from "../workflow/expr/conditions.js";
 import { describeSite, spanKey, stepLabel } from "./util.js";
 import { comparisons } from "./comparisons.js";
+import { buildPaths } from "./build-signature.js";
 
 /** One image ref a build may push. */
 export interface PushedRef {
@@ -110,9 +111,10 @@ function itemText(item: Item | undefined): string {
   return item ? renderTemplate(trimTemplate(item.value)) : "";
 }
 
-/** What a build builds: its context and Dockerfile (the Git context and `Dockerfile` when not written). */
+/** What a build builds: its context and Dockerfile as paths (`buildPaths`). */
 export function buildSource(build: BuildInvocation): string {
-  return `${itemText(build.context)}|${itemText(build.file)}`;
+  const { context, file } = buildPaths(build);
+  return `${context ?? ""}|${file ?? ""}`;
 }
 
 /** The target stage a build builds: `target`, else the bake target; '' for the last stage. */
