@@ -172,6 +172,8 @@ interface Shared {
    * with no branch or `if:` condition between them. Other partners, met only sometimes, do not make that less sure.
    */
   sureIn: Set<string>;
+  /** The line's evaluation keys (line and bake target) whose writers met a partner. */
+  met: Set<string>;
 }
 
 
@@ -359,10 +361,14 @@ export default defineRule({
     const writers = writersOf(ctx.project, ctx.builds);
     // Bucketed by scope key: only writers with identical scope templates can overlap.
     const byScope = new Map<string, ScopeIndex>();
-    /** Per cache line, the evaluations that run it and their event cases. */
+    /**
+     * Per cache line and bake target, the evaluations that run it and their event cases: a bake step's line is
+     * written once for several targets, and a target that meets no other writer is not part of the finding.
+     */
     const evaluations = new Map<string, Map<string, EventCase>>();
+    const evaluationKey = (w: Writer) => `${w.line}|${w.build.bakeTarget ?? ""}`;
     for (const w of writers) {
-      evaluations.set(w.line, (evaluations.get(w.line) ?? new Map()).set(w.evaluation, w.build.visit.event));
+      evaluations.set(evaluationKey(w), (evaluations.get(evaluationKey(w)) ?? new Map()).set(w.evaluation, w.build.visit.event));
       const index = byScope.get(w.scopeKey) ?? new ScopeIndex();
       byScope.set(w.scopeKey, index);
       index.add(w);
@@ -375,9 +381,10 @@ export default defineRule({
         const o = overlap(a, b);
         if (!o) continue;
         if (!f) {
-          f = findings.get(a.line) ?? { writer: a, partners: new Map(), sureIn: new Set() };
+          f = findings.get(a.line) ?? { writer: a, partners: new Map(), sureIn: new Set(), met: new Set() };
           findings.set(a.line, f);
         }
+        f.met.add(evaluationKey(a));
         const prev = f.partners.get(b.site);
         if (!prev || (prev.overlap === "possible" && o === "definite")) f.partners.set(b.site, { writer: b, by: a, inRun: false, overlap: o, conds: new Map(), guards: new Set() });
         const partner = f.partners.get(b.site) as Partner;
@@ -395,7 +402,8 @@ export default defineRule({
       }
     }
     for (const f of findings.values()) {
-      const { message, related, definite } = describe(f, evaluations.get(f.writer.line) as Map<string, EventCase>);
+      const met = new Map([...f.met].flatMap((key) => [...(evaluations.get(key) as Map<string, EventCase>)]));
+      const { message, related, definite } = describe(f, met);
       const primary = f.writer.cache.item.span;
       ctx.report({
         message,
