@@ -349,6 +349,11 @@ class Evaluator implements BakeScope {
 
 /** The condition under which a bake file that no workflow builds pushes its tags. */
 const STANDALONE_PUSH = "the bake file is built with --push";
+/**
+ * The condition under which the targets of a bake file without a `default` group or target, which no workflow
+ * builds, write their caches in one run: `docker buildx bake` then builds only the targets it is given.
+ */
+const STANDALONE_TOGETHER = "these targets are built in one bake run (the file has no default group)";
 
 interface InvocationOptions {
   visit: StepVisit;
@@ -358,6 +363,8 @@ interface InvocationOptions {
   sbom?: Item;
   inputs: Map<string, ScalarValue>;
   standalone: boolean;
+  /** For a standalone file without a `default`: its targets are built together only when someone names them so. */
+  together?: boolean;
 }
 
 /** The attest entry of a type (`type=provenance,…`) as the value build-push-action's input would have. */
@@ -406,7 +413,7 @@ function invocation(name: string, attrs: Attrs, overrides: Override[], ev: Evalu
     load: load === true || outputs.loads ? true : load,
     tags: opts.standalone ? tags.map((t) => ({ ...t, conds: [...t.conds, STANDALONE_PUSH] })) : tags,
     byDigest: outputs.byDigest,
-    cacheTo: cache("cache-to"),
+    cacheTo: opts.together === false ? cache("cache-to").map((c) => ({ ...c, item: { ...c.item, conds: [...c.item.conds, STANDALONE_TOGETHER] } })) : cache("cache-to"),
     cacheFrom: cache("cache-from"),
     platforms: ev.items(attrs.get("platforms")),
     provenance: opts.provenance ?? attestItem(attest, "provenance"),
@@ -516,7 +523,7 @@ export class BakeFiles {
       const ev = new Evaluator(def, () => undefined, (n) => only([{ hole: { source: `$${n}`, display: `\${${n}}` } }]), `${dir}|bake`);
       const hasDefault = def.groups.has("default") || def.targets.has("default");
       const names = hasDefault ? def.expand(["default"], ev.names) : def.leaves(ev.names);
-      const opts: InvocationOptions = { visit: standaloneVisit(files[0].path), push: undefined, load: undefined, inputs: new Map(), standalone: true };
+      const opts: InvocationOptions = { visit: standaloneVisit(files[0].path), push: undefined, load: undefined, inputs: new Map(), standalone: true, together: hasDefault };
       try {
         return names.flatMap((name) => {
           const attrs = def.resolve(name, ev.names);

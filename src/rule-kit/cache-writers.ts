@@ -277,7 +277,7 @@ export function conditionSentences(condSets: string[][], guards: Set<string>): s
 
 /** Branch conditions common to every set (what a finding names as "this happens when …"). */
 function commonConds(sets: string[][]): string[] {
-  return sets.length ? sets[0].filter((c) => sets.every((s) => s.includes(c))) : [];
+  return sets.length ? [...new Set(sets[0])].filter((c) => sets.every((s) => s.includes(c))) : [];
 }
 
 /** The first call on the way to `w` that differs from the calls on the way to `from`. */
