@@ -42,6 +42,8 @@ export interface ImagePlan {
 export interface RegistryFlags {
   plainHttp: boolean;
   allowHosts: string[];
+  /** The subcommand, for the notes printed while a registry is retried (`tagguard inspect: …`). */
+  command: string;
 }
 
 /**
@@ -88,6 +90,9 @@ export function planImage(ref: string, flags: RegistryFlags, io: ImageIo): Image
     allowedHosts: [...defaultHosts, ...flags.allowHosts],
     ...(credentials === undefined ? {} : { credentials }),
     ...(io.fetch === undefined ? {} : { fetch: io.fetch }),
+    // A registry that fails and is retried is not a silent hang: each wait is said on stderr.
+    onRetry: (r) =>
+      io.stderr.write(`tagguard ${flags.command}: ${r.what}: ${r.reason}; trying again in ${(r.waitMs / 1000).toFixed(1)} s (attempt ${r.attempt + 1} of ${r.maxAttempts})\n`),
   });
   const reference = parsed.digest ?? parsed.tag!;
   return {

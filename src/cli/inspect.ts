@@ -75,7 +75,7 @@ export async function runInspect(argv: string[], io: ImageIo): Promise<number> {
   let platform: Platform | undefined;
   try {
     platform = values.platform === undefined ? undefined : parsePlatform(values.platform);
-    plan = planImage(positionals[0]!, { plainHttp: values["plain-http"] === true, allowHosts: values["allow-host"] ?? [] }, io);
+    plan = planImage(positionals[0]!, { plainHttp: values["plain-http"] === true, allowHosts: values["allow-host"] ?? [], command: "inspect" }, io);
   } catch (error) {
     return usage(errorMessage(error));
   }

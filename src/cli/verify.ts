@@ -102,7 +102,7 @@ export async function runVerify(argv: string[], io: ImageIo): Promise<number> {
       maxDownload: positiveInteger(values["max-download"], "--max-download", DEFAULT_DOWNLOAD_BUDGET),
       timeoutMs: positiveInteger(values.timeout, "--timeout", DEFAULT_TIMEOUT_S) * 1000,
     };
-    plan = planImage(positionals[0]!, { plainHttp: values["plain-http"] === true, allowHosts: values["allow-host"] ?? [] }, io);
+    plan = planImage(positionals[0]!, { plainHttp: values["plain-http"] === true, allowHosts: values["allow-host"] ?? [], command: "verify" }, io);
   } catch (error) {
     return usage(errorMessage(error).split(". ")[0]!);
   }

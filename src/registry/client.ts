@@ -10,6 +10,7 @@ import {
   type FetchLike,
   type HttpRequest,
   type HttpResponse,
+  type RetryNotice,
   type Sleep,
 } from "./http.js";
 import { MANIFEST_ACCEPT, essence } from "./media-types.js";
@@ -60,6 +61,8 @@ export interface RegistryClientOptions {
   /** Injected clock (ms since the epoch) for token expiry and deadlines. */
   now?: () => number;
   userAgent?: string;
+  /** Told before each wait between attempts (the CLI prints it, so a slow registry is not a silent hang). */
+  onRetry?: (retry: RetryNotice) => void;
 }
 
 type AuthUsed = "anonymous" | "credential";
@@ -104,6 +107,7 @@ export class RegistryClient implements ManifestSource, BlobStreamSource {
       random: options.random ?? Math.random,
       now: this.now,
       userAgent: options.userAgent ?? "tagguard",
+      ...(options.onRetry ? { onRetry: options.onRetry } : {}),
     });
   }
 

@@ -57,6 +57,20 @@ export interface TransportConfig {
   random: () => number;
   now: () => number;
   userAgent: string;
+  /** Told before each wait between attempts: what failed, how, and how long the wait is. */
+  onRetry?: (retry: RetryNotice) => void;
+}
+
+/** A request about to be tried again. */
+export interface RetryNotice {
+  /** What is fetched ("manifest acme/app:1.0"). */
+  what: string;
+  /** `HTTP 503`, or the network error's message. */
+  reason: string;
+  /** The attempt that failed, and how many are allowed. */
+  attempt: number;
+  maxAttempts: number;
+  waitMs: number;
 }
 
 export interface HttpRequest {
@@ -107,11 +121,11 @@ export class HttpTransport {
       } catch (error) {
         const failure = this.toRegistryError(error, request, context);
         if (!failure.retryable || attempt >= this.config.maxAttempts) throw failure.error;
-        if (!(await this.pause(attempt, undefined, context))) throw failure.error;
+        if (!(await this.pause(attempt, undefined, context, request.what, failure.error.message))) throw failure.error;
         continue;
       }
       if (!RETRY_STATUSES.has(response.status) || attempt >= this.config.maxAttempts) return response;
-      if (!(await this.pause(attempt, retryHintMs(response, this.config.now()), context))) return response;
+      if (!(await this.pause(attempt, retryHintMs(response, this.config.now()), context, request.what, `HTTP ${response.status}`))) return response;
     }
   }
 
@@ -185,12 +199,13 @@ export class HttpTransport {
   }
 
   /** Waits before attempt `attempt + 1`; false when the wait would not fit the budget. */
-  private async pause(attempt: number, hintMs: number | undefined, context: CallContext): Promise<boolean> {
+  private async pause(attempt: number, hintMs: number | undefined, context: CallContext, what: string, reason: string): Promise<boolean> {
     const { backoffBaseMs, backoffMaxMs, random, now, maxRetryWaitMs } = this.config;
     const backoff = Math.min(backoffBaseMs * 2 ** (attempt - 1), backoffMaxMs) * (0.8 + 0.4 * random());
     const wait = Math.round(Math.max(backoff, hintMs ?? 0));
     const limit = context.deadline === undefined ? maxRetryWaitMs : context.deadline - now();
     if (wait >= limit) return false;
+    this.config.onRetry?.({ what, reason, attempt, maxAttempts: this.config.maxAttempts, waitMs: wait });
     try {
       await this.config.sleep(wait, context.signal);
     } catch (error) {

@@ -120,6 +120,19 @@ describe("tagguard inspect against a strict ghcr-like registry", () => {
     });
   });
 
+  it("says on stderr that a failing registry is tried again, then reports the image", async () => {
+    let failures = 1;
+    const fetch = async (input: URL | RequestInfo, init?: RequestInit) => {
+      if (String(input).includes("/manifests/") && failures-- > 0) return new Response("busy", { status: 503 });
+      return globalThis.fetch(input, init);
+    };
+    const ref = `${registry.host}/acme/app:multiarch-legacy-att`;
+    const result = await capture(runInspect, ["--plain-http", ref], { fetch });
+    expect(result.code).toBe(0);
+    // The wait is the first backoff, 0.5 s with ±20 % jitter.
+    expect(result.stderr).toMatch(/^tagguard inspect: manifest acme\/app:multiarch-legacy-att: HTTP 503; trying again in 0\.[4-6] s \(attempt 2 of 5\)\n$/);
+  });
+
   it("is strict about Accept, like ghcr: an OCI index needs the OCI types", async () => {
     const token = (await (await fetch(`${registry.url}/token?service=fake-registry&scope=repository:acme/app:pull`)).json()) as { token: string };
     const response = await fetch(`${registry.url}/v2/acme/app/manifests/multiarch-legacy-att`, {

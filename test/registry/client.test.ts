@@ -364,6 +364,27 @@ describe("retries", () => {
     expect(sleeps).toEqual([]);
   });
 
+  it("tells onRetry about each wait: what failed, how, the attempt and the wait", async () => {
+    const notices: unknown[] = [];
+    const c = client({ maxAttempts: 3, onRetry: (r) => void notices.push(r) });
+    authed();
+    retried().reply(503, "unavailable");
+    retried().replyWithError({ code: "ECONNRESET", message: "socket hang up" });
+    retried().reply(200, BYTES, SERVED);
+    await c.getManifest("acme/app", "1.0");
+    expect(notices).toEqual([
+      { what: "manifest acme/app:1.0", reason: "HTTP 503", attempt: 1, maxAttempts: 3, waitMs: 500 },
+      {
+        what: "manifest acme/app:1.0",
+        reason: "network error fetching manifest acme/app:1.0 from https://ghcr.io/v2/acme/app/manifests/1.0: the connection was reset, ECONNRESET",
+        attempt: 2,
+        maxAttempts: 3,
+        waitMs: 1000,
+      },
+    ]);
+    expect(sleeps).toEqual([500, 1000]);
+  });
+
   it("retries transient network errors, not permanent ones or 404", async () => {
     const c = client();
     authed();
