@@ -122,7 +122,7 @@ describe("tagguard inspect against a strict ghcr-like registry", () => {
 
   it("says on stderr that a failing registry is tried again, then reports the image", async () => {
     let failures = 1;
-    const fetch = async (input: URL | RequestInfo, init?: RequestInit) => {
+    const fetch = async (input: string | URL, init?: RequestInit) => {
       if (String(input).includes("/manifests/") && failures-- > 0) return new Response("busy", { status: 503 });
       return globalThis.fetch(input, init);
     };
