@@ -115,8 +115,6 @@ export const OUTPUT_NAMES = [
   "bake-file",
 ] as const;
 
-/** The outputs that name a bake definition file the action writes. */
-const BAKE_FILE_OUTPUTS = ["bake-file-tags", "bake-file-labels", "bake-file-annotations", "bake-file"] as const;
 
 /** `DOCKER_METADATA_OUTPUT_<NAME>` for an output name. */
 export function outputEnvName(name: string): string {
@@ -952,51 +950,109 @@ function outcomeOf(run: Run, images: Template[], version: Version, flavor: Flavo
   const warnings = [...run.warnings];
   if (main === undefined) warnings.push("No Docker image version has been generated. Check tags input.");
   if (tags.length === 0) warnings.push("No Docker tag has been generated. Check tags input.");
-  const versionText = main ?? [];
-  const labels = run.labels(versionText);
-  const labelLines = labels.map(([k, v]) => concat(k, "=", v));
-  const annotationLines = labelLines.map((l) => concat("manifest:", l));
-  const labelShape: Shape = Object.fromEntries(labels.map(([k, v]) => [k, new Leaf(v)]));
-  const leaves = (ts: Template[]) => ts.map((t) => new Leaf(t));
-  const args: Record<string, Shape> = { DOCKER_META_IMAGES: new Leaf(join(images, lit(","))) };
-  if (main !== undefined) args.DOCKER_META_VERSION = new Leaf(main);
-  const bake = (body: Record<string, Shape>): Shape => ({ target: { [bakeTarget]: body } });
-  const bakeFiles = (): Record<string, Val> => ({
-    "bake-file-tags": shapeString(bake({ tags: leaves(tags), args })),
-    "bake-file-labels": shapeString(bake({ labels: labelShape })),
-    "bake-file-annotations": shapeString(bake({ annotations: leaves(annotationLines) })),
-    "bake-file": shapeString(bake({ tags: leaves(tags), labels: labelShape, args })),
-  });
-  // Each output is worked out when first read: most workflows read tags and labels only.
-  const outputs = lazyRecord({
-    version: () => str(versionText),
-    tags: () => str(join(tags, sep)),
-    "tag-names": () => str(join(tagNames, sep)),
-    labels: () => str(join(labelLines, lit("\n"))),
-    annotations: () => str(join(annotationLines, lit("\n"))),
-    json: () => shapeString({ tags: leaves(tags), "tag-names": leaves(tagNames), labels: labelShape, annotations: leaves(annotationLines) }),
-    ...Object.fromEntries(BAKE_FILE_OUTPUTS.map((name) => [name, () => str(holeT(`docker-metadata-action.${name}`))])),
-  });
-  let env: Record<string, Val> | undefined;
-  let files: Record<string, Val> | undefined;
-  return {
-    conds,
-    images,
-    version: versionText,
-    latest: version.latest ?? false,
-    tagNames,
-    tags,
-    warnings,
-    outputs,
-    get env() {
-      env ??= Object.fromEntries(Object.entries(outputs).map(([k, v]) => [outputEnvName(k), v]));
-      return env;
+  return new Outcome(run, conds, images, main, version.latest ?? false, tagNames, tags, warnings, sep, bakeTarget);
+}
+
+const leaves = (ts: Template[]) => ts.map((t) => new Leaf(t));
+
+/**
+ * One outcome. Its outputs, labels and bake files are worked out when first read: most builds read the tags only,
+ * and every outcome of every step is kept until the rules have run (a class, so none of that costs a closure each).
+ */
+class Outcome implements MetadataOutcome {
+  readonly outputs: Record<string, Val>;
+  private labelParts: { lines: Template[]; annotations: Template[]; shape: Shape } | undefined;
+  private envRecord: Record<string, Val> | undefined;
+  private files: Record<string, Val> | undefined;
+
+  constructor(
+    private readonly run: Run,
+    readonly conds: string[],
+    readonly images: Template[],
+    /** `version.main`: undefined when no tag rule produced a value. */
+    private readonly main: Template | undefined,
+    readonly latest: boolean,
+    readonly tagNames: Template[],
+    readonly tags: Template[],
+    readonly warnings: string[],
+    private readonly sep: Template,
+    private readonly bakeTarget: string,
+  ) {
+    this.outputs = new OutcomeOutputs(this) as unknown as Record<string, Val>;
+  }
+
+  get version(): Template {
+    return this.main ?? [];
+  }
+
+  private labelled(): { lines: Template[]; annotations: Template[]; shape: Shape } {
+    if (this.labelParts) return this.labelParts;
+    const labels = this.run.labels(this.version);
+    const lines = labels.map(([k, v]) => concat(k, "=", v));
+    this.labelParts = { lines, annotations: lines.map((l) => concat("manifest:", l)), shape: Object.fromEntries(labels.map(([k, v]) => [k, new Leaf(v)])) };
+    return this.labelParts;
+  }
+
+  /** The value of output `name`. */
+  compute(name: string): Val {
+    switch (name) {
+      case "version":
+        return str(this.version);
+      case "tags":
+        return str(join(this.tags, this.sep));
+      case "tag-names":
+        return str(join(this.tagNames, this.sep));
+      case "labels":
+        return str(join(this.labelled().lines, lit("\n")));
+      case "annotations":
+        return str(join(this.labelled().annotations, lit("\n")));
+      case "json":
+        return shapeString({ tags: leaves(this.tags), "tag-names": leaves(this.tagNames), labels: this.labelled().shape, annotations: leaves(this.labelled().annotations) });
+      default:
+        // The bake-file outputs name files the action writes at run time.
+        return str(holeT(`docker-metadata-action.${name}`));
+    }
+  }
+
+  get env(): Record<string, Val> {
+    this.envRecord ??= Object.fromEntries(OUTPUT_NAMES.map((k) => [outputEnvName(k), this.outputs[k]]));
+    return this.envRecord;
+  }
+
+  get bakeFiles(): Record<string, Val> {
+    if (this.files) return this.files;
+    const args: Record<string, Shape> = { DOCKER_META_IMAGES: new Leaf(join(this.images, lit(","))) };
+    if (this.main !== undefined) args.DOCKER_META_VERSION = new Leaf(this.main);
+    const bake = (body: Record<string, Shape>): Shape => ({ target: { [this.bakeTarget]: body } });
+    this.files = {
+      "bake-file-tags": shapeString(bake({ tags: leaves(this.tags), args })),
+      "bake-file-labels": shapeString(bake({ labels: this.labelled().shape })),
+      "bake-file-annotations": shapeString(bake({ annotations: leaves(this.labelled().annotations) })),
+      "bake-file": shapeString(bake({ tags: leaves(this.tags), labels: this.labelled().shape, args })),
+    };
+    return this.files;
+  }
+}
+
+/** An outcome's outputs by name (`outputs.tags`), each computed on first read and kept. */
+class OutcomeOutputs {
+  private readonly values = new Map<string, Val>();
+
+  constructor(private readonly outcome: Outcome) {}
+
+  value(name: string): Val {
+    let v = this.values.get(name);
+    if (v === undefined) this.values.set(name, (v = this.outcome.compute(name)));
+    return v;
+  }
+}
+for (const name of OUTPUT_NAMES) {
+  Object.defineProperty(OutcomeOutputs.prototype, name, {
+    enumerable: true,
+    get(this: OutcomeOutputs) {
+      return this.value(name);
     },
-    get bakeFiles() {
-      files ??= bakeFiles();
-      return files;
-    },
-  };
+  });
 }
 
 type ParsedInputs = { images: ImageInput[]; rules: TagRule[]; flavor: FlavorInput } | { error: string };
@@ -1020,16 +1076,6 @@ function parseInputs(inputs: MetadataInputs): ParsedInputs {
   if (parsedCache.size >= PARSED_CACHE_SIZE) parsedCache.clear();
   parsedCache.set(key, parsed);
   return parsed;
-}
-
-/** An object whose properties are computed on first read, once each (enumerable, so it reads like plain data). */
-function lazyRecord(thunks: Record<string, () => Val>): Record<string, Val> {
-  const out: Record<string, Val> = {};
-  for (const [name, compute] of Object.entries(thunks)) {
-    let value: Val | undefined;
-    Object.defineProperty(out, name, { enumerable: true, get: () => (value ??= compute()) });
-  }
-  return out;
 }
 
 /** Evaluates docker/metadata-action for one event: every possible outcome, or the input errors. */
