@@ -148,7 +148,8 @@ function commandEnv(ctx: ShellContext, assignments: ShellWord[]): (name: string)
   const own = new Map<string, ShellWord>();
   for (const w of assignments) {
     const a = assignment(w);
-    if (a) own.set(a.name, a.value);
+    // `NAME+=value cmd` is left to the variable's value before the command (rarely written).
+    if (a && !a.append) own.set(a.name, a.value);
   }
   return (name) => {
     const word = own.get(name);

@@ -16,7 +16,7 @@ import { concatAlternatives, only, type TemplateAlt } from "./alternatives.js";
 import { type BakeFiles, DEFAULT_BAKE_FILES, evaluatedDir, joinPath, repoPath } from "./bake.js";
 import { bakeFileReferences, dockerBuilds } from "./docker-cli.js";
 import type { BuildInvocation } from "./invocation.js";
-import { isShellHole, ScriptText, type ShellContext, wordAlternatives } from "./shell-eval.js";
+import { isShellHole, processEnv, ScriptText, type ShellContext, wordAlternatives } from "./shell-eval.js";
 import { afterAssignments, assignment, literalText, parseShell, plainText, type ShellCommand, type ShellWord } from "./shell-words.js";
 
 interface Parsed {
@@ -251,7 +251,14 @@ function assign(ctx: ShellContext, w: ShellWord, conditional: boolean): string |
   if (!a) return undefined;
   // A conditional value is the step instance's own unknown: per matrix leg when the step reads the leg.
   const unknown = { source: `$${a.name}`, scope: ctx.visit.instance, display: `$${a.name}` };
-  ctx.vars.set(a.name, conditional ? only([{ hole: unknown }]) : wordAlternatives(a.value, ctx));
+  const value = () => {
+    const added = wordAlternatives(a.value, ctx);
+    if (!a.append) return added;
+    // Appending to a variable the script has not set appends to what the step's environment gives it, else to '' .
+    const before = ctx.vars.get(a.name) ?? processEnv(ctx.visit, a.name, ctx.script.span(w.start, w.end)) ?? only([]);
+    return concatAlternatives([before, added], () => unknown);
+  };
+  ctx.vars.set(a.name, conditional ? only([{ hole: unknown }]) : value());
   return a.name;
 }
 

@@ -455,12 +455,13 @@ export function literalPrefix(w: ShellWord): string {
 }
 
 /** A leading `NAME=value` word: the name and the value as a word. */
-export function assignment(w: ShellWord): { name: string; value: ShellWord } | undefined {
+export function assignment(w: ShellWord): { name: string; value: ShellWord; append: boolean } | undefined {
   const first = w.parts[0];
   if (!first || first.kind !== "lit" || first.quoted) return undefined;
   const m = /^([A-Za-z_][A-Za-z0-9_]*)(\+?)=/.exec(first.text);
-  if (!m || m[2]) return undefined;
-  return { name: m[1], value: dropPrefix(w, m[0].length) };
+  if (!m) return undefined;
+  // `NAME+=value` appends to the variable (bash).
+  return { name: m[1], value: dropPrefix(w, m[0].length), append: m[2] === "+" };
 }
 
 /**

@@ -141,7 +141,8 @@ export class Project {
       if (!y) continue;
       this.yamlFiles.push(y);
       if (!this.yamlByFile.has(y.file)) this.yamlByFile.set(y.file, y);
-      if (f.kind === "bake" || !y.doc) continue;
+      // A file with a YAML error is reported (parse-error) and not analysed: GitHub refuses it, so nothing in it runs.
+      if (f.kind === "bake" || !y.doc || y.problems.length > 0) continue;
       if (f.kind === "workflow") {
         if (!f.workflow) {
           f.workflow = parseWorkflow(y);

@@ -130,6 +130,9 @@ const WITHOUT_PULL_REQUEST = new Set([
   "watch",
 ]);
 
+/** Events whose payload may have `inputs`: a dispatch, and a called workflow (its caller's event). */
+const INPUTS_EVENTS = new Set(["workflow_dispatch", "workflow_call"]);
+
 /** Values of the `github` context that the event case and the evaluation (workflow, job, run) determine. */
 function githubValue(event: EventCase, key: string, origin: Origin | undefined): Sym | undefined {
   const repository = origin?.repository;
@@ -198,6 +201,8 @@ class FrameScope implements Scope {
       case "github":
         // `github.event.pull_request.head.repo.full_name == github.repository` is false on a push: no such object.
         if (a === "event" && b === "pull_request" && WITHOUT_PULL_REQUEST.has(frame.event.eventName)) return known({ kind: "null" });
+        // Only a dispatch's payload has inputs (a called workflow sees its caller's event, which may be one).
+        if (a === "event" && b === "inputs" && !INPUTS_EVENTS.has(frame.event.eventName)) return known({ kind: "null" });
         return path.length === 2 ? githubValue(frame.event, a, frame.origin) : undefined;
       case "env":
         return path.length === 2 ? frame.env.get(a) : undefined;

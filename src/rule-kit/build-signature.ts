@@ -1,7 +1,8 @@
 import type { BuildInvocation } from "../builds/invocation.js";
 import { type Item, listItems } from "../builds/items.js";
 import type { Project } from "../engine/project.js";
-import { renderTemplate } from "../workflow/expr/value.js";
+import { isLit, renderTemplate } from "../workflow/expr/value.js";
+import { templateKey } from "../workflow/expr/unify.js";
 import { buildsImage } from "./images.js";
 import { runnerArch, runnerLabels } from "./steps.js";
 
@@ -19,9 +20,28 @@ export interface Signature {
   args?: string;
   /** The build arguments one by one, sorted (`args` joins them). */
   argItems: string[];
+  /**
+   * The build arguments with every unknown value blanked out, sorted and joined: builds of two runs whose arguments
+   * differ only in unknowns (`VERSION=${{ github.ref_name }}` and `VERSION=${{ inputs.version }}`) are not shown to differ.
+   */
+  argShape?: string;
+  /**
+   * The build arguments with the identity of their unknown values (`Hole.scope`): two builds are shown to build the
+   * same image only when this is equal too (a step output of two callers' scripts is two values).
+   */
+  argKey?: string;
 }
 
-export type Field = Exclude<keyof Signature, "argItems">;
+/**
+ * A signature as one string, to compare builds: without `identity`, unknown values of the same text count as equal
+ * (builds not shown to differ); with it, only the same unknown values do (builds shown to be the same).
+ */
+export function signatureKey(s: Signature, identity = false): string {
+  const { argKey, ...rest } = s;
+  return JSON.stringify(identity ? { ...rest, argKey } : rest);
+}
+
+export type Field = Exclude<keyof Signature, "argItems" | "argShape" | "argKey">;
 
 export const FIELD_NAMES: Record<Field, string> = {
   context: "build context",
@@ -66,12 +86,17 @@ export function signature(project: Project, build: BuildInvocation): Signature {
     platforms = arch && `linux/${arch} from the runner`;
   }
   const argsValue = build.inputs.get("build-args");
-  const argItems = (
-    argsValue ? listItems(argsValue, "newline", (t, s) => build.visit.evaluate(t, s)) : (build.args ?? [])
-  )
-    .map((i) => renderTemplate(i.value))
-    .sort();
-  return { context, file, target, bake: build.bakeTarget, platforms, args: builds ? argItems.join(" ") : undefined, argItems };
+  const items = argsValue ? listItems(argsValue, "newline", (t, s) => build.visit.evaluate(t, s)) : (build.args ?? []);
+  const argItems = items.map((i) => renderTemplate(i.value)).sort();
+  const argShape = items
+    .map((i) => i.value.map((p) => (isLit(p) ? p.lit : "\0")).join(""))
+    .sort()
+    .join("\n");
+  const argKey = items
+    .map((i) => templateKey(i.value))
+    .sort()
+    .join("\n");
+  return { context, file, target, bake: build.bakeTarget, platforms, args: builds ? argItems.join(" ") : undefined, argItems, argShape, argKey };
 }
 
 /** The build arguments only one of two builds passes, each side joined ('' when a side has none of its own). */

@@ -14,7 +14,7 @@ import type { CallSite, StepVisit } from "../engine/walk.js";
 import type { RelatedLocation } from "../report/finding.js";
 import type { Span } from "../workflow/span.js";
 import { renderTemplate, templateLiteral, trimTemplate, type Val } from "../workflow/expr/value.js";
-import { complementary, conditionText, conjuncts, runWide } from "../workflow/expr/conditions.js";
+import { complementary, conditionText, conjuncts, disjuncts, runWide } from "../workflow/expr/conditions.js";
 import { describeSite, spanKey, stepLabel } from "./util.js";
 import { comparisons } from "./comparisons.js";
 import { buildPaths } from "./build-signature.js";
@@ -389,10 +389,16 @@ export function firstByKey<T>(values: T[], key: (v: T) => string): T[] {
   return [...seen.values()];
 }
 
-const guardsCache = new WeakMap<StepVisit, { text: string; where: string }[]>();
+/** One `&&` operand of a step's or job's `if:`, with the evaluation that decides it. */
+interface Guard {
+  text: string;
+  where: string;
+}
+
+const guardsCache = new WeakMap<StepVisit, Guard[]>();
 
 /** The guards a step runs under, each with the evaluation its values belong to; computed once per visit. */
-function guardsOf(visit: StepVisit): { text: string; where: string }[] {
+function guardsOf(visit: StepVisit): Guard[] {
   const cached = guardsCache.get(visit);
   if (cached) return cached;
   const run = workflowInstanceKey(visit);
@@ -416,5 +422,14 @@ export function exclusive(a: StepVisit, b: StepVisit): boolean {
   const ga = guardsOf(a);
   if (ga.length === 0) return false;
   const gb = guardsOf(b);
-  return ga.some((x) => gb.some((y) => x.where === y.where && complementary(x.text, y.text)));
+  return excludes(ga, gb) || excludes(gb, ga);
+}
+
+/**
+ * Whether a condition of `ys` can only hold when one of `xs` does not: each of its `||` operands is the negation
+ * of one of `xs` (`a == 'x' || b == 'y'` against `a != 'x' && b != 'y'`, De Morgan's form; a single operand is
+ * the plain `x` against `!x`), read in the same evaluation.
+ */
+function excludes(xs: Guard[], ys: Guard[]): boolean {
+  return ys.some((y) => disjuncts(y.text).every((d) => xs.some((x) => x.where === y.where && complementary(x.text, d))));
 }

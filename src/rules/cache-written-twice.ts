@@ -13,6 +13,7 @@ import { comparisons } from "../rule-kit/comparisons.js";
 import { isAction } from "../builds/extract.js";
 import type { Project } from "../engine/project.js";
 import { precedingSteps } from "../rule-kit/steps.js";
+import { signature, signatureKey } from "../rule-kit/build-signature.js";
 import type { Step } from "../workflow/model.js";
 
 const IMPACT =
@@ -116,7 +117,12 @@ interface Twice {
   guards: Set<string>;
   /** The writer's evaluations (`evaluationKey`) that have a partner. */
   met: Set<string>;
+  /** Some pair builds different images (`signature`), or meets across runs: an export is lost, not repeated. */
+  differ: boolean;
 }
+
+const SAME_IMAGE =
+  "They build the same image from the same inputs, so each export replaces the cache with the same layers: the repeated build and export only cost time.";
 
 /** One evaluation of a cache line: the site (its calls and matrix leg) in one run. */
 function evaluationKey(w: Writer): string {
@@ -167,15 +173,16 @@ function reportTwice(t: Twice, evaluations: Map<string, EventCase>): { message: 
     writer.location.kind === "registry"
       ? ["another build in the same run", "other builds in the same run"]
       : ["another build on the same runner", "other builds on the same runner"];
-  const parts = [collisionSentence(`${what} ${locationText(writer.location)}`, g, { sameRun }), IMPACT];
+  const parts = [collisionSentence(`${what} ${locationText(writer.location)}`, g, { sameRun }), t.differ ? IMPACT : SAME_IMAGE];
   // Definite only when every evaluation that runs the line has a partner (a guarded partner skips some runs).
   const lone = loneSentence(evaluations, t.met);
   const definite = lone === undefined && t.condSets.every((s) => s.length === 0) && t.guards.size === 0;
   parts.push(...conditionSentences(t.condSets, t.guards));
   if (lone) parts.push(lone);
   const related = partnerLocations(g, (w) => `also exports to ${locationText(w.location)}`);
-  const fix: Fix =
-    writer.location.kind === "registry"
+  const fix: Fix = !t.differ
+    ? { title: "keep cache-to on one of the builds only: the later build reads the first one's layers from the cache (cache-from) or the builder", edits: [], safe: false }
+    : writer.location.kind === "registry"
       ? registryFix(t)
       : { title: "give each writer its own directory, or export the cache from one build only", edits: [], safe: false };
   return { message: parts.join(" "), related, definite, fix };
@@ -215,6 +222,12 @@ export default defineRule({
   },
   check(ctx) {
     const writers = writersOf(ctx.builds);
+    const signatures = new Map<BuildInvocation, string>();
+    const sig = (b: BuildInvocation): string => {
+      let found = signatures.get(b);
+      if (found === undefined) signatures.set(b, (found = signatureKey(signature(ctx.project, b), true)));
+      return found;
+    };
     const index = new WriterIndex(writers);
     const twice = new Map<string, Twice>();
     /** Per cache line, the evaluations that run it and their event cases. */
@@ -231,7 +244,8 @@ export default defineRule({
         if (exclusive(a.build.visit, b.build.visit)) continue;
         if (a.run === b.run && buildSource(a.build) === buildSource(b.build) && buildTarget(a.build) !== buildTarget(b.build)) continue;
         const key = `${spanKey(a.cache.item.span)}|${locationText(a.location)}`;
-        const t: Twice = twice.get(key) ?? { writer: a, partners: new Map(), condSets: [], guards: new Set(), met: new Set() };
+        const t: Twice = twice.get(key) ?? { writer: a, partners: new Map(), condSets: [], guards: new Set(), met: new Set(), differ: false };
+        t.differ ||= a.run !== b.run || sig(a.build) !== sig(b.build);
         twice.set(key, t);
         t.met.add(evaluationKey(a));
         if (!t.partners.has(b.site)) t.partners.set(b.site, b);

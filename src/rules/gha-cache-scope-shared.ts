@@ -6,7 +6,7 @@ import { sameTemplate, templateKey } from "../workflow/expr/unify.js";
 import { renderTemplate, type Template, templateLiteral } from "../workflow/expr/value.js";
 import { buildSource, buildTarget, cacheRefKind, collisionSentence, loneSentence, pairGuards, conditionSentences, distinguisher, exclusive, firstByKey, groupPartners, listPhrase, mayShareRef, partnerLocations, runKey, runnerKey, siteSubject, sourceText, spanWithin, stepGuard, validEntries, writerSite } from "../rule-kit/cache-writers.js";
 import type { Project } from "../engine/project.js";
-import { differences, signature, type Signature } from "../rule-kit/build-signature.js";
+import { differences, signature, type Signature, signatureKey } from "../rule-kit/build-signature.js";
 import { ghaEntryDropped } from "../rule-kit/gha-runtime.js";
 import { defineRule } from "../rule-kit/rule.js";
 import { appendTo, spanKey } from "../rule-kit/util.js";
@@ -34,6 +34,8 @@ interface Writer {
   guards: string[];
   /** What the build makes (`signature`): matrix legs that build the same thing write the same cache. */
   signature: string;
+  /** The signature with the identity of unknown values: equal only for builds shown to build the same image. */
+  identity: string;
   sig: Signature;
   /** One evaluation of the cache line: the site (its calls and matrix leg) in one run. */
   evaluation: string;
@@ -66,7 +68,8 @@ function writersOf(project: Project, builds: BuildInvocation[]): Writer[] {
           source: buildSource(build),
           target: buildTarget(build),
           guards: stepGuard({ build, siteWithoutLeg }),
-          signature: JSON.stringify(sig),
+          signature: signatureKey(sig),
+          identity: signatureKey(sig, true),
           sig,
           evaluation: `${site}|${run}`,
         };
@@ -77,6 +80,12 @@ function writersOf(project: Project, builds: BuildInvocation[]): Writer[] {
 type Overlap = "definite" | "possible";
 
 const BY_HAND = "one of the workflows is dispatched by hand on a branch the other one also runs on";
+
+/** A writer of a reusable workflow (`on: workflow_call` only) evaluated on its own: no workflow of the repository calls it. */
+function calledFromElsewhere(w: Writer): boolean {
+  const triggers = w.build.visit.workflow.triggers;
+  return triggers.length > 0 && triggers.every((t) => t.event === "workflow_call");
+}
 
 /** Writers of two workflows, one of them run by hand: they share a ref only when someone dispatches both on it. */
 function dispatchedByHand(a: Writer, b: Writer): boolean {
@@ -93,6 +102,8 @@ function overlap(a: Writer, b: Writer): Overlap | undefined {
   if (a.siteWithoutLeg === b.siteWithoutLeg && a.run === b.run && a.signature === b.signature) return undefined;
   // Different stages of one Dockerfile and context, built in one run, are one image's cache on purpose.
   if (a.run === b.run) return a.source === b.source && a.target !== b.target ? undefined : "definite";
+  // A reusable workflow no workflow here calls runs only for callers in other repositories, in their cache.
+  if (calledFromElsewhere(a) || calledFromElsewhere(b)) return undefined;
   const ea = a.build.visit.event;
   const eb = b.build.visit.event;
   // Runs of other workflows share the branch's cache; that matters when they build something else.
@@ -209,7 +220,7 @@ function scopeEdit(c: CacheItem, newScope: string): Edit | undefined {
  * the same cache. In a matrix each leg's evaluation of the line is compared with the partners of that leg.
  */
 function sameImage(f: Shared): boolean {
-  return [...f.partners.values()].every((p) => p.writer.run === p.by.run && p.writer.signature === p.by.signature);
+  return [...f.partners.values()].every((p) => p.writer.run === p.by.run && p.writer.identity === p.by.identity);
 }
 
 /** The line's writers with the partners each met: one group per matrix leg and run of the line. */
@@ -243,7 +254,7 @@ function platformsOnly(f: Shared): "covered" | "unknown" | "other" | undefined {
 function groupPlatforms(writers: Writer[]): "covered" | "unknown" | "other" | undefined {
   const [first] = writers;
   if (!writers.every((w) => w.run === first.run && differences(w.sig, first.sig).every((d) => d === "platforms"))) return undefined;
-  if (writers.every((w) => w.signature === first.signature)) return "covered";
+  if (writers.every((w) => w.identity === first.identity)) return "covered";
   const sets = writers.map(platformSet);
   if (sets.some((x) => x === undefined)) return "unknown";
   const job = (w: Writer) => `${runnerKey(w.build.visit)}|${w.build.visit.calls.map((c) => spanKey(c.span)).join(">")}|${w.build.visit.file}`;

@@ -27,6 +27,13 @@ describe("$GITHUB_ENV and $GITHUB_OUTPUT writes", () => {
     expect(tagsAfter(script, "${{ steps.s.outputs.image }}")).toEqual(["ghcr.io/${{ github.repository_owner }}/app:${{ github.sha }}"]);
   });
 
+  it("appends with NAME+=value, to the script's value or the step's environment", () => {
+    expect(tagsAfter(['TAG=v1', 'TAG+="-${{ github.run_number }}"', 'echo "tag=$TAG" >> "$GITHUB_OUTPUT"'], "app:${{ steps.s.outputs.tag }}")).toEqual([
+      "app:v1-${{ github.run_number }}",
+    ]);
+    expect(tagsAfter(['SUFFIX+=-slim', 'echo "tag=1.0$SUFFIX" >> "$GITHUB_OUTPUT"'], "app:${{ steps.s.outputs.tag }}")).toEqual(["app:1.0-slim"]);
+  });
+
   it("reads NAME<<DELIM blocks written by a { …; } group, one value line per line", () => {
     const script = ["{", '  echo "tags<<EOF"', '  echo "ghcr.io/acme/app:1.0"', '  echo "ghcr.io/acme/app:latest"', '  echo "EOF"', '} >> "$GITHUB_OUTPUT"'];
     expect(tagsAfter(script, "${{ steps.s.outputs.tags }}")).toEqual(["ghcr.io/acme/app:1.0", "ghcr.io/acme/app:latest"]);

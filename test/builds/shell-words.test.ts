@@ -71,7 +71,9 @@ describe("parseShell words and quoting", () => {
     const [cmd] = parseShell(`IMAGE="ghcr.io/$OWNER/app" TAG+=x`);
     const a = assignment(cmd.words[0]);
     expect([a?.name, a && word(a.value)]).toEqual(["IMAGE", "ghcr.io/⟨var OWNER quoted⟩/app"]);
-    expect(assignment(cmd.words[1])).toBeUndefined();
+    const append = assignment(cmd.words[1]);
+    expect([append?.name, append?.append, append && word(append.value)]).toEqual(["TAG", true, "x"]);
+    expect(a?.append).toBe(false);
   });
 });
 

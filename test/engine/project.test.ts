@@ -166,6 +166,28 @@ describe("YAML syntax errors", () => {
   });
 });
 
+describe("a file with a YAML error", () => {
+  it("is reported and not analysed: GitHub refuses it, so none of its builds runs", () => {
+    const text = (run: string) =>
+      `on: push\njobs:\n  publish:\n    runs-on: ubuntu-latest\n    steps:\n      - run: ${run}\n      - uses: docker/build-push-action@v6\n        with:\n          push: true\n          tags: ghcr.io/acme/app:latest\n          cache-to: type=registry,ref=ghcr.io/acme/app:latest\n`;
+    const rules = (run: string) => analyze([{ path: ".github/workflows/a.yml", text: text(run) }]).findings.map((f) => `${f.ruleId} ${f.primary.start.line}`);
+    // An unquoted colon and space in a plain scalar: YAML (and GitHub) read a nested mapping there.
+    expect(rules("'echo ready: yes'")).toEqual(["cache-overwrites-tag 11"]);
+    expect(rules("echo ready: yes")).toEqual(["parse-error 6"]);
+  });
+});
+
+describe("github.event.inputs", () => {
+  it("is null outside a dispatch: a tag that falls back on it is the fallback on a push", () => {
+    const text = (on: string) =>
+      `on: ${on}\njobs:\n  publish:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: docker/build-push-action@v6\n        with:\n          push: true\n          tags: ghcr.io/acme/app:\${{ github.event.inputs.tag || 'edge' }}\n          cache-to: type=registry,ref=ghcr.io/acme/app:edge\n`;
+    const rules = (on: string) => analyze([{ path: ".github/workflows/a.yml", text: text(on) }]).findings.map((f) => `${f.ruleId} ${f.confidence}`);
+    expect(rules("push")).toEqual(["cache-overwrites-tag definite"]);
+    // A dispatch may name another tag: the cache line overwrites edge only when the input is empty.
+    expect(rules("workflow_dispatch")).toEqual(["cache-overwrites-tag possible"]);
+  });
+});
+
 describe("a pull request's fork guard", () => {
   it("is false on a push, which has no pull_request object: the job runs only for pull requests", () => {
     const build = (on: string, guard: string, platforms: string) =>

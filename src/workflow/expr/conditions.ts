@@ -48,6 +48,20 @@ export function conjuncts(text: string): string[] {
   return out;
 }
 
+/** The top-level `||` operands of a condition; `&&` binds tighter, so `a || b && c` is `a` and `b && c`. */
+export function disjuncts(text: string): string[] {
+  const t = stripParens(text.trim());
+  const out: string[] = [];
+  let start = 0;
+  for (const { op, at } of operators(t)) {
+    if (op !== "||") continue;
+    out.push(stripParens(t.slice(start, at).trim()));
+    start = at + 2;
+  }
+  out.push(stripParens(t.slice(start).trim()));
+  return out;
+}
+
 /** `(x)` as `x` when the parentheses enclose the whole text. */
 function stripParens(text: string): string {
   if (!text.startsWith("(") || !text.endsWith(")")) return text;
