@@ -37,28 +37,24 @@ function operators(text: string): { op: string; at: number }[] {
 
 /** The top-level `&&` operands of a condition (outside parentheses, quotes and calls). */
 export function conjuncts(text: string): string[] {
-  const out: string[] = [];
-  let start = 0;
-  for (const { op, at } of operators(text)) {
-    if (op !== "&&") continue;
-    out.push(stripParens(text.slice(start, at).trim()));
-    start = at + 2;
-  }
-  out.push(stripParens(text.slice(start).trim()));
-  return out;
+  return operands(text, "&&");
 }
 
 /** The top-level `||` operands of a condition; `&&` binds tighter, so `a || b && c` is `a` and `b && c`. */
 export function disjuncts(text: string): string[] {
-  const t = stripParens(text.trim());
+  return operands(stripParens(text.trim()), "||");
+}
+
+/** The operands of `text` around its top-level `op`s, each without enclosing parentheses. */
+function operands(text: string, op: "&&" | "||"): string[] {
   const out: string[] = [];
   let start = 0;
-  for (const { op, at } of operators(t)) {
-    if (op !== "||") continue;
-    out.push(stripParens(t.slice(start, at).trim()));
-    start = at + 2;
+  for (const o of operators(text)) {
+    if (o.op !== op) continue;
+    out.push(stripParens(text.slice(start, o.at).trim()));
+    start = o.at + 2;
   }
-  out.push(stripParens(t.slice(start).trim()));
+  out.push(stripParens(text.slice(start).trim()));
   return out;
 }
 
