@@ -14,7 +14,7 @@ import type { CallSite, StepVisit } from "../engine/walk.js";
 import type { RelatedLocation } from "../report/finding.js";
 import type { Span } from "../workflow/span.js";
 import { renderTemplate, templateLiteral, trimTemplate, type Val } from "../workflow/expr/value.js";
-import { complementary, conditionText, conjuncts, disjuncts, runWide } from "../workflow/expr/conditions.js";
+import { conditionText, conjuncts, disjuncts, incompatible, runWide } from "../workflow/expr/conditions.js";
 import { describeSite, spanKey, stepLabel } from "./util.js";
 import { comparisons } from "./comparisons.js";
 import { buildPaths } from "./build-signature.js";
@@ -426,10 +426,10 @@ export function exclusive(a: StepVisit, b: StepVisit): boolean {
 }
 
 /**
- * Whether a condition of `ys` can only hold when one of `xs` does not: each of its `||` operands is the negation
- * of one of `xs` (`a == 'x' || b == 'y'` against `a != 'x' && b != 'y'`, De Morgan's form; a single operand is
- * the plain `x` against `!x`), read in the same evaluation.
+ * Whether a condition of `ys` can only hold when one of `xs` does not: each of its `||` operands is incompatible with
+ * one of `xs` (`a == 'x' || b == 'y'` against `a != 'x' && b != 'y'`, De Morgan's form; a single operand is the plain
+ * `x` against `!x`, or `x == 'a'` against `x == 'b'`), read in the same evaluation.
  */
 function excludes(xs: Guard[], ys: Guard[]): boolean {
-  return ys.some((y) => disjuncts(y.text).every((d) => xs.some((x) => x.where === y.where && complementary(x.text, d))));
+  return ys.some((y) => disjuncts(y.text).every((d) => xs.some((x) => x.where === y.where && incompatible(x.text, d))));
 }

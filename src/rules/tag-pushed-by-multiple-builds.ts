@@ -147,11 +147,14 @@ function within(a: string[], b: string[]): boolean {
 }
 
 /**
- * A push that is sure to meet another: it is pushed on every path, or its build always pushes, its conditions are the run's (`inputs.tag ||
+ * A push that is sure to meet another: some partner runs whenever it does (its `if:` conditions not decided here are
+ * among this push's), and it is pushed on every path, or its build always pushes, its conditions are the run's (`inputs.tag ||
  * vars.VERSION`), and another leg or build of the same run pushes the tag under those conditions or fewer, so
  * whichever way the run goes, both push it.
  */
 function sureCollision(p: Push, c: Collision): boolean {
+  // A partner whose step or job has an if: this push's does not (a step output tagguard cannot decide) may not run.
+  if (!c.pushes.some((q) => q.ref === p.ref && q.at !== p.at && within(q.build.visit.guards, p.build.visit.guards))) return false;
   if (p.always) return true;
   if (p.build.push !== true || !p.item.conds.every(runWide)) return false;
   return c.pushes.some((q) => q.ref === p.ref && q.at !== p.at && q.run === p.run && q.build.push === true && within(q.item.conds, p.item.conds));
@@ -299,6 +302,9 @@ function reportCollision(ctx: RuleContext, c: Collision, confidence: Confidence,
     const named = [...groups.values()].map((g) => `to ${listOf(capped(g.refs))} when ${listOf(g.conds)}`);
     if (named.length) parts.push(`This happens ${listOf(named)}.`);
   }
+  // if: conditions some of the pushing steps have and others do not: the builds meet only where they hold together.
+  const guards = [...new Set(c.pushes.flatMap((p) => p.build.visit.guards))].filter((g) => !c.pushes.every((p) => p.build.visit.guards.includes(g)));
+  if (guards.length) parts.push(`The steps have if: conditions (${guards.join("; ")}); the builds meet only in runs where they hold together.`);
   const latestOnRelease = c.pushes.some((p) => p.ref.endsWith(":latest") && p.item.conds.some((x) => /is a (?:semver|PEP 440 final) release$/.test(x)));
   const autoLatest = latestOnRelease && !latestWithoutSuffix(ctx.project, primary.build) && c.pushes.some((p) => latestFromAuto(ctx.project, p.build));
   if (autoLatest) {

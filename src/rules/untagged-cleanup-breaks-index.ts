@@ -97,6 +97,10 @@ function cleanupOf(project: Project, visit: StepVisit): Cleanup | undefined {
     const legacy = (v ?? 3) < 3;
     const selector = legacy ? w.get("untagged-only") : w.get("tag-selection");
     let uncertain = floating;
+    // v3's dry-run only lists what it would delete; a dry run chosen at run time (a dispatch input) may delete.
+    const dryRun = legacy ? false : flag(visit, w.get("dry-run"), false);
+    if (dryRun === true) return undefined;
+    uncertain ||= dryRun === undefined;
     if (legacy) {
       const on = flag(visit, selector, false);
       if (on === false) return undefined;

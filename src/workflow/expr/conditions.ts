@@ -107,6 +107,30 @@ export function complementary(p: string, q: string): boolean {
   return a.positive === b.positive && a.negated !== b.negated;
 }
 
+/** `x == 'a'` as its operand and literal (either way round); undefined for any other condition. */
+function equalsLiteral(text: string): { operand: string; literal: string } | undefined {
+  const { positive, negated } = polarity(text);
+  if (negated) return undefined;
+  const m = /^(.*?) == (.*)$/.exec(positive);
+  if (!m) return undefined;
+  const quoted = (t: string) => (/^'(?:[^']|'')*'$/.test(t) ? t.slice(1, -1).replace(/''/g, "'") : undefined);
+  const [left, right] = [m[1].trim(), m[2].trim()];
+  const [l, r] = [quoted(left), quoted(right)];
+  if (r !== undefined && l === undefined) return { operand: left, literal: r };
+  if (l !== undefined && r === undefined) return { operand: right, literal: l };
+  return undefined;
+}
+
+/**
+ * Whether two conditions never hold together: one is the other's negation (`complementary`), or both compare the same
+ * value with different strings (`x == 'true'` and `x == 'false'`; Actions compares strings ignoring case).
+ */
+export function incompatible(p: string, q: string): boolean {
+  if (complementary(p, q)) return true;
+  const [a, b] = [equalsLiteral(p), equalsLiteral(q)];
+  return a !== undefined && b !== undefined && a.operand === b.operand && a.literal.toLowerCase() !== b.literal.toLowerCase();
+}
+
 /** A condition on values every job of a run sees alike (no step output, matrix value, env or runner value). */
 export function runWide(cond: string): boolean {
   return !/\b(?:steps|matrix|env|job|runner|strategy)\./.test(cond);
