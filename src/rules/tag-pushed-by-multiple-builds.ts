@@ -254,7 +254,16 @@ function repushIndex(ctx: RuleContext, byRef: Map<string, Push[]>): Map<string, 
   return index;
 }
 
-function reportCollision(ctx: RuleContext, c: Collision, confidence: Confidence, alike: number, later?: Repush): void {
+/**
+ * The events on which the builds collide, when some colliding build also pushes on other events (a branch push that
+ * pushes only branch tags, where the tag push also pushes latest): the finding names them.
+ */
+function collidingEvents(c: Collision, pushing: Pushing): string[] {
+  const partial = c.pushes.filter((p) => [...(pushing.get(p.at)?.keys() ?? [])].some((e) => !c.pushes.some((q) => q.at === p.at && q.event === e)));
+  return [...new Set(partial.map((p) => p.build.visit.event.label))];
+}
+
+function reportCollision(ctx: RuleContext, c: Collision, confidence: Confidence, alike: number, events: string[], later?: Repush): void {
   const primary = c.pushes[0];
   const refs = [...c.refs].sort();
   const sites = [...new Map(c.pushes.map((p) => [p.site, p])).values()];
@@ -301,6 +310,7 @@ function reportCollision(ctx: RuleContext, c: Collision, confidence: Confidence,
     }
     const named = [...groups.values()].map((g) => `to ${listOf(capped(g.refs))} when ${listOf(g.conds)}`);
     if (named.length) parts.push(`This happens ${listOf(named)}.`);
+    else if (events.length) parts.push(`This happens on ${listOf(events.map((e) => (e.includes(" ") ? `a ${e}` : `${e} runs`)))}.`);
   }
   // if: conditions some of the pushing steps have and others do not: the builds meet only where they hold together.
   const guards = [...new Set(c.pushes.flatMap((p) => p.build.visit.guards))].filter((g) => !c.pushes.every((p) => p.build.visit.guards.includes(g)));
@@ -461,6 +471,6 @@ export default defineRule({
       const later = replacedLater(ctx.project, c, repushes);
       atLine.add(spanKey(c.pushes[0].item.span), { c, confidence, later }, rankOf(later ? "info" : differInDefinition(c) ? "error" : "warning", confidence));
     }
-    for (const { item, others } of atLine.kept()) reportCollision(ctx, item.c, item.confidence, others, item.later);
+    for (const { item, others } of atLine.kept()) reportCollision(ctx, item.c, item.confidence, others, collidingEvents(item.c, pushing), item.later);
   },
 });
