@@ -12,7 +12,7 @@ import type { Span } from "../workflow/span.js";
 import type { Segment } from "../workflow/yaml.js";
 import { argDifference, differences, FIELD_NAMES, type Field, signature, type Signature } from "../rule-kit/build-signature.js";
 import { exclusive, runnerKey } from "../rule-kit/cache-writers.js";
-import { runWide } from "../workflow/expr/conditions.js";
+import { conditionText, runWide } from "../workflow/expr/conditions.js";
 import { onRunnerRegistry } from "../rule-kit/images.js";
 import { defineRule, KeptPerKey, rankOf, type RuleContext } from "../rule-kit/rule.js";
 import { precedingSteps, runsAfter, siteKey } from "../rule-kit/steps.js";
@@ -314,7 +314,7 @@ function reportCollision(ctx: RuleContext, c: Collision, confidence: Confidence,
   }
   // if: conditions some of the pushing steps have and others do not: the builds meet only where they hold together.
   const guards = [...new Set(c.pushes.flatMap((p) => p.build.visit.guards))].filter((g) => !c.pushes.every((p) => p.build.visit.guards.includes(g)));
-  if (guards.length) parts.push(`The steps have if: conditions (${guards.join("; ")}); the builds meet only in runs where they hold together.`);
+  if (guards.length) parts.push(`The steps have if: conditions (${[...new Set(guards.map(conditionText))].join("; ")}); the builds meet only in runs where they hold together.`);
   const latestOnRelease = c.pushes.some((p) => p.ref.endsWith(":latest") && p.item.conds.some((x) => /is a (?:semver|PEP 440 final) release$/.test(x)));
   const autoLatest = latestOnRelease && !latestWithoutSuffix(ctx.project, primary.build) && c.pushes.some((p) => latestFromAuto(ctx.project, p.build));
   if (autoLatest) {
