@@ -99,6 +99,8 @@ export interface StepResult {
 export type StepVisitor = (visit: StepVisit) => StepResult | undefined;
 
 const MAX_MATRIX_LEGS = 32;
+/** A job `if:` that reads the status of the jobs it needs: it may run after one of them was skipped. */
+const STATUS_FUNCTION = /\b(?:always|failure|cancelled|success)\s*\(/;
 const MAX_CALL_DEPTH = 8;
 
 export class Walker {
@@ -115,6 +117,8 @@ export class Walker {
 
   /** The step or env entry being evaluated, where the budget reports a value that grew too long. */
   private current: Span | undefined;
+  /** Job legs whose `if:` may hold, counted as they are walked (a job none of whose legs runs is skipped). */
+  private ranLegs = 0;
 
   constructor(
     private readonly project: Project,
@@ -261,10 +265,20 @@ export class Walker {
 
   private walkJobs(top: Workflow, workflow: Workflow, base: Frame, calls: CallSite[]): Map<string, Outputs> {
     const done = new Map<string, Outputs>();
+    /** Jobs that never run in this evaluation: their `if:` is false, or a job they need never runs. */
+    const skipped = new Set<string>();
     for (const job of orderJobs(workflow.jobs)) {
       const needs = new Map<string, Outputs>();
       for (const n of job.needs) needs.set(n, done.get(n) ?? new Map());
+      // GitHub skips a job whose needed job was skipped, unless its if: asks for the status (always(), failure()…).
+      if (job.needs.some((n) => skipped.has(n)) && !STATUS_FUNCTION.test(job.if?.value ?? "")) {
+        skipped.add(job.id);
+        done.set(job.id, new Map());
+        continue;
+      }
+      const before = this.ranLegs;
       done.set(job.id, this.walkJob(top, workflow, job, { ...base, needs }, calls));
+      if (this.ranLegs === before) skipped.add(job.id);
     }
     return done;
   }
@@ -297,6 +311,7 @@ export class Walker {
       const legFrame: Frame = { ...base, matrix: values, matrixDynamic: leg.dynamic, steps: new Map(), origin };
       legFrame.runner = job.runsOn && this.runner(job.runsOn, frameScope(legFrame));
       if (!this.reachable(job.if, frameScope(legFrame))) continue;
+      this.ranLegs++;
       const frame: Frame = { ...legFrame, env: this.evalMap(job.env, legFrame) };
       if (job.uses) {
         if (!this.budget.step(job.span)) break;

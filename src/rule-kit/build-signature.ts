@@ -26,10 +26,11 @@ export interface Signature {
    */
   argShape?: string;
   /**
-   * The build arguments with the identity of their unknown values (`Hole.scope`): two builds are shown to build the
-   * same image only when this is equal too (a step output of two callers' scripts is two values).
+   * Context, Dockerfile, target, platforms and build arguments with the identity of their unknown values (`Hole.scope`):
+   * two builds are shown to build the same image only when this is equal too (a step output of two callers' scripts,
+   * or the input two callers pass, is two values).
    */
-  argKey?: string;
+  identity?: string;
 }
 
 /**
@@ -37,11 +38,11 @@ export interface Signature {
  * (builds not shown to differ); with it, only the same unknown values do (builds shown to be the same).
  */
 export function signatureKey(s: Signature, identity = false): string {
-  const { argKey, ...rest } = s;
-  return JSON.stringify(identity ? { ...rest, argKey } : rest);
+  const { identity: id, ...rest } = s;
+  return JSON.stringify(identity ? { ...rest, id } : rest);
 }
 
-export type Field = Exclude<keyof Signature, "argItems" | "argShape" | "argKey">;
+export type Field = Exclude<keyof Signature, "argItems" | "argShape" | "identity">;
 
 export const FIELD_NAMES: Record<Field, string> = {
   context: "build context",
@@ -92,16 +93,15 @@ export function signature(project: Project, build: BuildInvocation): Signature {
     .map((i) => i.value.map((p) => (isLit(p) ? p.lit : "\0")).join(""))
     .sort()
     .join("\n");
-  const argKey = items
-    .map((i) => templateKey(i.value))
-    .sort()
-    .join("\n");
-  return { context, file, target, bake: build.bakeTarget, platforms, args: builds ? argItems.join(" ") : undefined, argItems, argShape, argKey };
+  const keys = (list: (Item | undefined)[]) => list.map((i) => (i ? templateKey(i.value) : "")).sort();
+  const identity = JSON.stringify([keys([build.context]), keys([build.file]), keys([build.target]), keys(build.platforms), keys(items)]);
+  return { context, file, target, bake: build.bakeTarget, platforms, args: builds ? argItems.join(" ") : undefined, argItems, argShape, identity };
 }
 
 /** The build arguments only one of two builds passes, each side joined ('' when a side has none of its own). */
 export function argDifference(a: Signature, b: Signature): [string, string] {
-  return [a.argItems.filter((x) => !b.argItems.includes(x)).join(" "), b.argItems.filter((x) => !a.argItems.includes(x)).join(" ")];
+  const only = (x: Signature, y: Signature) => [...new Set(x.argItems.filter((i) => !y.argItems.includes(i)))].join(" ");
+  return [only(a, b), only(b, a)];
 }
 
 export function differences(a: Signature, b: Signature): Field[] {

@@ -124,7 +124,9 @@ const COMMANDS: CommandPattern[] = [
   {
     target: "manifest-inspect",
     command: /\bdocker\s+manifest\s+inspect\b/,
-    unless: /\.manifests\b/,
+    // A script that reads the index's manifests list copes with it; one that discards the output only checks that
+    // the tag exists, which an index answers too.
+    unless: /\.manifests\b|(?:^|\s)(?:&>|1?>)\s*\/dev\/null\b/,
     image: new RegExp(String.raw`docker\s+manifest\s+inspect\s+(?:-\S+\s+)*${WORD}`),
   },
   {

@@ -67,14 +67,18 @@ function fieldEnd(line: string, from: number): number {
  * their variants apart by the suffix all push the same `latest`. Returns the flavor line when the build's
  * tags come from such a step.
  */
-/** The docker/metadata-action step whose outputs a build's tags read, if any. */
-function metadataStepOf(project: Project, build: BuildInvocation): Step | undefined {
-  const tags = build.inputs.get("tags")?.value ?? "";
-  const ids = new Set([...tags.matchAll(/steps\.([\w-]+)\.outputs\.(?:tags|json)/g)].map((m) => m[1]));
-  const fromEnv = tags.includes("DOCKER_METADATA_OUTPUT_");
-  return precedingSteps(project, build.visit)
+/** The docker/metadata-action step before `visit` whose tags `text` reads (its outputs or `DOCKER_METADATA_OUTPUT_*`), if any. */
+function metadataStepReadBy(project: Project, visit: StepVisit, text: string): Step | undefined {
+  const ids = new Set([...text.matchAll(/steps\.([\w-]+)\.outputs\.(?:tags|json)/g)].map((m) => m[1]));
+  const fromEnv = text.includes("DOCKER_METADATA_OUTPUT_");
+  return precedingSteps(project, visit)
     .filter((s) => isAction(s.uses?.value, "docker/metadata-action") && (fromEnv || (s.id !== undefined && ids.has(s.id))))
     .pop();
+}
+
+/** The docker/metadata-action step whose outputs a build's tags read, if any. */
+function metadataStepOf(project: Project, build: BuildInvocation): Step | undefined {
+  return metadataStepReadBy(project, build.visit, build.inputs.get("tags")?.value ?? "");
 }
 
 /** The tag rules of a build's metadata-action step, as evaluated for the build (one text per alternative). */
@@ -105,9 +109,18 @@ function latestFromAuto(project: Project, build: BuildInvocation): boolean {
  * pre-release metadata-action uses {{version}} alone, so those patterns can meet there and nowhere else.
  */
 function patternLostOnPrerelease(project: Project, build: BuildInvocation): boolean {
+  // Text of its own around the placeholders (`{{version}}-alpine`), not only dots between them (`{{major}}.{{minor}}`).
   return metadataRules(project, build).some((text) =>
-    [...text.matchAll(/type=semver[^\n]*?pattern=([^,\n]*)/g)].some((m) => m[1].trim().replace(/^v/, "") !== "{{version}}"),
+    [...text.matchAll(/type=semver[^\n]*?pattern=([^,\n]*)/g)].some((m) => m[1].trim().replace(/^v/, "").replace(/\{\{[^}]*\}\}|\./g, "") !== ""),
   );
+}
+
+/**
+ * Whether a build's metadata-action tag rules tell variants apart by text latest does not get: a suffix= or prefix=,
+ * or text of the pattern's own.
+ */
+function rulesHaveAffix(project: Project, build: BuildInvocation): boolean {
+  return metadataRules(project, build).some((text) => /(^|[\s,])(?:suffix|prefix)=[^,\s]/.test(text)) || patternLostOnPrerelease(project, build);
 }
 
 function onLatestEdit(segment: Segment): Edit | undefined {
@@ -188,6 +201,12 @@ function differInDefinition(c: Collision): boolean {
   return [...c.fields.keys()].some((f) => DEFINITION_FIELDS.includes(f));
 }
 
+/** info when a later job pushes the tag again; error when the builds differ in what they build; else warning. */
+function severityOf(c: Collision, later: Repush | undefined): "info" | "warning" | "error" {
+  if (later) return "info";
+  return differInDefinition(c) ? "error" : "warning";
+}
+
 /** A push of a tag made by a step outside the colliding builds: the tag it writes and when. */
 interface Repush {
   visit: StepVisit;
@@ -205,11 +224,7 @@ interface Repush {
 function metadataRepushes(project: Project, build: BuildInvocation): Repush[] {
   const run = build.visit.step.run;
   if (!run || !/\bimagetools\s+create\b/.test(run.value)) return [];
-  const ids = new Set([...run.value.matchAll(/steps\.([\w-]+)\.outputs\.(?:tags|json)\b/g)].map((m) => m[1]));
-  const fromEnv = /\bDOCKER_METADATA_OUTPUT_(?:TAGS|JSON)\b/.test(run.value);
-  const meta = precedingSteps(project, build.visit)
-    .filter((s) => isAction(s.uses?.value, "docker/metadata-action") && (fromEnv || (s.id !== undefined && ids.has(s.id))))
-    .pop();
+  const meta = metadataStepReadBy(project, build.visit, run.value);
   if (!meta?.id) return [];
   return build.visit.evaluate(`\${{ steps.${meta.id}.outputs.tags }}`, run.span).flatMap((alt) =>
     splitListInput(toTemplate(alt.value), "newline-and-comma").flatMap((t) => {
@@ -317,7 +332,7 @@ function reportCollision(ctx: RuleContext, c: Collision, confidence: Confidence,
   if (guards.length) parts.push(`The steps have if: conditions (${[...new Set(guards.map(conditionText))].join("; ")}); the builds meet only in runs where they hold together.`);
   const latestOnRelease = c.pushes.some((p) => p.ref.endsWith(":latest") && p.item.conds.some((x) => /is a (?:semver|PEP 440 final) release$/.test(x)));
   const autoLatest = latestOnRelease && !latestWithoutSuffix(ctx.project, primary.build) && c.pushes.some((p) => latestFromAuto(ctx.project, p.build));
-  if (autoLatest) {
+  if (autoLatest && c.pushes.some((p) => rulesHaveAffix(ctx.project, p.build))) {
     const advice = later ? "" : "; set latest=false in the flavor of all but one build, or move the suffix to flavor suffix=… with onlatest=true";
     parts.push(`docker/metadata-action adds latest to the tags of a release (flavor latest=auto, for semver and pep440 rules), without the suffixes written in the tag rules or their suffix= attributes${advice}.`);
   }
@@ -362,7 +377,7 @@ function reportCollision(ctx: RuleContext, c: Collision, confidence: Confidence,
     message: parts.join(" "),
     primary: primary.item.span,
     subject: `${stepSubject(primary.build.visit)}|${refs.join(",")}`,
-    severity: later ? "info" : differInDefinition(c) ? "error" : "warning",
+    severity: severityOf(c, later),
     confidence,
     related,
     hidden: [primary.build.visit.step.span],
@@ -469,7 +484,7 @@ export default defineRule({
       const confidence: Confidence = definite(c, pushing) ? "definite" : "possible";
       repushes ??= repushIndex(ctx, byRef);
       const later = replacedLater(ctx.project, c, repushes);
-      atLine.add(spanKey(c.pushes[0].item.span), { c, confidence, later }, rankOf(later ? "info" : differInDefinition(c) ? "error" : "warning", confidence));
+      atLine.add(spanKey(c.pushes[0].item.span), { c, confidence, later }, rankOf(severityOf(c, later), confidence));
     }
     for (const { item, others } of atLine.kept()) reportCollision(ctx, item.c, item.confidence, others, collidingEvents(item.c, pushing), item.later);
   },
