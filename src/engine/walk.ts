@@ -308,8 +308,8 @@ export class Walker {
         stepScopes: new Map(),
       };
       const values = leg.values && this.matrixValues(leg.values, frameScope({ ...base, origin }), origin?.job ?? jobBase, job.span);
-      const legFrame: Frame = { ...base, matrix: values, matrixDynamic: leg.dynamic, steps: new Map(), origin };
-      legFrame.runner = job.runsOn && this.runner(job.runsOn, frameScope(legFrame));
+      const legBase: Frame = { ...base, matrix: values, matrixDynamic: leg.dynamic, steps: new Map(), origin };
+      const legFrame: Frame = job.runsOn ? { ...legBase, runner: this.runner(job.runsOn, frameScope(legBase)) } : legBase;
       if (!this.reachable(job.if, frameScope(legFrame))) continue;
       this.ranLegs++;
       const frame: Frame = { ...legFrame, env: this.evalMap(job.env, legFrame) };
