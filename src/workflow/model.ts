@@ -250,10 +250,9 @@ export function parseWorkflow(y: YamlFile): Workflow {
  * Notes a file of .github/workflows that GitHub rejects (it runs none of it): empty, not a mapping, or without `on:`
  * or jobs. A file with nothing to analyse would otherwise pass unsaid; one without `on:` is still analysed as if
  * pushed. Other YAML files read as workflows (a directory PATH without .github/workflows) are not workflows GitHub
- * reads, and are not noted.
+ * reads, and are not noted. A file with a YAML error is reported as such and never parsed as a workflow (`Project`).
  */
 export function noteRejectedWorkflow(y: YamlFile, workflow: Workflow): void {
-  if (y.problems.length > 0) return;
   const root = y.root;
   const missing = !y.isMap(root) ? undefined : [...(y.get(root, "on") ? [] : ["on:"]), ...(workflow.jobs.length > 0 ? [] : ["jobs"])];
   if (missing?.length === 0) return;
