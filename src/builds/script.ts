@@ -9,9 +9,7 @@
 
 import type { StepResult, StepVisit } from "../engine/walk.js";
 import { hole, splitTemplate, type Sym, templateLiteral } from "../workflow/expr/value.js";
-import type { Step } from "../workflow/model.js";
-import type { NodePath } from "../workflow/span.js";
-import type { ScalarValue, YamlFile } from "../workflow/yaml.js";
+import type { ScalarValue } from "../workflow/yaml.js";
 import { concatAlternatives, only, type TemplateAlt } from "./alternatives.js";
 import { type BakeFiles, DEFAULT_BAKE_FILES, evaluatedDir, joinPath, repoPath } from "./bake.js";
 import { bakeFileReferences, dockerBuilds } from "./docker-cli.js";
@@ -170,29 +168,6 @@ function fileValues(chunks: Chunk[], holeName: (name: string) => string, scope: 
   return out;
 }
 
-/** The node at a path of a YAML document. */
-function nodeAt(y: YamlFile, path: NodePath): ReturnType<YamlFile["get"]> {
-  let node = y.root;
-  for (const key of path) node = typeof key === "number" ? y.items(node)[key] : y.get(node, key);
-  return node;
-}
-
-/**
- * The directory a `run:` step starts in, as written: its `working-directory`, else `defaults.run.working-directory`
- * of its job, then of its workflow.
- */
-export function workingDirectory(y: YamlFile | undefined, step: Step): ScalarValue | undefined {
-  if (!y) return undefined;
-  const at = (path: NodePath) => y.scalar(nodeAt(y, path), path);
-  const jobs = step.path[0] === "jobs" ? [step.path.slice(0, 2)] : [];
-  const candidates: NodePath[] = [[...step.path, "working-directory"], ...jobs.map((j) => [...j, "defaults", "run", "working-directory"]), ["defaults", "run", "working-directory"]];
-  for (const path of candidates) {
-    const v = at(path);
-    if (v) return v;
-  }
-  return undefined;
-}
-
 export interface ScriptRun {
   builds: BuildInvocation[];
   result: StepResult | undefined;
@@ -203,7 +178,7 @@ export function runScript(visit: StepVisit, bakeFiles: BakeFiles | undefined): S
   const run = visit.step.run;
   const parsed = run && parse(run);
   if (!parsed) return { builds: [], result: undefined };
-  const cwd = evaluatedDir(visit, bakeFiles && workingDirectory(bakeFiles.yaml(visit.file), visit.step));
+  const cwd = evaluatedDir(visit, visit.step.workingDirectory);
   const ctx: ShellContext = { visit, script: parsed.script, vars: new Map(), exported: new Set(), cwd };
   const builds: BuildInvocation[] = [];
   const chunks: Record<FileName, Chunk[]> = { GITHUB_ENV: [], GITHUB_OUTPUT: [] };

@@ -2,7 +2,7 @@ import { bakeActionReferences } from "../builds/bake-action.js";
 import type { BakeFile } from "../builds/bake.js";
 import { loadBakeFile } from "../builds/bake-load.js";
 import { isAction } from "../builds/extract.js";
-import { scriptBakeReferences, workingDirectory } from "../builds/script.js";
+import { scriptBakeReferences } from "../builds/script.js";
 import { type CompositeAction, parseAction, noteRejectedWorkflow, parseWorkflow, type Step, type Workflow } from "../workflow/model.js";
 import { MAX_FILE_BYTES, YamlFile } from "../workflow/yaml.js";
 
@@ -142,18 +142,23 @@ export class Project {
       this.yamlFiles.push(y);
       if (!this.yamlByFile.has(y.file)) this.yamlByFile.set(y.file, y);
       // A file with a YAML error is reported (parse-error) and not analysed: GitHub refuses it, so nothing in it runs.
-      if (f.kind === "bake" || !y.doc || y.problems.length > 0) continue;
+      if (f.kind === "bake" || y.problems.length > 0) continue;
+      // Each file is read into its model once; the syntax tree is then released (nothing after the model reads it).
       if (f.kind === "workflow") {
         if (!f.workflow) {
           f.workflow = parseWorkflow(y);
           if (isWorkflowPath(f.path)) noteRejectedWorkflow(y, f.workflow);
+          y.release();
         }
         this.workflows.set(f.path, f.workflow);
         continue;
       }
       const dir = f.path.includes("/") ? f.path.slice(0, f.path.lastIndexOf("/")) : "";
       if (this.actions.has(dir)) continue;
-      f.action ??= parseAction(y);
+      if (!f.action) {
+        f.action = parseAction(y);
+        y.release();
+      }
       this.actions.set(dir, f.action);
       if (!this.actionByFile.has(f.path)) this.actionByFile.set(f.path, f.action);
     }
@@ -205,18 +210,13 @@ export class Project {
 
   /** Bake files that bake-action steps and `docker buildx bake` commands name (or would look up by default). */
   private bakeReferences(): string[] {
-    const lists: [YamlFile, Step[]][] = [
-      ...[...this.workflows.values()].map((w): [YamlFile, Step[]] => [w.yaml, w.jobs.flatMap((j) => j.steps)]),
-      ...[...this.actions.values()].map((a): [YamlFile, Step[]] => [a.yaml, a.steps]),
-    ];
-    return lists.flatMap(([y, steps]) =>
-      steps.flatMap((step) => {
+    const steps = [...[...this.workflows.values()].flatMap((w) => w.jobs.flatMap((j) => j.steps)), ...[...this.actions.values()].flatMap((a) => a.steps)];
+    return steps.flatMap((step) => {
         if (isAction(step.uses?.value, "docker/bake-action")) return bakeActionReferences(step);
         if (!step.run) return [];
-        const dir = workingDirectory(y, step)?.value ?? "";
+        const dir = step.workingDirectory?.value ?? "";
         return dir.includes("${{") ? [] : scriptBakeReferences(step.run, dir);
-      }),
-    );
+      });
   }
 }
 

@@ -1,6 +1,5 @@
 import type { BuildInvocation } from "../builds/invocation.js";
 import { type Item, listItems } from "../builds/items.js";
-import type { Project } from "../engine/project.js";
 import { isLit, renderTemplate } from "../workflow/expr/value.js";
 import { templateKey } from "../workflow/expr/unify.js";
 import { buildsImage } from "./images.js";
@@ -74,14 +73,14 @@ export function buildPaths(build: BuildInvocation): { context?: string; file?: s
   return { context, file };
 }
 
-export function signature(project: Project, build: BuildInvocation): Signature {
+export function signature(build: BuildInvocation): Signature {
   const { context, file } = buildPaths(build);
   const target = rendered(build.target) ?? (context !== undefined ? "" : undefined);
   const builds = buildsImage(build);
   let platforms: string | undefined = [...new Set(build.platforms.map((p) => renderTemplate(p.value).trim()))].sort().join(",");
   if (!builds) platforms = undefined;
   else if (platforms === "") {
-    const labels = runnerLabels(project, build.visit);
+    const labels = runnerLabels(build.visit);
     const values = labels.map((l) => (l.values?.length === 1 ? l.values[0] : undefined));
     const arch = values.every((v) => v !== undefined) ? runnerArch(values as string[]) : undefined;
     platforms = arch && `linux/${arch} from the runner`;

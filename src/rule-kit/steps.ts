@@ -65,25 +65,11 @@ export interface RunnerLabel {
 }
 
 /**
- * The `runs-on` labels of the job that runs `visit`: a single label, a list, or the `labels` of the
- * `group`/`labels` form, each evaluated in the visit's scope (so `${{ matrix.runner }}` gives the leg's runner).
+ * The `runs-on` labels of the job that runs `visit` (`Job.runsOnLabels`), each evaluated in the visit's scope (so
+ * `${{ matrix.runner }}` gives the leg's runner).
  */
-export function runnerLabels(project: Project, visit: StepVisit): RunnerLabel[] {
-  const job = visit.job;
-  const y = job && yamlOf(project, job.span.file);
-  if (!job || !y) return [];
-  const base: NodePath = ["jobs", job.id, "runs-on"];
-  const node = y.get(y.get(y.get(y.root, "jobs"), job.id), "runs-on");
-  const scalars = (n: typeof node, path: NodePath): ScalarValue[] => {
-    const one = y.scalar(n, path);
-    if (one) return [one];
-    return y.items(n).flatMap((item, i) => {
-      const s = y.scalar(item, [...path, i]);
-      return s ? [s] : [];
-    });
-  };
-  const written = y.isMap(node) ? scalars(y.get(node, "labels"), [...base, "labels"]) : scalars(node, base);
-  return written.map((label) => {
+export function runnerLabels(visit: StepVisit): RunnerLabel[] {
+  return (visit.job?.runsOnLabels ?? []).map((label) => {
     const alts = visit.evaluate(label.value, label.span).map((a) => templateLiteral(toTemplate(a.value)));
     return { written: label, values: alts.every((v) => v !== undefined) ? (alts as string[]) : undefined };
   });

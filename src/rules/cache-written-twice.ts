@@ -225,7 +225,7 @@ export default defineRule({
     const signatures = new Map<BuildInvocation, string>();
     const sig = (b: BuildInvocation): string => {
       let found = signatures.get(b);
-      if (found === undefined) signatures.set(b, (found = signatureKey(signature(ctx.project, b), true)));
+      if (found === undefined) signatures.set(b, (found = signatureKey(signature(b), true)));
       return found;
     };
     const index = new WriterIndex(writers);

@@ -55,7 +55,7 @@ function writersOf(project: Project, builds: BuildInvocation[]): Writer[] {
         const siteWithoutLeg = writerSite(build, cache.item, false);
         const site = writerSite(build, cache.item);
         const run = runKey(build.visit);
-        const sig = signature(project, build);
+        const sig = signature(build);
         return {
           build,
           cache,

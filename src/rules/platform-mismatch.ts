@@ -28,14 +28,14 @@ interface Built {
   runner?: { span: Span; label: string; arch: Arch };
 }
 
-function built(project: Project, build: BuildInvocation): Built | undefined {
+function built(build: BuildInvocation): Built | undefined {
   const platforms = literalPlatforms(build);
   if (!platforms) return undefined;
   if (platforms.length > 0) {
     const primary = build.platforms.length === 1 ? build.platforms[0].span : build.platforms[0].segment.span;
     return { archs: new Set(platforms.map(platformArch)), how: `platforms: ${platforms.join(",")}`, primary };
   }
-  const labels = runnerLabels(project, build.visit);
+  const labels = runnerLabels(build.visit);
   if (labels.length === 0 || labels.some((l) => l.values?.length !== 1)) return undefined;
   const values = labels.map((l) => (l.values as string[])[0]);
   const arch = runnerArch(values);
@@ -90,7 +90,7 @@ export default defineRule({
     const mismatches = new Map<string, Mismatch>();
     for (const build of ctx.builds) {
       if (build.push === false || !buildsImage(build)) continue;
-      const b = built(ctx.project, build);
+      const b = built(build);
       if (!b) continue;
       for (const site of sites) {
         if (!sameRun(site.visit, build.visit) || (runs(site) as string[]).some((p) => b.archs.has(platformArch(p)))) continue;

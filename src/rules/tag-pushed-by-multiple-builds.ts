@@ -435,7 +435,7 @@ export default defineRule({
     const signatures = new Map<BuildInvocation, Signature>();
     const sig = (b: BuildInvocation): Signature => {
       let found = signatures.get(b);
-      if (!found) signatures.set(b, (found = signature(ctx.project, b)));
+      if (!found) signatures.set(b, (found = signature(b)));
       return found;
     };
     const collisions = new Map<string, Collision>();

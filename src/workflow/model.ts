@@ -15,6 +15,11 @@ export interface Step {
   if?: ScalarValue;
   with: ScalarMap;
   env: ScalarMap;
+  /**
+   * The directory a `run:` step starts in, as written: its `working-directory`, else `defaults.run.working-directory`
+   * of its job, then of its workflow.
+   */
+  workingDirectory?: ScalarValue;
   span: Span;
   path: NodePath;
 }
@@ -36,6 +41,8 @@ export interface Job {
   needs: string[];
   env: ScalarMap;
   runsOn?: ScalarValue;
+  /** The `runs-on` labels as written: a single label, a list, or the `labels` of the `group`/`labels` form. */
+  runsOnLabels: ScalarValue[];
   matrix?: Matrix;
   outputs: ScalarMap;
   steps: Step[];
@@ -123,9 +130,28 @@ export function yamlToVal(y: YamlFile, node: YNode | undefined): Val {
   return s ? lit(s.value) : { kind: "null" };
 }
 
-function parseSteps(y: YamlFile, node: YNode | undefined, path: NodePath): Step[] {
+/** `defaults.run.working-directory` of a job or workflow node. */
+function defaultDirectory(y: YamlFile, node: YNode | undefined, path: NodePath): ScalarValue | undefined {
+  return y.scalar(y.get(y.get(y.get(node, "defaults"), "run"), "working-directory"), [...path, "defaults", "run", "working-directory"]);
+}
+
+/** A job's `runs-on` labels as written (see `Job.runsOnLabels`). */
+function runsOnLabels(y: YamlFile, node: YNode | undefined, path: NodePath): ScalarValue[] {
+  const scalars = (n: YNode | undefined, at: NodePath): ScalarValue[] => {
+    const one = y.scalar(n, at);
+    if (one) return [one];
+    return y.items(n).flatMap((item, i) => {
+      const s = y.scalar(item, childPath(at, i));
+      return s ? [s] : [];
+    });
+  };
+  return y.isMap(node) ? scalars(y.get(node, "labels"), childPath(path, "labels")) : scalars(node, path);
+}
+
+function parseSteps(y: YamlFile, node: YNode | undefined, path: NodePath, defaultDir?: ScalarValue): Step[] {
   return y.items(node).map((stepNode, index) => {
     const p = childPath(path, index);
+    const workingDirectory = y.scalar(y.get(stepNode, "working-directory"), childPath(p, "working-directory")) ?? defaultDir;
     return {
       index,
       id: str(y, y.get(stepNode, "id"), childPath(p, "id")),
@@ -135,6 +161,7 @@ function parseSteps(y: YamlFile, node: YNode | undefined, path: NodePath): Step[
       if: y.scalar(y.get(stepNode, "if"), childPath(p, "if")),
       with: scalarMap(y, y.get(stepNode, "with"), childPath(p, "with")),
       env: scalarMap(y, y.get(stepNode, "env"), childPath(p, "env")),
+      ...(workingDirectory ? { workingDirectory } : {}),
       span: y.span(stepNode, p),
       path: p,
     };
@@ -214,6 +241,7 @@ export function parseWorkflow(y: YamlFile): Workflow {
   const root = y.root;
   const inputs = new Map<string, InputDecl>();
   const triggers = parseTriggers(y, y.get(root, "on"), inputs);
+  const workflowDir = defaultDirectory(y, root, []);
   const jobs: Job[] = y.entries(y.get(root, "jobs")).map(({ key: id, keyNode, value }) => {
     const p: NodePath = ["jobs", id];
     const strategy = y.get(value, "strategy");
@@ -226,9 +254,10 @@ export function parseWorkflow(y: YamlFile): Workflow {
       needs: needsNode ? stringList(y, needsNode, childPath(p, "needs")) : [],
       env: scalarMap(y, y.get(value, "env"), childPath(p, "env")),
       runsOn: y.scalar(y.get(value, "runs-on"), childPath(p, "runs-on")),
+      runsOnLabels: runsOnLabels(y, y.get(value, "runs-on"), childPath(p, "runs-on")),
       matrix: parseMatrix(y, y.get(strategy, "matrix")),
       outputs: scalarMap(y, y.get(value, "outputs"), childPath(p, "outputs")),
-      steps: parseSteps(y, y.get(value, "steps"), childPath(p, "steps")),
+      steps: parseSteps(y, y.get(value, "steps"), childPath(p, "steps"), defaultDirectory(y, value, p) ?? workflowDir),
       uses: y.scalar(y.get(value, "uses"), childPath(p, "uses")),
       with: scalarMap(y, y.get(value, "with"), childPath(p, "with")),
     };

@@ -88,7 +88,7 @@ function atKey(text: string, [start, end]: readonly [number, number]): [number, 
 
 export class YamlFile {
   readonly index: LineIndex;
-  readonly doc: Document.Parsed | undefined;
+  private document: Document.Parsed | undefined;
   readonly problems: YamlProblem[] = [];
   /** Things about the file worth saying that do not stop its analysis, each starting with `file:line:`. */
   readonly notes: string[] = [];
@@ -125,7 +125,7 @@ export class YamlFile {
       const [start, end] = atKey(text, err.pos[0] >= last && last > 0 ? [last - 1, last] : err.pos);
       this.problems.push({ message: firstLine(err.message), span: this.index.span(file, start, end, []) });
     }
-    this.doc = doc;
+    this.document = doc;
     if (options.mergeKeys === "unsupported" && /<<\s*:/.test(text)) this.noteMergeKeys(doc);
   }
 
@@ -139,6 +139,19 @@ export class YamlFile {
         return visit.BREAK;
       },
     });
+  }
+
+  /** The parsed document; undefined when the file was skipped, or once `release` has been called. */
+  get doc(): Document.Parsed | undefined {
+    return this.document;
+  }
+
+  /**
+   * Drops the parsed document once the model it was read into is built: the text, line index, problems and notes
+   * stay, and the syntax tree (most of a file's memory) is freed for the rest of the analysis.
+   */
+  release(): void {
+    this.document = undefined;
   }
 
   get root(): YNode | undefined {

@@ -64,6 +64,45 @@ describe("Project", () => {
     expect(project.workflows.get(".github/workflows/b.yml")).toBe(before);
   });
 
+  it("keeps no syntax tree of a workflow or action once its model is built; the model has what was read from it", () => {
+    const text = [
+      "on: push",
+      "defaults:",
+      "  run:",
+      "    working-directory: top",
+      "jobs:",
+      "  a:",
+      "    runs-on: { group: big, labels: [linux, arm64] }",
+      "    defaults:",
+      "      run:",
+      "        working-directory: job-dir",
+      "    steps:",
+      "      - run: make",
+      "      - run: make",
+      "        working-directory: step-dir",
+      "  b:",
+      "    runs-on: [self-hosted, x64]",
+      "    steps:",
+      "      - run: make",
+      "",
+    ].join("\n");
+    const project = new Project([{ path: ".github/workflows/w.yml", text }, ...FILES.slice(2, 3)]);
+    expect(project.yamlFiles.map((y) => [y.file, y.doc])).toEqual([
+      [".github/actions/build/action.yml", undefined],
+      [".github/workflows/w.yml", undefined],
+    ]);
+    const [a, b] = project.workflows.get(".github/workflows/w.yml")!.jobs;
+    expect([...a.steps, ...b.steps].map((s) => [s.workingDirectory?.value, s.workingDirectory?.span.start.line])).toEqual([
+      ["job-dir", 10],
+      ["step-dir", 14],
+      ["top", 4],
+    ]);
+    expect([a, b].map((j) => j.runsOnLabels.map((l) => `${l.value}@${l.span.start.line}:${l.span.start.col}`))).toEqual([
+      ["linux@7:37", "arm64@7:44"],
+      ["self-hosted@16:15", "x64@16:28"],
+    ]);
+  });
+
   it("finds YAML files and actions by path", () => {
     const project = new Project(FILES);
     expect(project.yamlFile(".github/actions/build/action.yml")?.file).toBe(".github/actions/build/action.yml");
