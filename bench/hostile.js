@@ -155,7 +155,7 @@ export function compositeTree(count = 100, levels = 10) {
 export const HOSTILE = {
   "bake diamond inherits (24 levels)": () => bakeDiamondInherits(24),
   "bake diamond groups (24 levels)": () => bakeDiamondGroups(24),
-  "composite actions 9 × 4 calls": () => compositeFanout(9, 4),
+  "composite actions 8 × 4 calls": () => compositeFanout(8, 4),
   "reusable workflows 9 × 4 calls": () => reusableFanout(9, 4),
   "31 doubling HCL variables": () => hclDoublingVariables(31),
   "50 jobs × 32 legs × 20 builds": () => heavyMatrix(50, 20),

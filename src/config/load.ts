@@ -35,7 +35,7 @@ interface RawConfig {
   ignore?: string[];
   cacheTags?: string[];
   deployTargets?: { name: string; platforms?: string[]; acceptsIndex?: boolean; uses?: string[]; run?: string[] }[];
-  limits?: { steps?: number };
+  limits?: { steps?: number; builds?: number };
   incidents?: boolean;
   verify?: { image: string; path: string; context?: string; dockerfile?: string; map?: { from: string; to: string }[]; platform?: string }[];
 }
@@ -172,7 +172,8 @@ function build(value: unknown, file: string, locator: Locator): Config {
   config.ignore = raw.ignore ?? [];
   if (raw.cacheTags) config.cacheTags = raw.cacheTags;
   if (raw.incidents !== undefined) config.incidents = raw.incidents;
-  if (raw.limits?.steps !== undefined) config.limits = { steps: raw.limits.steps };
+  if (raw.limits?.steps !== undefined) config.limits.steps = raw.limits.steps;
+  if (raw.limits?.builds !== undefined) config.limits.builds = raw.limits.builds;
   config.deployTargets = (raw.deployTargets ?? []).map((t): DeployTarget => {
     const target: DeployTarget = { name: t.name, uses: t.uses ?? [], run: t.run ?? [] };
     if (t.platforms) target.platforms = t.platforms;

@@ -67,7 +67,7 @@ export interface Config {
   cacheTags: string[];
   deployTargets: DeployTarget[];
   /** Overrides of the analysis budget (`limitsFor`); empty: the defaults. */
-  limits: { steps?: number };
+  limits: { steps?: number; builds?: number };
   /** false: the App's publish watcher opens no incident issue in the repository. */
   incidents: boolean;
   /** Images to verify against their source on every publish (the App); empty: none. */

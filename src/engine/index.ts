@@ -93,7 +93,14 @@ export function collectBuilds(project: Project, repository?: string, budget = ne
       if (record) visits.push(visit);
       const before = builds.length;
       const result = extractBuild(visit, builds, bakeFiles, metadata);
-      for (let i = before; i < builds.length; i++) compactBuild(builds[i]);
+      for (let i = before; i < builds.length; i++) {
+        // Past the build budget the walk ends: the builds this step found beyond it are not kept.
+        if (!budget.build(visit.step.span)) {
+          builds.length = i;
+          break;
+        }
+        compactBuild(builds[i]);
+      }
       return result;
     },
     budget,

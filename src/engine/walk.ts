@@ -413,8 +413,12 @@ export class Walker {
     }
     if (action.using !== "composite") return undefined;
     this.calledActions.add(action.file);
-    if (calls.length > MAX_CALL_DEPTH || calls.slice(0, -1).some((c) => c.uses === uses.value)) {
+    if (calls.slice(0, -1).some((c) => c.uses === uses.value)) {
       this.problem("note", `local action ${uses.value} calls itself; expansion stopped`, uses.span);
+      return undefined;
+    }
+    if (calls.length > MAX_CALL_DEPTH) {
+      this.problem("note", `local action ${uses.value} is nested ${calls.length} calls deep; tagguard expands ${MAX_CALL_DEPTH}`, uses.span);
       return undefined;
     }
     const callerScope = frameScope(frame);
@@ -464,8 +468,12 @@ export class Walker {
       this.problem("note", `reusable workflow ${uses.value} was not found in the repository`, uses.span);
       return;
     }
-    if (calls.length > MAX_CALL_DEPTH || calls.some((c) => c.uses === uses.value)) {
+    if (calls.some((c) => c.uses === uses.value)) {
       this.problem("note", `reusable workflow ${uses.value} calls itself; expansion stopped`, uses.span);
+      return;
+    }
+    if (calls.length > MAX_CALL_DEPTH) {
+      this.problem("note", `reusable workflow ${uses.value} is nested ${calls.length + 1} calls deep; tagguard expands ${MAX_CALL_DEPTH + 1}`, uses.span);
       return;
     }
     this.calledWorkflows.add(called.file);
@@ -561,7 +569,10 @@ function rowMatches(row: Record<string, Val>, filter: Record<string, Val>): bool
   return Object.entries(filter).every(([k, v]) => row[k] !== undefined && valKey(row[k]) === valKey(v));
 }
 
-/** A matrix value as a person reads it: text on one line and at most 40 characters, objects and lists in brief. */
+/**
+ * A matrix value as a person reads it: text on one line, at most 40 characters for a scalar and 100 for an object
+ * or list, whose entries are shortened first (so the entry that tells legs apart stays readable).
+ */
 function valText(v: Val): string {
   let text: string;
   switch (v.kind) {
@@ -588,7 +599,8 @@ function valText(v: Val): string {
       break;
   }
   text = text.replace(/\s*\n\s*/g, " ").trim();
-  return text.length > 40 ? `${text.slice(0, 39)}…` : text;
+  const max = v.kind === "object" || v.kind === "array" ? 100 : 40;
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
 function labelOf(row: Record<string, Val>): string {
@@ -623,5 +635,10 @@ export function matrixLegs(matrix: Matrix | undefined): Leg[] {
   rows = [...rows, ...added];
   if (rows.length > MAX_MATRIX_LEGS) return [{ dynamic: true, label: "matrix" }];
   if (rows.length === 0) return [{ dynamic: false }];
-  return rows.map((values) => ({ values, dynamic: false, label: labelOf(values) }));
+  // A label names the leg's values in messages and tells the leg's unknown values apart (`Hole.scope`): legs whose
+  // values read alike once shortened are numbered.
+  const labels = rows.map(labelOf);
+  const count = new Map<string, number>();
+  for (const l of labels) count.set(l, (count.get(l) ?? 0) + 1);
+  return rows.map((values, i) => ({ values, dynamic: false, label: (count.get(labels[i]) ?? 0) > 1 ? `${labels[i]} (#${i + 1})` : labels[i] }));
 }

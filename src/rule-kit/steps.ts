@@ -2,7 +2,7 @@ import type { Project } from "../engine/project.js";
 import type { StepVisit } from "../engine/walk.js";
 import { toTemplate } from "../workflow/expr/coerce.js";
 import { templateLiteral } from "../workflow/expr/value.js";
-import type { Job, Step } from "../workflow/model.js";
+import type { CompositeAction, Job, Step } from "../workflow/model.js";
 import { workflowInstanceKey } from "./cache-writers.js";
 import type { NodePath, Span } from "../workflow/span.js";
 import type { ScalarValue, YamlFile } from "../workflow/yaml.js";
@@ -21,35 +21,84 @@ function stepIndexIn(path: NodePath): number | undefined {
   return at >= 0 && typeof index === "number" ? index : undefined;
 }
 
-/** Steps as they run: a local composite action's steps replace the step that calls it. */
-function expand(project: Project, steps: Step[], depth: number): Step[] {
-  return steps.flatMap((step, i) => {
+/**
+ * At most this many steps before a step are read, the nearest ones: no real job runs more before a build, and
+ * composite actions that each call the next several times would otherwise expand into exponentially many.
+ */
+export const MAX_PRECEDING_STEPS = 256;
+
+/** `tail` results per project and step list, by end and depth: a fan-out asks for the same lists again and again. */
+const tails = new WeakMap<Project, WeakMap<Step[], Map<string, Step[]>>>();
+
+/**
+ * The last `MAX_PRECEDING_STEPS` steps that run for `list[0..end)`, in order, a local composite action's steps
+ * replacing the step that calls it (down to `MAX_EXPANSION_DEPTH`). Shared: never modified.
+ */
+function tail(project: Project, list: Step[], end: number, depth: number): Step[] {
+  let byList = tails.get(project);
+  if (!byList) tails.set(project, (byList = new WeakMap()));
+  let memo = byList.get(list);
+  if (!memo) byList.set(list, (memo = new Map()));
+  const key = `${end}|${depth}`;
+  const found = memo.get(key);
+  if (found) return found;
+  const parts: Step[][] = [];
+  let count = 0;
+  for (let i = end - 1; i >= 0 && count < MAX_PRECEDING_STEPS; i--) {
+    const step = list[i];
     const uses = step.uses?.value;
-    const action = uses?.startsWith("./") ? project.action(uses, steps.slice(0, i)) : undefined;
-    if (!action || action.using !== "composite" || depth >= MAX_EXPANSION_DEPTH) return [step];
-    return expand(project, action.steps, depth + 1);
-  });
+    const action = uses?.startsWith("./") && depth < MAX_EXPANSION_DEPTH ? project.action(uses, list.slice(0, i)) : undefined;
+    const part = action?.using === "composite" ? tail(project, action.steps, action.steps.length, depth + 1) : [step];
+    parts.push(part);
+    count += part.length;
+  }
+  const result = nearest(parts.reverse());
+  memo.set(key, result);
+  return result;
+}
+
+/** The last `MAX_PRECEDING_STEPS` steps of lists run one after the other. */
+function nearest(all: Step[][]): Step[] {
+  // Only the last lists that hold the nearest steps are joined (each list holds at most MAX_PRECEDING_STEPS); a
+  // single one is returned as it is.
+  const parts = all.filter((p) => p.length > 0);
+  let from = parts.length;
+  for (let count = 0; from > 0 && count < MAX_PRECEDING_STEPS; ) count += parts[--from].length;
+  const out = from === parts.length - 1 ? parts[from] : from === parts.length ? [] : parts.slice(from).flat();
+  return out.length > MAX_PRECEDING_STEPS ? out.slice(out.length - MAX_PRECEDING_STEPS) : out;
 }
 
 /**
  * The steps that run before `visit`'s step in the same job, in order, with local composite actions
- * expanded (both the ones the step sits in and earlier ones). Read from the files, so `if:` conditions
- * are not evaluated: a step that only runs on some events is included.
+ * expanded (both the ones the step sits in and earlier ones); the nearest `MAX_PRECEDING_STEPS` of them. Read
+ * from the files, so `if:` conditions are not evaluated: a step that only runs on some events is included.
  */
 export function precedingSteps(project: Project, visit: StepVisit): Step[] {
+  let byVisit = preceding.get(project);
+  if (!byVisit) preceding.set(project, (byVisit = new WeakMap()));
+  let found = byVisit.get(visit);
+  if (!found) byVisit.set(visit, (found = readPrecedingSteps(project, visit)));
+  return found;
+}
+
+/** `precedingSteps` per project and visit: several rules ask for the steps before one build. */
+const preceding = new WeakMap<Project, WeakMap<StepVisit, Step[]>>();
+
+function readPrecedingSteps(project: Project, visit: StepVisit): Step[] {
   const composite = visit.calls.filter((c) => c.span.path.includes("steps"));
-  let steps: Step[] | undefined = visit.job?.steps ?? (composite.length === 0 ? project.actionAt(visit.file)?.steps : undefined);
-  if (!steps) return [];
-  const out: Step[] = [];
+  const first = visit.job?.steps ?? (composite.length === 0 ? project.actionAt(visit.file)?.steps : undefined);
+  if (!first) return [];
+  let steps: Step[] = first;
+  const parts: Step[][] = [];
   for (const call of composite) {
     const index = stepIndexIn(call.span.path);
-    const action = project.action(call.uses, index === undefined ? [] : steps.slice(0, index));
-    if (index === undefined || !action) return out;
-    out.push(...expand(project, steps.slice(0, index), 0));
+    const action: CompositeAction | undefined = index === undefined ? undefined : project.action(call.uses, steps.slice(0, index));
+    if (index === undefined || !action) return nearest(parts);
+    parts.push(tail(project, steps, index, 0));
     steps = action.steps;
   }
-  out.push(...expand(project, steps.slice(0, visit.step.index), 0));
-  return out;
+  parts.push(tail(project, steps, visit.step.index, 0));
+  return nearest(parts);
 }
 
 /** The parsed YAML file at `file`. */

@@ -90,13 +90,25 @@ function downloadsIntoWorkspace(path: string | undefined): boolean {
   return !/^(?:\/|~|\$)/.test(p);
 }
 
-function changes(step: Step): Change[] {
+/** `changes` and `runnerReads` per step: each step is read once, however many builds follow it. */
+const changesOf = new WeakMap<Step, Change[]>();
+const readsOf = new WeakMap<Step, Set<string>>();
+
+function memo<T>(cache: WeakMap<Step, T>, read: (step: Step) => T): (step: Step) => T {
+  return (step) => {
+    let value = cache.get(step);
+    if (value === undefined) cache.set(step, (value = read(step)));
+    return value;
+  };
+}
+
+const changes = memo(changesOf, (step: Step): Change[] => {
   const uses = step.uses;
   if (uses && (isAction(uses.value, "actions/download-artifact") || isAction(uses.value, "dawidd6/action-download-artifact"))) {
     return downloadsIntoWorkspace(step.with.get("path")?.value) ? [{ span: uses.span, what: "downloads artifacts into the workspace", step }] : [];
   }
   return runChanges(step);
-}
+});
 
 function stepName(step: Step): string {
   return step.id ?? (step.name ? `"${step.name}"` : `#${step.index + 1}`);
@@ -120,7 +132,7 @@ function workspacePath(path: string): string {
  * Files a build step reads from the runner, whatever its context: the `secret-files:` sources (`id=path`) and the
  * local named contexts of `build-contexts:` (`name=path`, not an image or URL). A write to one of them reaches the build.
  */
-function runnerReads(step: Step): Set<string> {
+const runnerReads = memo(readsOf, (step: Step): Set<string> => {
   // build-push-action reads both inputs a line at a time, as CSV with commas kept (`getInputList`, `ignoreComma`).
   const paths = (input: string) =>
     splitListInput([{ lit: step.with.get(input)?.value ?? "" }], "newline").flatMap((line) => {
@@ -129,7 +141,7 @@ function runnerReads(step: Step): Set<string> {
       return path === "" || /^[a-z][\w+.-]*:\/\//i.test(path) || path.startsWith("target:") ? [] : [workspacePath(path)];
     });
   return new Set([...paths("secret-files"), ...paths("build-contexts")]);
-}
+});
 
 /** build-push-action v1 built the `path` input (default `.`); the Git context is the default since v2. */
 function usesGitContextByDefault(uses: string): boolean {

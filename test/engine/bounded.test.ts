@@ -28,7 +28,7 @@ describe("bounded work on hostile input", () => {
   it("resolves a bake diamond of inherits once per target", () => {
     const { budget, builds, findings } = run(bakeDiamondInherits(30));
     // 30 targets, each resolved once, for the one invocation (2^30 paths lead to the last one).
-    expect(budget.used).toEqual({ stepVisits: 2, bakeNodes: 30 });
+    expect(budget.used).toEqual({ stepVisits: 2, builds: 1, bakeNodes: 30 });
     expect(builds).toBe(1);
     expect(findings).toEqual(["cache-overwrites-tag docker-bake.hcl:119"]);
   });
@@ -36,7 +36,7 @@ describe("bounded work on hostile input", () => {
   it("expands a bake diamond of groups once per group", () => {
     const { budget, builds, findings } = run(bakeDiamondGroups(30));
     // 30 groups expanded once each (2^29 paths lead to the last one), then the one target resolved.
-    expect(budget.used).toEqual({ stepVisits: 2, bakeNodes: 31 });
+    expect(budget.used).toEqual({ stepVisits: 2, builds: 1, bakeNodes: 31 });
     expect(builds).toBe(1);
     expect(findings).toEqual(["cache-overwrites-tag docker-bake.hcl:123"]);
   });
@@ -66,33 +66,67 @@ describe("bounded work on hostile input", () => {
     expect(run([{ path: ".github/workflows/format.yml", text: workflow }]).findings).toEqual(["analysis-limit .github/workflows/format.yml:13"]);
   });
 
-  it("stops composite actions that each call the next four times at the step budget, keeping earlier findings", () => {
-    const files = compositeFanout(9, 4);
+  it("stops composite actions that each call the next four times at the build budget, keeping earlier findings", () => {
+    const files = compositeFanout(8, 4);
     const { budget, findings } = run(files);
-    const declared = 8 * 4 + 1 + 2;
-    expect(budget.used.stepVisits).toBe(20_000 + 64 * declared + 1);
+    const declared = 7 * 4 + 1 + 2;
+    expect(budget.used.builds).toBe(10_000 + 32 * declared + 1);
+    expect(budget.hit?.message).toBe(
+      "the analysis found 10,992 builds (every workflow × event × matrix leg, with composite actions and reusable workflows expanded into each caller) and stopped here; limits.builds in .github/tagguard.yml raises the limit",
+    );
     expect(budget.hit?.span.file).toBe(".github/actions/a7/action.yml");
-    expect(findings).toEqual(["analysis-limit .github/actions/a7/action.yml:17"]);
+    expect(findings).toEqual(["analysis-limit .github/actions/a7/action.yml:8", "cache-overwrites-tag .github/actions/a7/action.yml:12"]);
   });
 
-  it("takes the step budget from limits.steps in the configuration", () => {
-    const files = compositeFanout(9, 4);
-    const config = { ...defaultConfig(), limits: { steps: 1_000 } };
-    const result = analyze(files, { config });
-    expect(result.findings.map((f) => `${f.ruleId} ${f.primary.file}:${f.primary.start.line}`)).toEqual(["analysis-limit .github/actions/a7/action.yml:14"]);
+  it("stops composite actions that each call the next six times, building nothing, at the step budget", () => {
+    const files = compositeFanout(8, 6).map((f) => (f.path.endsWith("a7/action.yml") ? { ...f, text: f.text.replace(/ {4}- uses: docker\/build-push-action[^]*$/, "    - run: echo \"${{ inputs.tag }}\"\n      shell: bash\n") } : f));
+    const { budget, findings } = run(files);
+    const declared = 7 * 6 + 1 + 2;
+    expect(budget.used.stepVisits).toBe(100_000 + 64 * declared + 1);
+    expect(budget.used.builds).toBe(0);
+    expect(findings).toEqual(["analysis-limit .github/actions/a6/action.yml:17"]);
+  });
+
+  it("takes the step and build budgets from limits in the configuration", () => {
+    const files = compositeFanout(8, 4);
+    const result = analyze(files, { config: { ...defaultConfig(), limits: { steps: 1_000 } } });
+    expect(result.findings.map((f) => `${f.ruleId} ${f.primary.file}:${f.primary.start.line}`)).toEqual(["analysis-limit .github/actions/a7/action.yml:8", "cache-overwrites-tag .github/actions/a7/action.yml:12"]);
     expect(result.findings[0].message).toBe(
       "Analysis stopped early: the analysis evaluated 1,000 steps (every workflow × event × matrix leg, with composite actions and reusable workflows expanded into each caller) and stopped here; limits.steps in .github/tagguard.yml raises the limit. Findings in what was not evaluated may be missing.",
     );
-    expect(limitsFor(new Project(files), { steps: 250_000 }).stepVisits).toBe(250_000);
+    const builds = analyze(files, { config: { ...defaultConfig(), limits: { builds: 1_000 } } });
+    expect(builds.findings.map((f) => `${f.ruleId} ${f.primary.file}:${f.primary.start.line}`)).toEqual(["analysis-limit .github/actions/a7/action.yml:8", "cache-overwrites-tag .github/actions/a7/action.yml:12"]);
+    expect(builds.findings[0].message).toContain("the analysis found 1,000 builds");
+    expect(limitsFor(new Project(files), { steps: 250_000, builds: 30_000 })).toMatchObject({ stepVisits: 250_000, builds: 30_000 });
   });
 
-  it("stops reusable workflows that each call the next four times at the step budget", () => {
+  it("stops reusable workflows that each call the next four times at the build budget", () => {
     const { budget, findings } = run(reusableFanout(9, 4));
     // 8 workflows × 4 calling jobs, the leaf's step and the caller's job: 34 declared.
     expect(budget.hit?.message).toBe(
-      "the analysis evaluated 22,176 steps (every workflow × event × matrix leg, with composite actions and reusable workflows expanded into each caller) and stopped here; limits.steps in .github/tagguard.yml raises the limit",
+      "the analysis found 11,088 builds (every workflow × event × matrix leg, with composite actions and reusable workflows expanded into each caller) and stopped here; limits.builds in .github/tagguard.yml raises the limit",
     );
-    expect(findings).toEqual(["analysis-limit .github/workflows/r7.yml:16", "cache-overwrites-tag .github/workflows/r8.yml:15"]);
+    expect(findings).toEqual(["analysis-limit .github/workflows/r8.yml:11", "cache-overwrites-tag .github/workflows/r8.yml:15"]);
+  });
+
+  it("analyses a matrix fanned out through a reusable workflow's own matrix whole when its steps build nothing (shinsenter/php)", () => {
+    const legs = (n: number) => `[${Array.from({ length: n }, (_, i) => `l${i}`).join(", ")}]`;
+    const steps = Array.from({ length: 8 }, (_, i) => `      - run: echo "${i} \${{ matrix.v }} \${{ inputs.os }}"\n`).join("");
+    const files = [
+      {
+        path: ".github/workflows/all.yml",
+        text: `on:\n  push:\n    branches: [main]\n  pull_request:\n  schedule:\n    - cron: "0 0 * * *"\n  workflow_dispatch:\njobs:\n  php:\n    strategy:\n      matrix:\n        os: ${legs(30)}\n    uses: ./.github/workflows/php.yml\n    with:\n      os: \${{ matrix.os }}\n`,
+      },
+      {
+        path: ".github/workflows/php.yml",
+        text: `on:\n  workflow_call:\n    inputs:\n      os:\n        type: string\njobs:\n  build:\n    runs-on: ubuntu-latest\n    strategy:\n      matrix:\n        v: ${legs(24)}\n    steps:\n${steps}`,
+      },
+    ];
+    const { budget, findings } = run(files);
+    // 4 events × 30 legs × (the call and 24 legs × 8 steps): more than the 20,000 plus 64 per step of earlier versions.
+    expect(budget.used.stepVisits).toBe(4 * 30 * (1 + 24 * 8));
+    expect(budget.hit).toBeUndefined();
+    expect(findings).toEqual([]);
   });
 
   it("analyses small fan-outs whole", () => {

@@ -166,6 +166,15 @@ describe("notes on references the walk cannot follow", () => {
       ".github/workflows/a.yml:7: ./.github/workflows/reusable.yml is a reusable workflow: GitHub runs one as a job (jobs.<id>.uses), not as a step, and rejects this workflow",
     ]);
   });
+
+  it("says a call nested deeper than the walk expands is too deep, and a call of itself recursive", () => {
+    const chain = (n: number, uses: (i: number) => string) =>
+      Array.from({ length: n }, (_, i) => action(`.github/actions/a${i}/action.yml`, step(uses(i))));
+    const deep = [workflow(".github/workflows/a.yml", step("./.github/actions/a0")), ...chain(10, (i) => (i < 9 ? `./.github/actions/a${i + 1}` : "actions/checkout@v5"))];
+    expect(analyze(deep).notes).toEqual([".github/actions/a7/action.yml:4: local action ./.github/actions/a8 is nested 9 calls deep; tagguard expands 8"]);
+    const loop = [workflow(".github/workflows/a.yml", step("./.github/actions/a0")), ...chain(2, (i) => `./.github/actions/a${(i + 1) % 2}`)];
+    expect(analyze(loop).notes).toEqual([".github/actions/a1/action.yml:4: local action ./.github/actions/a0 calls itself; expansion stopped"]);
+  });
 });
 
 describe("workflow files GitHub rejects", () => {
