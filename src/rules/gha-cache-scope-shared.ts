@@ -208,7 +208,7 @@ function scopeEdit(c: CacheItem, newScope: string): Edit | undefined {
   if (old === undefined) {
     // Attributes the gha backend ignores go: they only suggest a separation that does not happen.
     const ignored = ignoredAttrs(c.entry);
-    const fields = text.includes('"') ? [text] : text.split(",").filter((f) => !ignored.includes(f.split("=")[0].trim().toLowerCase()));
+    const fields = text.includes('"') ? [text] : text.split(",").filter((f) => !ignored.includes(f.split("=")[0].toLowerCase()));
     return { span: c.item.span, text: [...fields, `scope=${newScope}`].join(",") };
   }
   const span = spanWithin(c.item, `scope=${old}`);
@@ -302,8 +302,16 @@ function fixFor(f: Shared): Fix {
   if (edits.some((e) => e === undefined)) return { title, edits: [], safe: false };
   const unique = firstByKey(edits as Edit[], (e) => spanKey(e.span));
   const ignored = ignoredAttrs(f.writer.cache.entry);
-  const drop = ignored.length && !f.writer.cache.entry.attrs.scope ? ` and drop the ignored ${listPhrase(ignored.map((a) => `${a}=`))}` : "";
+  const drop = ignored.length && !f.writer.cache.entry.attrs.scope ? ` and drop the ignored ${ignoredPhrase(ignored)}` : "";
   return { title: `use scope=${newScope} in cache-to and cache-from of this build${drop}`, edits: unique, safe: true };
+}
+
+/**
+ * Attribute names as the message shows them: `ref=`; a name with a space around it quoted, since buildx keeps the
+ * space in the name (`type=gha, scope=x` sets " scope", which the gha backend does not read).
+ */
+function ignoredPhrase(names: string[]): string {
+  return listPhrase(names.map((a) => (a.trim() === a ? `${a}=` : `"${a}=" (the space is part of the name)`)));
 }
 
 /** What sharing the scope costs the writers. */
@@ -344,7 +352,7 @@ function describe(f: Shared, evaluations: Map<string, EventCase>): { message: st
   const ignored = ignoredAttrs(writer.cache.entry);
   if (ignored.length) {
     parts.push(
-      `BuildKit ignores ${listPhrase(ignored.map((a) => `${a}=`))} on type=gha caches, so ${ignored.length > 1 ? "they do" : "it does"} not keep this cache apart from the others.`,
+      `BuildKit ignores ${ignoredPhrase(ignored)} on type=gha caches, so ${ignored.length > 1 ? "they do" : "it does"} not keep this cache apart from the others.`,
     );
   }
   parts.push("Builds sharing a scope have also been reported to serve stale COPY layers (unconfirmed upstream).");

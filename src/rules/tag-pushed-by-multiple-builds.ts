@@ -148,6 +148,11 @@ function capped(items: string[]): string[] {
   return items.length > 3 ? [...items.slice(0, 3), `${items.length - 3} more`] : items;
 }
 
+/** Where a push is: the step (and its call chain), the bake target and the matrix leg. */
+function pushSite(p: Push): string {
+  return [describeSite(p.build.visit), p.build.bakeTarget && `bake target ${p.build.bakeTarget}`, legLabel(p)].filter(Boolean).join(", ");
+}
+
 function legLabel(p: Push): string {
   // A matrix computed at run time (fromJSON) is one unknown leg.
   if (p.leg === "matrix") return "each leg of its computed matrix";
@@ -286,7 +291,7 @@ function reportCollision(ctx: RuleContext, c: Collision, confidence: Confidence,
   const builders =
     sites.length === 1
       ? `the matrix legs ${listOf(capped(legs.map((l) => `(${l})`)))} of ${describeSite(primary.build.visit)}`
-      : `${sites.length} different builds (${capped(sites.map((p) => [describeSite(p.build.visit), legLabel(p)].filter(Boolean).join(", "))).join("; ")})`;
+      : `${sites.length} different builds (${capped(sites.map((p) => pushSite(p))).join("; ")})`;
   const fields = [...c.fields.entries()];
   const shown = (f: Field, v: string) => v || (f === "target" ? "last stage" : "none");
   const differ = listOf(fields.map(([f, [a, b]]) => `${FIELD_NAMES[f]} (${shown(f, a)} vs ${shown(f, b)})`));
@@ -296,11 +301,12 @@ function reportCollision(ctx: RuleContext, c: Collision, confidence: Confidence,
   ];
   // Steps of one job (one leg) run one after the other: the last one always wins, provided some run runs two of them
   // (steps whose `if:` never hold in one run, one on a branch push and the other on a tag push, are not pushed so).
+  // The targets of one bake call are built at the same time: for them the default sentence holds.
   const jobOf = (v: StepVisit) => [v.workflow.file, ...v.calls.map((call) => spanKey(call.span)), v.jobId, v.leg ?? ""].join("|");
   const sitesPerRun = new Map<string, Set<string>>();
   for (const p of c.pushes) {
     const run = runnerKey(p.build.visit);
-    sitesPerRun.set(run, (sitesPerRun.get(run) ?? new Set()).add(p.site));
+    sitesPerRun.set(run, (sitesPerRun.get(run) ?? new Set()).add(siteKey(p.build.visit)));
   }
   if (new Set(c.pushes.map((p) => jobOf(p.build.visit))).size === 1 && [...sitesPerRun.values()].some((s) => s.size > 1)) {
     parts[1] = "The steps run one after the other in one job, so every run ends with the last one's image on the tag and the earlier builds' pushes are lost";
@@ -370,7 +376,7 @@ function reportCollision(ctx: RuleContext, c: Collision, confidence: Confidence,
     .map((p): RelatedLocation => {
       const span = spanKey(p.item.span) !== spanKey(primary.item.span) ? p.item.span : (p.build.visit.calls.at(-1)?.span ?? p.build.visit.step.span);
       const pushed = refs.filter((r) => c.pushes.some((q) => q.site === p.site && q.ref === r));
-      return { span, message: `${listOf(pushed)} ${pushed.length === 1 ? "is" : "are"} also pushed here (${[describeSite(p.build.visit), legLabel(p)].filter(Boolean).join(", ")})` };
+      return { span, message: `${listOf(pushed)} ${pushed.length === 1 ? "is" : "are"} also pushed here (${pushSite(p)})` };
     });
   if (later) related.push({ span: later.visit.step.span, message: `job ${later.visit.jobId} pushes the tag again here, after the builds` });
   ctx.report({

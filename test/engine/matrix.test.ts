@@ -46,6 +46,23 @@ describe("matrixLegs", () => {
     expect(legs.map((l) => l.label)).toEqual(["os=a, v=1", "os=a, v=2", "os=b, v=1"]);
   });
 
+  it("labels legs with their values shortened, numbering legs whose labels would read alike", () => {
+    const long = "ghcr.io/acme/a-very-long-image-name-for-the-service";
+    const legs = matrixLegs(matrix({}, [{ image: `${long}-one` }, { image: `${long}-two` }, { image: "short" }]));
+    expect(legs.map((l) => l.label)).toEqual([
+      "image=ghcr.io/acme/a-very-long-image-name-for… (#1)",
+      "image=ghcr.io/acme/a-very-long-image-name-for… (#2)",
+      "image=short",
+    ]);
+    const objects = matrixLegs({
+      axes: new Map([["job", [1, 2].map((n): Val => ({ kind: "object", fields: { os: lit("ubuntu-latest"), platform: lit(`linux/arch${n}`) } }))]]),
+      include: [],
+      exclude: [],
+      dynamic: false,
+    });
+    expect(objects.map((l) => l.label)).toEqual(["job={os: ubuntu-latest, platform: linux/arch1}", "job={os: ubuntu-latest, platform: linux/arch2}"]);
+  });
+
   it("treats a computed or oversized matrix as unknown values", () => {
     expect(matrixLegs({ axes: new Map(), include: [], exclude: [], dynamic: true })).toEqual([{ dynamic: true, label: "matrix" }]);
     const big = matrixLegs(matrix({ a: ["1", "2", "3", "4", "5", "6"], b: ["1", "2", "3", "4", "5", "6"] }));
