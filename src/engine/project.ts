@@ -100,7 +100,7 @@ function loadFile(f: SourceFile): LoadedFile {
     const loaded = loadBakeFile(f.path, f.text);
     return { path: f.path, kind, yaml: loaded.yaml, bake: loaded.file, note: loaded.note && `${f.path}: ${loaded.note}` };
   }
-  const yaml = new YamlFile(f.path, f.text, { mergeKeys: "unsupported" });
+  const yaml = new YamlFile(f.path, f.text, { mergeKeys: "unsupported", uniqueKeys: true });
   return yaml.skipped ? { path: f.path, kind, note: `${f.path}: skipped, ${yaml.skipped}` } : { path: f.path, kind, yaml };
 }
 

@@ -37,6 +37,11 @@ export interface YamlOptions {
    * not support them). Without the option `<<` is a plain key (JSON).
    */
   mergeKeys?: "merge" | "unsupported";
+  /**
+   * A key written twice in one mapping is an error, as GitHub's workflow and action loader says: "'env' is already
+   * defined" (GitHub refuses the whole file). Without the option the later value wins, as in Compose and JSON.
+   */
+  uniqueKeys?: boolean;
 }
 
 /** A map entry with a string key, aliases resolved. */
@@ -126,7 +131,27 @@ export class YamlFile {
       this.problems.push({ message: firstLine(err.message), span: this.index.span(file, start, end, []) });
     }
     this.document = doc;
+    if (options.uniqueKeys && this.problems.length === 0) this.checkUniqueKeys(doc);
     if (options.mergeKeys === "unsupported" && /<<\s*:/.test(text)) this.noteMergeKeys(doc);
+  }
+
+  /** Reports each key written again in its mapping, at the repeated key. */
+  private checkUniqueKeys(doc: Document.Parsed): void {
+    visit(doc, {
+      Map: (_key, map) => {
+        const seen = new Set<string>();
+        for (const pair of map.items) {
+          const key = isScalar(pair.key) ? String(pair.key.value) : undefined;
+          if (key === undefined) continue;
+          if (seen.has(key) && pair.key && isScalar(pair.key) && pair.key.range) {
+            const [start, end] = pair.key.range;
+            this.problems.push({ message: `'${key}' is already defined (GitHub rejects a mapping that repeats a key)`, span: this.index.span(this.file, start, end, []) });
+          }
+          seen.add(key);
+        }
+        return undefined;
+      },
+    });
   }
 
   /** Notes the first merge key of a workflow or action: GitHub Actions does not merge it, and neither does tagguard. */

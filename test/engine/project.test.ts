@@ -223,6 +223,16 @@ describe("a file with a YAML error", () => {
     expect(rules("'echo ready: yes'")).toEqual(["cache-overwrites-tag 11"]);
     expect(rules("echo ready: yes")).toEqual(["parse-error 6"]);
   });
+
+  it("includes a key written twice in one mapping, which GitHub refuses ('env' is already defined); Compose and JSON keep the later one", () => {
+    const text = `on: push\njobs:\n  publish:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo\n        env:\n          A: 1\n        env:\n          B: 2\n      - uses: docker/build-push-action@v6\n        with:\n          push: true\n          tags: ghcr.io/acme/app:latest\n          cache-to: type=registry,ref=ghcr.io/acme/app:latest\n`;
+    const findings = analyze([{ path: ".github/workflows/a.yml", text }]).findings;
+    expect(findings.map((f) => `${f.ruleId} ${f.primary.start.line}:${f.primary.start.col} ${f.message}`)).toEqual([
+      "parse-error 9:9 YAML syntax error: 'env' is already defined (GitHub rejects a mapping that repeats a key)",
+    ]);
+    const compose = "services:\n  app:\n    image: ghcr.io/acme/app:latest\n    image: ghcr.io/acme/app:edge\n";
+    expect(new Project([{ path: "compose.yaml", text: compose }]).yamlFiles.flatMap((y) => y.problems)).toEqual([]);
+  });
 });
 
 describe("github.event.inputs", () => {
