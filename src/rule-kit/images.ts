@@ -8,6 +8,7 @@ import type { TemplateRef } from "../docker/image-ref.js";
 import type { Span } from "../workflow/span.js";
 import type { YamlFile } from "../workflow/yaml.js";
 import { precedingSteps, yamlOf } from "./steps.js";
+import { actionVersion } from "./action-version.js";
 import { isAction } from "../builds/extract.js";
 import type { Step } from "../workflow/model.js";
 
@@ -43,13 +44,6 @@ function noDefaultAttestations(build: BuildInvocation): boolean | undefined {
   if (values.some((v) => v === undefined)) return undefined;
   const disables = values.map((v) => v !== "" && !FALSE.has(v as string));
   return disables.every((d) => d) ? true : disables.every((d) => !d) ? false : undefined;
-}
-
-/** Major, minor and patch of an action ref such as `v6`, `v3.3.1`; undefined for a branch or SHA. */
-function actionVersion(uses: string | undefined): number[] | undefined {
-  const ref = uses?.slice(uses.indexOf("@") + 1) ?? "";
-  const m = /^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?$/.exec(ref);
-  return m ? m.slice(1).filter((p) => p !== undefined).map(Number) : undefined;
 }
 
 /** build-push-action v3.3.1 up to v4 passed `--provenance=false` unless the input was set. */
@@ -112,8 +106,10 @@ export function attestations(build: BuildInvocation, project: Project): Attestat
   let reason: string;
   switch (build.source) {
     case "build-push-action": {
-      const version = actionVersion(uses);
+      const version = actionVersion(project, build.visit.step);
       if (bpaDisablesDefault(version)) return { state: "off", reason: "build-push-action v3.3.1–v3.x disables the default attestation" };
+      // A commit pin without a version comment may be one of the releases that disable it.
+      if (!version && /@[0-9a-f]{40}\s*$/i.test(uses ?? "")) return { state: "unknown", reason: `${uses} may be a build-push-action release (v3.3.1–v3.x) that disables the default attestation` };
       reason = `${uses ?? "build-push-action"} adds a provenance attestation by default`;
       break;
     }

@@ -8,6 +8,8 @@ import type { Span } from "../workflow/span.js";
 import { addInputEdit } from "../rule-kit/fixes/with-input.js";
 import { defineRule } from "../rule-kit/rule.js";
 import { precedingSteps, siteKey, yamlOf } from "../rule-kit/steps.js";
+import { actionVersion } from "../rule-kit/action-version.js";
+import type { Project } from "../engine/project.js";
 import { appendTo, spanKey, stepSubject } from "../rule-kit/util.js";
 
 /** A workspace change found in an earlier step. */
@@ -144,9 +146,9 @@ const runnerReads = memo(readsOf, (step: Step): Set<string> => {
 });
 
 /** build-push-action v1 built the `path` input (default `.`); the Git context is the default since v2. */
-function usesGitContextByDefault(uses: string): boolean {
-  const m = /@v?(\d+)/.exec(uses);
-  return !m || Number(m[1]) >= 2;
+function usesGitContextByDefault(project: Project, step: Step): boolean {
+  const major = actionVersion(project, step)?.[0];
+  return major === undefined || major >= 2;
 }
 
 export default defineRule({
@@ -161,7 +163,7 @@ export default defineRule({
     for (const build of ctx.builds) {
       const { visit } = build;
       const uses = visit.step.uses;
-      if (build.source !== "build-push-action" || build.context || !uses || !usesGitContextByDefault(uses.value)) continue;
+      if (build.source !== "build-push-action" || build.context || !uses || !usesGitContextByDefault(ctx.project, visit.step)) continue;
       const key = siteKey(visit);
       if (seen.has(key)) continue;
       seen.add(key);

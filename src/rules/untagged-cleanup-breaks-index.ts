@@ -15,6 +15,7 @@ import { attestations, createsIndex, literalPlatforms, multiPlatform } from "../
 import { defineRule } from "../rule-kit/rule.js";
 import { replaceValueEdit } from "../rule-kit/fixes/with-input.js";
 import { siteKey, yamlOf } from "../rule-kit/steps.js";
+import { actionVersion } from "../rule-kit/action-version.js";
 import { describeSite, spanKey, stepSubject } from "../rule-kit/util.js";
 
 const GHCR = "ghcr.io";
@@ -52,17 +53,6 @@ function flag(visit: StepVisit, value: ScalarValue | undefined, fallback: boolea
   return value ? booleanInput(visit.evaluate(value.value, value.span)) : fallback;
 }
 
-function major(uses: string): number | undefined {
-  const m = /@v?(\d+)/.exec(uses);
-  return m ? Number(m[1]) : undefined;
-}
-
-/** The minor version of a `@vX.Y…` ref; undefined for `@vX` alone or another ref. */
-function minor(uses: string): number | undefined {
-  const m = /@v?\d+\.(\d+)/.exec(uses);
-  return m ? Number(m[1]) : undefined;
-}
-
 /** The fix for snok/container-retention-policy v3.0 (and a floating v3): v3.1.0 keeps the children of kept indexes. */
 const SNOK_UPGRADE = "use snok/container-retention-policy v3.1.0 or later, which keeps the images of the tagged indexes it retains (snok#131)";
 
@@ -90,10 +80,11 @@ function cleanupOf(project: Project, visit: StepVisit): Cleanup | undefined {
     if (skipShas && skipShas.value.trim() !== "") return undefined;
     // From v3.1.0 on the action keeps every manifest a retained tagged index lists; @main has it too.
     const ref = uses.value.slice(uses.value.indexOf("@") + 1);
-    const v = major(uses.value);
-    if (/^(main|master)$/.test(ref) || (v !== undefined && (v > 3 || (v === 3 && (minor(uses.value) ?? 0) >= 1)))) return undefined;
-    // `@v3` is whichever v3 release the tag points to: 3.0 deletes them, 3.1 keeps them.
-    const floating = v === 3 && minor(uses.value) === undefined;
+    const [v, minor] = actionVersion(project, visit.step) ?? [];
+    if (/^(main|master)$/.test(ref) || (v !== undefined && (v > 3 || (v === 3 && (minor ?? 0) >= 1)))) return undefined;
+    // `@v3` is whichever v3 release the tag points to: 3.0 deletes them, 3.1 keeps them; a commit without a version
+    // comment may be any release.
+    const floating = (v === 3 && minor === undefined) || v === undefined;
     const legacy = (v ?? 3) < 3;
     const selector = legacy ? w.get("untagged-only") : w.get("tag-selection");
     let uncertain = floating;
@@ -143,7 +134,8 @@ function cleanupOf(project: Project, visit: StepVisit): Cleanup | undefined {
     const untaggedOnly = flag(visit, w.get("untagged_only"), true);
     const except = w.get("except_untagged_multiplatform");
     const protects = flag(visit, except, true);
-    const unprotected = major(uses.value) === 1 || protects === false;
+    const major = actionVersion(project, visit.step)?.[0];
+    const unprotected = major === 1 || protects === false;
     if (untaggedOnly === false || (!unprotected && protects !== undefined)) return undefined;
     const y = yamlOf(project, visit.step.span.file);
     const edit = except && y ? replaceValueEdit(y, except, "true") : undefined;
@@ -154,7 +146,7 @@ function cleanupOf(project: Project, visit: StepVisit): Cleanup | undefined {
       packages: byNames(names(visit, w.get("package_name"))),
       uncertain: untaggedOnly === undefined || protects === undefined,
       fix:
-        major(uses.value) === 1
+        major === 1
           ? { title: "upgrade to a release with except_untagged_multiplatform and leave it on, so the images inside tagged indexes are kept", edits: [], safe: false }
           : { title: "set except_untagged_multiplatform: true (the default), so the images inside tagged indexes are kept", edits: edit ? [edit] : [], safe: edit !== undefined },
     };

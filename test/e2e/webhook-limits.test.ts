@@ -81,7 +81,9 @@ describe("webhook bodies", () => {
     expect((await rssOf(server.pid)) - before).toBeLessThan(300 * 1024 * 1024);
     expect(server.output).not.toContain("xxxxxxxx");
     expect((await server.get("/ping")).status).toBe(200);
-  }, 60_000);
+    // 400 MB through the loopback: about 2 s on an idle machine, but runs that share the machine with other work
+    // (git fetches, other test files) have taken 40 s and more. Work is asserted, not time.
+  }, 240_000);
 
   it("refuses a wrongly signed body with 400 before parsing it, and logs nothing of it", async () => {
     const res = await server.deliver("pull_request", '{"secret-looking":"unsigned-payload-marker"}', { id: "unsigned-1", signature: `sha256=${"0".repeat(64)}` });
