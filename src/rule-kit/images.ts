@@ -7,7 +7,7 @@ import type { Project } from "../engine/project.js";
 import type { TemplateRef } from "../docker/image-ref.js";
 import type { Span } from "../workflow/span.js";
 import type { YamlFile } from "../workflow/yaml.js";
-import { precedingSteps, yamlOf } from "./steps.js";
+import { perStep, precedingSteps, yamlOf } from "./steps.js";
 import { actionVersion } from "./action-version.js";
 import { isAction } from "../builds/extract.js";
 import type { Step } from "../workflow/model.js";
@@ -75,16 +75,20 @@ function dockerExporter(build: BuildInvocation): boolean {
  */
 export function containerBuilder(project: Project, build: BuildInvocation): boolean {
   if (build.inputs.get("builder")?.value.trim()) return true;
-  const setsUp = (step: Step) =>
-    (isAction(step.uses?.value, "docker/setup-buildx-action") && step.with.get("driver")?.value.trim() !== "docker") ||
-    (step.run !== undefined && BUILDX_USE.test(step.run.value));
-  if (precedingSteps(project, build.visit).some(setsUp)) return true;
+  if (precedingSteps(project, build.visit).some(setsUpBuilder)) return true;
   // A script that creates the builder before its own build.
   const run = build.visit.step.run?.value;
   return run !== undefined && BUILDX_USE.test(run);
 }
 
 const BUILDX_USE = /docker\s+buildx\s+(?:create\b[^\n]*--use\b|use\b)|--builder[\s=]/;
+
+/** A step that sets up a builder other than the default docker driver for the steps after it. */
+const setsUpBuilder = perStep(
+  (step: Step) =>
+    (isAction(step.uses?.value, "docker/setup-buildx-action") && step.with.get("driver")?.value.trim() !== "docker") ||
+    (step.run !== undefined && BUILDX_USE.test(step.run.value)),
+);
 
 export function attestations(build: BuildInvocation, project: Project): Attestations {
   const explicit = ([["provenance", build.provenance], ["sbom", build.sbom]] as const).map(([name, item]) => ({

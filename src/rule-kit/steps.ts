@@ -57,15 +57,24 @@ function tail(project: Project, list: Step[], end: number, depth: number): Step[
   return result;
 }
 
-/** The last `MAX_PRECEDING_STEPS` steps of lists run one after the other. */
-function nearest(all: Step[][]): Step[] {
-  // Only the last lists that hold the nearest steps are joined (each list holds at most MAX_PRECEDING_STEPS); a
-  // single one is returned as it is.
-  const parts = all.filter((p) => p.length > 0);
+/** The last `MAX_PRECEDING_STEPS` steps of lists run one after the other (each holds at most that many). */
+function nearest(parts: Step[][]): Step[] {
+  // The lists that hold the nearest steps, from the last one back; a single one is returned as it is.
+  let total = 0;
   let from = parts.length;
-  for (let count = 0; from > 0 && count < MAX_PRECEDING_STEPS; ) count += parts[--from].length;
-  const out = from === parts.length - 1 ? parts[from] : from === parts.length ? [] : parts.slice(from).flat();
-  return out.length > MAX_PRECEDING_STEPS ? out.slice(out.length - MAX_PRECEDING_STEPS) : out;
+  let lists = 0;
+  while (from > 0 && total < MAX_PRECEDING_STEPS) {
+    const n = parts[--from].length;
+    if (n > 0) lists++;
+    total += n;
+  }
+  if (lists <= 1) return parts.slice(from).find((p) => p.length > 0) ?? [];
+  const out = new Array<Step>(Math.min(total, MAX_PRECEDING_STEPS));
+  let k = out.length;
+  for (let i = parts.length - 1; i >= from && k > 0; i--) {
+    for (let j = parts[i].length - 1; j >= 0 && k > 0; j--) out[--k] = parts[i][j];
+  }
+  return out;
 }
 
 /**
@@ -99,6 +108,19 @@ function readPrecedingSteps(project: Project, visit: StepVisit): Step[] {
   }
   parts.push(tail(project, steps, visit.step.index, 0));
   return nearest(parts);
+}
+
+/**
+ * `read` remembered per step: what rules read from a step alone is read once, however many builds follow it (a
+ * fan-out of composite actions puts the same steps before thousands of builds).
+ */
+export function perStep<T>(read: (step: Step) => T): (step: Step) => T {
+  const cache = new WeakMap<Step, T>();
+  return (step) => {
+    let value = cache.get(step);
+    if (value === undefined && !cache.has(step)) cache.set(step, (value = read(step)));
+    return value as T;
+  };
 }
 
 /** The parsed YAML file at `file`. */

@@ -7,7 +7,7 @@ import type { Step } from "../workflow/model.js";
 import type { Span } from "../workflow/span.js";
 import { addInputEdit } from "../rule-kit/fixes/with-input.js";
 import { defineRule } from "../rule-kit/rule.js";
-import { precedingSteps, siteKey, yamlOf } from "../rule-kit/steps.js";
+import { perStep, precedingSteps, siteKey, yamlOf } from "../rule-kit/steps.js";
 import { actionVersion } from "../rule-kit/action-version.js";
 import type { Project } from "../engine/project.js";
 import { appendTo, spanKey, stepSubject } from "../rule-kit/util.js";
@@ -92,19 +92,7 @@ function downloadsIntoWorkspace(path: string | undefined): boolean {
   return !/^(?:\/|~|\$)/.test(p);
 }
 
-/** `changes` and `runnerReads` per step: each step is read once, however many builds follow it. */
-const changesOf = new WeakMap<Step, Change[]>();
-const readsOf = new WeakMap<Step, Set<string>>();
-
-function memo<T>(cache: WeakMap<Step, T>, read: (step: Step) => T): (step: Step) => T {
-  return (step) => {
-    let value = cache.get(step);
-    if (value === undefined) cache.set(step, (value = read(step)));
-    return value;
-  };
-}
-
-const changes = memo(changesOf, (step: Step): Change[] => {
+const changes = perStep((step: Step): Change[] => {
   const uses = step.uses;
   if (uses && (isAction(uses.value, "actions/download-artifact") || isAction(uses.value, "dawidd6/action-download-artifact"))) {
     return downloadsIntoWorkspace(step.with.get("path")?.value) ? [{ span: uses.span, what: "downloads artifacts into the workspace", step }] : [];
@@ -134,7 +122,9 @@ function workspacePath(path: string): string {
  * Files a build step reads from the runner, whatever its context: the `secret-files:` sources (`id=path`) and the
  * local named contexts of `build-contexts:` (`name=path`, not an image or URL). A write to one of them reaches the build.
  */
-const runnerReads = memo(readsOf, (step: Step): Set<string> => {
+const isBuildPush = perStep((step: Step) => isAction(step.uses?.value, "docker/build-push-action"));
+
+const runnerReads = perStep((step: Step): Set<string> => {
   // build-push-action reads both inputs a line at a time, as CSV with commas kept (`getInputList`, `ignoreComma`).
   const paths = (input: string) =>
     splitListInput([{ lit: step.with.get(input)?.value ?? "" }], "newline").flatMap((line) => {
@@ -169,10 +159,11 @@ export default defineRule({
       seen.add(key);
       // A file written for a build's secret-files (this one's or an earlier build's in the job) is not meant for the context.
       const before = precedingSteps(ctx.project, visit);
-      const read = new Set([visit.step, ...before.filter((s) => isAction(s.uses?.value, "docker/build-push-action"))].flatMap((s) => [...runnerReads(s)]));
-      const found = before
-        .flatMap(changes)
-        .filter((c) => c.target === undefined || !read.has(workspacePath(c.target)));
+      const changed = before.flatMap(changes);
+      if (changed.length === 0) continue;
+      let read: Set<string> | undefined;
+      const reads = () => (read ??= new Set([visit.step, ...before.filter(isBuildPush)].flatMap((s) => [...runnerReads(s)])));
+      const found = changed.filter((c) => c.target === undefined || !reads().has(workspacePath(c.target)));
       if (found.length === 0) continue;
       const unique = [...new Map(found.map((c) => [spanKey(c.span), c])).values()];
       const bySteps = new Map<Step, string[]>();
