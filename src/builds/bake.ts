@@ -434,7 +434,7 @@ function standaloneVisit(file: string): StepVisit {
   const scope = frameScope(frame);
   const span: Span = { file, start: { line: 1, col: 1, offset: 0 }, end: { line: 1, col: 1, offset: 0 }, path: [] };
   const step: Step = { index: 0, name: "docker buildx bake", with: new Map(), env: new Map(), span, path: [] };
-  const workflow: Workflow = { kind: "workflow", file, yaml: new YamlFile(file, ""), triggers: [], inputs: new Map(), env: new Map(), jobs: [] };
+  const workflow: Workflow = { kind: "workflow", file, triggers: [], inputs: new Map(), env: new Map(), jobs: [] };
   const evaluate = (text: string) => {
     try {
       return evaluateInterpolated(text, scope);

@@ -212,11 +212,11 @@ export class Project {
   private bakeReferences(): string[] {
     const steps = [...[...this.workflows.values()].flatMap((w) => w.jobs.flatMap((j) => j.steps)), ...[...this.actions.values()].flatMap((a) => a.steps)];
     return steps.flatMap((step) => {
-        if (isAction(step.uses?.value, "docker/bake-action")) return bakeActionReferences(step);
-        if (!step.run) return [];
-        const dir = step.workingDirectory?.value ?? "";
-        return dir.includes("${{") ? [] : scriptBakeReferences(step.run, dir);
-      });
+      if (isAction(step.uses?.value, "docker/bake-action")) return bakeActionReferences(step);
+      if (!step.run) return [];
+      const dir = step.workingDirectory?.value ?? "";
+      return dir.includes("${{") ? [] : scriptBakeReferences(step.run, dir);
+    });
   }
 }
 

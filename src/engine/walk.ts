@@ -174,7 +174,7 @@ export class Walker {
     for (const name of action.inputs.keys()) inputs.set(name, known(hole(`inputs.${name}`, { scope: run })));
     const origin: Origin = { run, instance: run, job: run, jobBase: run, legDependent: false, calls: "", stepScopes: new Map(), repository: this.repository };
     const frame: Frame = { event, env: new Map(), inputs, steps: new Map(), needs: new Map(), origin };
-    const top = { kind: "workflow", file: action.file, yaml: action.yaml, triggers: [], inputs: new Map(), env: new Map(), jobs: [] } satisfies Workflow;
+    const top = { kind: "workflow", file: action.file, triggers: [], inputs: new Map(), env: new Map(), jobs: [] } satisfies Workflow;
     this.bounded(() => this.walkSteps(top, action.file, { id: "(composite)" }, action.steps, frame, undefined, []), action.steps[0]?.span);
   }
 

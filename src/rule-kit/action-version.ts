@@ -19,12 +19,18 @@ export function actionVersion(project: Project, step: Step): number[] | undefine
   const ref = at < 0 ? "" : uses.value.slice(at + 1).trim();
   const own = VERSION.exec(ref);
   if (own) return numbers(own);
-  if (!COMMIT.test(ref)) return undefined;
+  if (!pinnedByCommit(uses.value)) return undefined;
   const y = project.yamlFile(uses.span.file);
   const rest = y?.index.lineText(uses.span.end.line).slice(uses.span.end.col - 1);
   const comment = rest === undefined ? null : PIN_COMMENT.exec(rest.replace(/^["']/, ""));
   const named = comment && VERSION.exec(comment[1]);
   return named ? numbers(named) : undefined;
+}
+
+/** Whether a `uses:` names its action by a full commit SHA (`owner/repo@<40 hex digits>`). */
+export function pinnedByCommit(uses: string): boolean {
+  const at = uses.indexOf("@");
+  return at >= 0 && COMMIT.test(uses.slice(at + 1).trim());
 }
 
 function numbers(m: RegExpExecArray): number[] {

@@ -8,7 +8,7 @@ import type { TemplateRef } from "../docker/image-ref.js";
 import type { Span } from "../workflow/span.js";
 import type { YamlFile } from "../workflow/yaml.js";
 import { perStep, precedingSteps, yamlOf } from "./steps.js";
-import { actionVersion } from "./action-version.js";
+import { actionVersion, pinnedByCommit } from "./action-version.js";
 import { isAction } from "../builds/extract.js";
 import type { Step } from "../workflow/model.js";
 
@@ -113,7 +113,7 @@ export function attestations(build: BuildInvocation, project: Project): Attestat
       const version = actionVersion(project, build.visit.step);
       if (bpaDisablesDefault(version)) return { state: "off", reason: "build-push-action v3.3.1–v3.x disables the default attestation" };
       // A commit pin without a version comment may be one of the releases that disable it.
-      if (!version && /@[0-9a-f]{40}\s*$/i.test(uses ?? "")) return { state: "unknown", reason: `${uses} may be a build-push-action release (v3.3.1–v3.x) that disables the default attestation` };
+      if (!version && pinnedByCommit(uses ?? "")) return { state: "unknown", reason: `${uses} may be a build-push-action release (v3.3.1–v3.x) that disables the default attestation` };
       reason = `${uses ?? "build-push-action"} adds a provenance attestation by default`;
       break;
     }

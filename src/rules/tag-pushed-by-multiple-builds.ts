@@ -301,12 +301,13 @@ function reportCollision(ctx: RuleContext, c: Collision, confidence: Confidence,
   ];
   // Steps of one job (one leg) run one after the other: the last one always wins, provided some run runs two of them
   // (steps whose `if:` never hold in one run, one on a branch push and the other on a tag push, are not pushed so).
-  // The targets of one bake call are built at the same time: for them the default sentence holds.
+  // The targets of one bake call are built at the same time (one site for them all); the builds of one script, one
+  // after the other.
   const jobOf = (v: StepVisit) => [v.workflow.file, ...v.calls.map((call) => spanKey(call.span)), v.jobId, v.leg ?? ""].join("|");
   const sitesPerRun = new Map<string, Set<string>>();
   for (const p of c.pushes) {
     const run = runnerKey(p.build.visit);
-    sitesPerRun.set(run, (sitesPerRun.get(run) ?? new Set()).add(siteKey(p.build.visit)));
+    sitesPerRun.set(run, (sitesPerRun.get(run) ?? new Set()).add(p.build.bakeTarget === undefined ? p.site : siteKey(p.build.visit)));
   }
   if (new Set(c.pushes.map((p) => jobOf(p.build.visit))).size === 1 && [...sitesPerRun.values()].some((s) => s.size > 1)) {
     parts[1] = "The steps run one after the other in one job, so every run ends with the last one's image on the tag and the earlier builds' pushes are lost";

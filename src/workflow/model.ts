@@ -72,7 +72,6 @@ export interface Workflow {
   file: string;
   /** The workflow's `name:`, when it has one (`github.workflow` is this, else the file's path). */
   name?: string;
-  yaml: YamlFile;
   triggers: Trigger[];
   /** Inputs of `on.workflow_call` and `on.workflow_dispatch`. */
   inputs: Map<string, InputDecl>;
@@ -83,7 +82,6 @@ export interface Workflow {
 export interface CompositeAction {
   kind: "action";
   file: string;
-  yaml: YamlFile;
   /** `composite`, `node20`, `docker`… only composite actions have steps. */
   using?: string;
   inputs: Map<string, InputDecl>;
@@ -267,7 +265,6 @@ export function parseWorkflow(y: YamlFile): Workflow {
     kind: "workflow",
     file: y.file,
     ...(name ? { name } : {}),
-    yaml: y,
     triggers,
     inputs,
     env: scalarMap(y, y.get(root, "env"), ["env"]),
@@ -303,7 +300,6 @@ export function parseAction(y: YamlFile): CompositeAction {
   return {
     kind: "action",
     file: y.file,
-    yaml: y,
     using: str(y, y.get(runs, "using"), ["runs", "using"]),
     inputs,
     outputs,
