@@ -8,7 +8,7 @@ import type { StepVisit } from "../engine/walk.js";
 import type { Fix, RelatedLocation } from "../report/finding.js";
 import { toTemplate } from "../workflow/expr/coerce.js";
 import { sameTemplate, unify } from "../workflow/expr/unify.js";
-import { renderTemplate, splitTemplate, type Template, templateLiteral, trimTemplate } from "../workflow/expr/value.js";
+import { isLit, renderTemplate, splitTemplate, type Template, templateLiteral, trimTemplate } from "../workflow/expr/value.js";
 import type { Span } from "../workflow/span.js";
 import type { ScalarValue } from "../workflow/yaml.js";
 import { attestations, createsIndex, literalPlatforms, multiPlatform } from "../rule-kit/images.js";
@@ -33,6 +33,11 @@ interface Cleanup {
   packages: Packages;
   /** Deleting untagged versions depends on values tagguard cannot know. */
   uncertain: boolean;
+  /**
+   * The newest untagged versions are spared (`min-versions-to-keep`): the images of the index pushed last may be
+   * among them, so a fixed tag (`latest`) is only possibly broken; a tag per run or version keeps older indexes.
+   */
+  keepsNewest?: boolean;
   fix: Fix;
 }
 
@@ -73,7 +78,9 @@ function cleanupOf(project: Project, visit: StepVisit): Cleanup | undefined {
     const typeText = type && templateLiteral(evaluated(visit, type)[0] ?? [])?.trim();
     const pkg = names(visit, w.get("package-name"));
     if (on === false || !untagged || pkg.length === 0 || (typeText !== undefined && typeText !== "container")) return undefined;
-    return { ...base, action: "actions/delete-package-versions", span: untagged.span, packages: byNames(pkg), uncertain: on === undefined };
+    const keep = w.get("min-versions-to-keep");
+    const kept = keep ? templateLiteral(evaluated(visit, keep)[0] ?? [])?.trim() : "0";
+    return { ...base, action: "actions/delete-package-versions", span: untagged.span, packages: byNames(pkg), uncertain: on === undefined, keepsNewest: kept !== "0" };
   }
   if (isAction(uses.value, "snok/container-retention-policy")) {
     const skipShas = w.get("skip-shas");
@@ -264,7 +271,9 @@ export default defineRule({
           const key = spanKey(item.span);
           const hit = hits.get(key) ?? { item, refs: new Set(), reason: index.reason, site: describeSite(build.visit), byDigest };
           hits.set(key, hit.refs.add(byDigest ? `${renderTemplate(ref.raw)}@<digest>` : formatRef(ref)) && hit);
-          definite ||= match === "definite" && pkg.host === "definite" && index.definite && build.push === true && !cleanup.uncertain;
+          // A tag that differs per run (a version, a commit) keeps an older index, whose images are not the newest.
+          const perRun = ref.kind !== "split" || ref.tag === null ? ref.hasHoles : ref.tag.some((p) => !isLit(p));
+          definite ||= match === "definite" && pkg.host === "definite" && index.definite && build.push === true && !cleanup.uncertain && (!cleanup.keepsNewest || perRun);
         }
       }
       if (hits.size === 0) continue;
