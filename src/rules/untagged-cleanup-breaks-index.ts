@@ -80,7 +80,7 @@ function cleanupOf(project: Project, visit: StepVisit): Cleanup | undefined {
     if (on === false || !untagged || pkg.length === 0 || (typeText !== undefined && typeText !== "container")) return undefined;
     const keep = w.get("min-versions-to-keep");
     const kept = keep ? templateLiteral(evaluated(visit, keep)[0] ?? [])?.trim() : "0";
-    return { ...base, action: "actions/delete-package-versions", span: untagged.span, packages: byNames(pkg), uncertain: on === undefined, keepsNewest: kept !== "0" };
+    return { ...base, action: "actions/delete-package-versions", span: untagged.span, packages: byNames(pkg), uncertain: on === undefined, keepsNewest: kept === undefined || Number(kept) > 0 };
   }
   if (isAction(uses.value, "snok/container-retention-policy")) {
     const skipShas = w.get("skip-shas");
