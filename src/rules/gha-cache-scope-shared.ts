@@ -195,7 +195,10 @@ function scopeName(w: Writer): string {
 }
 
 function scopeText(w: Writer): string {
-  return w.cache.entry.attrs.scope ? `scope ${scopeName(w)}` : `the default scope ${DEFAULT_SCOPE} (no scope= is set)`;
+  if (w.cache.entry.attrs.scope) return `scope ${scopeName(w)}`;
+  // `type=gha, scope=x` writes the name with its space: a scope is written, but not one BuildKit reads.
+  const spaced = Object.keys(w.cache.entry.attrs).some((k) => k.trim() === "scope");
+  return `the default scope ${DEFAULT_SCOPE} (${spaced ? "no scope= BuildKit reads is set" : "no scope= is set"})`;
 }
 
 /** Rewrites a literal gha line to the new scope; undefined when the line is not plain text. */
